@@ -1,0 +1,41 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck arch unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the bot: SQLite file + local playground on http://127.0.0.1:3000/playground
+run: $(STAMP)
+	$(BIN)/animateur db upgrade
+	$(BIN)/animateur serve
+
+## Every check: ruff, mypy, import contracts, then all tests (SQLite; PostgreSQL too when
+## ANIMATEUR_TEST_DATABASE_URL is set; the browser test when Chromium is installed).
+test: lint typecheck arch unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot adapters playbooks storage tests bench
+	$(BIN)/ruff format --check bot adapters playbooks storage tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+arch: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache animateur.db

@@ -1,0 +1,1 @@
+"""Animateur: the bot itself — vocabulary, runtime, composition root and CLI."""

@@ -1,0 +1,1 @@
+"""The neutral words adapters, engine and storage share. Imports nothing else from the project."""

@@ -1,0 +1,132 @@
+"""Outbound intents, neutral of any platform. Texts are already rendered in the recipient's locale.
+
+Actions travel through the outbox as JSON: :func:`action_to_dict` / :func:`action_from_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from bot.vocabulary.events import MessageRef
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendDirectMessage:
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostToCommunity:
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyInThread:
+    channel: str
+    thread: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AskQuestion:
+    """A DM asking a question: buttons when ``choices`` is not empty, otherwise free text.
+
+    ``callback`` comes back untouched in the ButtonClicked / FormSubmitted event it causes.
+    """
+
+    user_id: str
+    text: str
+    callback: str
+    choices: tuple[Choice, ...] = ()
+    placeholder: str = ""
+    submit_label: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateMessage:
+    """Replace a message the bot sent (e.g. buttons replaced by the choice made)."""
+
+    message: MessageRef
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishHome:
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyFacilitators:
+    """Tell a community's facilitators; the dispatcher fans it out, one DM each."""
+
+    channel: str
+    text: str
+
+
+Action = (
+    SendDirectMessage
+    | PostToCommunity
+    | ReplyInThread
+    | AskQuestion
+    | UpdateMessage
+    | PublishHome
+    | NotifyFacilitators
+)
+
+_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        SendDirectMessage,
+        PostToCommunity,
+        ReplyInThread,
+        AskQuestion,
+        UpdateMessage,
+        PublishHome,
+        NotifyFacilitators,
+    )
+}
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    return {"type": type(action).__name__, **asdict(action)}
+
+
+def action_from_dict(data: dict[str, Any]) -> Action:
+    """Rebuild an action stored in the outbox; raises ValueError on an unknown or broken one."""
+    kind = data.get("type")
+    cls = _TYPES.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown action type {kind!r}")
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name == "choices":
+            value = tuple(Choice(**c) for c in value)
+        elif f.name == "message":
+            value = MessageRef(**value)
+        kwargs[f.name] = value
+    try:
+        return cls(**kwargs)  # type: ignore[no-any-return]
+    except TypeError as exc:
+        raise ValueError(f"broken {kind} action: {exc}") from exc
+
+
+def recipient_of(action: Action) -> str:
+    """The user or channel an action lands on (used for limits and opt-outs)."""
+    if isinstance(action, UpdateMessage):
+        return action.message.channel
+    if isinstance(action, PostToCommunity | ReplyInThread | NotifyFacilitators):
+        return action.channel
+    return action.user_id

@@ -1,0 +1,135 @@
+"""Inbound facts, neutral of any platform.
+
+Every event names its workspace and carries a ``key`` unique per platform fact: the dispatcher
+processes a key once, whatever the retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+Platform = Literal["local", "slack", "teams"]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceRef:
+    """One Slack workspace or one Teams tenant."""
+
+    platform: Platform
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProfile:
+    """What a platform told us about a person (all optional but the id)."""
+
+    user_id: str
+    display_name: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Where a message the bot sent lives on its platform (channel + platform message id)."""
+
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventBase:
+    workspace: WorkspaceRef
+    key: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(EventBase):
+    channel: str
+    member: MemberProfile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted(EventBase):
+    channel: str
+    member: MemberProfile
+    thread: str | None = None
+    is_direct: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(EventBase):
+    channel: str
+    member: MemberProfile
+    reaction: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandInvoked(EventBase):
+    channel: str
+    member: MemberProfile
+    name: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonClicked(EventBase):
+    """A click on a choice the bot offered; ``callback`` is the opaque token the bot put there."""
+
+    member: MemberProfile
+    callback: str
+    value: str
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormSubmitted(EventBase):
+    """A free-text (or form) answer to a question the bot asked."""
+
+    member: MemberProfile
+    callback: str
+    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HomeOpened(EventBase):
+    member: MemberProfile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tick(EventBase):
+    """The scheduler waking one run whose timer is due."""
+
+    run_id: str
+
+
+Event = (
+    MemberJoined
+    | MessagePosted
+    | ReactionAdded
+    | CommandInvoked
+    | ButtonClicked
+    | FormSubmitted
+    | HomeOpened
+    | Tick
+)
+
+#: The activity kind recorded for each event type (metadata only, never message text).
+ACTIVITY_KIND: Mapping[type, str] = MappingProxyType(
+    {
+        MemberJoined: "member_joined",
+        MessagePosted: "message_posted",
+        ReactionAdded: "reaction_added",
+        CommandInvoked: "command_invoked",
+        ButtonClicked: "button_clicked",
+        FormSubmitted: "form_submitted",
+        HomeOpened: "home_opened",
+    }
+)

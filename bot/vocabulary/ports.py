@@ -1,0 +1,40 @@
+"""The seams between the runtime and the platforms: what an adapter must provide."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.vocabulary.actions import Action
+from bot.vocabulary.events import Event, WorkspaceRef
+
+#: How the runtime receives a normalized event from an adapter.
+EventSink = Callable[[Event], Awaitable["DispatchResult"]]
+
+DispatchResult = Literal["processed", "duplicate"]
+
+SendStatus = Literal["sent", "retry", "permanent", "blocked"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What happened to one send.
+
+    ``retry``: try again later (after ``retry_after`` seconds when the platform said so).
+    ``permanent``: will never work (channel gone…) — no retry storm.
+    ``blocked``: the recipient blocked or removed the bot — stop sending to them.
+    """
+
+    status: SendStatus
+    platform_ref: str | None = None
+    retry_after: float | None = None
+    error: str | None = None
+
+
+class Sender(Protocol):
+    """Sends one neutral action on one platform."""
+
+    platform: str
+
+    async def send(self, workspace: WorkspaceRef, action: Action) -> SendOutcome: ...

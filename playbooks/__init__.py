@@ -1,0 +1,1 @@
+"""Rituals: the YAML schema, the pure engine and the bundled library."""

@@ -1,0 +1,182 @@
+"""Read playbook YAML files and report every problem as ``file:line: message``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from playbooks.schema import MEMBER_STEPS, Ask, Branch, Playbook
+
+LIBRARY = Path(__file__).parent / "library"
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PlaybookError(Exception):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = tuple(problems)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false; ``on``, ``yes``, ``no`` stay strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _line_map(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
+    """Record, for each path in the document, the 1-based line where it is written."""
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, str(key_node.value))
+            lines[child] = key_node.start_mark.line + 1
+            _line_map(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*path, index), lines)
+
+
+def _line_for(loc: Iterable[str | int], data: Any, lines: Mapping[PathKey, int]) -> int:
+    """The line of the deepest part of ``loc`` present in the document.
+
+    Pydantic locations also hold union tags (``('steps', 2, 'ask', 'text')``): parts that are not
+    keys of the data are skipped.
+    """
+    path: PathKey = ()
+    node = data
+    for part in loc:
+        if (isinstance(node, Mapping) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+        else:
+            continue
+        path = (*path, part)
+    return lines.get(path, 1)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return f"{loc}: required field is missing"
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown field"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return (
+            f"{loc}: unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
+            f"{ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        ctx = error.get("ctx", {})
+        return f"{loc}: missing {ctx.get('discriminator', 'kind').strip(chr(39))}"
+    text = str(error["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {text}"
+
+
+def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
+    """Cross-step problems pydantic cannot see: duplicate ids, dangling targets, wrong subject."""
+    ids = [step.id for step in playbook.steps]
+    seen: set[str] = set()
+    for index, step in enumerate(playbook.steps):
+        here: PathKey = ("steps", index)
+        if step.id in seen:
+            yield (*here, "id"), f"steps.{index}.id: duplicate step id {step.id!r}"
+        seen.add(step.id)
+        targets: list[tuple[PathKey, str | None]] = [((*here, "next"), step.next)]
+        if isinstance(step, Branch):
+            targets += [((*here, "cases", k), v) for k, v in step.cases.items()]
+            targets.append(((*here, "default"), step.default))
+        if isinstance(step, Ask):
+            targets.append(((*here, "on_timeout"), step.on_timeout))
+            if step.on_timeout and not step.timeout:
+                yield (*here, "on_timeout"), f"steps.{index}.on_timeout: needs a timeout"
+        for path, target in targets:
+            if target is not None and target not in ids:
+                dotted = ".".join(str(p) for p in path)
+                yield path, f"{dotted}: no step has id {target!r}"
+        if step.kind in MEMBER_STEPS and not playbook.has_member_subject:
+            yield (
+                (*here, "kind"),
+                f"steps.{index}.kind: {step.kind!r} talks to one member, but a "
+                f"{playbook.trigger.on!r} trigger runs for the whole community",
+            )
+
+
+def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
+    """Validate one playbook; raises PlaybookError listing every problem found."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise PlaybookError(
+            [Problem(file, line, f"YAML syntax: {exc.problem or exc.context}")]
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise PlaybookError([Problem(file, 1, f"YAML syntax: {exc}")]) from exc
+    if node is None or not isinstance(data, dict):
+        raise PlaybookError([Problem(file, 1, "a playbook is a mapping with name, trigger, steps")])
+    lines: dict[PathKey, int] = {}
+    _line_map(node, (), lines)
+    try:
+        playbook = Playbook.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(file, _line_for(err["loc"], data, lines), _message(err)) for err in exc.errors()
+        ]
+        raise PlaybookError(sorted(problems, key=lambda p: p.line)) from exc
+    problems = [Problem(file, lines.get(path, 1), msg) for path, msg in _references(playbook)]
+    if problems:
+        raise PlaybookError(problems)
+    return playbook
+
+
+def load_playbook(path: Path) -> Playbook:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlaybookError([Problem(str(path), 1, f"cannot read: {exc}")]) from exc
+    return parse_playbook(text, str(path))
+
+
+def load_library(directory: Path = LIBRARY) -> dict[str, Playbook]:
+    """Every ``*.yaml`` in ``directory`` by playbook name; raises PlaybookError on any problem."""
+    playbooks: dict[str, Playbook] = {}
+    problems: list[Problem] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            playbook = load_playbook(path)
+        except PlaybookError as exc:
+            problems.extend(exc.problems)
+            continue
+        if playbook.name in playbooks:
+            problems.append(Problem(str(path), 1, f"name {playbook.name!r} is used twice"))
+        playbooks[playbook.name] = playbook
+    if problems:
+        raise PlaybookError(problems)
+    return playbooks

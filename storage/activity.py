@@ -1,0 +1,45 @@
+"""Activity metadata and the keys of events already processed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import ActivityRecord, ProcessedEvent
+
+
+class Activity:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def mark_processed(self, key: str, now: datetime) -> bool:
+        """Claim an event key; False when it was processed before (by any process)."""
+        try:
+            async with self._s.begin_nested():
+                self._s.add(ProcessedEvent(key=key[:255], processed_at=now))
+                await self._s.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_processed_before(self, cutoff: datetime) -> int:
+        result = await self._s.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.processed_at < cutoff)  # type: ignore[arg-type]
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def record(self, record: ActivityRecord) -> None:
+        self._s.add(record)
+        await self._s.flush()
+
+    async def records(self, workspace_id: int) -> Sequence[ActivityRecord]:
+        query = (
+            select(ActivityRecord)
+            .where(ActivityRecord.workspace_id == workspace_id)
+            .order_by(ActivityRecord.id)  # type: ignore[arg-type]
+        )
+        return (await self._s.execute(query)).scalars().all()

@@ -1,0 +1,132 @@
+"""Workspaces, members, communities and which playbooks each community has switched on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.vocabulary.events import MemberProfile, WorkspaceRef
+from storage.tables import Community, Member, PlaybookEnablement, Workspace
+
+
+class Directory:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def workspace(self, ref: WorkspaceRef) -> Workspace | None:
+        query = select(Workspace).where(
+            Workspace.platform == ref.platform, Workspace.external_id == ref.external_id
+        )
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def ensure_workspace(
+        self, ref: WorkspaceRef, now: datetime, name: str = "", locale: str = "en"
+    ) -> Workspace:
+        found = await self.workspace(ref)
+        if found is not None:
+            return found
+        workspace = Workspace(
+            platform=ref.platform,
+            external_id=ref.external_id,
+            name=name,
+            locale=locale,
+            created_at=now,
+        )
+        self._s.add(workspace)
+        await self._s.flush()
+        return workspace
+
+    async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
+        return await self._s.get(Workspace, workspace_id)
+
+    async def member(self, workspace_id: int, user_id: str) -> Member | None:
+        query = select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def upsert_member(
+        self, workspace_id: int, profile: MemberProfile, now: datetime
+    ) -> Member:
+        """Create the member, or refresh what the platform told us this time."""
+        member = await self.member(workspace_id, profile.user_id)
+        if member is None:
+            member = Member(workspace_id=workspace_id, user_id=profile.user_id, updated_at=now)
+            self._s.add(member)
+        if profile.display_name:
+            member.display_name = profile.display_name
+        if profile.locale:
+            member.locale = profile.locale
+        if profile.timezone:
+            member.timezone = profile.timezone
+        member.updated_at = now
+        await self._s.flush()
+        return member
+
+    async def members(self, workspace_id: int) -> Sequence[Member]:
+        query = select(Member).where(Member.workspace_id == workspace_id).order_by(Member.id)
+        return (await self._s.execute(query)).scalars().all()
+
+    async def mark_unreachable(self, workspace_id: int, user_id: str) -> None:
+        member = await self.member(workspace_id, user_id)
+        if member is not None:
+            member.unreachable = True
+
+    async def community_by_channel(self, workspace_id: int, channel_id: str) -> Community | None:
+        query = select(Community).where(
+            Community.workspace_id == workspace_id, Community.channel_id == channel_id
+        )
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def community(self, community_id: int) -> Community | None:
+        return await self._s.get(Community, community_id)
+
+    async def communities(self, workspace_id: int | None = None) -> Sequence[Community]:
+        query = select(Community).order_by(Community.id)
+        if workspace_id is not None:
+            query = query.where(Community.workspace_id == workspace_id)
+        return (await self._s.execute(query)).scalars().all()
+
+    async def add_community(self, community: Community) -> Community:
+        self._s.add(community)
+        await self._s.flush()
+        return community
+
+    async def set_playbook(
+        self, community_id: int, playbook: str, enabled: bool, now: datetime
+    ) -> None:
+        query = select(PlaybookEnablement).where(
+            PlaybookEnablement.community_id == community_id,
+            PlaybookEnablement.playbook == playbook,
+        )
+        row = (await self._s.execute(query)).scalar_one_or_none()
+        if row is None:
+            self._s.add(
+                PlaybookEnablement(
+                    community_id=community_id, playbook=playbook, enabled=enabled, enabled_at=now
+                )
+            )
+        elif row.enabled != enabled:
+            row.enabled = enabled
+            row.enabled_at = now
+        await self._s.flush()
+
+    async def enabled_playbooks(self, community_id: int) -> list[str]:
+        query = (
+            select(PlaybookEnablement.playbook)
+            .where(
+                PlaybookEnablement.community_id == community_id,
+                PlaybookEnablement.enabled.is_(True),  # type: ignore[attr-defined]
+            )
+            .order_by(PlaybookEnablement.playbook)
+        )
+        return list((await self._s.execute(query)).scalars().all())
+
+    async def enablements(self, playbooks: Sequence[str]) -> Sequence[PlaybookEnablement]:
+        """Enabled (community, playbook) pairs among ``playbooks`` — for the scheduler."""
+        query = select(PlaybookEnablement).where(
+            PlaybookEnablement.playbook.in_(playbooks),  # type: ignore[attr-defined]
+            PlaybookEnablement.enabled.is_(True),  # type: ignore[attr-defined]
+        )
+        return (await self._s.execute(query)).scalars().all()

@@ -1,0 +1,85 @@
+"""The outbox: deliveries waiting to be sent, claimed by workers with a lease."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import Delivery
+
+FINAL = ("sent", "failed", "dead", "blocked", "skipped")
+
+
+class Outbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def enqueue(
+        self,
+        *,
+        workspace_id: int,
+        action: dict[str, Any],
+        recipient: str,
+        now: datetime,
+        run_id: str | None = None,
+        playbook: str | None = None,
+    ) -> Delivery:
+        delivery = Delivery(
+            workspace_id=workspace_id,
+            run_id=run_id,
+            playbook=playbook,
+            recipient=recipient,
+            action=action,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        self._s.add(delivery)
+        await self._s.flush()
+        return delivery
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
+
+        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint batches.
+        """
+        query = (
+            select(Delivery)
+            .where(
+                or_(
+                    and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),  # type: ignore[arg-type]
+                    and_(Delivery.status == "in_flight", Delivery.lease_until < now),  # type: ignore[arg-type,operator]
+                )
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)  # type: ignore[arg-type]
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = (await self._s.execute(query)).scalars().all()
+        for delivery in claimed:
+            delivery.status = "in_flight"
+            delivery.lease_until = now + lease
+            delivery.attempts += 1
+        await self._s.flush()
+        return claimed
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        return await self._s.get(Delivery, delivery_id)
+
+    async def next_due(self) -> datetime | None:
+        query = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")
+        value: datetime | None = (await self._s.execute(query)).scalar_one_or_none()
+        return value
+
+    async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Delivery]:
+        query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)  # type: ignore[union-attr]
+        if status is not None:
+            query = query.where(Delivery.status == status)
+        return (await self._s.execute(query)).scalars().all()
+
+    async def count_by_status(self) -> dict[str, int]:
+        query = select(Delivery.status, func.count()).group_by(Delivery.status)
+        return {status: n for status, n in (await self._s.execute(query)).all()}

@@ -1,0 +1,84 @@
+"""Runs of playbooks, their answers, and the claimed occurrences of scheduled ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import Answer, Run, ScheduleOccurrence
+
+ACTIVE = ("waiting_answer", "waiting_timer")
+
+
+class Runs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, run: Run) -> Run:
+        self._s.add(run)
+        await self._s.flush()
+        return run
+
+    async def get(self, run_id: str, *, lock: bool = False) -> Run | None:
+        query = select(Run).where(Run.id == run_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def active(self, community_id: int, playbook: str, subject: str) -> Run | None:
+        query = select(Run).where(
+            Run.community_id == community_id,
+            Run.playbook == playbook,
+            Run.subject == subject,
+            Run.status.in_(ACTIVE),  # type: ignore[attr-defined]
+        )
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[tuple[str, datetime]]:
+        """Ids and wake times of active runs whose timer is due, oldest first."""
+        query = (
+            select(Run.id, Run.wake_at)
+            .where(Run.status.in_(ACTIVE), Run.wake_at <= now)  # type: ignore[attr-defined,operator]
+            .order_by(Run.wake_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [(rid, at) for rid, at in (await self._s.execute(query)).all()]
+
+    async def for_subject(self, subject: str) -> Sequence[Run]:
+        query = select(Run).where(Run.subject == subject).order_by(Run.created_at)
+        return (await self._s.execute(query)).scalars().all()
+
+    async def count_by_status(self) -> dict[str, int]:
+        query = select(Run.status, func.count()).group_by(Run.status)
+        return {status: n for status, n in (await self._s.execute(query)).all()}
+
+    async def add_answer(self, answer: Answer) -> None:
+        self._s.add(answer)
+        await self._s.flush()
+
+    async def answers(self, run_id: str) -> Sequence[Answer]:
+        query = select(Answer).where(Answer.run_id == run_id).order_by(Answer.id)
+        return (await self._s.execute(query)).scalars().all()
+
+    async def last_occurrence(self, community_id: int, playbook: str) -> datetime | None:
+        query = select(func.max(ScheduleOccurrence.fire_at)).where(
+            ScheduleOccurrence.community_id == community_id,
+            ScheduleOccurrence.playbook == playbook,
+        )
+        value: datetime | None = (await self._s.execute(query)).scalar_one_or_none()
+        return value
+
+    async def claim_occurrence(self, occurrence: ScheduleOccurrence) -> bool:
+        """Record a cron fire; False when another process already did (unique row)."""
+        try:
+            async with self._s.begin_nested():
+                self._s.add(occurrence)
+                await self._s.flush()
+        except IntegrityError:
+            return False
+        return True

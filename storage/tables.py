@@ -1,0 +1,175 @@
+"""The tables. Every row the bot stores belongs to one workspace (directly or through a parent)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _workspace_fk() -> Any:
+    return Field(sa_column=Column(Integer, ForeignKey("workspace.id"), nullable=False, index=True))
+
+
+class Workspace(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    name: str = Field(default="", max_length=200)
+    locale: str = Field(default="en", max_length=16)
+    #: active | revoked (the platform refused our token)
+    status: str = Field(default="active", max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    locale: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    opted_out_all: bool = False
+    opted_out: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: the member blocked or removed the bot: nothing is sent to them
+    unreachable: bool = False
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Community(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    channel_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    objective: str = Field(default="", sa_type=Text)
+    charter: str = Field(default="", sa_type=Text)
+    sponsors: list[str] = Field(default_factory=list, sa_type=JSON)
+    facilitators: list[str] = Field(default_factory=list, sa_type=JSON)
+    target_engagement: int = 60
+    timezone: str = Field(default="UTC", max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PlaybookEnablement(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "playbook"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    playbook: str = Field(max_length=64)
+    enabled: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    enabled_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Run(SQLModel, table=True):
+    """One execution of a playbook for a subject (a member's user id, or "" for the community)."""
+
+    __table_args__ = (
+        Index("ix_run_due", "status", "wake_at"),
+        Index(
+            "uq_run_active",
+            "community_id",
+            "playbook",
+            "subject",
+            unique=True,
+            sqlite_where=text("status != 'done'"),
+            postgresql_where=text("status != 'done'"),
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    workspace_id: int = _workspace_fk()
+    community_id: int = Field(foreign_key="community.id", index=True)
+    playbook: str = Field(max_length=64)
+    subject: str = Field(default="", max_length=64)
+    step: str | None = Field(default=None, max_length=64)
+    #: waiting_answer | waiting_timer | done
+    status: str = Field(max_length=16)
+    variables: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    wake_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Delivery(SQLModel, table=True):
+    """An outbound action in the outbox."""
+
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    run_id: str | None = Field(default=None, max_length=32, index=True)
+    playbook: str | None = Field(default=None, max_length=64)
+    recipient: str = Field(max_length=64)
+    action: dict[str, Any] = Field(sa_type=JSON)
+    #: pending | in_flight | sent | failed (permanent) | dead (gave up) | blocked | skipped (opt-out)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    platform_ref: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ActivityRecord(SQLModel, table=True):
+    """Metadata of what happened — who, where, what kind, when. Never message text."""
+
+    __table_args__ = (Index("ix_activity_community_time", "community_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    community_id: int | None = Field(default=None, foreign_key="community.id")
+    user_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    channel: str | None = Field(default=None, max_length=64)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Keys of events already handled: a retried delivery of the same key is not processed again."""
+
+    key: str = Field(primary_key=True, max_length=255)
+    processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Answer(SQLModel, table=True):
+    """What a member answered to a ritual (the only free text stored)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    community_id: int = Field(foreign_key="community.id", index=True)
+    run_id: str = Field(max_length=32, index=True)
+    playbook: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    step: str = Field(max_length=64)
+    key: str = Field(max_length=64)
+    value: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ScheduleOccurrence(SQLModel, table=True):
+    """One cron fire of a scheduled playbook for a community, claimed once across processes."""
+
+    __table_args__ = (UniqueConstraint("community_id", "playbook", "fire_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    playbook: str = Field(max_length=64)
+    fire_at: datetime = Field(sa_type=UTCDateTime)
+    #: started | skipped (missed beyond the grace window)
+    outcome: str = Field(max_length=16)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
