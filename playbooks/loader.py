@@ -69,7 +69,9 @@ def _line_for(loc: Iterable[str | int], data: Any, lines: Mapping[PathKey, int])
     path: PathKey = ()
     node = data
     for part in loc:
-        if (isinstance(node, Mapping) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         else:
             continue

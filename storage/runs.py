@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import Answer, Run, ScheduleOccurrence
+from storage.tables import Answer, Run, ScheduleOccurrence, Workspace
 
 ACTIVE = ("waiting_answer", "waiting_timer")
+
+
+class DueRun(NamedTuple):
+    run_id: str
+    wake_at: datetime
+    platform: str
+    external_id: str
 
 
 class Runs:
@@ -38,16 +46,17 @@ class Runs:
         )
         return (await self._s.execute(query)).scalar_one_or_none()
 
-    async def due(self, now: datetime, limit: int = 500) -> Sequence[tuple[str, datetime]]:
-        """Ids and wake times of active runs whose timer is due, oldest first."""
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[DueRun]:
+        """Active runs whose timer is due, oldest first, with their workspace."""
         query = (
-            select(Run.id, Run.wake_at)
+            select(Run.id, Run.wake_at, Workspace.platform, Workspace.external_id)
+            .join(Workspace, Workspace.id == Run.workspace_id)  # type: ignore[arg-type]
             .where(Run.status.in_(ACTIVE), Run.wake_at <= now)  # type: ignore[attr-defined,operator]
             .order_by(Run.wake_at)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=Run, skip_locked=True)  # type: ignore[arg-type]
         )
-        return [(rid, at) for rid, at in (await self._s.execute(query)).all()]
+        return [DueRun(*row) for row in (await self._s.execute(query)).all()]
 
     async def for_subject(self, subject: str) -> Sequence[Run]:
         query = select(Run).where(Run.subject == subject).order_by(Run.created_at)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
 from bot.vocabulary.actions import Action
 from bot.vocabulary.events import Event, WorkspaceRef
+
+#: The source of "now" (aware UTC): real in production, manual in tests and simulations.
+Clock = Callable[[], datetime]
 
 #: How the runtime receives a normalized event from an adapter.
 EventSink = Callable[[Event], Awaitable["DispatchResult"]]

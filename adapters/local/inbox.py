@@ -1,0 +1,69 @@
+"""What the local platform shows: DMs, channel posts and home tabs, kept in memory."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(slots=True)
+class LocalChoice:
+    value: str
+    label: str
+
+
+@dataclass(slots=True)
+class LocalMessage:
+    id: str
+    workspace: str
+    author: str
+    """``bot`` or the user id of the member who posted."""
+    text: str
+    created_at: datetime
+    user: str | None = None
+    """Recipient of a DM (None for channel posts)."""
+    channel: str | None = None
+    thread: str | None = None
+    choices: list[LocalChoice] = field(default_factory=list)
+    callback: str | None = None
+    free_text: bool = False
+    placeholder: str = ""
+    submit_label: str = ""
+    updated_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        data["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
+        data.pop("callback")
+        data["answerable"] = self.callback is not None
+        return data
+
+
+class LocalInbox:
+    """Messages by id; the local platform's whole state."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, LocalMessage] = {}
+        self._ids = itertools.count(1)
+        self.homes: dict[tuple[str, str], str] = {}
+
+    def add(self, message: LocalMessage) -> LocalMessage:
+        self._messages[message.id] = message
+        return message
+
+    def new_id(self) -> str:
+        return f"m{next(self._ids)}"
+
+    def get(self, message_id: str) -> LocalMessage | None:
+        return self._messages.get(message_id)
+
+    def for_user(self, workspace: str, user: str) -> list[LocalMessage]:
+        return [m for m in self._messages.values() if m.workspace == workspace and m.user == user]
+
+    def for_channel(self, workspace: str, channel: str) -> list[LocalMessage]:
+        return [
+            m for m in self._messages.values() if m.workspace == workspace and m.channel == channel
+        ]

@@ -1,0 +1,103 @@
+"""HTTP surface of the local platform: the JSON API and the playground page."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from adapters.local.inbox import LocalInbox, LocalMessage
+from adapters.local.normalize import LocalEventIn, MessagePostedIn, UnknownMessage, to_event
+from bot.vocabulary.ports import Clock, EventSink
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+#: Members and communities of a local workspace, for the playground's pickers.
+DirectoryProvider = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+def _error(status: int, message: str, **details: Any) -> web.Response:
+    return web.json_response({"error": message, **details}, status=status)
+
+
+class LocalPlatform:
+    def __init__(
+        self, inbox: LocalInbox, sink: EventSink, directory: DirectoryProvider, clock: Clock
+    ) -> None:
+        self._inbox = inbox
+        self._sink = sink
+        self._directory = directory
+        self._clock = clock
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/local/events", self.post_event),
+            web.get("/local/messages", self.get_messages),
+            web.get("/local/directory", self.get_directory),
+            web.get("/playground", self.playground),
+            web.static("/playground/static", STATIC),
+        ]
+
+    async def post_event(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "the body must be a JSON object")
+        if not isinstance(body, dict):
+            return _error(400, "the body must be a JSON object")
+        try:
+            payload = LocalEventIn.model_validate({"event": body})
+        except ValidationError as exc:
+            problems = [
+                {
+                    "field": ".".join(str(p) for p in err["loc"][1:]) or "type",
+                    "problem": err["msg"],
+                }
+                for err in exc.errors(include_url=False)
+            ]
+            return _error(400, "invalid event", problems=problems)
+        now = self._clock()
+        try:
+            event = to_event(payload, self._inbox, now)
+        except UnknownMessage as exc:
+            return _error(409, str(exc))
+        result = await self._sink(event)
+        p = payload.event
+        if result == "processed" and isinstance(p, MessagePostedIn):
+            self._inbox.add(
+                LocalMessage(
+                    id=self._inbox.new_id(),
+                    workspace=p.workspace,
+                    author=p.user,
+                    text=p.text,
+                    created_at=now,
+                    channel=p.channel,
+                    thread=p.thread,
+                )
+            )
+        return web.json_response({"status": result, "key": event.key}, status=202)
+
+    async def get_messages(self, request: web.Request) -> web.Response:
+        workspace = request.query.get("workspace", "demo")
+        user, channel = request.query.get("user"), request.query.get("channel")
+        if bool(user) == bool(channel):
+            return _error(400, "give exactly one of ?user=ID or ?channel=ID")
+        found = (
+            self._inbox.for_user(workspace, user)
+            if user
+            else self._inbox.for_channel(workspace, channel or "")
+        )
+        return web.json_response({"messages": [m.as_json() for m in found]})
+
+    async def get_directory(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._directory(request.query.get("workspace", "demo")))
+
+    async def playground(self, _request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "playground.html")

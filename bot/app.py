@@ -1,0 +1,137 @@
+"""The composition root: the only place that wires storage, engine, runtime and adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from adapters.local.inbox import LocalInbox
+from adapters.local.routes import LocalPlatform
+from adapters.local.sender import LocalSender
+from bot.runtime.clock import Clock, utc_now
+from bot.runtime.delivery import DeliveryWorker, RetryPolicy
+from bot.runtime.demo import seed_demo
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.http import health_routes
+from bot.runtime.scheduler import Scheduler
+from bot.settings import Settings
+from bot.vocabulary.events import WorkspaceRef
+from bot.vocabulary.ports import Sender
+from playbooks.engine import Engine
+from playbooks.loader import load_library
+from playbooks.schema import Playbook
+from storage.database import make_engine
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Animateur:
+    """Every long-lived part of one bot process."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    engine: Engine
+    dispatcher: Dispatcher
+    worker: DeliveryWorker
+    scheduler: Scheduler
+    inbox: LocalInbox | None
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+
+def build(
+    settings: Settings,
+    clock: Clock = utc_now,
+    playbooks: Mapping[str, Playbook] | None = None,
+    extra_senders: Mapping[str, Sender] | None = None,
+) -> Animateur:
+    library = dict(playbooks) if playbooks is not None else load_library()
+    store = Store(make_engine(settings.database_url))
+    engine = Engine(library)
+    senders: dict[str, Sender] = {}
+    inbox: LocalInbox | None = None
+    if settings.playground_enabled(slack_configured=False, teams_configured=False):
+        inbox = LocalInbox()
+        senders["local"] = LocalSender(inbox, clock)
+    senders.update(extra_senders or {})
+    worker = DeliveryWorker(
+        store, senders, clock, RetryPolicy(max_attempts=settings.delivery_max_attempts)
+    )
+    dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake)
+    scheduler = Scheduler(
+        store,
+        dispatcher.handle,
+        dispatcher.fire_schedule,
+        library,
+        clock,
+        grace=timedelta(minutes=settings.schedule_grace_minutes),
+    )
+    return Animateur(settings, clock, store, engine, dispatcher, worker, scheduler, inbox, senders)
+
+
+async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
+    async with bot.store.transaction() as tx:
+        found = await tx.directory.workspace(WorkspaceRef("local", workspace))
+        if found is None or found.id is None:
+            return {"workspace": workspace, "members": [], "communities": []}
+        members = await tx.directory.members(found.id)
+        communities = await tx.directory.communities(found.id)
+    return {
+        "workspace": workspace,
+        "members": [
+            {"id": m.user_id, "name": m.display_name or m.user_id, "locale": m.locale}
+            for m in members
+        ],
+        "communities": [
+            {"channel": c.channel_id, "name": c.name, "facilitators": c.facilitators}
+            for c in communities
+        ],
+    }
+
+
+def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
+    """The HTTP application; with ``background`` it also runs the worker and the scheduler."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app.add_routes(health_routes(bot.store))
+    if bot.inbox is not None:
+
+        async def directory(workspace: str) -> dict[str, Any]:
+            return await _local_directory(bot, workspace)
+
+        local = LocalPlatform(bot.inbox, bot.dispatcher.handle, directory, bot.clock)
+        app.add_routes(local.routes())
+
+        async def index(_request: web.Request) -> web.Response:
+            raise web.HTTPFound("/playground")
+
+        app.router.add_get("/", index)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        if bot.inbox is not None and bot.settings.demo:
+            if await seed_demo(bot.store, bot.clock(), sorted(bot.engine.playbooks)):
+                log.info("demo workspace seeded")
+        tasks: list[asyncio.Task[None]] = []
+        scheduler = None
+        if background:
+            tasks.append(asyncio.create_task(bot.worker.run(), name="delivery-worker"))
+            scheduler = bot.scheduler.start(bot.settings.tick_seconds)
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await bot.store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

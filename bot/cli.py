@@ -1,0 +1,126 @@
+"""``animateur`` — serve the bot, migrate its database, check and list playbooks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from bot import logs
+from bot.app import build, web_app
+from bot.settings import Settings
+from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
+from storage.database import current_revision, make_engine, upgrade
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    try:
+        bot = build(settings)
+    except PlaybookError as exc:
+        print(f"cannot start: a bundled playbook is invalid\n{exc}", file=sys.stderr)
+        return 1
+    if bot.inbox is not None:
+        print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
+    web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> str | None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    print(f"database at revision {revision}")
+    return 0
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files += (
+            sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+        )
+    return files
+
+
+def _playbooks_check(args: argparse.Namespace, _settings: Settings) -> int:
+    files = _expand(args.paths or [str(LIBRARY)])
+    if not files:
+        print("no playbook files found", file=sys.stderr)
+        return 1
+    failed = 0
+    for path in files:
+        try:
+            load_playbook(path)
+        except PlaybookError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(problem)
+    if failed:
+        print(f"{failed} of {len(files)} playbook(s) invalid", file=sys.stderr)
+        return 1
+    print(f"{len(files)} playbook(s) valid")
+    return 0
+
+
+def _playbooks_list(_args: argparse.Namespace, _settings: Settings) -> int:
+    try:
+        library = load_library()
+    except PlaybookError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for name, playbook in sorted(library.items()):
+        trigger = playbook.trigger
+        how = getattr(trigger, "command", None) or getattr(trigger, "cron", None) or ""
+        print(f"{name:<20} {trigger.on:<14} {how:<16} {playbook.title.en} / {playbook.title.fr}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="animateur", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the bot (HTTP server, worker, scheduler)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+
+    pb = commands.add_parser("playbooks", help="playbooks").add_subparsers(dest="pb", required=True)
+    check = pb.add_parser("check", help="validate playbook files (file:line for each problem)")
+    check.add_argument("paths", nargs="*", help="files or folders (default: the bundled library)")
+    check.set_defaults(handler=_playbooks_check)
+    pb.add_parser("list", help="list the bundled playbooks").set_defaults(handler=_playbooks_list)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    logs.configure(settings.log_level)
+    code: int = args.handler(args, settings)
+    return code
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""The running bot: dispatcher, delivery worker, scheduler, HTTP server."""

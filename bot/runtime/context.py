@@ -1,0 +1,51 @@
+"""Build the engine's view of a run's world from stored rows, and resolve its language."""
+
+from __future__ import annotations
+
+from playbooks.engine import CommunityContext, MemberContext, RunContext
+from storage.tables import Community, Member, Workspace
+
+SUPPORTED_LOCALES = ("en", "fr")
+
+
+def normalize_locale(value: str | None) -> str | None:
+    """``fr-FR``, ``fr_CA``, ``FR`` → ``fr``; unsupported or empty → None."""
+    if not value:
+        return None
+    language = value.replace("_", "-").split("-")[0].lower()
+    return language if language in SUPPORTED_LOCALES else None
+
+
+def resolve_locale(member: Member | None, community: Community, workspace: Workspace) -> str:
+    """The member's language, else the community's, else the workspace's, else English."""
+    for candidate in (member.locale if member else None, community.locale, workspace.locale):
+        locale = normalize_locale(candidate)
+        if locale:
+            return locale
+    return "en"
+
+
+def community_context(community: Community) -> CommunityContext:
+    return CommunityContext(
+        channel=community.channel_id,
+        name=community.name,
+        objective=community.objective,
+        charter=community.charter,
+        facilitators=tuple(community.facilitators),
+        sponsors=tuple(community.sponsors),
+        target_engagement=community.target_engagement,
+        timezone=community.timezone,
+    )
+
+
+def run_context(
+    run_id: str, community: Community, member: Member | None, workspace: Workspace
+) -> RunContext:
+    return RunContext(
+        run_id=run_id,
+        community=community_context(community),
+        member=MemberContext(member.user_id, member.display_name or member.user_id)
+        if member
+        else None,
+        locale=resolve_locale(member, community, workspace),
+    )

@@ -1,0 +1,127 @@
+"""Time-driven work: wake runs whose timer is due, and fire scheduled playbooks.
+
+The database is the source of truth (run wake times, claimed schedule occurrences); APScheduler
+only computes cron fire times and drives the loop, so any number of processes can run this.
+
+Missed fires (the bot was down): the latest fire time since the previous occurrence is caught
+up when it is at most ``grace`` old; older than that, it is recorded as skipped and nothing is
+sent. Earlier fires in the same gap collapse into that one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.runtime.clock import Clock
+from bot.vocabulary.events import Event, Tick, WorkspaceRef
+from bot.vocabulary.ports import DispatchResult
+from playbooks.schema import Playbook, ScheduleTrigger
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+FireSchedule = Callable[..., Awaitable[bool]]
+LOOKBACK = timedelta(days=7)
+
+
+def latest_fire(cron: str, timezone: str, after: datetime, until: datetime) -> datetime | None:
+    """The last fire time of ``cron`` (in ``timezone``) in ``(after, until]``, else None."""
+    trigger = CronTrigger.from_crontab(cron, timezone=timezone)
+    latest = None
+    fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    for _ in range(100_000):
+        if fire is None or fire > until:
+            break
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: Store,
+        dispatch: Callable[[Event], Awaitable[DispatchResult]],
+        fire_schedule: FireSchedule,
+        playbooks: Mapping[str, Playbook],
+        clock: Clock,
+        grace: timedelta = timedelta(hours=1),
+    ) -> None:
+        self._store = store
+        self._dispatch = dispatch
+        self._fire_schedule = fire_schedule
+        self._playbooks = playbooks
+        self._clock = clock
+        self._grace = grace
+
+    async def tick(self) -> int:
+        """One pass; returns how many runs were woken or started."""
+        return await self._wake_due_runs() + await self._fire_due_schedules()
+
+    async def _wake_due_runs(self) -> int:
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            due = await tx.runs.due(now)
+        woken = 0
+        for run in due:
+            tick = Tick(
+                workspace=WorkspaceRef(run.platform, run.external_id),  # type: ignore[arg-type]
+                key=f"tick:{run.run_id}:{run.wake_at.isoformat()}",
+                occurred_at=now,
+                run_id=run.run_id,
+            )
+            if await self._dispatch(tick) == "processed":
+                woken += 1
+        return woken
+
+    async def _fire_due_schedules(self) -> int:
+        scheduled = {
+            name: pb.trigger
+            for name, pb in self._playbooks.items()
+            if isinstance(pb.trigger, ScheduleTrigger)
+        }
+        if not scheduled:
+            return 0
+        now = self._clock()
+        pending: list[tuple[int, str, datetime, bool]] = []
+        async with self._store.transaction() as tx:
+            for enablement in await tx.directory.enablements(list(scheduled)):
+                community = await tx.directory.community(enablement.community_id)
+                if community is None or community.id is None:
+                    continue
+                last = await tx.runs.last_occurrence(community.id, enablement.playbook)
+                after = max(last or enablement.enabled_at, now - LOOKBACK)
+                try:
+                    fire = latest_fire(
+                        scheduled[enablement.playbook].cron, community.timezone, after, now
+                    )
+                except (ValueError, LookupError):
+                    log.error("community timezone is invalid", extra={"community": community.id})
+                    continue
+                if fire is not None:
+                    missed = now - fire > self._grace
+                    pending.append((community.id, enablement.playbook, fire, missed))
+        started = 0
+        for community_id, name, fire, missed in pending:
+            if await self._fire_schedule(community_id, name, fire, missed=missed):
+                started += 1
+        return started
+
+    def start(self, interval_seconds: float) -> AsyncIOScheduler:
+        """Drive :meth:`tick` every ``interval_seconds`` on the running event loop."""
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=interval_seconds,
+            max_instances=1,
+            coalesce=True,
+            id="animateur-tick",
+        )
+        scheduler.start()
+        return scheduler

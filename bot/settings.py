@@ -1,0 +1,35 @@
+"""Configuration, read from the environment (``ANIMATEUR_*``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./animateur.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANIMATEUR_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    env: Literal["development", "production"] = "development"
+    #: Serve the local platform and /playground. Default: on when no Slack/Teams credentials.
+    playground: bool | None = None
+    #: Seed a demo workspace (a few members, one community) into an empty local platform.
+    demo: bool = True
+    #: Seconds between scheduler passes (due timers, cron fires).
+    tick_seconds: float = Field(default=5.0, gt=0)
+    #: A scheduled fire missed by less than this (bot was down) is caught up; older is skipped.
+    schedule_grace_minutes: int = Field(default=60, ge=0)
+    #: Attempts before a delivery is dead-lettered.
+    delivery_max_attempts: int = Field(default=6, ge=1)
+
+    def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
+        if self.playground is not None:
+            return self.playground
+        return not (slack_configured or teams_configured)
