@@ -116,9 +116,9 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         app.router.add_get("/", index)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        if bot.inbox is not None and bot.settings.demo:
-            if await seed_demo(bot.store, bot.clock(), sorted(bot.engine.playbooks)):
-                log.info("demo workspace seeded")
+        seeded = bot.inbox is not None and bot.settings.demo
+        if seeded and await seed_demo(bot.store, bot.clock(), sorted(bot.engine.playbooks)):
+            log.info("demo workspace seeded")
         tasks: list[asyncio.Task[None]] = []
         scheduler = None
         if background:

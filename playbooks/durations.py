@@ -1,4 +1,4 @@
-"""Durations written in playbooks: ``90s``, ``30m``, ``2h``, ``3d``, ``1w`` (combinable: ``1d12h``)."""
+"""Durations in playbooks: ``90s``, ``30m``, ``2h``, ``3d``, ``1w``, combinable (``1d12h``)."""
 
 from __future__ import annotations
 

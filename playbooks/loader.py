@@ -47,6 +47,13 @@ _Loader.add_implicit_resolver(
 )
 
 
+_SYNTAX_HINTS = {
+    "expected <block end>": "indentation does not line up with the lines above — ",
+    "mapping values are not allowed": "a ':' where it cannot be (quote the text?) — ",
+    "found character '\\t'": "tabs are not allowed, indent with spaces — ",
+}
+
+
 def _line_map(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
     """Record, for each path in the document, the 1-based line where it is written."""
     lines.setdefault(path, node.start_mark.line + 1)
@@ -69,18 +76,25 @@ def _line_for(loc: Iterable[str | int], data: Any, lines: Mapping[PathKey, int])
     path: PathKey = ()
     node = data
     for part in loc:
-        if (isinstance(node, Mapping) and part in node) or (
+        present = (isinstance(node, Mapping) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        )
+        if present:
             node = node[part]
-        else:
-            continue
-        path = (*path, part)
+            path = (*path, part)
     return lines.get(path, 1)
 
 
+def _located(error: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """The error's location; for a bad union tag, the tag field itself (``steps.2.kind``)."""
+    loc = tuple(error["loc"])
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return (*loc, str(error.get("ctx", {}).get("discriminator", "")).strip("'"))
+    return loc
+
+
 def _message(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"])
+    loc = ".".join(str(p) for p in _located(error))
     kind = error["type"]
     if kind == "missing":
         return f"{loc}: required field is missing"
@@ -89,12 +103,10 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         return (
-            f"{loc}: unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
-            f"{ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+            f"{loc}: unknown value {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
         )
     if kind == "union_tag_not_found":
-        ctx = error.get("ctx", {})
-        return f"{loc}: missing {ctx.get('discriminator', 'kind').strip(chr(39))}"
+        return f"{loc}: required field is missing"
     text = str(error["msg"]).removeprefix("Value error, ")
     return f"{loc}: {text}"
 
@@ -136,9 +148,9 @@ def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise PlaybookError(
-            [Problem(file, line, f"YAML syntax: {exc.problem or exc.context}")]
-        ) from exc
+        detail = str(exc.problem or exc.context)
+        hint = next((h for k, h in _SYNTAX_HINTS.items() if k in detail), "")
+        raise PlaybookError([Problem(file, line, f"YAML syntax: {hint}{detail}")]) from exc
     except yaml.YAMLError as exc:
         raise PlaybookError([Problem(file, 1, f"YAML syntax: {exc}")]) from exc
     if node is None or not isinstance(data, dict):
@@ -149,7 +161,8 @@ def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
         playbook = Playbook.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(file, _line_for(err["loc"], data, lines), _message(err)) for err in exc.errors()
+            Problem(file, _line_for(_located(err), data, lines), _message(err))
+            for err in exc.errors()
         ]
         raise PlaybookError(sorted(problems, key=lambda p: p.line)) from exc
     problems = [Problem(file, lines.get(path, 1), msg) for path, msg in _references(playbook)]

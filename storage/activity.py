@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.tables import ActivityRecord, ProcessedEvent
 
@@ -28,7 +29,7 @@ class Activity:
 
     async def forget_processed_before(self, cutoff: datetime) -> int:
         result = await self._s.execute(
-            delete(ProcessedEvent).where(ProcessedEvent.processed_at < cutoff)  # type: ignore[arg-type]
+            delete(ProcessedEvent).where(col(ProcessedEvent.processed_at) < cutoff)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -40,6 +41,6 @@ class Activity:
         query = (
             select(ActivityRecord)
             .where(ActivityRecord.workspace_id == workspace_id)
-            .order_by(ActivityRecord.id)  # type: ignore[arg-type]
+            .order_by(col(ActivityRecord.id))
         )
         return (await self._s.execute(query)).scalars().all()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from storage.tables import Community, Member, PlaybookEnablement, Workspace
@@ -65,7 +65,7 @@ class Directory:
         return member
 
     async def members(self, workspace_id: int) -> Sequence[Member]:
-        query = select(Member).where(Member.workspace_id == workspace_id).order_by(Member.id)
+        query = select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.id))
         return (await self._s.execute(query)).scalars().all()
 
     async def mark_unreachable(self, workspace_id: int, user_id: str) -> None:
@@ -83,7 +83,7 @@ class Directory:
         return await self._s.get(Community, community_id)
 
     async def communities(self, workspace_id: int | None = None) -> Sequence[Community]:
-        query = select(Community).order_by(Community.id)
+        query = select(Community).order_by(col(Community.id))
         if workspace_id is not None:
             query = query.where(Community.workspace_id == workspace_id)
         return (await self._s.execute(query)).scalars().all()
@@ -117,16 +117,16 @@ class Directory:
             select(PlaybookEnablement.playbook)
             .where(
                 PlaybookEnablement.community_id == community_id,
-                PlaybookEnablement.enabled.is_(True),  # type: ignore[attr-defined]
+                col(PlaybookEnablement.enabled).is_(True),
             )
-            .order_by(PlaybookEnablement.playbook)
+            .order_by(col(PlaybookEnablement.playbook))
         )
         return list((await self._s.execute(query)).scalars().all())
 
     async def enablements(self, playbooks: Sequence[str]) -> Sequence[PlaybookEnablement]:
         """Enabled (community, playbook) pairs among ``playbooks`` — for the scheduler."""
         query = select(PlaybookEnablement).where(
-            PlaybookEnablement.playbook.in_(playbooks),  # type: ignore[attr-defined]
-            PlaybookEnablement.enabled.is_(True),  # type: ignore[attr-defined]
+            col(PlaybookEnablement.playbook).in_(playbooks),
+            col(PlaybookEnablement.enabled).is_(True),
         )
         return (await self._s.execute(query)).scalars().all()

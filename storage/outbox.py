@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.tables import Delivery
 
@@ -50,11 +51,11 @@ class Outbox:
             select(Delivery)
             .where(
                 or_(
-                    and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),  # type: ignore[arg-type]
-                    and_(Delivery.status == "in_flight", Delivery.lease_until < now),  # type: ignore[arg-type,operator]
+                    and_(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now),
+                    and_(col(Delivery.status) == "in_flight", col(Delivery.lease_until) < now),
                 )
             )
-            .order_by(Delivery.next_attempt_at, Delivery.id)  # type: ignore[arg-type]
+            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -75,7 +76,7 @@ class Outbox:
         return value
 
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Delivery]:
-        query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)  # type: ignore[union-attr]
+        query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
         if status is not None:
             query = query.where(Delivery.status == status)
         return (await self._s.execute(query)).scalars().all()

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.tables import Answer, Run, ScheduleOccurrence, Workspace
 
@@ -42,7 +43,7 @@ class Runs:
             Run.community_id == community_id,
             Run.playbook == playbook,
             Run.subject == subject,
-            Run.status.in_(ACTIVE),  # type: ignore[attr-defined]
+            col(Run.status).in_(ACTIVE),
         )
         return (await self._s.execute(query)).scalar_one_or_none()
 
@@ -50,16 +51,16 @@ class Runs:
         """Active runs whose timer is due, oldest first, with their workspace."""
         query = (
             select(Run.id, Run.wake_at, Workspace.platform, Workspace.external_id)
-            .join(Workspace, Workspace.id == Run.workspace_id)  # type: ignore[arg-type]
-            .where(Run.status.in_(ACTIVE), Run.wake_at <= now)  # type: ignore[attr-defined,operator]
-            .order_by(Run.wake_at)
+            .join(Workspace, col(Workspace.id) == col(Run.workspace_id))
+            .where(col(Run.status).in_(ACTIVE), col(Run.wake_at) <= now)
+            .order_by(col(Run.wake_at))
             .limit(limit)
-            .with_for_update(of=Run, skip_locked=True)  # type: ignore[arg-type]
+            .with_for_update(of=Run, skip_locked=True)
         )
         return [DueRun(*row) for row in (await self._s.execute(query)).all()]
 
     async def for_subject(self, subject: str) -> Sequence[Run]:
-        query = select(Run).where(Run.subject == subject).order_by(Run.created_at)
+        query = select(Run).where(Run.subject == subject).order_by(col(Run.created_at))
         return (await self._s.execute(query)).scalars().all()
 
     async def count_by_status(self) -> dict[str, int]:
@@ -71,7 +72,7 @@ class Runs:
         await self._s.flush()
 
     async def answers(self, run_id: str) -> Sequence[Answer]:
-        query = select(Answer).where(Answer.run_id == run_id).order_by(Answer.id)
+        query = select(Answer).where(Answer.run_id == run_id).order_by(col(Answer.id))
         return (await self._s.execute(query)).scalars().all()
 
     async def last_occurrence(self, community_id: int, playbook: str) -> datetime | None:

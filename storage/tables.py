@@ -114,7 +114,8 @@ class Delivery(SQLModel, table=True):
     playbook: str | None = Field(default=None, max_length=64)
     recipient: str = Field(max_length=64)
     action: dict[str, Any] = Field(sa_type=JSON)
-    #: pending | in_flight | sent | failed (permanent) | dead (gave up) | blocked | skipped (opt-out)
+    #: pending | in_flight | sent | failed (permanent) | dead (gave up) | blocked
+    #: | skipped (opt-out)
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)

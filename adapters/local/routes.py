@@ -36,7 +36,7 @@ class LocalPlatform:
         self._directory = directory
         self._clock = clock
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [
             web.post("/local/events", self.post_event),
             web.get("/local/messages", self.get_messages),

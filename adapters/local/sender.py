@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.local.inbox import LocalChoice, LocalInbox, LocalMessage
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Clock, SendOutcome
-from adapters.local.inbox import LocalChoice, LocalInbox, LocalMessage
 
 
 class LocalSender:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-
 from bot.vocabulary.ports import Clock
 
 __all__ = ["Clock", "ManualClock", "utc_now"]

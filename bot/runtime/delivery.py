@@ -36,7 +36,7 @@ class RetryPolicy:
         if retry_after is not None:
             return max(0.0, retry_after)
         exponential = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
-        return exponential * rng.uniform(0.5, 1.0)
+        return float(exponential * rng.uniform(0.5, 1.0))
 
 
 class DeliveryWorker:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.runtime.clock import Clock
+from bot.runtime.context import resolve_locale, run_context
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
     ACTIVITY_KIND,
@@ -23,8 +25,6 @@ from bot.vocabulary.events import (
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
-from bot.runtime.clock import Clock
-from bot.runtime.context import resolve_locale, run_context
 from playbooks.engine import Engine, RunState, Transition, parse_callback
 from storage.store import Store, Transaction
 from storage.tables import (

@@ -1,0 +1,167 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when configured), a live bot server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp import ClientSession, web
+from sqlalchemy import select, text
+
+from adapters.local.inbox import LocalInbox
+from adapters.local.sender import LocalSender
+from bot.app import Animateur, build, web_app
+from bot.runtime.clock import ManualClock
+from bot.runtime.delivery import DeliveryWorker, RetryPolicy
+from bot.runtime.demo import seed_demo
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.scheduler import Scheduler
+from bot.settings import Settings
+from bot.vocabulary.ports import Sender
+from playbooks.engine import Engine
+from playbooks.loader import load_library
+from playbooks.schema import Playbook
+from storage.database import make_engine, upgrade
+from storage.store import Store
+from storage.tables import Delivery, Run
+from tests.builders import T0
+
+PG_URL = os.environ.get("ANIMATEUR_TEST_DATABASE_URL")
+DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+async def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(params=DATABASES)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, empty database: a SQLite file, and PostgreSQL when the env var is set."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'animateur.db'}"
+    else:
+        assert PG_URL is not None
+        url = PG_URL
+        await reset_postgres(url)
+    engine = make_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    yield url
+
+
+@pytest_asyncio.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = Store(make_engine(database_url))
+    yield store
+    await store.close()
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[Any]], within: float = 5.0, interval: float = 0.05
+) -> Any:
+    """Poll ``probe`` until it returns something truthy; fail the test after ``within`` s."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within}s (last value: {value!r})")
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    bot: Animateur
+    http: ClientSession
+
+    async def post_event(self, **event: Any) -> tuple[int, dict[str, Any]]:
+        async with self.http.post(f"{self.url}/local/events", json=event) as response:
+            return response.status, await response.json()
+
+    async def messages(self, **query: str) -> list[dict[str, Any]]:
+        async with self.http.get(f"{self.url}/local/messages", params=query) as response:
+            assert response.status == 200, await response.text()
+            body = await response.json()
+            return list(body["messages"])
+
+
+@pytest_asyncio.fixture
+async def live_server(database_url: str) -> AsyncIterator[LiveServer]:
+    """The real HTTP server (aiohttp) on a loopback port, with worker and scheduler running,
+    the local platform and the seeded demo workspace."""
+    settings = Settings(
+        database_url=database_url, playground=True, demo=True, tick_seconds=0.2, _env_file=None
+    )
+    bot = build(settings)
+    runner = web.AppRunner(web_app(bot))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with ClientSession() as http:
+        yield LiveServer(f"http://127.0.0.1:{port}", bot, http)
+    await runner.cleanup()
+
+
+@dataclass
+class Harness:
+    """The runtime wired by hand on a test database, with a manual clock and the local platform."""
+
+    url: str
+    clock: ManualClock
+    store: Store
+    engine: Engine
+    dispatcher: Dispatcher
+    worker: DeliveryWorker
+    scheduler: Scheduler
+    inbox: LocalInbox
+
+    @classmethod
+    def create(
+        cls,
+        url: str,
+        clock: ManualClock,
+        playbooks: dict[str, Playbook] | None = None,
+        senders: dict[str, Sender] | None = None,
+    ) -> Harness:
+        store = Store(make_engine(url))
+        library = playbooks if playbooks is not None else load_library()
+        engine = Engine(library)
+        inbox = LocalInbox()
+        all_senders: dict[str, Sender] = {"local": LocalSender(inbox, clock), **(senders or {})}
+        worker = DeliveryWorker(store, all_senders, clock, RetryPolicy(max_attempts=3))
+        dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake)
+        scheduler = Scheduler(store, dispatcher.handle, dispatcher.fire_schedule, library, clock)
+        return cls(url, clock, store, engine, dispatcher, worker, scheduler, inbox)
+
+    async def seed(self, playbooks: list[str] | None = None) -> None:
+        await seed_demo(self.store, self.clock(), playbooks or ["welcome"])
+
+    async def deliveries(self) -> list[Delivery]:
+        async with self.store.transaction() as tx:
+            return list(reversed(await tx.outbox.list()))
+
+    async def runs(self) -> list[Run]:
+        async with self.store.transaction() as tx:
+            rows = await tx.session.execute(select(Run).order_by(Run.created_at))
+            return list(rows.scalars().all())
+
+
+@pytest_asyncio.fixture
+async def harness(database_url: str) -> AsyncIterator[Harness]:
+    built = Harness.create(database_url, ManualClock(T0))
+    await built.seed()
+    yield built
+    await built.store.close()

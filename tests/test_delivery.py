@@ -1,0 +1,138 @@
+"""The outbox worker: retries, Retry-After, permanent failures, blocked members, opt-outs,
+crashes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+
+from bot.runtime.clock import ManualClock
+from bot.vocabulary import actions as act
+from bot.vocabulary.events import WorkspaceRef
+from bot.vocabulary.ports import SendOutcome
+from tests.builders import T0, joined
+from tests.conftest import Harness
+
+
+class ScriptedSender:
+    """A platform whose answers to the first DM are scripted in order; it accepts the rest."""
+
+    platform = "local"
+
+    def __init__(self) -> None:
+        self.script: list[SendOutcome | Exception] = []
+        self.sent: list[act.Action] = []
+
+    async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
+        scripted = isinstance(action, act.SendDirectMessage) and self.script
+        outcome = self.script.pop(0) if scripted else SendOutcome("sent", platform_ref="x")
+        if isinstance(outcome, Exception):
+            raise outcome
+        if outcome.status == "sent":
+            self.sent.append(action)
+        return outcome
+
+
+@pytest_asyncio.fixture
+async def scripted(database_url: str) -> AsyncIterator[tuple[Harness, ScriptedSender]]:
+    sender = ScriptedSender()
+    harness = Harness.create(database_url, ManualClock(T0), senders={"local": sender})
+    await harness.seed()
+    yield harness, sender
+    await harness.store.close()
+
+
+async def test_retry_after_is_honoured_then_the_message_goes_once(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    sender.script = [SendOutcome("retry", retry_after=30, error="ratelimited")]
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.worker.drain()
+    first = (await harness.deliveries())[0]
+    assert (first.status, first.next_attempt_at) == ("pending", T0 + timedelta(seconds=30))
+    harness.clock.advance(timedelta(seconds=29))
+    await harness.worker.drain()
+    assert len(sender.sent) == 1, "only the second message went; the first waits its turn"
+    harness.clock.advance(timedelta(seconds=1))
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
+    assert len(sender.sent) == 2
+
+
+async def test_transient_failures_dead_letter_after_max_attempts(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    sender.script = [SendOutcome("retry", error="http 503")] * 3
+    await harness.dispatcher.handle(joined("U-bob"))
+    for _ in range(3):
+        await harness.worker.drain()
+        harness.clock.advance(timedelta(minutes=10))
+    first = (await harness.deliveries())[0]
+    assert (first.status, first.attempts, first.last_error) == ("dead", 3, "http 503")
+
+
+async def test_a_sender_crash_is_retried_not_lost(scripted: tuple[Harness, ScriptedSender]) -> None:
+    harness, sender = scripted
+    sender.script = [ConnectionResetError("peer reset")]
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.worker.drain()
+    harness.clock.advance(timedelta(minutes=1))
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
+
+
+async def test_permanent_failure_is_not_retried(scripted: tuple[Harness, ScriptedSender]) -> None:
+    harness, sender = scripted
+    sender.script = [SendOutcome("permanent", error="channel_not_found")]
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.worker.drain()
+    harness.clock.advance(timedelta(hours=1))
+    await harness.worker.drain()
+    statuses = [(d.status, d.attempts) for d in await harness.deliveries()]
+    assert statuses == [("failed", 1), ("sent", 1)]
+
+
+async def test_a_member_who_blocked_the_bot_gets_nothing_more(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    sender.script = [SendOutcome("blocked", error="user blocked the bot")]
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["blocked", "blocked"]
+    assert sender.sent == []
+    async with harness.store.transaction() as tx:
+        bob = await tx.directory.member(1, "U-bob")
+    assert bob is not None and bob.unreachable
+
+
+async def test_opt_out_is_honoured_at_send_time(scripted: tuple[Harness, ScriptedSender]) -> None:
+    harness, sender = scripted
+    await harness.dispatcher.handle(joined("U-bob"))
+    async with harness.store.transaction() as tx:
+        bob = await tx.directory.member(1, "U-bob")
+        assert bob is not None
+        bob.opted_out = ["welcome"]
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["skipped", "skipped"]
+    assert sender.sent == []
+
+
+async def test_a_worker_that_died_mid_send_is_taken_over_after_its_lease(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    await harness.dispatcher.handle(joined("U-bob"))
+    async with harness.store.transaction() as tx:  # a worker claims, then dies
+        claimed = await tx.outbox.claim(harness.clock(), 10, timedelta(seconds=120))
+    assert len(claimed) == 2
+    await harness.worker.drain()
+    assert sender.sent == [], "the lease still protects the dead worker's claim"
+    harness.clock.advance(timedelta(seconds=121))
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
+    assert len(sender.sent) == 2

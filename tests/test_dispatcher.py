@@ -1,0 +1,109 @@
+"""Inbound path on a real database: dedupe, runs that survive restarts, answers, fan-out."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.vocabulary import events as ev
+from storage.tables import ActivityRecord, Answer
+from tests.builders import T0, WORKSPACE, click, joined, key
+from tests.conftest import Harness
+
+
+async def test_a_join_starts_the_welcome_once_whatever_the_retries(harness: Harness) -> None:
+    event = joined("U-bob")
+    assert await harness.dispatcher.handle(event) == "processed"
+    assert await harness.dispatcher.handle(event) == "duplicate"
+    [run] = await harness.runs()
+    assert (run.playbook, run.subject, run.status, run.step) == (
+        "welcome",
+        "U-bob",
+        "waiting_answer",
+        "charter",
+    )
+    kinds = [d.action["type"] for d in await harness.deliveries()]
+    assert kinds == ["SendDirectMessage", "AskQuestion"]
+
+
+async def test_a_second_join_while_the_welcome_runs_does_not_restart_it(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(joined("U-bob"))
+    assert len(await harness.runs()) == 1
+    assert len(await harness.deliveries()) == 2
+
+
+async def test_joining_a_channel_that_is_no_community_starts_nothing(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob", channel="C-random"))
+    assert await harness.runs() == [] and await harness.deliveries() == []
+
+
+async def test_activity_is_recorded_as_metadata_only(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    posted = ev.MessagePosted(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile("U-bob"),
+    )
+    await harness.dispatcher.handle(posted)
+    async with harness.store.transaction() as tx:
+        rows = (await tx.session.execute(select(ActivityRecord))).scalars().all()
+    assert [(r.user_id, r.kind, r.channel) for r in rows] == [
+        ("U-bob", "member_joined", "C-data"),
+        ("U-bob", "message_posted", "C-data"),
+    ]
+    assert all(r.community_id is not None for r in rows)
+
+
+async def test_a_run_waiting_for_an_answer_survives_a_restart(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-alice"))
+    [run] = await harness.runs()
+    await harness.store.close()
+
+    reborn = Harness.create(harness.url, harness.clock)
+    try:
+        await reborn.dispatcher.handle(click(f"run:{run.id}:charter", "accept", user="U-alice"))
+        [resumed] = await reborn.runs()
+        assert (resumed.step, resumed.variables) == ("expectations", {"charter": "accept"})
+        question = (await reborn.deliveries())[-1].action
+        assert question["type"] == "AskQuestion"
+        assert question["text"] == "Merci ! Qu'attendez-vous de cette communauté ?"
+        async with reborn.store.transaction() as tx:
+            answers = (await tx.session.execute(select(Answer))).scalars().all()
+        assert [(a.user_id, a.key, a.value) for a in answers] == [("U-alice", "charter", "accept")]
+    finally:
+        await reborn.store.close()
+
+
+async def test_someone_else_cannot_answer_a_members_question(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    [run] = await harness.runs()
+    await harness.dispatcher.handle(click(f"run:{run.id}:charter", "accept", user="U-chloe"))
+    [unchanged] = await harness.runs()
+    assert unchanged.step == "charter"
+
+
+async def test_declining_tells_each_facilitator_by_dm(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    [run] = await harness.runs()
+    await harness.dispatcher.handle(click(f"run:{run.id}:charter", "decline", user="U-bob"))
+    to_facilitator = [d for d in await harness.deliveries() if d.recipient == "U-dan"]
+    assert [d.action["text"] for d in to_facilitator] == [
+        "Bob joined Data & IA but did not accept the charter."
+    ]
+
+
+async def test_an_unknown_command_answers_with_the_available_ones(harness: Harness) -> None:
+    command = ev.CommandInvoked(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile("U-bob", locale="en"),
+        name="frobnicate",
+    )
+    await harness.dispatcher.handle(command)
+    [reply] = await harness.deliveries()
+    assert reply.recipient == "U-bob"
+    assert reply.action["text"].startswith("Unknown command 'frobnicate'. Available commands: help")

@@ -1,0 +1,152 @@
+"""The pure engine, driven step by step with the bundled welcome ritual and small playbooks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.vocabulary import actions as act
+from playbooks.engine import Engine, RunState
+from playbooks.loader import load_library, parse_playbook
+from tests.builders import T0, answer, click, context, tick
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(load_library())
+
+
+def test_welcome_step_by_step(engine: Engine) -> None:
+    ctx = context("en")
+    started = engine.start("welcome", ctx, T0)
+    dm, question = started.actions
+    assert isinstance(dm, act.SendDirectMessage) and dm.user_id == "U1"
+    assert dm.text.startswith("Welcome to *Data*, Ada!") and "share what works" in dm.text
+    assert isinstance(question, act.AskQuestion)
+    assert "be kind" in question.text
+    assert [(c.value, c.label) for c in question.choices] == [
+        ("accept", "I accept"),
+        ("decline", "I don't accept"),
+    ]
+    assert (started.state.status, started.state.step) == ("waiting_answer", "charter")
+
+    accepted = engine.on_event(started.state, click(question.callback, "accept"), ctx, T0)
+    update, expectations = accepted.actions
+    assert isinstance(update, act.UpdateMessage) and update.text.endswith("→ I accept")
+    assert isinstance(expectations, act.AskQuestion) and not expectations.choices
+    assert expectations.placeholder.startswith("e.g.")
+    assert accepted.state.step == "expectations"
+
+    done = engine.on_event(
+        accepted.state, answer(expectations.callback, "  find help on dbt  "), ctx, T0
+    )
+    assert done.state.status == "done"
+    assert [(a.key, a.value) for a in accepted.answers + done.answers] == [
+        ("charter", "accept"),
+        ("expectations", "find help on dbt"),
+    ]
+    assert "introduce yourself" in done.actions[-1].text  # type: ignore[union-attr]
+
+
+def test_welcome_speaks_french_to_a_french_member(engine: Engine) -> None:
+    started = engine.start("welcome", context("fr"), T0)
+    assert started.actions[0].text.startswith("Bienvenue dans *Data*, Ada !")  # type: ignore[union-attr]
+    assert [c.label for c in started.actions[1].choices] == ["J'accepte", "Je n'accepte pas"]  # type: ignore[union-attr]
+
+
+def test_declining_the_charter_is_recorded_and_facilitators_are_told(engine: Engine) -> None:
+    ctx = context("en")
+    started = engine.start("welcome", ctx, T0)
+    callback = started.actions[1].callback  # type: ignore[union-attr]
+    declined = engine.on_event(started.state, click(callback, "decline"), ctx, T0)
+    assert declined.state.status == "done"
+    assert ("charter_declined", "yes") in [(a.key, a.value) for a in declined.answers]
+    notices = [a for a in declined.actions if isinstance(a, act.NotifyFacilitators)]
+    assert [n.text for n in notices] == ["Ada joined Data but did not accept the charter."]
+    assert not any(isinstance(a, act.AskQuestion) for a in declined.actions)
+
+
+def test_an_unknown_button_changes_nothing(engine: Engine) -> None:
+    ctx = context()
+    started = engine.start("welcome", ctx, T0)
+    callback = started.actions[1].callback  # type: ignore[union-attr]
+    result = engine.on_event(started.state, click(callback, "maybe"), ctx, T0)
+    assert result.state == started.state and result.actions == ()
+    assert result.ignored == "unknown choice 'maybe'"
+
+
+def test_an_answer_to_another_question_or_run_is_ignored(engine: Engine) -> None:
+    ctx = context()
+    started = engine.start("welcome", ctx, T0)
+    for callback in ("run:r1:expectations", "run:other:charter", "garbage"):
+        result = engine.on_event(started.state, click(callback, "accept"), ctx, T0)
+        assert result.ignored and result.state == started.state
+
+
+def test_a_finished_run_ignores_late_clicks(engine: Engine) -> None:
+    ctx = context()
+    started = engine.start("welcome", ctx, T0)
+    callback = started.actions[1].callback  # type: ignore[union-attr]
+    declined = engine.on_event(started.state, click(callback, "decline"), ctx, T0)
+    again = engine.on_event(declined.state, click(callback, "accept"), ctx, T0)
+    assert again.ignored == "run is finished" and again.actions == ()
+
+
+WAIT_AND_TIMEOUT = """
+name: nudge
+title: {en: Nudge, fr: Relance}
+description: {en: test, fr: test}
+trigger: {on: member_joined}
+steps:
+  - id: pause
+    kind: wait
+    duration: 1d
+  - id: ask
+    kind: ask
+    text: {en: "Found what you came for?", fr: "Trouvé ce que vous cherchiez ?"}
+    choices:
+      - {value: "yes", label: {en: "Yes", fr: "Oui"}}
+    timeout: 2d
+    on_timeout: remind
+  - id: thanks
+    kind: send_dm
+    text: {en: "Great, {{ answers.ask }}", fr: "Super"}
+    next: end
+  - id: remind
+    kind: post_to_community
+    text: {en: "{{ member.name }} has not answered", fr: "{{ member.name }} n'a pas répondu"}
+  - id: end
+    kind: end
+"""
+
+
+def test_wait_then_timeout_goes_to_the_timeout_step() -> None:
+    engine = Engine({"nudge": parse_playbook(WAIT_AND_TIMEOUT)})
+    ctx = context()
+    waiting = engine.start("nudge", ctx, T0)
+    assert waiting.actions == () and waiting.state.wake_at == T0 + timedelta(days=1)
+    early = engine.on_event(waiting.state, tick(at=T0), ctx, T0 + timedelta(hours=23))
+    assert early.ignored == "not due yet"
+    asked = engine.on_event(waiting.state, tick(), ctx, T0 + timedelta(days=1))
+    assert asked.state.status == "waiting_answer"
+    assert asked.state.wake_at == T0 + timedelta(days=3)
+    timed_out = engine.on_event(asked.state, tick(), ctx, T0 + timedelta(days=3))
+    assert [a.text for a in timed_out.actions] == ["Ada has not answered"]  # type: ignore[union-attr]
+    assert timed_out.state.status == "done"
+
+
+def test_an_answer_before_the_timeout_continues_with_the_answer() -> None:
+    engine = Engine({"nudge": parse_playbook(WAIT_AND_TIMEOUT)})
+    ctx = context()
+    asked = engine.on_event(
+        engine.start("nudge", ctx, T0).state, tick(), ctx, T0 + timedelta(days=1)
+    )
+    result = engine.on_event(asked.state, click("run:r1:ask", "yes"), ctx, T0 + timedelta(days=1))
+    assert [a.text for a in result.actions][-1] == "Great, yes"  # type: ignore[union-attr]
+
+
+def test_a_run_whose_step_disappeared_stops_with_an_error(engine: Engine) -> None:
+    state = RunState("welcome", "gone-step", "waiting_answer")
+    result = engine.on_event(state, click("run:r1:gone-step", "x"), context(), T0)
+    assert result.state.status == "done" and "gone-step" in (result.error or "")

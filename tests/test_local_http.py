@@ -1,0 +1,62 @@
+"""End to end through the real HTTP server and the local platform's JSON API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.tables import Answer
+from tests.conftest import LiveServer, wait_for
+
+
+async def test_a_member_joining_gets_one_welcome_dm_in_their_locale_then_the_flow_goes_on(
+    live_server: LiveServer,
+) -> None:
+    join = {"type": "member_joined", "channel": "C-data", "user": "U-bob", "id": "join-1"}
+    status, body = await live_server.post_event(**join)
+    assert (status, body["status"]) == (202, "processed")
+    status, body = await live_server.post_event(**join)
+    assert (status, body["status"]) == (202, "duplicate")
+
+    async def question_shown() -> list[dict[str, object]]:
+        return [m for m in await live_server.messages(user="U-bob") if m["choices"]]
+
+    [charter] = await wait_for(question_shown)
+    dms = await live_server.messages(user="U-bob")
+    assert len(dms) == 2, "exactly one welcome DM and the charter question"
+    assert dms[0]["text"].startswith("Welcome to *Data & IA*, Bob Smith!")
+    assert [c["label"] for c in charter["choices"]] == ["I accept", "I don't accept"]
+
+    status, _ = await live_server.post_event(
+        type="button_clicked", user="U-bob", message_id=charter["id"], value="accept"
+    )
+    assert status == 202
+
+    async def free_text_question() -> list[dict[str, object]]:
+        return [m for m in await live_server.messages(user="U-bob") if m["free_text"]]
+
+    [expectations] = await wait_for(free_text_question)
+    assert expectations["text"] == "Thank you! What do you expect from this community?"
+    updated = next(m for m in await live_server.messages(user="U-bob") if m["id"] == charter["id"])
+    assert updated["choices"] == [] and updated["text"].endswith("→ I accept")
+
+    status, _ = await live_server.post_event(
+        type="answer_submitted",
+        user="U-bob",
+        message_id=expectations["id"],
+        answer="Learn how other teams ship ML models",
+    )
+    assert status == 202
+    await wait_for(
+        lambda: _last_text_contains(live_server, "U-bob", "introduce yourself in the channel")
+    )
+    async with live_server.bot.store.transaction() as tx:
+        rows = (await tx.session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+    assert [(a.key, a.value) for a in rows] == [
+        ("charter", "accept"),
+        ("expectations", "Learn how other teams ship ML models"),
+    ]
+
+
+async def _last_text_contains(server: LiveServer, user: str, fragment: str) -> bool:
+    dms = await server.messages(user=user)
+    return bool(dms) and fragment in str(dms[-1]["text"])

@@ -1,0 +1,110 @@
+"""Playbook files: every problem is reported as file:line with what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from playbooks.loader import LIBRARY, PlaybookError, load_library, parse_playbook
+
+VALID = """\
+name: demo
+title: {en: Demo, fr: Démo}
+description: {en: A demo, fr: Une démo}
+trigger:
+  on: member_joined
+steps:
+  - id: hello
+    kind: send_dm
+    text:
+      en: Hello
+      fr: Bonjour
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(PlaybookError) as caught:
+        parse_playbook(text, "ritual.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_valid_example_parses() -> None:
+    assert parse_playbook(VALID).steps[0].id == "hello"
+
+
+def test_bad_indentation_points_at_the_line() -> None:
+    [problem] = problems(VALID.replace("      fr: Bonjour", "     fr: Bonjour"))
+    assert problem.startswith("ritual.yaml:11: YAML syntax: indentation does not line up")
+
+
+def test_unknown_step_kind_points_at_the_step() -> None:
+    [problem] = problems(VALID.replace("kind: send_dm", "kind: send_sms"))
+    assert problem.startswith("ritual.yaml:8: steps.0.kind: unknown value 'send_sms'")
+    assert "send_dm" in problem
+
+
+def test_missing_french_text_points_at_the_text() -> None:
+    [problem] = problems(VALID.replace("      fr: Bonjour\n", ""))
+    assert problem == "ritual.yaml:9: steps.0.send_dm.text.fr: required field is missing"
+
+
+def test_bad_cron_points_at_the_cron_line() -> None:
+    scheduled = VALID.replace(
+        "trigger:\n  on: member_joined", "trigger:\n  on: schedule\n  cron: '61 9 * * mon'"
+    ).replace("kind: send_dm", "kind: post_to_community")
+    [problem] = problems(scheduled)
+    assert problem.startswith("ritual.yaml:6: trigger.schedule.cron: invalid cron expression")
+
+
+def test_unknown_field_and_broken_template_are_both_reported() -> None:
+    text = VALID.replace("      en: Hello", "      en: Hello {{ member.name").replace(
+        "    kind: send_dm", "    kind: send_dm\n    colour: blue"
+    )
+    found = problems(text)
+    assert "ritual.yaml:9: steps.0.send_dm.colour: unknown field" in found
+    template_error = "ritual.yaml:11: steps.0.send_dm.text.en: template error"
+    assert any(p.startswith(template_error) for p in found)
+
+
+def test_a_target_that_does_not_exist_is_reported_at_its_line() -> None:
+    [problem] = problems(VALID + "    next: nowhere\n")
+    assert problem == "ritual.yaml:12: steps.0.next: no step has id 'nowhere'"
+
+
+def test_a_member_step_in_a_community_ritual_is_reported() -> None:
+    scheduled = VALID.replace("  on: member_joined", "  on: schedule\n  cron: '30 9 * * mon'")
+    [problem] = problems(scheduled)
+    assert "ritual.yaml:9: steps.0.kind: 'send_dm' talks to one member" in problem
+
+
+def test_yes_no_and_on_stay_strings() -> None:
+    playbook = parse_playbook(
+        VALID.replace("id: hello", "id: hello\n    next: finish")
+        + "  - id: finish\n    kind: record\n    key: flag\n    value: yes\n"
+    )
+    assert playbook.steps[1].value == "yes"  # type: ignore[union-attr]
+
+
+def test_every_bundled_playbook_is_valid() -> None:
+    assert "welcome" in load_library()
+
+
+def test_cli_check_prints_file_line_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(VALID.replace("kind: send_dm", "kind: teleport"), encoding="utf-8")
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID, encoding="utf-8")
+    assert main(["playbooks", "check", str(good), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{bad}:8: steps.0.kind: unknown value 'teleport'")
+    assert main(["playbooks", "check", str(good), str(LIBRARY)]) == 0
+    assert "playbook(s) valid" in capsys.readouterr().out
+
+
+def test_cli_list_shows_the_bundled_rituals(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["playbooks", "list"]) == 0
+    assert "welcome" in capsys.readouterr().out

@@ -1,0 +1,102 @@
+"""Timers and cron fires driven by the scheduler, on a real database with a manual clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.runtime.clock import ManualClock
+from bot.runtime.scheduler import latest_fire
+from playbooks.loader import parse_playbook
+from storage.tables import ScheduleOccurrence
+from tests.builders import T0, joined
+from tests.conftest import Harness
+
+NUDGE = """
+name: nudge
+title: {en: Nudge, fr: Relance}
+description: {en: test, fr: test}
+trigger: {on: member_joined}
+steps:
+  - id: pause
+    kind: wait
+    duration: 2h
+  - id: hello
+    kind: send_dm
+    text: {en: "Still with us, {{ member.name }}?", fr: "Toujours là, {{ member.name }} ?"}
+"""
+
+WEEKLY = """
+name: weekly
+title: {en: Weekly, fr: Hebdo}
+description: {en: test, fr: test}
+trigger: {on: schedule, cron: "30 9 * * mon"}
+steps:
+  - id: post
+    kind: post_to_community
+    text: {en: "New week!", fr: "Nouvelle semaine !"}
+"""
+
+MONDAY_0930_PARIS = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+
+
+def test_latest_fire_is_computed_in_the_community_timezone() -> None:
+    after = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
+    assert latest_fire("30 9 * * mon", "Europe/Paris", after, MONDAY_0930_PARIS) == (
+        MONDAY_0930_PARIS
+    )
+    assert latest_fire("30 9 * * mon", "America/New_York", after, MONDAY_0930_PARIS) is None
+
+
+async def test_a_wait_step_is_woken_by_the_scheduler(database_url: str) -> None:
+    harness = Harness.create(database_url, ManualClock(T0), {"nudge": parse_playbook(NUDGE)})
+    try:
+        await harness.seed(["nudge"])
+        await harness.dispatcher.handle(joined("U-bob"))
+        assert await harness.scheduler.tick() == 0
+        harness.clock.advance(timedelta(hours=2))
+        assert await harness.scheduler.tick() == 1
+        assert await harness.scheduler.tick() == 0, "woken once"
+        [dm] = await harness.deliveries()
+        assert dm.action["text"] == "Still with us, Bob?"
+    finally:
+        await harness.store.close()
+
+
+async def test_a_cron_ritual_fires_once_even_with_two_processes(database_url: str) -> None:
+    library = {"weekly": parse_playbook(WEEKLY)}
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(days=2))
+    first = Harness.create(database_url, clock, library)
+    second = Harness.create(database_url, clock, library)
+    try:
+        await first.seed(["weekly"])
+        assert await first.scheduler.tick() + await second.scheduler.tick() == 0
+        clock.advance(timedelta(days=2, seconds=5))
+        assert await first.scheduler.tick() + await second.scheduler.tick() == 1
+        assert await first.scheduler.tick() + await second.scheduler.tick() == 0
+        [post] = await first.deliveries()
+        assert (post.recipient, post.action["text"]) == ("C-data", "Nouvelle semaine !")
+    finally:
+        await first.store.close()
+        await second.store.close()
+
+
+async def test_a_fire_missed_beyond_the_grace_window_is_skipped_and_recorded(
+    database_url: str,
+) -> None:
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(days=1))
+    harness = Harness.create(database_url, clock, {"weekly": parse_playbook(WEEKLY)})
+    try:
+        await harness.seed(["weekly"])
+        clock.advance(timedelta(days=1, hours=3))  # the bot was down from Sunday to 12:30
+        assert await harness.scheduler.tick() == 0
+        assert await harness.deliveries() == []
+        async with harness.store.transaction() as tx:
+            rows = (await tx.session.execute(select(ScheduleOccurrence))).scalars().all()
+        assert [(r.fire_at, r.outcome) for r in rows] == [(MONDAY_0930_PARIS, "skipped")]
+        clock.advance(timedelta(days=7))  # next Monday, on time
+        clock.now = MONDAY_0930_PARIS + timedelta(days=7, minutes=10)
+        assert await harness.scheduler.tick() == 1
+    finally:
+        await harness.store.close()
