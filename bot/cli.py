@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot import logs
 from bot.app import build, web_app
 from bot.settings import Settings
 from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
-from storage.database import current_revision, make_engine, upgrade
+from storage.database import current_revision, head_revision, make_engine, upgrade
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -22,6 +23,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
+    problem = asyncio.run(_schema_problem(settings.database_url))
+    if problem:
+        print(f"cannot start: {problem}", file=sys.stderr)
+        return 1
     try:
         bot = build(settings)
     except PlaybookError as exc:
@@ -31,6 +36,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
     web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
     return 0
+
+
+async def _schema_problem(url: str) -> str | None:
+    """Why the database cannot serve (unreachable, not migrated), or None."""
+    engine = make_engine(url)
+    try:
+        revision = await current_revision(engine)
+    except Exception as exc:
+        return f"database unreachable ({type(exc).__name__}: {exc})"
+    finally:
+        await engine.dispose()
+    head = head_revision()
+    if revision != head:
+        return f"database at revision {revision}, code expects {head}: run `animateur db upgrade`"
+    return None
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
@@ -112,7 +132,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            name = "ANIMATEUR_" + "_".join(str(p) for p in error["loc"]).upper()
+            print(f"configuration error: {name}: {error['msg']}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level)
     code: int = args.handler(args, settings)
     return code

@@ -18,7 +18,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     env: Literal["development", "production"] = "development"
-    #: Serve the local platform and /playground. Default: on when no Slack/Teams credentials.
+    #: Serve the local platform and /playground. Default: on when no Slack/Teams credentials,
+    #: never by default in production.
     playground: bool | None = None
     #: Seed a demo workspace (a few members, one community) into an empty local platform.
     demo: bool = True
@@ -32,4 +33,4 @@ class Settings(BaseSettings):
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:
             return self.playground
-        return not (slack_configured or teams_configured)
+        return self.env != "production" and not (slack_configured or teams_configured)

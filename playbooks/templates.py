@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
+from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
 
 ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 
 
+@lru_cache(maxsize=4096)
+def _compiled(template: str) -> Template:
+    return ENVIRONMENT.from_string(template)
+
+
 def render(template: str, variables: Mapping[str, Any]) -> str:
-    return ENVIRONMENT.from_string(template).render(**variables).strip()
+    return _compiled(template).render(**variables).strip()

@@ -46,7 +46,7 @@ def test_welcome_step_by_step(engine: Engine) -> None:
         ("charter", "accept"),
         ("expectations", "find help on dbt"),
     ]
-    assert "introduce yourself" in done.actions[-1].text  # type: ignore[union-attr]
+    assert "what you work on, and one thing" in done.actions[-1].text  # type: ignore[union-attr]
 
 
 def test_welcome_speaks_french_to_a_french_member(engine: Engine) -> None:

@@ -55,11 +55,9 @@ class LocalPlatform:
         try:
             payload = LocalEventIn.model_validate({"event": body})
         except ValidationError as exc:
+            # locations read ("event", <type>, field…) once the type is known
             problems = [
-                {
-                    "field": ".".join(str(p) for p in err["loc"][1:]) or "type",
-                    "problem": err["msg"],
-                }
+                {"field": ".".join(str(p) for p in err["loc"][2:]) or "type", "problem": err["msg"]}
                 for err in exc.errors(include_url=False)
             ]
             return _error(400, "invalid event", problems=problems)

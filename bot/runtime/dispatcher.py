@@ -321,12 +321,12 @@ class Dispatcher:
             }
         )
         french = resolve_locale(member, community, turn.workspace) == "fr"
-        listed = ", ".join(commands) if commands else ("aucune" if french else "none")
+        listed = ", ".join(["help", *commands])
         if asked == "help":
             head = "Commandes disponibles" if french else "Available commands"
         elif french:
             head = f"Commande inconnue « {asked} ». Commandes disponibles"
         else:
             head = f"Unknown command '{asked}'. Available commands"
-        text = f"{head} : help, {listed}" if french else f"{head}: help, {listed}"
+        text = f"{head} : {listed}" if french else f"{head}: {listed}"
         await self._enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=text)], None)

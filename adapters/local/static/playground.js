@@ -1,0 +1,338 @@
+// Animateur playground: act as a member of a local workspace and watch the bot respond.
+// Plain DOM, no framework. Message text is only ever set through text nodes (never innerHTML).
+"use strict";
+
+const POLL_MS = 1000;
+const state = {
+  workspace: new URLSearchParams(location.search).get("workspace") || "demo",
+  members: [], // from /local/directory
+  added: [], // members created in this page, unknown to the server until they act
+  communities: [],
+  me: null,
+  channel: null,
+  rendered: { dms: new Map(), feed: new Map() }, // message id -> {signature, node}
+};
+const $ = (id) => document.getElementById(id);
+
+// -- small helpers ---------------------------------------------------------------------------
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "testid") node.dataset.testid = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key in node) node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function uniqueId(prefix) {
+  const random = globalThis.crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2);
+  return `${prefix}-${Date.now().toString(36)}-${random}`;
+}
+
+const shortLocale = (locale) => (locale || "").split(/[-_]/)[0];
+const clock = (iso) =>
+  new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+function allMembers() {
+  const known = new Set(state.members.map((m) => m.id));
+  return [...state.members, ...state.added.filter((m) => !known.has(m.id))];
+}
+
+function nameOf(id) {
+  if (id === "bot") return "Animateur";
+  return allMembers().find((m) => m.id === id)?.name || id;
+}
+
+// -- errors and HTTP -------------------------------------------------------------------------
+
+let errorSource = null;
+
+function showError(message, source = "action") {
+  errorSource = source;
+  $("error-text").textContent = message;
+  $("error").hidden = false;
+}
+
+function clearError(source) {
+  if (source === undefined || source === errorSource) $("error").hidden = true;
+}
+
+async function api(path, options) {
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new Error("Cannot reach the Animateur server.");
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const problems = (body.problems || []).map((p) => `${p.field}: ${p.problem}`).join("; ");
+    const message = body.error || `HTTP ${response.status}`;
+    throw new Error(problems ? `${message} — ${problems}` : message);
+  }
+  return body;
+}
+
+/** Post an event as the acting member; true when the server accepted it. */
+async function post(event) {
+  const body = { workspace: state.workspace, user: state.me, id: uniqueId(event.type), ...event };
+  const added = state.added.find((m) => m.id === state.me);
+  if (added) Object.assign(body, { name: added.name, locale: added.locale });
+  try {
+    await api("/local/events", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    clearError("action");
+    setTimeout(poll, 150);
+    if (added) setTimeout(loadDirectory, 500);
+    return true;
+  } catch (error) {
+    showError(error.message);
+    return false;
+  }
+}
+
+// -- directory: members and communities ------------------------------------------------------
+
+async function loadDirectory() {
+  try {
+    const query = `workspace=${encodeURIComponent(state.workspace)}`;
+    const directory = await api(`/local/directory?${query}`);
+    state.members = directory.members;
+    state.communities = directory.communities;
+    clearError("directory");
+  } catch (error) {
+    showError(error.message, "directory");
+  }
+  renderMembers();
+  renderCommunities();
+}
+
+function renderMembers() {
+  const members = allMembers();
+  if (!members.some((m) => m.id === state.me)) state.me = members[0]?.id ?? null;
+  $("member-select").replaceChildren(
+    ...members.map((m) => {
+      const label = `${m.name} (${shortLocale(m.locale) || "?"})`;
+      return el("option", { value: m.id, selected: m.id === state.me }, label);
+    }),
+  );
+  $("dms-who").textContent = state.me ? `· ${nameOf(state.me)}` : "";
+}
+
+function renderCommunities() {
+  const communities = state.communities;
+  if (!communities.some((c) => c.channel === state.channel)) {
+    state.channel = communities[0]?.channel ?? null;
+  }
+  $("no-communities").hidden = communities.length > 0;
+  $("communities").replaceChildren(
+    ...communities.map((c) => {
+      const button = el(
+        "button",
+        { type: "button", testid: "community", onclick: () => selectChannel(c.channel) },
+        el("span", {}, c.name),
+        el("span", { className: "muted small" }, c.channel),
+      );
+      button.setAttribute("aria-pressed", String(c.channel === state.channel));
+      return el("li", {}, button);
+    }),
+  );
+  const selected = communities.find((c) => c.channel === state.channel);
+  $("community").hidden = !selected;
+  $("feed-name").textContent = selected ? `· ${selected.name}` : "";
+  if (selected) {
+    $("community-name").textContent = selected.name;
+    const facilitators = selected.facilitators.map(nameOf).join(", ") || "none";
+    $("community-meta").textContent = `#${selected.channel} · facilitators: ${facilitators}`;
+  }
+}
+
+function selectChannel(channel) {
+  state.channel = channel;
+  resetList("channel-feed", state.rendered.feed);
+  renderCommunities();
+  poll();
+}
+
+function selectMember(id) {
+  state.me = id;
+  resetList("dms", state.rendered.dms);
+  renderMembers();
+  poll();
+}
+
+// -- messages --------------------------------------------------------------------------------
+
+function resetList(listId, rendered) {
+  rendered.clear();
+  $(listId).replaceChildren();
+}
+
+/** Keyed update: only messages whose content changed are re-rendered, so typed drafts survive. */
+function renderList(listId, emptyId, messages, render, rendered) {
+  const list = $(listId);
+  const seen = new Set();
+  let previous = null;
+  for (const message of messages) {
+    seen.add(message.id);
+    const signature = JSON.stringify(message);
+    let entry = rendered.get(message.id);
+    if (!entry || entry.signature !== signature) {
+      const node = render(message);
+      entry?.node.replaceWith(node);
+      entry = { signature, node };
+      rendered.set(message.id, entry);
+    }
+    const expected = previous ? previous.nextSibling : list.firstChild;
+    if (entry.node !== expected) list.insertBefore(entry.node, expected);
+    previous = entry.node;
+  }
+  for (const [id, entry] of rendered) {
+    if (!seen.has(id)) {
+      entry.node.remove();
+      rendered.delete(id);
+    }
+  }
+  $(emptyId).hidden = messages.length > 0;
+}
+
+function header(message) {
+  return el(
+    "div",
+    { className: "meta" },
+    el("strong", {}, nameOf(message.author)),
+    el("time", { dateTime: message.created_at }, clock(message.created_at)),
+    message.thread ? el("span", {}, "↳ in thread") : null,
+    message.updated_at ? el("span", {}, "· answered") : null,
+  );
+}
+
+function renderDm(message) {
+  const text = el("p", { className: "text" }, message.text);
+  const item = el("li", { className: "msg", testid: "dm" }, header(message), text);
+  if (message.updated_at) item.classList.add("answered");
+  if (message.answerable && message.choices.length) {
+    const buttons = message.choices.map((choice) => {
+      const onclick = () => choose(message, choice, buttons);
+      return el("button", { type: "button", testid: "choice", onclick }, choice.label);
+    });
+    item.append(el("div", { className: "choices" }, ...buttons));
+  }
+  if (message.answerable && message.free_text) {
+    const input = el("input", {
+      testid: "answer-input",
+      placeholder: message.placeholder || "",
+      required: true,
+      maxLength: 3000,
+    });
+    const submit = el(
+      "button",
+      { type: "submit", className: "primary", testid: "answer-submit" },
+      message.submit_label || "Send",
+    );
+    const onsubmit = (event) => answer(event, message, input, submit);
+    item.append(el("form", { className: "answer", onsubmit }, input, submit));
+  }
+  return item;
+}
+
+function renderPost(message) {
+  const classes = ["msg"];
+  if (message.author !== "bot") classes.push(message.author === state.me ? "mine" : "human");
+  const text = el("p", { className: "text" }, message.text);
+  return el("li", { className: classes.join(" "), testid: "post" }, header(message), text);
+}
+
+async function choose(message, choice, buttons) {
+  buttons.forEach((b) => (b.disabled = true));
+  const ok = await post({ type: "button_clicked", message_id: message.id, value: choice.value });
+  if (!ok) buttons.forEach((b) => (b.disabled = false));
+}
+
+async function answer(event, message, input, submit) {
+  event.preventDefault();
+  const text = input.value.trim();
+  if (!text) return;
+  input.disabled = submit.disabled = true;
+  const ok = await post({ type: "answer_submitted", message_id: message.id, answer: text });
+  if (!ok) input.disabled = submit.disabled = false;
+}
+
+let polling = false;
+
+async function poll() {
+  if (polling) return;
+  polling = true;
+  const ws = `workspace=${encodeURIComponent(state.workspace)}`;
+  try {
+    const [me, channel] = [state.me, state.channel];
+    if (me) {
+      const { messages } = await api(`/local/messages?${ws}&user=${encodeURIComponent(me)}`);
+      if (me === state.me) {
+        renderList("dms", "no-dms", messages, renderDm, state.rendered.dms);
+      }
+    }
+    if (channel) {
+      const query = `${ws}&channel=${encodeURIComponent(channel)}`;
+      const { messages } = await api(`/local/messages?${query}`);
+      if (channel === state.channel) {
+        renderList("channel-feed", "no-feed", messages, renderPost, state.rendered.feed);
+      }
+    }
+    clearError("poll");
+  } catch (error) {
+    showError(error.message, "poll");
+  } finally {
+    polling = false;
+  }
+}
+
+// -- wiring ----------------------------------------------------------------------------------
+
+function wire() {
+  $("workspace").textContent = state.workspace;
+  $("error-close").addEventListener("click", () => clearError());
+  $("member-select").addEventListener("change", (event) => selectMember(event.target.value));
+  $("join").addEventListener("click", async (event) => {
+    event.currentTarget.disabled = true;
+    await post({ type: "member_joined", channel: state.channel });
+    $("join").disabled = false;
+  });
+  $("post-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("post-text").value;
+    const ok = await post({ type: "message_posted", channel: state.channel, text });
+    if (ok) $("post-text").value = "";
+  });
+  $("command-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const words = $("command-text").value.trim().replace(/^\/animateur\b/, "").trim().split(/\s+/);
+    const [command, ...args] = words;
+    if (!command) return;
+    const payload = { type: "command", channel: state.channel, command, args: args.join(" ") };
+    const ok = await post(payload);
+    if (ok) $("command-text").value = "";
+  });
+  $("member-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const id = form.elements.id.value.trim();
+    const name = form.elements.name.value.trim() || id;
+    const member = { id, name, locale: form.elements.locale.value };
+    state.added = [...state.added.filter((m) => m.id !== id), member];
+    form.reset();
+    form.closest("details").open = false;
+    selectMember(id);
+  });
+}
+
+wire();
+loadDirectory().then(poll);
+setInterval(poll, POLL_MS);

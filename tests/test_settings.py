@@ -1,0 +1,39 @@
+"""Settings from the environment, with the defaults a first run expects."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, Settings
+
+
+def test_defaults_are_the_embedded_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ANIMATEUR_DATABASE_URL", "ANIMATEUR_PORT", "ANIMATEUR_PLAYGROUND"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL == "sqlite+aiosqlite:///./animateur.db"
+    assert (settings.host, settings.port) == ("127.0.0.1", 3000)
+    assert settings.playground_enabled(slack_configured=False, teams_configured=False)
+    assert not settings.playground_enabled(slack_configured=True, teams_configured=False)
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANIMATEUR_DATABASE_URL", "postgresql+asyncpg://bot@db/animateur")
+    monkeypatch.setenv("ANIMATEUR_PORT", "8080")
+    settings = Settings(_env_file=None)
+    assert settings.database_url.startswith("postgresql+asyncpg://")
+    assert settings.port == 8080
+
+
+def test_production_has_no_playground_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANIMATEUR_ENV", "production")
+    monkeypatch.delenv("ANIMATEUR_PLAYGROUND", raising=False)
+    assert not Settings(_env_file=None).playground_enabled(False, False)
+    monkeypatch.setenv("ANIMATEUR_PLAYGROUND", "true")
+    assert Settings(_env_file=None).playground_enabled(False, False)
+
+
+def test_a_bad_port_is_refused_with_the_variable_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANIMATEUR_PORT", "99999")
+    with pytest.raises(ValueError, match="port"):
+        Settings(_env_file=None)
