@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.runtime.clock import ManualClock
+from bot.runtime.dispatcher import start_callback
 from bot.vocabulary import events as ev
+from playbooks.loader import parse_playbook
 from storage.tables import ActivityRecord, Answer
 from tests.builders import T0, WORKSPACE, click, joined, key
 from tests.conftest import Harness
@@ -107,3 +110,59 @@ async def test_an_unknown_command_answers_with_the_available_ones(harness: Harne
     [reply] = await harness.deliveries()
     assert reply.recipient == "U-bob"
     assert reply.action["text"] == "Unknown command 'frobnicate'. Available commands: help"
+
+
+INTRO = """
+name: intro
+title: {en: Intro, fr: Présentation}
+description: {en: test, fr: test}
+trigger: {on: command, command: intro}
+steps:
+  - id: ask
+    kind: ask
+    text: {en: "Who are you?", fr: "Qui êtes-vous ?"}
+"""
+
+KUDOS = """
+name: kudos
+title: {en: Kudos, fr: Bravo}
+description: {en: test, fr: test}
+trigger: {on: button}
+steps:
+  - id: thanks
+    kind: post_to_community
+    text: {en: "{{ member.name }} says thanks!", fr: "{{ member.name }} dit merci !"}
+"""
+
+
+async def test_a_command_starts_its_playbook_for_the_member(database_url: str) -> None:
+    harness = Harness.create(database_url, ManualClock(T0), {"intro": parse_playbook(INTRO)})
+    try:
+        await harness.seed(["intro"])
+        command = ev.CommandInvoked(
+            workspace=WORKSPACE,
+            key=key(),
+            occurred_at=T0,
+            channel="C-data",
+            member=ev.MemberProfile("U-chloe"),
+            name="intro",
+        )
+        await harness.dispatcher.handle(command)
+        [run] = await harness.runs()
+        assert (run.playbook, run.subject) == ("intro", "U-chloe")
+        [question] = await harness.deliveries()
+        assert (question.recipient, question.action["text"]) == ("U-chloe", "Qui êtes-vous ?")
+    finally:
+        await harness.store.close()
+
+
+async def test_a_start_button_starts_its_playbook_in_that_community(database_url: str) -> None:
+    harness = Harness.create(database_url, ManualClock(T0), {"kudos": parse_playbook(KUDOS)})
+    try:
+        await harness.seed(["kudos"])
+        await harness.dispatcher.handle(click(start_callback("kudos", "C-data"), "go", "U-bob"))
+        await harness.dispatcher.handle(click(start_callback("kudos", "C-nowhere"), "go", "U-bob"))
+        [post] = await harness.deliveries()
+        assert (post.recipient, post.action["text"]) == ("C-data", "Bob Smith says thanks!")
+    finally:
+        await harness.store.close()

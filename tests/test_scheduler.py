@@ -100,3 +100,15 @@ async def test_a_fire_missed_beyond_the_grace_window_is_skipped_and_recorded(
         assert await harness.scheduler.tick() == 1
     finally:
         await harness.store.close()
+
+
+async def test_event_keys_are_forgotten_after_the_retention(harness: Harness) -> None:
+    event = joined("U-bob")
+    assert await harness.dispatcher.handle(event) == "processed"
+    harness.clock.advance(timedelta(days=6))
+    await harness.scheduler.tick()
+    assert await harness.dispatcher.handle(event) == "duplicate", "still within a week"
+    harness.clock.advance(timedelta(days=1, hours=2))
+    await harness.scheduler.tick()
+    async with harness.store.transaction() as tx:
+        assert await tx.activity.mark_processed(f"local:demo:{event.key}", harness.clock())

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FireSchedule = Callable[..., Awaitable[bool]]
 LOOKBACK = timedelta(days=7)
+PURGE_EVERY = timedelta(hours=1)
 
 
 def latest_fire(cron: str, timezone: str, after: datetime, until: datetime) -> datetime | None:
@@ -51,6 +52,7 @@ class Scheduler:
         playbooks: Mapping[str, Playbook],
         clock: Clock,
         grace: timedelta = timedelta(hours=1),
+        dedupe_retention: timedelta = timedelta(days=7),
     ) -> None:
         self._store = store
         self._dispatch = dispatch
@@ -58,10 +60,25 @@ class Scheduler:
         self._playbooks = playbooks
         self._clock = clock
         self._grace = grace
+        self._dedupe_retention = dedupe_retention
+        self._last_purge: datetime | None = None
 
     async def tick(self) -> int:
         """One pass; returns how many runs were woken or started."""
-        return await self._wake_due_runs() + await self._fire_due_schedules()
+        woken = await self._wake_due_runs() + await self._fire_due_schedules()
+        await self._forget_old_event_keys()
+        return woken
+
+    async def _forget_old_event_keys(self) -> None:
+        """Platforms retry within minutes; keys older than the retention are dead weight."""
+        now = self._clock()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        async with self._store.transaction() as tx:
+            purged = await tx.activity.forget_processed_before(now - self._dedupe_retention)
+        if purged:
+            log.info("old event keys forgotten", extra={"count": purged})
 
     async def _wake_due_runs(self) -> int:
         now = self._clock()
