@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -36,6 +36,26 @@ class Activity:
     async def record(self, record: ActivityRecord) -> None:
         self._s.add(record)
         await self._s.flush()
+
+    async def community_ids_for(self, workspace_id: int, user_id: str) -> list[int]:
+        """Communities where the member has done anything (joined, posted, reacted…)."""
+        query = (
+            select(ActivityRecord.community_id)
+            .where(
+                ActivityRecord.workspace_id == workspace_id,
+                ActivityRecord.user_id == user_id,
+                col(ActivityRecord.community_id).is_not(None),
+            )
+            .distinct()
+        )
+        return [cid for cid in (await self._s.execute(query)).scalars().all() if cid is not None]
+
+    async def active_members(self, community_id: int, since: datetime) -> int:
+        query = select(func.count(func.distinct(ActivityRecord.user_id))).where(
+            ActivityRecord.community_id == community_id,
+            col(ActivityRecord.occurred_at) >= since,
+        )
+        return int((await self._s.execute(query)).scalar_one())
 
     async def records(self, workspace_id: int) -> Sequence[ActivityRecord]:
         query = (

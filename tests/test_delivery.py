@@ -136,3 +136,17 @@ async def test_a_worker_that_died_mid_send_is_taken_over_after_its_lease(
     await harness.worker.drain()
     assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
     assert len(sender.sent) == 2
+
+
+async def test_a_revoked_token_marks_the_workspace_and_stops_sending(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    sender.script = [SendOutcome("unauthorized", error="token_revoked")]
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["failed", "failed"]
+    assert sender.sent == []
+    async with harness.store.transaction() as tx:
+        workspace = await tx.directory.workspace_by_id(1)
+    assert workspace is not None and workspace.status == "revoked"

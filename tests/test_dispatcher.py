@@ -108,8 +108,8 @@ async def test_an_unknown_command_answers_with_the_available_ones(harness: Harne
     )
     await harness.dispatcher.handle(command)
     [reply] = await harness.deliveries()
-    assert reply.recipient == "U-bob"
-    assert reply.action["text"] == "Unknown command 'frobnicate'. Available commands: help"
+    assert (reply.action["type"], reply.recipient) == ("RespondPrivately", "U-bob")
+    assert reply.action["text"] == "Unknown command “frobnicate”. Available commands: help."
 
 
 INTRO = """

@@ -32,6 +32,8 @@ class LocalMessage:
     placeholder: str = ""
     submit_label: str = ""
     updated_at: datetime | None = None
+    ephemeral_in: str | None = None
+    """For a private reply to a command: the channel it was invoked in."""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,7 +50,7 @@ class LocalInbox:
     def __init__(self) -> None:
         self._messages: dict[str, LocalMessage] = {}
         self._ids = itertools.count(1)
-        self.homes: dict[tuple[str, str], str] = {}
+        self.homes: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(self, message: LocalMessage) -> LocalMessage:
         self._messages[message.id] = message

@@ -41,6 +41,7 @@ class LocalPlatform:
             web.post("/local/events", self.post_event),
             web.get("/local/messages", self.get_messages),
             web.get("/local/directory", self.get_directory),
+            web.get("/local/home", self.get_home),
             web.get("/playground", self.playground),
             web.static("/playground/static", STATIC),
         ]
@@ -93,6 +94,16 @@ class LocalPlatform:
             else self._inbox.for_channel(workspace, channel or "")
         )
         return web.json_response({"messages": [m.as_json() for m in found]})
+
+    async def get_home(self, request: web.Request) -> web.Response:
+        """The home view last published for ``?user=ID`` (404 before the first ``home_opened``)."""
+        workspace, user = request.query.get("workspace", "demo"), request.query.get("user")
+        if not user:
+            return _error(400, "give ?user=ID")
+        home = self._inbox.homes.get((workspace, user))
+        if home is None:
+            return _error(404, f"no home published for {user!r} yet: post a home_opened event")
+        return web.json_response(home)
 
     async def get_directory(self, request: web.Request) -> web.Response:
         return web.json_response(await self._directory(request.query.get("workspace", "demo")))

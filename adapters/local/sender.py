@@ -42,8 +42,10 @@ class LocalSender:
                 existing.text, existing.choices, existing.callback = text, [], None
                 existing.free_text, existing.updated_at = False, now
                 return SendOutcome("sent", platform_ref=existing.id)
-            case act.PublishHome(user_id=user, text=text):
-                self._inbox.homes[(ws, user)] = text
+            case act.RespondPrivately(user_id=user, channel=channel, text=text):
+                message.user, message.text, message.ephemeral_in = user, text, channel
+            case act.PublishHome(user_id=user):
+                self._inbox.homes[(ws, user)] = act.action_to_dict(action)
                 return SendOutcome("sent")
             case act.NotifyFacilitators():
                 return SendOutcome("permanent", error="facilitator notices are fanned out first")

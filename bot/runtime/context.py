@@ -16,9 +16,10 @@ def normalize_locale(value: str | None) -> str | None:
     return language if language in SUPPORTED_LOCALES else None
 
 
-def resolve_locale(member: Member | None, community: Community, workspace: Workspace) -> str:
+def resolve_locale(member: Member | None, community: Community | None, workspace: Workspace) -> str:
     """The member's language, else the community's, else the workspace's, else English."""
-    for candidate in (member.locale if member else None, community.locale, workspace.locale):
+    community_locale = community.locale if community else None
+    for candidate in (member.locale if member else None, community_locale, workspace.locale):
         locale = normalize_locale(candidate)
         if locale:
             return locale

@@ -95,6 +95,8 @@ class DeliveryWorker:
         action: Action | None = None
         if workspace is None:
             verdict = SendOutcome("permanent", error="workspace is gone")
+        elif workspace.status == "revoked":
+            verdict = SendOutcome("permanent", error="workspace credentials revoked")
         elif member is not None and member.unreachable:
             verdict = SendOutcome("blocked", error="member blocked the bot")
         elif member is not None and (
@@ -147,6 +149,12 @@ class DeliveryWorker:
             elif outcome.status == "blocked":
                 row.status = "blocked"
                 await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
+            elif outcome.status == "unauthorized":
+                row.status = "failed"
+                workspace = await tx.directory.workspace_by_id(row.workspace_id)
+                if workspace is not None:
+                    workspace.status = "revoked"
+                log.error("workspace credentials refused; workspace marked revoked")
             else:
                 row.status = "failed"
                 log.error("delivery failed permanently", extra={"delivery": row.id})

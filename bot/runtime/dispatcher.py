@@ -14,6 +14,8 @@ from datetime import datetime
 
 from bot.runtime.clock import Clock
 from bot.runtime.context import resolve_locale, run_context
+from bot.runtime.home import apply_toggle, build_home
+from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
     ACTIVITY_KIND,
@@ -21,11 +23,13 @@ from bot.vocabulary.events import (
     CommandInvoked,
     Event,
     FormSubmitted,
+    HomeOpened,
     MemberJoined,
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
 from playbooks.engine import Engine, RunState, Transition, parse_callback
+from playbooks.schema import CommandTrigger
 from storage.store import Store, Transaction
 from storage.tables import (
     ActivityRecord,
@@ -153,12 +157,19 @@ class Dispatcher:
         match event:
             case MemberJoined() if community is not None:
                 await self._start_triggered(turn, community, member, "member_joined")
-            case CommandInvoked() if community is not None:
-                started = await self._start_triggered(
-                    turn, community, member, "command", event.name
-                )
-                if not started and member is not None:
-                    await self._help(turn, community, member, event.name)
+            case CommandInvoked() if member is not None:
+                started = 0
+                if community is not None:
+                    started = await self._start_triggered(
+                        turn, community, member, "command", event.name
+                    )
+                if not started:
+                    await self._help(turn, community, member, event)
+            case HomeOpened() if member is not None:
+                await self._publish_home(turn, member)
+            case ButtonClicked() if member is not None and apply_toggle(member, event.callback):
+                log.info("ritual preference changed", extra={"toggle": event.callback})
+                await self._publish_home(turn, member)
             case ButtonClicked() if event.callback.startswith(START_PREFIX):
                 await self._start_from_button(turn, event.callback, member)
             case ButtonClicked() | FormSubmitted():
@@ -309,24 +320,34 @@ class Dispatcher:
             )
             turn.enqueued += 1
 
-    async def _help(self, turn: _Turn, community: Community, member: Member, asked: str) -> None:
-        """Reply to an unknown command with the commands this community offers."""
-        assert community.id is not None
-        enabled = await turn.tx.directory.enabled_playbooks(community.id)
-        commands = sorted(
-            {
-                str(getattr(self._engine.playbooks[n].trigger, "command", ""))
-                for n in enabled
-                if n in self._engine.playbooks and self._engine.playbooks[n].trigger.on == "command"
-            }
-        )
-        french = resolve_locale(member, community, turn.workspace) == "fr"
-        listed = ", ".join(["help", *commands])
-        if asked == "help":
-            head = "Commandes disponibles" if french else "Available commands"
-        elif french:
-            head = f"Commande inconnue « {asked} ». Commandes disponibles"
+    async def _help(
+        self, turn: _Turn, community: Community | None, member: Member, event: CommandInvoked
+    ) -> None:
+        """Answer ``help``, or an unknown command, privately with the commands offered here."""
+        commands = ["help"]
+        if community is not None and community.id is not None:
+            for name in await turn.tx.directory.enabled_playbooks(community.id):
+                playbook = self._engine.playbooks.get(name)
+                if playbook is not None and isinstance(playbook.trigger, CommandTrigger):
+                    commands.append(playbook.trigger.command)
+        locale = resolve_locale(member, community, turn.workspace)
+        listed = ", ".join(dict.fromkeys(commands))
+        if event.name == "help":
+            reply = text("help", locale, commands=listed)
         else:
-            head = f"Unknown command '{asked}'. Available commands"
-        text = f"{head} : {listed}" if french else f"{head}: {listed}"
-        await self._enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=text)], None)
+            reply = text("unknown_command", locale, asked=event.name, commands=listed)
+        if community is None:
+            reply += "\n" + text("not_a_community", locale)
+        answer = act.RespondPrivately(user_id=member.user_id, channel=event.channel, text=reply)
+        await self._enqueue(turn, [answer], None)
+
+    async def _publish_home(self, turn: _Turn, member: Member) -> None:
+        home = await build_home(
+            turn.tx,
+            turn.workspace,
+            member,
+            self._engine.playbooks,
+            resolve_locale(member, None, turn.workspace),
+            turn.now,
+        )
+        await self._enqueue(turn, [home], None)

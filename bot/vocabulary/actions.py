@@ -60,9 +60,37 @@ class UpdateMessage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PublishHome:
+class RespondPrivately:
+    """A reply only the member sees, where they invoked a command (Slack: ephemeral)."""
+
     user_id: str
+    channel: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class HomeButton:
+    label: str
+    callback: str
+    value: str = ""
+    style: str = ""
+    """``""``, ``"primary"`` or ``"danger"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class HomeSection:
+    title: str
+    text: str
+    buttons: tuple[HomeButton, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishHome:
+    """The member's personal home (Slack App Home tab, Teams personal tab)."""
+
+    user_id: str
+    title: str
+    sections: tuple[HomeSection, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +107,7 @@ Action = (
     | ReplyInThread
     | AskQuestion
     | UpdateMessage
+    | RespondPrivately
     | PublishHome
     | NotifyFacilitators
 )
@@ -91,6 +120,7 @@ _TYPES: dict[str, type[Any]] = {
         ReplyInThread,
         AskQuestion,
         UpdateMessage,
+        RespondPrivately,
         PublishHome,
         NotifyFacilitators,
     )
@@ -116,6 +146,13 @@ def action_from_dict(data: dict[str, Any]) -> Action:
             value = tuple(Choice(**c) for c in value)
         elif f.name == "message":
             value = MessageRef(**value)
+        elif f.name == "sections":
+            value = tuple(
+                HomeSection(
+                    s["title"], s["text"], tuple(HomeButton(**b) for b in s.get("buttons", ()))
+                )
+                for s in value
+            )
         kwargs[f.name] = value
     try:
         return cls(**kwargs)  # type: ignore[no-any-return]

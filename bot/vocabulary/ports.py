@@ -18,7 +18,7 @@ EventSink = Callable[[Event], Awaitable["DispatchResult"]]
 
 DispatchResult = Literal["processed", "duplicate"]
 
-SendStatus = Literal["sent", "retry", "permanent", "blocked"]
+SendStatus = Literal["sent", "retry", "permanent", "blocked", "unauthorized"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,8 @@ class SendOutcome:
     ``retry``: try again later (after ``retry_after`` seconds when the platform said so).
     ``permanent``: will never work (channel gone…) — no retry storm.
     ``blocked``: the recipient blocked or removed the bot — stop sending to them.
+    ``unauthorized``: the platform refused the workspace's credentials (token revoked) — the
+    workspace is marked revoked and nothing more is sent to it until it is installed again.
     """
 
     status: SendStatus

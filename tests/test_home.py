@@ -1,0 +1,105 @@
+"""The member's home: communities, rituals with opt-out toggles, facilitator status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.vocabulary import events as ev
+from tests.builders import T0, WORKSPACE, click, joined, key
+from tests.conftest import Harness
+
+
+def home_opened(user: str) -> ev.HomeOpened:
+    return ev.HomeOpened(
+        workspace=WORKSPACE, key=key(), occurred_at=T0, member=ev.MemberProfile(user)
+    )
+
+
+async def last_home(harness: Harness, user: str) -> dict[str, Any]:
+    homes = [
+        d.action
+        for d in await harness.deliveries()
+        if d.action["type"] == "PublishHome" and d.recipient == user
+    ]
+    assert homes, f"no home published for {user}"
+    return homes[-1]
+
+
+async def test_a_member_sees_their_communities_and_can_stop_a_ritual(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(home_opened("U-bob"))
+    home = await last_home(harness, "U-bob")
+    community = next(s for s in home["sections"] if s["title"] == "Data & IA")
+    assert community["text"] == "• Welcome: on"
+    [stop] = community["buttons"]
+    assert (stop["label"], stop["callback"]) == ("Stop “Welcome”", "optout:welcome")
+
+    await harness.dispatcher.handle(click("optout:welcome", "", user="U-bob"))
+    async with harness.store.transaction() as tx:
+        bob = await tx.directory.member(1, "U-bob")
+    assert bob is not None and bob.opted_out == ["welcome"]
+    community = next(
+        s for s in (await last_home(harness, "U-bob"))["sections"] if s["title"] == "Data & IA"
+    )
+    assert community["text"] == "• Welcome: off for you"
+    assert community["buttons"][0]["callback"] == "optin:welcome"
+
+
+async def test_pausing_everything_then_resuming(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-alice"))
+    await harness.dispatcher.handle(click("optout:all", "", user="U-alice"))
+    home = await last_home(harness, "U-alice")
+    assert "Tous les rituels sont en pause pour vous." in [s["text"] for s in home["sections"]]
+    await harness.dispatcher.handle(click("optin:all", "", user="U-alice"))
+    async with harness.store.transaction() as tx:
+        alice = await tx.directory.member(1, "U-alice")
+    assert alice is not None and not alice.opted_out_all
+
+
+async def test_a_member_of_no_community_is_told_so(harness: Harness) -> None:
+    await harness.dispatcher.handle(home_opened("U-bob"))
+    texts = [s["text"] for s in (await last_home(harness, "U-bob"))["sections"]]
+    assert "You have not joined any Animateur community yet." in texts
+
+
+async def test_facilitators_see_status_with_small_groups_hidden(harness: Harness) -> None:
+    for user in ("U-alice", "U-bob", "U-chloe"):
+        await harness.dispatcher.handle(joined(user))
+    await harness.dispatcher.handle(home_opened("U-dan"))
+    status = next(
+        s
+        for s in (await last_home(harness, "U-dan"))["sections"]
+        if s["title"] == "You facilitate: Data & IA"
+    )
+    assert status["text"] == (
+        "Active members (30 days): fewer than 5 · target engagement 60 % · rituals running: 3"
+    )
+    for user in ("U-emma", "U-x1", "U-x2"):
+        await harness.dispatcher.handle(joined(user))
+    await harness.dispatcher.handle(home_opened("U-dan"))
+    status = next(
+        s
+        for s in (await last_home(harness, "U-dan"))["sections"]
+        if s["title"] == "You facilitate: Data & IA"
+    )
+    assert status["text"].startswith("Active members (30 days): 6 ·")
+
+
+async def test_help_outside_a_community_says_so(harness: Harness) -> None:
+    command = ev.CommandInvoked(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0,
+        channel="C-random",
+        member=ev.MemberProfile("U-alice"),
+        name="help",
+    )
+    await harness.dispatcher.handle(command)
+    [reply] = await harness.deliveries()
+    assert reply.action == {
+        "type": "RespondPrivately",
+        "user_id": "U-alice",
+        "channel": "C-random",
+        "text": "Commandes d'Animateur : help.\n"
+        "Ce canal n'est pas encore une communauté Animateur.",
+    }
