@@ -15,13 +15,15 @@ from aiohttp import web
 from adapters.local.inbox import LocalInbox
 from adapters.local.routes import LocalPlatform
 from adapters.local.sender import LocalSender
+from adapters.slack.config import SlackConfig
+from adapters.slack.platform import SlackPlatform
 from bot.runtime.clock import Clock, utc_now
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.http import health_routes
 from bot.runtime.scheduler import Scheduler
-from bot.settings import Settings
+from bot.settings import Settings, SlackSettings
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender
 from playbooks.engine import Engine
@@ -46,27 +48,54 @@ class Animateur:
     scheduler: Scheduler
     inbox: LocalInbox | None
     senders: dict[str, Sender] = field(default_factory=dict)
+    slack: SlackPlatform | None = None
+
+
+class ConfigurationError(Exception):
+    """The environment describes a bot that cannot work; the message says what to change."""
+
+
+def slack_config(settings: Settings, slack: SlackSettings) -> SlackConfig | None:
+    if not slack.configured:
+        return None
+    config = SlackConfig(
+        signing_secret=slack.signing_secret or "",
+        bot_token=slack.bot_token,
+        app_token=slack.app_token,
+        client_id=slack.client_id,
+        client_secret=slack.client_secret,
+        api_url=settings.slack_api_url,
+    )
+    problems = config.problems()
+    if problems:
+        raise ConfigurationError("Slack: " + "; ".join(problems))
+    return config
 
 
 def build(
     settings: Settings,
     clock: Clock = utc_now,
     playbooks: Mapping[str, Playbook] | None = None,
-    extra_senders: Mapping[str, Sender] | None = None,
+    slack: SlackSettings | None = None,
 ) -> Animateur:
+    """Wire one bot process; raises ConfigurationError for an environment that cannot work."""
     library = dict(playbooks) if playbooks is not None else load_library()
+    slack_cfg = slack_config(settings, slack if slack is not None else SlackSettings())
     store = Store(make_engine(settings.database_url))
     engine = Engine(library)
     senders: dict[str, Sender] = {}
     inbox: LocalInbox | None = None
-    if settings.playground_enabled(slack_configured=False, teams_configured=False):
+    if settings.playground_enabled(slack_configured=slack_cfg is not None, teams_configured=False):
         inbox = LocalInbox()
         senders["local"] = LocalSender(inbox, clock)
-    senders.update(extra_senders or {})
     worker = DeliveryWorker(
         store, senders, clock, RetryPolicy(max_attempts=settings.delivery_max_attempts)
     )
     dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake)
+    slack_platform = None
+    if slack_cfg is not None:
+        slack_platform = SlackPlatform(slack_cfg, dispatcher.handle, store.engine)
+        senders["slack"] = slack_platform.sender
     scheduler = Scheduler(
         store,
         dispatcher.handle,
@@ -75,7 +104,18 @@ def build(
         clock,
         grace=timedelta(minutes=settings.schedule_grace_minutes),
     )
-    return Animateur(settings, clock, store, engine, dispatcher, worker, scheduler, inbox, senders)
+    return Animateur(
+        settings,
+        clock,
+        store,
+        engine,
+        dispatcher,
+        worker,
+        scheduler,
+        inbox,
+        senders,
+        slack_platform,
+    )
 
 
 async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
@@ -114,6 +154,8 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
             raise web.HTTPFound("/playground")
 
         app.router.add_get("/", index)
+    if bot.slack is not None:
+        app.add_routes(bot.slack.routes())
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         seeded = bot.inbox is not None and bot.settings.demo
@@ -121,6 +163,8 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
             log.info("demo workspace seeded")
         tasks: list[asyncio.Task[None]] = []
         scheduler = None
+        if bot.slack is not None:
+            await bot.slack.start()
         if background:
             tasks.append(asyncio.create_task(bot.worker.run(), name="delivery-worker"))
             scheduler = bot.scheduler.start(bot.settings.tick_seconds)
@@ -131,6 +175,8 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if bot.slack is not None:
+            await bot.slack.stop()
         await bot.store.close()
 
     app.cleanup_ctx.append(lifecycle)

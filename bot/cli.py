@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
 from aiohttp import web
 from pydantic import ValidationError
 
+from adapters.slack.manifest import build_manifest
 from bot import logs
-from bot.app import build, web_app
+from bot.app import ConfigurationError, build, web_app
 from bot.settings import Settings
 from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
 from storage.database import current_revision, head_revision, make_engine, upgrade
@@ -32,6 +35,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except PlaybookError as exc:
         print(f"cannot start: a bundled playbook is invalid\n{exc}", file=sys.stderr)
         return 1
+    except ConfigurationError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
     if bot.inbox is not None:
         print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
     web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
@@ -110,6 +116,21 @@ def _playbooks_list(_args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def _slack_manifest(args: argparse.Namespace, _settings: Settings) -> int:
+    if not args.socket_mode and not args.url:
+        print("give --url https://your-bot.example.com, or --socket-mode", file=sys.stderr)
+        return 2
+    if args.url and not args.url.startswith("https://"):
+        print("--url must be an https:// address Slack can reach", file=sys.stderr)
+        return 2
+    manifest = build_manifest(args.url, socket_mode=args.socket_mode, name=args.name)
+    if args.format == "yaml":
+        print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
+    else:
+        print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="animateur", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -127,6 +148,14 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", help="files or folders (default: the bundled library)")
     check.set_defaults(handler=_playbooks_check)
     pb.add_parser("list", help="list the bundled playbooks").set_defaults(handler=_playbooks_list)
+
+    slack = commands.add_parser("slack", help="Slack").add_subparsers(dest="slack", required=True)
+    manifest = slack.add_parser("manifest", help="print the Slack app manifest to create the app")
+    manifest.add_argument("--url", help="public https base URL of the bot")
+    manifest.add_argument("--socket-mode", action="store_true", help="no public URL needed")
+    manifest.add_argument("--name", default="Animateur", help="app and bot display name")
+    manifest.add_argument("--format", choices=("json", "yaml"), default="json")
+    manifest.set_defaults(handler=_slack_manifest)
     return root
 
 

@@ -29,8 +29,26 @@ class Settings(BaseSettings):
     schedule_grace_minutes: int = Field(default=60, ge=0)
     #: Attempts before a delivery is dead-lettered.
     delivery_max_attempts: int = Field(default=6, ge=1)
+    #: Base URL of the Slack Web API (point it at a fake or a proxy).
+    slack_api_url: str = "https://slack.com/api/"
 
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:
             return self.playground
         return self.env != "production" and not (slack_configured or teams_configured)
+
+
+class SlackSettings(BaseSettings):
+    """Slack credentials, named as Bolt names them (``SLACK_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLACK_", env_file=".env", extra="ignore")
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token or self.app_token or (self.client_id and self.client_secret))

@@ -259,6 +259,7 @@ class Engine:
             choices=choices,
             placeholder=placeholder,
             submit_label="Envoyer" if ctx.locale == "fr" else "Send",
+            answer_label="Répondre" if ctx.locale == "fr" else "Answer",
         )
 
     def _text(self, text: schema.LocalizedText, state: RunState, ctx: RunContext) -> str:

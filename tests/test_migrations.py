@@ -9,7 +9,8 @@ from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401
 from bot.cli import main
-from storage.database import current_revision, make_engine
+from storage.database import current_revision, head_revision, make_engine
+from storage.slack_tables import SLACK_METADATA
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -17,12 +18,12 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
 
     def diff(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, SQLModel.metadata))
+        return list(compare_metadata(context, [SQLModel.metadata, SLACK_METADATA]))
 
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(diff) == []
-        assert await current_revision(engine) == "0001"
+        assert await current_revision(engine) == head_revision()
     finally:
         await engine.dispose()
 
@@ -32,5 +33,5 @@ def test_cli_db_upgrade_creates_a_fresh_sqlite_database(tmp_path, monkeypatch, c
     monkeypatch.setenv("ANIMATEUR_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "upgrade"]) == 0, "upgrading twice is harmless"
-    assert "database at revision 0001" in capsys.readouterr().out
+    assert f"database at revision {head_revision()}" in capsys.readouterr().out
     assert db.exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,19 +82,13 @@ class LocalEventIn(BaseModel):
     ]
 
 
-class _Base(TypedDict):
-    workspace: ev.WorkspaceRef
-    key: str
-    occurred_at: datetime
-
-
 class UnknownMessage(ValueError):
     """A click or answer on a message the local platform never showed."""
 
 
 def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Event:
     p = payload.event
-    base = _Base(
+    base = ev.EventFields(
         workspace=ev.WorkspaceRef("local", p.workspace),
         key=p.id or uuid.uuid4().hex,
         occurred_at=now,

@@ -51,7 +51,7 @@ class DeliveryWorker:
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
-        self._senders = dict(senders)
+        self._senders = senders  # not copied: platforms may register after the worker exists
         self._clock = clock
         self._policy = policy or RetryPolicy()
         self._batch = batch_size

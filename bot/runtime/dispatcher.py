@@ -19,6 +19,7 @@ from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
     ACTIVITY_KIND,
+    AppInstalled,
     ButtonClicked,
     CommandInvoked,
     Event,
@@ -155,6 +156,10 @@ class Dispatcher:
         self, turn: _Turn, event: Event, member: Member | None, community: Community | None
     ) -> None:
         match event:
+            case AppInstalled():
+                turn.workspace.status = "active"
+                turn.workspace.name = event.name or turn.workspace.name
+                log.info("app installed in workspace", extra={"workspace": turn.workspace.id})
             case MemberJoined() if community is not None:
                 await self._start_triggered(turn, community, member, "member_joined")
             case CommandInvoked() if member is not None:

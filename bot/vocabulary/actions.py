@@ -49,6 +49,8 @@ class AskQuestion:
     choices: tuple[Choice, ...] = ()
     placeholder: str = ""
     submit_label: str = ""
+    #: label of the control that opens a free-text form (Slack: a button opening a modal)
+    answer_label: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypedDict
 
 Platform = Literal["local", "slack", "teams"]
 
@@ -48,6 +48,14 @@ class EventBase:
     occurred_at: datetime
 
 
+class EventFields(TypedDict):
+    """The fields every event has, for adapters to build once and spread: ``Cls(**fields)``."""
+
+    workspace: WorkspaceRef
+    key: str
+    occurred_at: datetime
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(EventBase):
     channel: str
@@ -68,6 +76,21 @@ class ReactionAdded(EventBase):
     member: MemberProfile
     reaction: str
     message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionRemoved(EventBase):
+    channel: str
+    member: MemberProfile
+    reaction: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppInstalled(EventBase):
+    """The bot was installed (again) in a workspace: it may talk there from now on."""
+
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +137,8 @@ Event = (
     MemberJoined
     | MessagePosted
     | ReactionAdded
+    | ReactionRemoved
+    | AppInstalled
     | CommandInvoked
     | ButtonClicked
     | FormSubmitted
@@ -127,6 +152,7 @@ ACTIVITY_KIND: Mapping[type, str] = MappingProxyType(
         MemberJoined: "member_joined",
         MessagePosted: "message_posted",
         ReactionAdded: "reaction_added",
+        ReactionRemoved: "reaction_removed",
         CommandInvoked: "command_invoked",
         ButtonClicked: "button_clicked",
         FormSubmitted: "form_submitted",

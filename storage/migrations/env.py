@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on the metadata)
+from storage.slack_tables import SLACK_METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -13,7 +14,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,
+    target_metadata=[SQLModel.metadata, SLACK_METADATA],
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

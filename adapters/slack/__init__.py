@@ -1,0 +1,1 @@
+"""Slack: Bolt (HTTP or Socket Mode) in, Block Kit through the Web API out."""

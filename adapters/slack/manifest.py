@@ -1,0 +1,80 @@
+"""The Slack app manifest: exactly the scopes and events the adapter uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMMAND = "/animateur"
+
+#: Events the adapter handles — and so subscribes to (an unhandled one would be retried).
+BOT_EVENTS = (
+    "app_home_opened",
+    "app_mention",
+    "member_joined_channel",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "reaction_added",
+    "reaction_removed",
+    "team_join",
+)
+
+#: One reason per scope.
+BOT_SCOPES = {
+    "app_mentions:read": "app_mention",
+    "channels:history": "message.channels",
+    "channels:read": "member_joined_channel in public channels",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
+    "commands": "/animateur",
+    "groups:history": "message.groups",
+    "groups:read": "member_joined_channel in private channels",
+    "im:history": "message.im",
+    "reactions:read": "reaction_added, reaction_removed",
+    "users:read": "users.info (name, time zone), team_join",
+}
+
+
+def build_manifest(
+    url: str | None, *, socket_mode: bool, name: str = "Animateur"
+) -> dict[str, Any]:
+    """The manifest for a bot served at ``url`` (None with Socket Mode: no public URL needed)."""
+    base = (url or "").rstrip("/")
+    command: dict[str, Any] = {
+        "command": COMMAND,
+        "description": "Community rituals: help, community, rituals, opt-out…",
+        "usage_hint": "help",
+        "should_escape": False,
+    }
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if not socket_mode:
+        command["url"] = f"{base}/slack/events"
+        events["request_url"] = f"{base}/slack/events"
+        interactivity["request_url"] = f"{base}/slack/events"
+    manifest: dict[str, Any] = {
+        "display_information": {
+            "name": name,
+            "description": "Facilitates your communities: welcome, rituals, recognition.",
+            "background_color": "#3b3f99",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+    if not socket_mode:
+        manifest["oauth_config"]["redirect_urls"] = [f"{base}/slack/oauth_redirect"]
+    return manifest

@@ -1,0 +1,48 @@
+"""Who a Slack user is (name, locale, time zone), from users.info, cached per process."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.vocabulary.events import MemberProfile
+
+log = logging.getLogger(__name__)
+
+
+class ProfileCache:
+    def __init__(self, ttl_seconds: float = 3600.0, size: int = 20_000) -> None:
+        self._ttl = ttl_seconds
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str], tuple[float, MemberProfile]] = OrderedDict()
+
+    def remember(self, team: str, profile: MemberProfile) -> None:
+        self._entries[(team, profile.user_id)] = (time.monotonic(), profile)
+        self._entries.move_to_end((team, profile.user_id))
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    async def get(self, client: AsyncWebClient, team: str, user_id: str) -> MemberProfile:
+        """The user's profile; just the id when Slack cannot tell (logged, never fatal)."""
+        cached = self._entries.get((team, user_id))
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            response = await client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as exc:
+            log.warning("users.info failed", extra={"error": exc.response.get("error")})
+            return MemberProfile(user_id)
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        found = MemberProfile(
+            user_id,
+            profile.get("display_name") or profile.get("real_name") or user.get("real_name"),
+            user.get("locale"),
+            user.get("tz"),
+        )
+        self.remember(team, found)
+        return found

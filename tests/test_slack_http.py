@@ -1,0 +1,244 @@
+"""Slack end to end: signed requests to the real HTTP endpoint (Bolt), sends through the real
+slack_sdk client to a fake Slack Web API on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+from sqlalchemy import select
+
+from bot.settings import SlackSettings
+from storage.tables import Answer, Delivery
+from tests.conftest import wait_for
+from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.slack_support import (
+    BOT_USER,
+    CHANNEL,
+    SECRET,
+    TEAM,
+    TOKEN,
+    SlackBot,
+    fixture,
+    running_bot,
+    seed_slack_community,
+)
+
+
+@pytest_asyncio.fixture
+async def slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
+    async with FakeSlackApi() as slack:
+        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+        slack.add_user(TEAM, "U0002", "grace", locale="fr-FR", tz="Europe/Paris")
+        slack.add_user(TEAM, "U0001", "ada", locale="en-US", tz="America/New_York")
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+        async with running_bot(database_url, slack, settings) as running:
+            await seed_slack_community(running.bot)
+            yield running
+
+
+def joined(user: str = "U0002", event_id: str = "Ev0000001") -> dict[str, Any]:
+    envelope = fixture("event_member_joined_channel")
+    envelope["event"]["user"] = user
+    envelope["event_id"] = event_id
+    return envelope
+
+
+def dms_to(slack: FakeSlackApi, user: str) -> list[Call]:
+    return [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == user and c.ok]
+
+
+def click(message: Call, posted: dict[str, Any], value: str, user: str = "U0002") -> dict[str, Any]:
+    """A block_actions payload for a click on ``value`` in a message the bot posted."""
+    payload = fixture("block_actions")
+    actions_block = next(b for b in message.args["blocks"] if b["type"] == "actions")
+    button = next(e for e in actions_block["elements"] if e["value"] == value)
+    payload["user"]["id"] = user
+    payload["container"] |= {"channel_id": posted["channel"], "message_ts": posted["ts"]}
+    payload["channel"] = {"id": posted["channel"]}
+    payload["message"] = {
+        "type": "message",
+        "ts": posted["ts"],
+        "text": message.args["text"],
+        "blocks": message.args["blocks"],
+    }
+    payload["actions"] = [
+        {**button, "block_id": actions_block["block_id"], "action_ts": str(time.time())}
+    ]
+    payload["trigger_id"] = f"trigger-{value}-{time.time()}"
+    return payload
+
+
+async def test_a_member_joining_gets_the_welcome_in_their_language_with_buttons(
+    slack_bot: SlackBot,
+) -> None:
+    response = await slack_bot.event(joined())
+    assert response.status == 200
+    welcome, question = await wait_for(
+        lambda: _ready(dms_to(slack_bot.slack, "U0002"), 2), within=10
+    )
+    assert welcome.token == TOKEN
+    assert welcome.args["text"].startswith("Bienvenue dans *Data*, grace !")
+    buttons = next(b for b in question.args["blocks"] if b["type"] == "actions")
+    assert [e["text"]["text"] for e in buttons["elements"]] == ["J'accepte", "Je n'accepte pas"]
+
+    payload = click(question, question.response, "accept")
+    assert (await slack_bot.interaction(payload)).status == 200
+    [update] = await slack_bot.slack.wait_for_call("chat.update", timeout=10)
+    assert update.args["text"].endswith("→ J'accepte")
+    assert not any(b["type"] == "actions" for b in update.args["blocks"]), "buttons replaced"
+    free_text = (await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 3)))[2]
+    answer_button = next(b for b in free_text.args["blocks"] if b["type"] == "actions")
+    assert answer_button["elements"][0]["text"]["text"] == "Répondre"
+
+
+async def test_a_free_text_answer_goes_through_a_modal(slack_bot: SlackBot) -> None:
+    await slack_bot.event(joined())
+    question = (await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 2)))[1]
+    await slack_bot.interaction(click(question, question.response, "accept"))
+    asked = (await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 3)))[2]
+
+    open_modal = click(asked, asked.response, asked.args["blocks"][-1]["elements"][0]["value"])
+    assert (await slack_bot.interaction(open_modal)).status == 200
+    [opened] = slack_bot.slack.calls_to("views.open")
+    view = opened.args["view"]
+    assert opened.args["trigger_id"] == open_modal["trigger_id"]
+    assert view["blocks"][0]["label"]["text"] == "Merci ! Qu'attendez-vous de cette communauté ?"
+
+    submission = fixture("view_submission")
+    submission["user"]["id"] = "U0002"
+    submission["view"] |= {
+        "callback_id": view["callback_id"],
+        "private_metadata": view["private_metadata"],
+    }
+    submission["view"]["state"]["values"] = {
+        "answer_block": {"answer_input": {"type": "plain_text_input", "value": "Apprendre"}}
+    }
+    assert (await slack_bot.interaction(submission)).status == 200
+
+    async def stored() -> list[tuple[str, str]]:
+        async with slack_bot.bot.store.transaction() as tx:
+            rows = (await tx.session.execute(select(Answer))).scalars().all()
+        return [(a.key, a.value) for a in rows]
+
+    assert await wait_for(lambda: _has(stored, ("expectations", "Apprendre")))
+    await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 4))
+    assert "présentez-vous" in dms_to(slack_bot.slack, "U0002")[3].args["text"]
+
+
+async def test_an_empty_modal_answer_is_refused_with_an_error(slack_bot: SlackBot) -> None:
+    submission = fixture("view_submission")
+    submission["view"]["state"]["values"]["answer_block"]["answer_input"]["value"] = "  "
+    reply = await slack_bot.interaction(submission)
+    assert reply.status == 200
+    assert reply.json()["response_action"] == "errors"
+    assert "answer_block" in reply.json()["errors"]
+
+
+async def test_retries_of_the_same_event_send_one_welcome(slack_bot: SlackBot) -> None:
+    statuses = [(await slack_bot.event(joined(), retry=n)).status for n in (None, 1, 2, 3)]
+    assert statuses == [200, 200, 200, 200]
+    await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 2))
+    await asyncio.sleep(0.5)
+    assert len(dms_to(slack_bot.slack, "U0002")) == 2
+
+
+async def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(
+    slack_bot: SlackBot,
+) -> None:
+    assert (await slack_bot.event(joined(), signed=False)).status == 401
+    assert (await slack_bot.event(joined(), secret="not-the-secret")).status == 401
+    assert (await slack_bot.event(joined(), age=6 * 60)).status == 401
+    await asyncio.sleep(0.5)
+    assert slack_bot.slack.calls == []
+    async with slack_bot.bot.store.transaction() as tx:
+        assert (await tx.session.execute(select(Delivery))).first() is None
+
+
+async def test_help_is_answered_privately_within_the_ack_window(slack_bot: SlackBot) -> None:
+    command = fixture("command_help")
+    started = time.monotonic()
+    response = await slack_bot.form(command)
+    assert response.status == 200
+    [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral", timeout=3.0)
+    assert time.monotonic() - started < 3.0
+    assert (ephemeral.args["user"], ephemeral.args["channel"]) == ("U0001", CHANNEL)
+    assert ephemeral.args["text"] == "Animateur commands: help."
+
+
+async def test_an_unknown_subcommand_gets_a_helpful_private_error(slack_bot: SlackBot) -> None:
+    command = fixture("command_help") | {"text": "nonsense now", "trigger_id": "t-2"}
+    assert (await slack_bot.form(command)).status == 200
+    [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral")
+    assert ephemeral.args["text"] == "Unknown command “nonsense”. Available commands: help."
+
+
+async def test_a_rate_limited_send_is_delivered_once_after_retry_after(
+    slack_bot: SlackBot,
+) -> None:
+    slack_bot.slack.rate_limit_next("chat.postMessage", retry_after=1)
+    await slack_bot.event(joined())
+    first = await slack_bot.slack.wait_for_call("chat.postMessage")
+    assert first[0].status == 429
+    delivered = await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 2), within=10)
+    texts = [c.args["text"] for c in delivered]
+    assert len(texts) == len(set(texts)) == 2, "each message delivered exactly once"
+    retried = [c for c in slack_bot.slack.calls_to("chat.postMessage") if c.status == 200]
+    assert retried[0].response["ts"], "sent after the pause"
+
+
+async def test_a_channel_that_is_gone_fails_once_without_retries(slack_bot: SlackBot) -> None:
+    slack_bot.slack.fail_next("chat.postMessage", error="user_not_found", count=1)
+    await slack_bot.event(joined())
+    await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 1))
+
+    async def statuses() -> list[str]:
+        async with slack_bot.bot.store.transaction() as tx:
+            return [d.status for d in reversed(await tx.outbox.list())]
+
+    assert await wait_for(lambda: _equals(statuses, ["failed", "sent"]))
+
+
+async def test_a_token_revoked_while_running_marks_the_workspace(slack_bot: SlackBot) -> None:
+    await slack_bot.form(fixture("command_help"))
+    await slack_bot.slack.wait_for_call("chat.postEphemeral")
+    slack_bot.slack.revoke(TOKEN)
+    await slack_bot.form(fixture("command_help") | {"trigger_id": "t-again"})
+
+    async def revoked() -> bool:
+        async with slack_bot.bot.store.transaction() as tx:
+            workspace = await tx.directory.workspace_by_id(1)
+        return workspace is not None and workspace.status == "revoked"
+
+    assert await wait_for(revoked)
+
+
+async def test_opening_the_app_home_publishes_the_members_view(slack_bot: SlackBot) -> None:
+    await slack_bot.event(joined())
+    await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 2))
+    home = fixture("event_app_home_opened")
+    home["event"]["user"] = "U0002"
+    await slack_bot.event(home)
+    [published] = await slack_bot.slack.wait_for_call("views.publish")
+    assert published.args["user_id"] == "U0002"
+    texts = [
+        b.get("text", {}).get("text", "") for b in published.args["view"]["blocks"] if "text" in b
+    ]
+    assert "Data" in texts and "• Accueil : activé" in texts
+    toggle = next(b for b in published.args["view"]["blocks"] if b["type"] == "actions")
+    assert toggle["elements"][0]["value"] == "optout:welcome"
+
+
+async def _ready(calls: list[Call], count: int) -> list[Call] | None:
+    return calls if len(calls) >= count else None
+
+
+async def _has(probe: Any, item: Any) -> bool:
+    return item in await probe()
+
+
+async def _equals(probe: Any, expected: Any) -> bool:
+    return bool(await probe() == expected)
