@@ -25,7 +25,8 @@ from bot.runtime.http import health_routes
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings, SlackSettings
 from bot.vocabulary.events import WorkspaceRef
-from bot.vocabulary.ports import Sender
+from bot.runtime.roster import Rosters
+from bot.vocabulary.ports import Roster, Sender
 from playbooks.engine import Engine
 from playbooks.loader import load_library
 from playbooks.schema import Playbook
@@ -96,6 +97,7 @@ def build(
     if slack_cfg is not None:
         slack_platform = SlackPlatform(slack_cfg, dispatcher.handle, store.engine)
         senders["slack"] = slack_platform.sender
+    rosters: dict[str, Roster] = {}
     scheduler = Scheduler(
         store,
         dispatcher.handle,
@@ -103,6 +105,7 @@ def build(
         library,
         clock,
         grace=timedelta(minutes=settings.schedule_grace_minutes),
+        roster=Rosters(store, rosters),
     )
     return Animateur(
         settings,

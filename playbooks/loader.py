@@ -135,8 +135,9 @@ def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
         if step.kind in MEMBER_STEPS and not playbook.has_member_subject:
             yield (
                 (*here, "kind"),
-                f"steps.{index}.kind: {step.kind!r} talks to one member, but a "
-                f"{playbook.trigger.on!r} trigger runs for the whole community",
+                f"steps.{index}.kind: {step.kind!r} talks to one member, but this "
+                f"{playbook.trigger.on!r} trigger runs once for the whole community "
+                "(add 'audience: each_member' to run it for each member)",
             )
 
 

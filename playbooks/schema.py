@@ -55,10 +55,12 @@ class ButtonTrigger(Strict):
 
 
 class ScheduleTrigger(Strict):
-    """A cron expression evaluated in the community's timezone."""
+    """A cron expression evaluated in the community's timezone; the ritual runs once for the
+    community, or once for each of its members (``audience: each_member``)."""
 
     on: Literal["schedule"]
     cron: str
+    audience: Literal["community", "each_member"] = "community"
 
     @field_validator("cron")
     @classmethod
@@ -199,4 +201,5 @@ class Playbook(Strict):
 
     @property
     def has_member_subject(self) -> bool:
-        return self.trigger.on != "schedule"
+        trigger = self.trigger
+        return not isinstance(trigger, ScheduleTrigger) or trigger.audience == "each_member"

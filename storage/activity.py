@@ -50,6 +50,18 @@ class Activity:
         )
         return [cid for cid in (await self._s.execute(query)).scalars().all() if cid is not None]
 
+    async def member_ids_in(self, community_id: int) -> list[str]:
+        """Members seen in the community who have not left it since."""
+        query = (
+            select(ActivityRecord.user_id, ActivityRecord.kind)
+            .where(ActivityRecord.community_id == community_id)
+            .order_by(col(ActivityRecord.occurred_at), col(ActivityRecord.id))
+        )
+        present: dict[str, bool] = {}
+        for user_id, kind in (await self._s.execute(query)).all():
+            present[user_id] = kind != "member_left"
+        return [user_id for user_id, here in present.items() if here]
+
     async def active_members(self, community_id: int, since: datetime) -> int:
         query = select(func.count(func.distinct(ActivityRecord.user_id))).where(
             ActivityRecord.community_id == community_id,

@@ -174,3 +174,15 @@ class ScheduleOccurrence(SQLModel, table=True):
     #: started | skipped (missed beyond the grace window)
     outcome: str = Field(max_length=16)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ConversationReference(SQLModel, table=True):
+    """What a platform needs to write to a conversation later (Teams), per workspace and key."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    key: str = Field(max_length=200)
+    data: dict[str, Any] = Field(sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

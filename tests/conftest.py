@@ -21,6 +21,7 @@ from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings
 from bot.vocabulary.ports import Sender
@@ -143,7 +144,14 @@ class Harness:
         all_senders: dict[str, Sender] = {"local": LocalSender(inbox, clock), **(senders or {})}
         worker = DeliveryWorker(store, all_senders, clock, RetryPolicy(max_attempts=3))
         dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake)
-        scheduler = Scheduler(store, dispatcher.handle, dispatcher.fire_schedule, library, clock)
+        scheduler = Scheduler(
+            store,
+            dispatcher.handle,
+            dispatcher.fire_schedule,
+            library,
+            clock,
+            roster=Rosters(store, {}),
+        )
         return cls(url, clock, store, engine, dispatcher, worker, scheduler, inbox)
 
     async def seed(self, playbooks: list[str] | None = None) -> None:

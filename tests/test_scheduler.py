@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from bot.runtime.clock import ManualClock
 from bot.runtime.scheduler import latest_fire
+from bot.vocabulary import events as ev
 from playbooks.loader import parse_playbook
 from storage.tables import ScheduleOccurrence
-from tests.builders import T0, joined
+from tests.builders import T0, WORKSPACE, joined, key
 from tests.conftest import Harness
 
 NUDGE = """
@@ -112,3 +113,44 @@ async def test_event_keys_are_forgotten_after_the_retention(harness: Harness) ->
     await harness.scheduler.tick()
     async with harness.store.transaction() as tx:
         assert await tx.activity.mark_processed(f"local:demo:{event.key}", harness.clock())
+
+
+EACH_MEMBER = """
+name: monday
+title: {en: Monday, fr: Lundi}
+description: {en: test, fr: test}
+trigger: {on: schedule, cron: "30 9 * * mon", audience: each_member}
+steps:
+  - id: ask
+    kind: ask
+    text: {en: "Your goal this week?", fr: "Votre objectif cette semaine ?"}
+"""
+
+
+async def test_an_each_member_ritual_asks_every_member_who_is_still_there(
+    database_url: str,
+) -> None:
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(days=1))
+    harness = Harness.create(database_url, clock, {"monday": parse_playbook(EACH_MEMBER)})
+    try:
+        await harness.seed(["monday"])
+        for user in ("U-alice", "U-bob", "U-chloe"):
+            await harness.dispatcher.handle(joined(user))
+        left = ev.MemberLeft(
+            workspace=WORKSPACE,
+            key=key(),
+            occurred_at=clock(),
+            channel="C-data",
+            member=ev.MemberProfile("U-chloe"),
+        )
+        await harness.dispatcher.handle(left)
+        clock.advance(timedelta(days=1, minutes=1))
+        assert await harness.scheduler.tick() == 1
+        asked = {d.recipient: d.action["text"] for d in await harness.deliveries()}
+        assert asked == {
+            "U-alice": "Votre objectif cette semaine ?",
+            "U-bob": "Your goal this week?",
+        }
+        assert await harness.scheduler.tick() == 0, "once per fire"
+    finally:
+        await harness.store.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,12 +20,14 @@ from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
     ACTIVITY_KIND,
     AppInstalled,
+    AppRemoved,
     ButtonClicked,
     CommandInvoked,
     Event,
     FormSubmitted,
     HomeOpened,
     MemberJoined,
+    MemberProfile,
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
@@ -117,9 +119,16 @@ class Dispatcher:
         return "processed"
 
     async def fire_schedule(
-        self, community_id: int, playbook: str, fire_at: datetime, *, missed: bool
+        self,
+        community_id: int,
+        playbook: str,
+        fire_at: datetime,
+        *,
+        missed: bool,
+        members: Sequence[MemberProfile] | None = None,
     ) -> bool:
-        """Start a scheduled playbook for a community once per fire time, across processes.
+        """Start a scheduled playbook once per fire time, across processes: for the community,
+        or for each of ``members`` (its roster) when the playbook's audience is each member.
 
         A ``missed`` fire (beyond the grace window) is recorded as skipped and starts nothing.
         """
@@ -145,7 +154,14 @@ class Dispatcher:
             workspace = await tx.directory.workspace_by_id(community.workspace_id)
             assert workspace is not None
             turn = _Turn(tx, workspace, now)
-            await self._start(turn, playbook, community, None)
+            assert workspace.id is not None
+            started = 0
+            if members is None:
+                started = await self._start(turn, playbook, community, None)
+            for profile in members or ():
+                member = await tx.directory.upsert_member(workspace.id, profile, now)
+                started += await self._start(turn, playbook, community, member)
+            log.info("scheduled ritual started", extra={"playbook": playbook, "runs": started})
         if turn.enqueued:
             self._on_enqueued()
         return True
@@ -156,10 +172,14 @@ class Dispatcher:
         self, turn: _Turn, event: Event, member: Member | None, community: Community | None
     ) -> None:
         match event:
+            case AppInstalled() if member is not None:
+                member.unreachable = False
             case AppInstalled():
                 turn.workspace.status = "active"
                 turn.workspace.name = event.name or turn.workspace.name
                 log.info("app installed in workspace", extra={"workspace": turn.workspace.id})
+            case AppRemoved() if member is not None:
+                member.unreachable = True
             case MemberJoined() if community is not None:
                 await self._start_triggered(turn, community, member, "member_joined")
             case CommandInvoked() if member is not None:

@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.runtime.clock import Clock
-from bot.vocabulary.events import Event, Tick, WorkspaceRef
+from bot.vocabulary.events import Event, MemberProfile, Tick, WorkspaceRef
 from bot.vocabulary.ports import DispatchResult
 from playbooks.schema import Playbook, ScheduleTrigger
 from storage.store import Store
@@ -26,6 +26,8 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 FireSchedule = Callable[..., Awaitable[bool]]
+#: The members of a community (its platform roster): ``await roster(workspace, channel)``.
+RosterLookup = Callable[[WorkspaceRef, str], Awaitable[list[MemberProfile]]]
 LOOKBACK = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
 
@@ -53,6 +55,7 @@ class Scheduler:
         clock: Clock,
         grace: timedelta = timedelta(hours=1),
         dedupe_retention: timedelta = timedelta(days=7),
+        roster: RosterLookup | None = None,
     ) -> None:
         self._store = store
         self._dispatch = dispatch
@@ -61,6 +64,7 @@ class Scheduler:
         self._clock = clock
         self._grace = grace
         self._dedupe_retention = dedupe_retention
+        self._roster = roster
         self._last_purge: datetime | None = None
 
     async def tick(self) -> int:
@@ -105,7 +109,7 @@ class Scheduler:
         if not scheduled:
             return 0
         now = self._clock()
-        pending: list[tuple[int, str, datetime, bool]] = []
+        pending: list[tuple[int, str, datetime, bool, WorkspaceRef, str]] = []
         async with self._store.transaction() as tx:
             for enablement in await tx.directory.enablements(list(scheduled)):
                 community = await tx.directory.community(enablement.community_id)
@@ -122,12 +126,33 @@ class Scheduler:
                     continue
                 if fire is not None:
                     missed = now - fire > self._grace
-                    pending.append((community.id, enablement.playbook, fire, missed))
+                    workspace = await tx.directory.workspace_by_id(community.workspace_id)
+                    assert workspace is not None
+                    ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
+                    pending.append(
+                        (community.id, enablement.playbook, fire, missed, ref, community.channel_id)
+                    )
         started = 0
-        for community_id, name, fire, missed in pending:
-            if await self._fire_schedule(community_id, name, fire, missed=missed):
-                started += 1
+        for community_id, name, fire, missed, workspace_ref, channel in pending:
+            members = None
+            if scheduled[name].audience == "each_member" and not missed:
+                members = await self._members(workspace_ref, channel)
+                if members is None:
+                    continue  # the roster could not be read: try again next pass
+            fired = await self._fire_schedule(
+                community_id, name, fire, missed=missed, members=members
+            )
+            started += int(fired)
         return started
+
+    async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile] | None:
+        if self._roster is None:
+            return []
+        try:
+            return await self._roster(workspace, channel)
+        except Exception:
+            log.exception("could not read the community roster; will retry")
+            return None
 
     def start(self, interval_seconds: float) -> AsyncIOScheduler:
         """Drive :meth:`tick` every ``interval_seconds`` on the running event loop."""

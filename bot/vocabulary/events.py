@@ -87,10 +87,24 @@ class ReactionRemoved(EventBase):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeft(EventBase):
+    channel: str
+    member: MemberProfile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AppInstalled(EventBase):
-    """The bot was installed (again) in a workspace: it may talk there from now on."""
+    """The bot was installed (again): in a workspace, or by one member for themselves."""
 
     name: str = ""
+    member: MemberProfile | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppRemoved(EventBase):
+    """A member uninstalled or blocked the bot (personal scope): nothing more goes to them."""
+
+    member: MemberProfile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +152,9 @@ Event = (
     | MessagePosted
     | ReactionAdded
     | ReactionRemoved
+    | MemberLeft
     | AppInstalled
+    | AppRemoved
     | CommandInvoked
     | ButtonClicked
     | FormSubmitted
@@ -153,6 +169,7 @@ ACTIVITY_KIND: Mapping[type, str] = MappingProxyType(
         MessagePosted: "message_posted",
         ReactionAdded: "reaction_added",
         ReactionRemoved: "reaction_removed",
+        MemberLeft: "member_left",
         CommandInvoked: "command_invoked",
         ButtonClicked: "button_clicked",
         FormSubmitted: "form_submitted",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.vocabulary.actions import Action
-from bot.vocabulary.events import Event, WorkspaceRef
+from bot.vocabulary.events import Event, MemberProfile, WorkspaceRef
 
 #: The source of "now" (aware UTC): real in production, manual in tests and simulations.
 Clock = Callable[[], datetime]
@@ -44,3 +44,22 @@ class Sender(Protocol):
     platform: str
 
     async def send(self, workspace: WorkspaceRef, action: Action) -> SendOutcome: ...
+
+
+class ReferenceStore(Protocol):
+    """Where a platform keeps what it needs to write to a conversation later (Teams
+    conversation references), per workspace and key (``user:<id>``, ``channel:<id>``)."""
+
+    async def save(self, workspace: WorkspaceRef, key: str, data: dict[str, Any]) -> None: ...
+
+    async def get(self, workspace: WorkspaceRef, key: str) -> dict[str, Any] | None: ...
+
+    async def any(self, workspace: WorkspaceRef) -> dict[str, Any] | None:
+        """Some reference in the workspace (its service URL and tenant serve to open a 1:1)."""
+        ...
+
+
+class Roster(Protocol):
+    """Who is in a community, as the platform knows it."""
+
+    async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]: ...

@@ -1,0 +1,59 @@
+"""Conversation references kept for platforms (the ReferenceStore port), one short transaction
+per call since adapters call it outside the dispatcher's transactions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.vocabulary.events import WorkspaceRef
+from storage.store import Store
+from storage.tables import ConversationReference
+
+
+class StoredReferences:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def save(self, workspace: WorkspaceRef, key: str, data: dict[str, Any]) -> None:
+        now = datetime.now(UTC)
+        async with self._store.transaction() as tx:
+            found = await tx.directory.ensure_workspace(workspace, now)
+            assert found.id is not None
+            query = select(ConversationReference).where(
+                ConversationReference.workspace_id == found.id, ConversationReference.key == key
+            )
+            row = (await tx.session.execute(query)).scalar_one_or_none()
+            if row is None:
+                tx.session.add(
+                    ConversationReference(workspace_id=found.id, key=key, data=data, updated_at=now)
+                )
+            elif row.data != data:
+                row.data, row.updated_at = data, now
+
+    async def get(self, workspace: WorkspaceRef, key: str) -> dict[str, Any] | None:
+        async with self._store.transaction() as tx:
+            found = await tx.directory.workspace(workspace)
+            if found is None:
+                return None
+            query = select(ConversationReference.data).where(
+                ConversationReference.workspace_id == found.id, ConversationReference.key == key
+            )
+            data: dict[str, Any] | None = (await tx.session.execute(query)).scalar_one_or_none()
+            return data
+
+    async def any(self, workspace: WorkspaceRef) -> dict[str, Any] | None:
+        async with self._store.transaction() as tx:
+            found = await tx.directory.workspace(workspace)
+            if found is None:
+                return None
+            query = (
+                select(ConversationReference.data)
+                .where(ConversationReference.workspace_id == found.id)
+                .order_by(col(ConversationReference.updated_at).desc())
+                .limit(1)
+            )
+            data: dict[str, Any] | None = (await tx.session.execute(query)).scalar_one_or_none()
+            return data
