@@ -17,20 +17,23 @@ from adapters.local.routes import LocalPlatform
 from adapters.local.sender import LocalSender
 from adapters.slack.config import SlackConfig
 from adapters.slack.platform import SlackPlatform
+from adapters.teams.config import TeamsConfig
+from adapters.teams.platform import TeamsPlatform
 from bot.runtime.clock import Clock, utc_now
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.http import health_routes
-from bot.runtime.scheduler import Scheduler
-from bot.settings import Settings, SlackSettings
-from bot.vocabulary.events import WorkspaceRef
 from bot.runtime.roster import Rosters
+from bot.runtime.scheduler import Scheduler
+from bot.settings import Settings, SlackSettings, TeamsSettings
+from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Roster, Sender
 from playbooks.engine import Engine
 from playbooks.loader import load_library
 from playbooks.schema import Playbook
 from storage.database import make_engine
+from storage.references import StoredReferences
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,11 @@ class Animateur:
     inbox: LocalInbox | None
     senders: dict[str, Sender] = field(default_factory=dict)
     slack: SlackPlatform | None = None
+    teams: TeamsPlatform | None = None
+
+
+#: The bot an aiohttp application serves (``app[BOT]``).
+BOT = web.AppKey("bot", Animateur)
 
 
 class ConfigurationError(Exception):
@@ -73,20 +81,44 @@ def slack_config(settings: Settings, slack: SlackSettings) -> SlackConfig | None
     return config
 
 
+def teams_config(settings: Settings, teams: TeamsSettings) -> TeamsConfig | None:
+    if not teams.id and not settings.teams_anonymous:
+        return None
+    if not teams.id and settings.env == "production":
+        raise ConfigurationError(
+            "Teams: anonymous mode (no MICROSOFT_APP_ID) accepts unauthenticated requests "
+            "and is refused when ANIMATEUR_ENV=production"
+        )
+    if teams.id and not teams.password and teams.type != "UserAssignedMSI":
+        raise ConfigurationError("Teams: MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID")
+    return TeamsConfig(
+        app_id=teams.id,
+        app_password=teams.password,
+        app_type=teams.type,
+        tenant_id=teams.tenant_id,
+        tenant_rps=settings.teams_tenant_rps,
+        openid_metadata_url=settings.teams_openid_metadata_url,
+    )
+
+
 def build(
     settings: Settings,
     clock: Clock = utc_now,
     playbooks: Mapping[str, Playbook] | None = None,
     slack: SlackSettings | None = None,
+    teams: TeamsSettings | None = None,
 ) -> Animateur:
     """Wire one bot process; raises ConfigurationError for an environment that cannot work."""
     library = dict(playbooks) if playbooks is not None else load_library()
     slack_cfg = slack_config(settings, slack if slack is not None else SlackSettings())
+    teams_cfg = teams_config(settings, teams if teams is not None else TeamsSettings())
     store = Store(make_engine(settings.database_url))
     engine = Engine(library)
     senders: dict[str, Sender] = {}
     inbox: LocalInbox | None = None
-    if settings.playground_enabled(slack_configured=slack_cfg is not None, teams_configured=False):
+    if settings.playground_enabled(
+        slack_configured=slack_cfg is not None, teams_configured=teams_cfg is not None
+    ):
         inbox = LocalInbox()
         senders["local"] = LocalSender(inbox, clock)
     worker = DeliveryWorker(
@@ -107,6 +139,13 @@ def build(
         grace=timedelta(minutes=settings.schedule_grace_minutes),
         roster=Rosters(store, rosters),
     )
+    teams_platform = None
+    if teams_cfg is not None:
+        teams_platform = TeamsPlatform(teams_cfg, dispatcher.handle, StoredReferences(store))
+        senders["teams"] = teams_platform.sender
+        rosters["teams"] = teams_platform
+        if teams_cfg.anonymous:
+            log.warning("Teams in anonymous mode: requests are not authenticated (testing only)")
     return Animateur(
         settings,
         clock,
@@ -118,6 +157,7 @@ def build(
         inbox,
         senders,
         slack_platform,
+        teams_platform,
     )
 
 
@@ -144,6 +184,7 @@ async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
 def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
     """The HTTP application; with ``background`` it also runs the worker and the scheduler."""
     app = web.Application(client_max_size=1024 * 1024)
+    app[BOT] = bot
     app.add_routes(health_routes(bot.store))
     if bot.inbox is not None:
 
@@ -159,6 +200,8 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         app.router.add_get("/", index)
     if bot.slack is not None:
         app.add_routes(bot.slack.routes())
+    if bot.teams is not None:
+        app.add_routes(bot.teams.routes())
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         seeded = bot.inbox is not None and bot.settings.demo

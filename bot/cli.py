@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from adapters.slack.manifest import build_manifest
+from adapters.teams.package import write_package
 from bot import logs
 from bot.app import ConfigurationError, build, web_app
 from bot.settings import Settings
@@ -131,6 +132,16 @@ def _slack_manifest(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def _teams_package(args: argparse.Namespace, _settings: Settings) -> int:
+    try:
+        path = write_package(Path(args.output), args.app_id, args.domain, name=args.name)
+    except ValueError as exc:
+        print(f"cannot build the package: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="animateur", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -156,6 +167,18 @@ def parser() -> argparse.ArgumentParser:
     manifest.add_argument("--name", default="Animateur", help="app and bot display name")
     manifest.add_argument("--format", choices=("json", "yaml"), default="json")
     manifest.set_defaults(handler=_slack_manifest)
+
+    teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(
+        dest="teams", required=True
+    )
+    package = teams.add_parser("package", help="write the Teams app package (zip) to upload")
+    package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
+    package.add_argument(
+        "--domain", required=True, help="the bot's host name, e.g. bot.example.com"
+    )
+    package.add_argument("--name", default="Animateur", help="app name (30 characters at most)")
+    package.add_argument("-o", "--output", default="animateur-teams.zip", help="zip file to write")
+    package.set_defaults(handler=_teams_package)
     return root
 
 

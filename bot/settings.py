@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=6, ge=1)
     #: Base URL of the Slack Web API (point it at a fake or a proxy).
     slack_api_url: str = "https://slack.com/api/"
+    #: Run the Teams adapter without an app id: no JWT checked — local testing only, refused
+    #: in production.
+    teams_anonymous: bool = False
+    #: Requests per second to one Teams tenant.
+    teams_tenant_rps: float = Field(default=30.0, gt=0)
+    #: Where Bot Framework's signing keys are published (sovereign clouds, tests).
+    teams_openid_metadata_url: str | None = None
 
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:
@@ -52,3 +59,14 @@ class SlackSettings(BaseSettings):
     @property
     def configured(self) -> bool:
         return bool(self.bot_token or self.app_token or (self.client_id and self.client_secret))
+
+
+class TeamsSettings(BaseSettings):
+    """Bot Framework credentials, named as the Azure Bot registration names them."""
+
+    model_config = SettingsConfigDict(env_prefix="MICROSOFT_APP_", env_file=".env", extra="ignore")
+
+    id: str = ""
+    password: str = ""
+    type: str = "MultiTenant"
+    tenant_id: str = ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from storage.tables import Delivery
@@ -45,13 +46,30 @@ class Outbox:
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
+        Messages to one recipient go out in order: a delivery waits while an older one to the
+        same recipient is still pending or in flight (a retried welcome before its question).
         On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint batches.
         """
+        earlier = aliased(Delivery)
+        blocked_by_older = (
+            select(earlier.id)
+            .where(
+                earlier.workspace_id == Delivery.workspace_id,
+                earlier.recipient == Delivery.recipient,
+                col(earlier.id) < col(Delivery.id),
+                col(earlier.status).in_(("pending", "in_flight")),
+            )
+            .exists()
+        )
         query = (
             select(Delivery)
             .where(
                 or_(
-                    and_(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now),
+                    and_(
+                        col(Delivery.status) == "pending",
+                        col(Delivery.next_attempt_at) <= now,
+                        ~blocked_by_older,
+                    ),
                     and_(col(Delivery.status) == "in_flight", col(Delivery.lease_until) < now),
                 )
             )

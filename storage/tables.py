@@ -106,7 +106,10 @@ class Run(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """An outbound action in the outbox."""
 
-    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+        Index("ix_delivery_recipient", "workspace_id", "recipient", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _workspace_fk()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from itertools import count
+from typing import Any
 
+from bot.app import Animateur
 from bot.vocabulary import events as ev
 from playbooks.engine import CommunityContext, MemberContext, RunContext
+from storage.tables import Community
 
 WORKSPACE = ev.WorkspaceRef("local", "demo")
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -68,3 +72,54 @@ def joined(user: str, channel: str = "C-data", locale: str | None = None) -> ev.
         channel=channel,
         member=ev.MemberProfile(user, user.removeprefix("U-").title(), locale),
     )
+
+
+async def seed_community(
+    bot: Animateur, workspace: ev.WorkspaceRef, channel: str, playbooks: tuple[str, ...]
+) -> None:
+    """A community "Data" on ``channel`` with ``playbooks`` on, facilitated by U0009/29:1fac."""
+    now = bot.clock()
+    async with bot.store.transaction() as tx:
+        found = await tx.directory.ensure_workspace(workspace, now, "Acme")
+        assert found.id is not None
+        community = await tx.directory.add_community(
+            Community(
+                workspace_id=found.id,
+                channel_id=channel,
+                name="Data",
+                objective="share what works",
+                charter="be kind",
+                facilitators=["U0009"],
+                created_at=now,
+            )
+        )
+        assert community.id is not None
+        for name in playbooks:
+            await tx.directory.set_playbook(community.id, name, True, now)
+
+
+def event_as_data(event: Any, *, with_time: bool = True) -> dict[str, Any]:
+    """An event as JSON-able data, for golden files."""
+    data = {"type": type(event).__name__, **dataclasses.asdict(event)}
+    occurred = data.pop("occurred_at")
+    if with_time:
+        data["occurred_at"] = occurred.isoformat()
+    data["workspace"] = f"{event.workspace.platform}:{event.workspace.external_id}"
+    if "values" in data:
+        data["values"] = dict(data["values"])
+    if "args" in data:
+        data["args"] = list(data["args"])
+    return data
+
+
+#: A ritual asking each member of the community, every Monday at 09:30 community time.
+EACH_MEMBER_MONDAY = """
+name: monday
+title: {en: Monday, fr: Lundi}
+description: {en: test, fr: test}
+trigger: {on: schedule, cron: "30 9 * * mon", audience: each_member}
+steps:
+  - id: ask
+    kind: send_dm
+    text: {en: "Your goal this week?", fr: "Votre objectif cette semaine ?"}
+"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import select, text
 
 from adapters.local.inbox import LocalInbox
 from adapters.local.sender import LocalSender
-from bot.app import Animateur, build, web_app
+from bot.app import BOT, Animateur, build, web_app
 from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
@@ -98,22 +99,35 @@ class LiveServer:
             return list(body["messages"])
 
 
-@pytest_asyncio.fixture
-async def live_server(database_url: str) -> AsyncIterator[LiveServer]:
-    """The real HTTP server (aiohttp) on a loopback port, with worker and scheduler running,
-    the local platform and the seeded demo workspace."""
-    settings = Settings(
-        database_url=database_url, playground=True, demo=True, tick_seconds=0.2, _env_file=None
-    )
-    bot = build(settings)
-    runner = web.AppRunner(web_app(bot))
+@asynccontextmanager
+async def serving(bot: Animateur) -> AsyncIterator[tuple[str, web.Application]]:
+    """The bot's real HTTP server (aiohttp) on a free loopback port, worker and scheduler on."""
+    app = web_app(bot)
+    runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with ClientSession() as http:
-        yield LiveServer(f"http://127.0.0.1:{port}", bot, http)
-    await runner.cleanup()
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def local_server(database_url: str) -> AsyncIterator[LiveServer]:
+    """The bot with the local platform and the seeded demo workspace."""
+    settings = Settings(
+        database_url=database_url, playground=True, demo=True, tick_seconds=0.2, _env_file=None
+    )
+    async with serving(build(settings)) as (url, app), ClientSession() as http:
+        yield LiveServer(url, app[BOT], http)
+
+
+@pytest_asyncio.fixture
+async def live_server(database_url: str) -> AsyncIterator[LiveServer]:
+    async with local_server(database_url) as server:
+        yield server
 
 
 @dataclass

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import Animateur, build, web_app
-from bot.runtime.clock import utc_now
+from bot.app import Animateur, build
 from bot.settings import Settings, SlackSettings
 from bot.vocabulary.events import WorkspaceRef
-from storage.tables import Community
+from tests.builders import seed_community
+from tests.conftest import serving
 from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -83,24 +83,7 @@ class SlackBot:
 async def seed_slack_community(
     bot: Animateur, team: str = TEAM, playbooks: tuple[str, ...] = ("welcome",)
 ) -> None:
-    now = utc_now()
-    async with bot.store.transaction() as tx:
-        workspace = await tx.directory.ensure_workspace(WorkspaceRef("slack", team), now, "Acme")
-        assert workspace.id is not None
-        community = await tx.directory.add_community(
-            Community(
-                workspace_id=workspace.id,
-                channel_id=CHANNEL,
-                name="Data",
-                objective="share what works",
-                charter="be kind",
-                facilitators=["U0009"],
-                created_at=now,
-            )
-        )
-        assert community.id is not None
-        for name in playbooks:
-            await tx.directory.set_playbook(community.id, name, True, now)
+    await seed_community(bot, WorkspaceRef("slack", team), CHANNEL, playbooks)
 
 
 @asynccontextmanager
@@ -115,20 +98,9 @@ async def running_bot(
         _env_file=None,
     )
     bot = build(settings, slack=slack_settings)
-    app = web_app(bot)
-    routes = [r.resource for r in app.router.routes() if r.resource is not None]
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with ClientSession() as http:
-            yield SlackBot(
-                f"http://127.0.0.1:{port}", bot, slack, http, [_Path(r.canonical) for r in routes]
-            )
-    finally:
-        await runner.cleanup()
+    async with serving(bot) as (url, app), ClientSession() as http:
+        paths = [_Path(r.canonical) for r in app.router.resources()]
+        yield SlackBot(url, bot, slack, http, paths)
 
 
 @dataclass(frozen=True)

@@ -55,11 +55,11 @@ async def test_retry_after_is_honoured_then_the_message_goes_once(
     assert (first.status, first.next_attempt_at) == ("pending", T0 + timedelta(seconds=30))
     harness.clock.advance(timedelta(seconds=29))
     await harness.worker.drain()
-    assert len(sender.sent) == 1, "only the second message went; the first waits its turn"
+    assert sender.sent == [], "the question waits behind the welcome: one recipient, in order"
     harness.clock.advance(timedelta(seconds=1))
     await harness.worker.drain()
     assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
-    assert len(sender.sent) == 2
+    assert [type(a).__name__ for a in sender.sent] == ["SendDirectMessage", "AskQuestion"]
 
 
 async def test_transient_failures_dead_letter_after_max_attempts(
@@ -83,6 +83,17 @@ async def test_a_sender_crash_is_retried_not_lost(scripted: tuple[Harness, Scrip
     harness.clock.advance(timedelta(minutes=1))
     await harness.worker.drain()
     assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
+
+
+async def test_other_recipients_are_not_held_up_by_one_retry(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    sender.script = [SendOutcome("retry", retry_after=60, error="ratelimited")]
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(joined("U-alice"))
+    await harness.worker.drain()
+    assert [a.user_id for a in sender.sent] == ["U-alice", "U-alice"]  # type: ignore[union-attr]
 
 
 async def test_permanent_failure_is_not_retried(scripted: tuple[Harness, ScriptedSender]) -> None:
@@ -129,13 +140,13 @@ async def test_a_worker_that_died_mid_send_is_taken_over_after_its_lease(
     await harness.dispatcher.handle(joined("U-bob"))
     async with harness.store.transaction() as tx:  # a worker claims, then dies
         claimed = await tx.outbox.claim(harness.clock(), 10, timedelta(seconds=120))
-    assert len(claimed) == 2
+    assert len(claimed) == 1, "one recipient's messages go one at a time"
     await harness.worker.drain()
     assert sender.sent == [], "the lease still protects the dead worker's claim"
     harness.clock.advance(timedelta(seconds=121))
     await harness.worker.drain()
     assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
-    assert len(sender.sent) == 2
+    assert [type(a).__name__ for a in sender.sent] == ["SendDirectMessage", "AskQuestion"]
 
 
 async def test_a_revoked_token_marks_the_workspace_and_stops_sending(

@@ -11,7 +11,7 @@ from bot.runtime.scheduler import latest_fire
 from bot.vocabulary import events as ev
 from playbooks.loader import parse_playbook
 from storage.tables import ScheduleOccurrence
-from tests.builders import T0, WORKSPACE, joined, key
+from tests.builders import EACH_MEMBER_MONDAY, T0, WORKSPACE, joined, key
 from tests.conftest import Harness
 
 NUDGE = """
@@ -115,23 +115,11 @@ async def test_event_keys_are_forgotten_after_the_retention(harness: Harness) ->
         assert await tx.activity.mark_processed(f"local:demo:{event.key}", harness.clock())
 
 
-EACH_MEMBER = """
-name: monday
-title: {en: Monday, fr: Lundi}
-description: {en: test, fr: test}
-trigger: {on: schedule, cron: "30 9 * * mon", audience: each_member}
-steps:
-  - id: ask
-    kind: ask
-    text: {en: "Your goal this week?", fr: "Votre objectif cette semaine ?"}
-"""
-
-
 async def test_an_each_member_ritual_asks_every_member_who_is_still_there(
     database_url: str,
 ) -> None:
     clock = ManualClock(MONDAY_0930_PARIS - timedelta(days=1))
-    harness = Harness.create(database_url, clock, {"monday": parse_playbook(EACH_MEMBER)})
+    harness = Harness.create(database_url, clock, {"monday": parse_playbook(EACH_MEMBER_MONDAY)})
     try:
         await harness.seed(["monday"])
         for user in ("U-alice", "U-bob", "U-chloe"):

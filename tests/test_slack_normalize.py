@@ -3,38 +3,20 @@ tests/fixtures/slack/expected.json. Regenerate with ANIMATEUR_REGOLD=1 and revie
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapters.slack import normalize
+from tests.builders import event_as_data
+from tests.golden import Golden
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
-EXPECTED = FIXTURES / "expected.json"
 BOT_USER = "UBOT0001"
 #: Interactions carry no timestamp of their own: normalization stamps "now".
 STAMPED_NOW = {"command_help", "block_actions", "view_submission"}
-
-
-def as_data(event: Any, stamped_now: bool) -> Any:
-    if event is None:
-        return None
-    data = {"type": type(event).__name__, **dataclasses.asdict(event)}
-    if stamped_now:
-        assert isinstance(data.pop("occurred_at"), datetime)
-    else:
-        data["occurred_at"] = data["occurred_at"].isoformat()
-    data["workspace"] = f"{event.workspace.platform}:{event.workspace.external_id}"
-    if "values" in data:
-        data["values"] = dict(data["values"])
-    if "args" in data:
-        data["args"] = list(data["args"])
-    return data
 
 
 def normalized(name: str) -> Any:
@@ -49,23 +31,22 @@ def normalized(name: str) -> Any:
         event = normalize.from_view_submission(body)
     else:
         raise AssertionError(f"no normalizer for fixture {name}")
-    return as_data(event, name in STAMPED_NOW)
+    if event is None:
+        return None
+    return event_as_data(event, with_time=name not in STAMPED_NOW)
 
 
-NAMES = sorted(p.stem for p in FIXTURES.glob("*.json") if p != EXPECTED)
+GOLDEN = Golden(FIXTURES, normalized)
 
 
 def test_every_fixture_has_a_reviewed_expectation() -> None:
-    if os.environ.get("ANIMATEUR_REGOLD"):
-        golden = {name: normalized(name) for name in NAMES}
-        EXPECTED.write_text(json.dumps(golden, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    assert sorted(json.loads(EXPECTED.read_text("utf-8"))) == NAMES
+    GOLDEN.refresh_if_asked()
+    assert GOLDEN.reviewed_names() == GOLDEN.names
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", GOLDEN.names)
 def test_payload_normalizes_as_reviewed(name: str) -> None:
-    expected = json.loads(EXPECTED.read_text("utf-8"))[name]
-    assert normalized(name) == expected
+    assert normalized(name) == GOLDEN.expected(name)
 
 
 def test_the_bots_own_join_is_ignored() -> None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.local.inbox import LocalInbox
 from bot.vocabulary import events as ev
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@:-]+$")]
 
 
 class _Payload(BaseModel):

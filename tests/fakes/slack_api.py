@@ -29,11 +29,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from tests.fakes.lifecycle import Served
 
 JsonDict = dict[str, Any]
 Handler = Callable[[JsonDict, "Team | None"], JsonDict]
@@ -106,7 +107,7 @@ def _is_user_id(value: str) -> bool:
     return len(value) > 1 and value[0] in "UW" and value[1:].isalnum() and value.isupper()
 
 
-class FakeSlackApi:
+class FakeSlackApi(Served):
     """An aiohttp server on 127.0.0.1 answering ``/api/<method>`` and a Socket Mode ``/socket``."""
 
     def __init__(self, *, app_id: str = "A0001", host: str = "127.0.0.1") -> None:
@@ -140,18 +141,6 @@ class FakeSlackApi:
         self._port: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    async def __aenter__(self) -> FakeSlackApi:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def start(self) -> None:
         """Bind a free port and start serving."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams: botbuilder's CloudAdapter in, Adaptive Cards through the Bot Connector out."""

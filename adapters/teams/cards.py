@@ -1,0 +1,130 @@
+"""Neutral actions → Teams activities (wire JSON) with Adaptive Cards. Pure.
+
+Buttons are ``Action.Execute`` (universal actions): a click arrives as an ``adaptiveCard/action``
+invoke carrying the verb and data below, answered at once with a fresh card.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.teams.normalize import ANSWER_INPUT, VERB_ANSWER, VERB_CHOICE, VERB_HOME
+from bot.vocabulary import actions as act
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.4"
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def text_block(text: str, *, bold: bool = False, size: str = "") -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
+    if bold:
+        block["weight"] = "Bolder"
+    if size:
+        block["size"] = size
+    return block
+
+
+def execute(title: str, verb: str, data: dict[str, Any], style: str = "") -> dict[str, Any]:
+    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data}
+    if style in ("positive", "destructive"):
+        action["style"] = style
+    return action
+
+
+def message(text: str) -> dict[str, Any]:
+    """A plain message activity (Teams renders its markdown subset)."""
+    return {"type": "message", "text": text, "textFormat": "markdown"}
+
+
+def with_card(content: dict[str, Any], summary: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "summary": summary[:200],
+        "attachments": [{"contentType": CARD_TYPE, "content": content}],
+    }
+
+
+def question_card(action: act.AskQuestion) -> dict[str, Any]:
+    body = [text_block(action.text)]
+    if action.choices:
+        buttons = [
+            execute(c.label, VERB_CHOICE, {"callback": action.callback, "value": c.value})
+            for c in action.choices
+        ]
+    else:
+        body.append(
+            {
+                "type": "Input.Text",
+                "id": ANSWER_INPUT,
+                "isMultiline": True,
+                "maxLength": 3000,
+                "placeholder": action.placeholder,
+                "isRequired": True,
+                "errorMessage": action.submit_label or "Required",
+            }
+        )
+        buttons = [
+            execute(
+                action.submit_label or "Send",
+                VERB_ANSWER,
+                {"callback": action.callback},
+                "positive",
+            )
+        ]
+    return card(body, buttons)
+
+
+def home_card(action: act.PublishHome) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [text_block(action.title, bold=True, size="Large")]
+    for section in action.sections:
+        container: list[dict[str, Any]] = []
+        if section.title:
+            container.append(text_block(section.title, bold=True, size="Medium"))
+        if section.text:
+            container.append(text_block(section.text))
+        if section.buttons:
+            container.append(
+                {
+                    "type": "ActionSet",
+                    "actions": [
+                        execute(
+                            b.label,
+                            VERB_HOME,
+                            {"callback": b.callback},
+                            "destructive" if b.style == "danger" else "",
+                        )
+                        for b in section.buttons
+                    ],
+                }
+            )
+        body.append({"type": "Container", "separator": bool(section.title), "items": container})
+    return card(body)
+
+
+def render(action: act.Action) -> dict[str, Any]:
+    """The activity to send (or, for UpdateMessage, to put in place of the old one)."""
+    match action:
+        case act.SendDirectMessage(text=text) | act.PostToCommunity(text=text):
+            return message(text)
+        case act.ReplyInThread(text=text) | act.RespondPrivately(text=text):
+            return message(text)
+        case act.AskQuestion():
+            return with_card(question_card(action), action.text)
+        case act.UpdateMessage(text=text):
+            return with_card(card([text_block(text)]), text)
+        case act.PublishHome():
+            return with_card(home_card(action), action.title)
+        case act.NotifyFacilitators():
+            raise ValueError("NotifyFacilitators is fanned out into DMs before delivery")

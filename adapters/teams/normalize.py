@@ -1,0 +1,223 @@
+"""Teams activities (wire JSON, as botbuilder serializes them) → neutral events. Pure.
+
+A community on Teams is a team: its id (also the id of its General channel) is the community's
+channel. Commands are messages to the bot (``help``…), in a 1:1 chat or with an @mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.vocabulary import events as ev
+
+Activity = Mapping[str, Any]
+
+#: The verbs our cards use (Action.Execute ``verb``, or ``verb`` in an Action.Submit's data).
+VERB_CHOICE, VERB_ANSWER, VERB_HOME = "animateur.choice", "animateur.answer", "animateur.home"
+ANSWER_INPUT = "answer"
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+
+
+def tenant_of(activity: Activity) -> str:
+    channel_data = activity.get("channelData") or {}
+    tenant = (channel_data.get("tenant") or {}).get("id")
+    return str(tenant or (activity.get("conversation") or {}).get("tenantId") or "")
+
+
+def team_of(activity: Activity) -> str | None:
+    team = ((activity.get("channelData") or {}).get("team") or {}).get("id")
+    return str(team) if team else None
+
+
+def is_personal(activity: Activity) -> bool:
+    return (activity.get("conversation") or {}).get("conversationType") == "personal"
+
+
+def _when(activity: Activity) -> datetime:
+    raw = activity.get("timestamp")
+    if isinstance(raw, str):
+        try:
+            return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def _client_info(activity: Activity) -> Mapping[str, Any]:
+    for entity in activity.get("entities") or []:
+        if entity.get("type") == "clientInfo":
+            return dict(entity)
+    return {}
+
+
+def sender_profile(activity: Activity) -> ev.MemberProfile | None:
+    sender = activity.get("from") or {}
+    if not sender.get("id"):
+        return None
+    info = _client_info(activity)
+    return ev.MemberProfile(
+        str(sender["id"]), sender.get("name") or None, info.get("locale"), info.get("timezone")
+    )
+
+
+def _common(activity: Activity, suffix: str = "") -> ev.EventFields:
+    return ev.EventFields(
+        workspace=ev.WorkspaceRef("teams", tenant_of(activity)),
+        key=f"activity:{activity.get('id')}{suffix}",
+        occurred_at=_when(activity),
+    )
+
+
+def to_events(activity: Activity) -> list[ev.Event]:
+    """Everything an activity means; an empty list when it means nothing to us."""
+    kind = activity.get("type")
+    bot_id = (activity.get("recipient") or {}).get("id")
+    if kind == "conversationUpdate":
+        return _membership(activity, bot_id)
+    if kind == "installationUpdate":
+        return _installation(activity)
+    member = sender_profile(activity)
+    if member is None or member.user_id == bot_id:
+        return []
+    if kind == "invoke" and activity.get("name") == "adaptiveCard/action":
+        action = (activity.get("value") or {}).get("action") or {}
+        event = _card_event(activity, member, action.get("verb"), action.get("data") or {})
+        return [event] if event else []
+    if kind == "message":
+        value = activity.get("value")
+        if isinstance(value, Mapping) and value.get("verb"):
+            event = _card_event(activity, member, value.get("verb"), value)
+            return [event] if event else []
+        return [_message(activity, member)]
+    if kind == "messageReaction":
+        return _reactions(activity, member)
+    return []
+
+
+def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
+    team = team_of(activity) or (activity.get("conversation") or {}).get("id", "")
+    events: list[ev.Event] = []
+    for added in activity.get("membersAdded") or []:
+        if added.get("id") == bot_id:
+            name = ((activity.get("channelData") or {}).get("team") or {}).get("name", "")
+            events.append(ev.AppInstalled(**_common(activity, ":bot-added"), name=name))
+        else:
+            events.append(
+                ev.MemberJoined(
+                    **_common(activity, f":added:{added.get('id')}"),
+                    channel=team,
+                    member=ev.MemberProfile(str(added.get("id")), added.get("name") or None),
+                )
+            )
+    for removed in activity.get("membersRemoved") or []:
+        if removed.get("id") != bot_id:
+            events.append(
+                ev.MemberLeft(
+                    **_common(activity, f":removed:{removed.get('id')}"),
+                    channel=team,
+                    member=ev.MemberProfile(str(removed.get("id")), removed.get("name") or None),
+                )
+            )
+    return events
+
+
+def _installation(activity: Activity) -> list[ev.Event]:
+    action = str(activity.get("action") or "")
+    member = sender_profile(activity)
+    personal = is_personal(activity)
+    if action.startswith("add"):
+        return [ev.AppInstalled(**_common(activity), member=member if personal else None)]
+    if action.startswith("remove") and personal and member is not None:
+        return [ev.AppRemoved(**_common(activity), member=member)]
+    return []
+
+
+def command_text(activity: Activity) -> str | None:
+    """The command words of a message to the bot, else None (a plain channel message)."""
+    text = str(activity.get("text") or "")
+    mentioned = any(
+        e.get("type") == "mention"
+        and (e.get("mentioned") or {}).get("id") == (activity.get("recipient") or {}).get("id")
+        for e in activity.get("entities") or []
+    )
+    if not (is_personal(activity) or mentioned):
+        return None
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
+    conversation = str((activity.get("conversation") or {}).get("id", ""))
+    channel = team_of(activity) or conversation
+    words = command_text(activity)
+    if words is not None:
+        parts = words.split()
+        return ev.CommandInvoked(
+            **_common(activity),
+            channel=channel,
+            member=member,
+            name=(parts[0].lower().lstrip("/") if parts else "help"),
+            args=tuple(parts[1:]),
+        )
+    return ev.MessagePosted(
+        **_common(activity),
+        channel=channel,
+        member=member,
+        thread=activity.get("replyToId"),
+        is_direct=is_personal(activity),
+    )
+
+
+def _card_event(
+    activity: Activity, member: ev.MemberProfile, verb: Any, data: Mapping[str, Any]
+) -> ev.Event | None:
+    callback = data.get("callback")
+    if not isinstance(callback, str) or not callback:
+        return None
+    conversation = str((activity.get("conversation") or {}).get("id", ""))
+    reply_to = activity.get("replyToId")
+    message = ev.MessageRef(conversation, str(reply_to)) if reply_to else None
+    if verb == VERB_CHOICE:
+        return ev.ButtonClicked(
+            **_common(activity),
+            member=member,
+            callback=callback,
+            value=str(data.get("value", "")),
+            message=message,
+        )
+    if verb == VERB_HOME:
+        return ev.ButtonClicked(
+            **_common(activity), member=member, callback=callback, value="", message=message
+        )
+    if verb == VERB_ANSWER:
+        return ev.FormSubmitted(
+            **_common(activity),
+            member=member,
+            callback=callback,
+            values={"answer": str(data.get(ANSWER_INPUT) or "")},
+            message=message,
+        )
+    return None
+
+
+def _reactions(activity: Activity, member: ev.MemberProfile) -> list[ev.Event]:
+    channel = team_of(activity) or str((activity.get("conversation") or {}).get("id", ""))
+    target = str(activity.get("replyToId") or "")
+    out: list[ev.Event] = []
+    for key, cls in (
+        ("reactionsAdded", ev.ReactionAdded),
+        ("reactionsRemoved", ev.ReactionRemoved),
+    ):
+        for index, reaction in enumerate(activity.get(key) or []):
+            out.append(
+                cls(
+                    **_common(activity, f":{key}:{index}"),
+                    channel=channel,
+                    member=member,
+                    reaction=str(reaction.get("type", "")),
+                    message_id=target,
+                )
+            )
+    return out

@@ -1,0 +1,295 @@
+"""The Teams platform: botbuilder's CloudAdapter on POST /api/messages, proactive sends through
+stored conversation references, the team roster. Every botbuilder import stays in this folder.
+
+Activities are acknowledged after the events they carry are committed, so a failure before that
+answers non-2xx and the Bot Connector retries; the activity id makes a retry a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+    InvokeResponse,
+)
+from msrest.serialization import Model
+
+from adapters.limits import Pacer
+from adapters.teams.cards import render
+from adapters.teams.config import TeamsConfig
+from adapters.teams.errors import classify
+from adapters.teams.normalize import is_personal, team_of, tenant_of, to_events
+from bot.vocabulary import actions as act
+from bot.vocabulary.events import MemberProfile, WorkspaceRef
+from bot.vocabulary.ports import EventSink, ReferenceStore, SendOutcome
+
+log = logging.getLogger(__name__)
+
+#: Per conversation: 7 operations a second in bursts, about 60 in 30 seconds over time.
+PER_CONVERSATION = (2.0, 7.0)
+ROSTER_PAGE = 100
+ROSTER_TTL = 3600.0
+
+
+def _wire(activity: Activity) -> dict[str, Any]:
+    """The activity as JSON. botbuilder's Entity model keeps unknown fields (clientInfo's locale
+    and timezone, a mention's text) aside and ``serialize`` drops them: put them back."""
+    data: dict[str, Any] = activity.serialize()
+    if activity.entities:
+        data["entities"] = [
+            {**(entity.additional_properties or {}), **entity.serialize()}
+            for entity in activity.entities
+        ]
+    return data
+
+
+class TeamsPlatform:
+    def __init__(self, config: TeamsConfig, sink: EventSink, references: ReferenceStore) -> None:
+        self.config = config
+        self._sink = sink
+        self._references = references
+        self.adapter = CloudAdapter(
+            ConfigurationBotFrameworkAuthentication(config.botbuilder_configuration())
+        )
+        self.adapter.on_turn_error = self._on_turn_error
+        self._pacer = Pacer()
+        self._rosters: dict[tuple[str, str], tuple[float, list[MemberProfile]]] = {}
+        self.sender = TeamsSender(self)
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [web.post("/api/messages", self._messages)]
+
+    # -- inbound --------------------------------------------------------------------------
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "send the activity as application/json"}, status=415)
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        if not isinstance(body, dict) or not body.get("type"):
+            return web.json_response({"error": "an activity needs a type"}, status=400)
+        activity = Activity().deserialize(body)
+        # Authenticate first: CloudAdapter.process turns only some token failures into 401.
+        try:
+            authenticated = await self.adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except Exception as exc:
+            log.warning("teams request refused", extra={"reason": type(exc).__name__})
+            return web.json_response({"error": "unauthorized"}, status=401)
+        invoke = await self.adapter.process_activity(authenticated, activity, self.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        reply = invoke.body
+        if isinstance(reply, Model):
+            reply = serializer_helper(reply)
+        return web.json_response(reply, status=invoke.status)
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """The whole bot, as botbuilder sees it: one method."""
+        activity = _wire(turn_context.activity)
+        await self._remember(activity)
+        for event in to_events(activity):
+            await self._sink(event)
+        if activity.get("type") == "invoke" and activity.get("name") == "adaptiveCard/action":
+            body = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": "✓",
+            }
+            await turn_context.send_activity(
+                Activity(
+                    type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+                )
+            )
+
+    async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
+        log.error("teams turn failed", extra={"error": f"{type(error).__name__}: {error}"[:300]})
+        raise error
+
+    async def _remember(self, activity: dict[str, Any]) -> None:
+        """Keep what it takes to write here later: this conversation, the member's 1:1, the
+        team's General channel."""
+        tenant = tenant_of(activity)
+        if not tenant or not activity.get("serviceUrl"):
+            return
+        workspace = WorkspaceRef("teams", tenant)
+        reference = TurnContext.get_conversation_reference(Activity().deserialize(activity))
+        data = reference.serialize()
+        data.pop("activityId", None)
+        conversation = data.get("conversation") or {}
+        await self._references.save(workspace, f"conversation:{conversation.get('id')}", data)
+        if is_personal(activity) and (activity.get("from") or {}).get("id"):
+            await self._references.save(workspace, f"user:{activity['from']['id']}", data)
+        team = team_of(activity)
+        if team:
+            general = {
+                **data,
+                "conversation": {
+                    **conversation,
+                    "id": team,
+                    "isGroup": True,
+                    "conversationType": "channel",
+                },
+            }
+            await self._references.save(workspace, f"channel:{team}", general)
+
+    # -- outbound -------------------------------------------------------------------------
+
+    async def run_in(
+        self,
+        workspace: WorkspaceRef,
+        key: str,
+        logic: Callable[[TurnContext], Awaitable[None]],
+        *,
+        open_chat_with: str | None = None,
+    ) -> bool:
+        """Run ``logic`` in the conversation stored under ``key``; with ``open_chat_with``, open
+        a 1:1 chat with that user first when none is known. False when there is no way in."""
+        data = await self._references.get(workspace, key)
+        if data is not None:
+            reference = ConversationReference().deserialize(data)
+            await self.adapter.continue_conversation(reference, logic, self.config.app_id)
+            return True
+        if open_chat_with is None:
+            return False
+        known = await self._references.any(workspace)
+        if known is None or not known.get("serviceUrl"):
+            return False
+        bot = ChannelAccount().deserialize(known.get("bot") or {})
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=bot,
+            members=[ChannelAccount(id=open_chat_with)],
+            tenant_id=workspace.external_id,
+            channel_data={"tenant": {"id": workspace.external_id}},
+        )
+
+        async def remember_then(turn_context: TurnContext) -> None:
+            data = TurnContext.get_conversation_reference(turn_context.activity).serialize()
+            data.pop("activityId", None)
+            data["user"] = {"id": open_chat_with}
+            await self._references.save(workspace, f"user:{open_chat_with}", data)
+            await logic(turn_context)
+
+        await self.adapter.create_conversation(
+            self.config.app_id,
+            remember_then,
+            parameters,
+            "msteams",
+            known["serviceUrl"],
+        )
+        return True
+
+    async def pace(self, tenant: str, conversation_key: str) -> float:
+        wait = await self._pacer.wait(
+            ("teams", tenant), self.config.tenant_rps, self.config.tenant_rps
+        )
+        if wait:
+            return wait
+        return await self._pacer.wait(("teams", tenant, conversation_key), *PER_CONVERSATION)
+
+    def pause(self, tenant: str, conversation_key: str, seconds: float) -> None:
+        self._pacer.pause(("teams", tenant, conversation_key), seconds)
+
+    # -- roster ---------------------------------------------------------------------------
+
+    async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
+        """The team's members, paged from Teams, cached for an hour."""
+        cached = self._rosters.get((workspace.external_id, channel))
+        if cached and time.monotonic() - cached[0] < ROSTER_TTL:
+            return cached[1]
+        found: list[MemberProfile] = []
+
+        async def page_through(turn_context: TurnContext) -> None:
+            token = None
+            while True:
+                page = await TeamsInfo.get_paged_team_members(
+                    turn_context, channel, token, ROSTER_PAGE
+                )
+                found.extend(MemberProfile(m.id, m.name or None) for m in page.members or [])
+                token = page.continuation_token
+                if not token:
+                    return
+
+        if not await self.run_in(workspace, f"channel:{channel}", page_through):
+            log.warning("no conversation reference for this team yet: roster unknown")
+            return []
+        self._rosters[(workspace.external_id, channel)] = (time.monotonic(), found)
+        log.info("team roster read", extra={"members": len(found)})
+        return found
+
+
+class TeamsSender:
+    platform = "teams"
+
+    def __init__(self, teams: TeamsPlatform) -> None:
+        self._teams = teams
+
+    async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
+        key, open_with = self._destination(action)
+        wait = await self._teams.pace(workspace.external_id, key)
+        if wait:
+            return SendOutcome("retry", retry_after=wait, error="paced")
+        activity = Activity().deserialize(render(action))
+        sent: list[str] = []
+
+        async def deliver(turn_context: TurnContext) -> None:
+            if isinstance(action, act.UpdateMessage):
+                activity.id = action.message.message_id
+                await turn_context.update_activity(activity)
+                sent.append(action.message.message_id)
+                return
+            response = await turn_context.send_activity(activity)
+            sent.append(getattr(response, "id", "") or "")
+
+        try:
+            reached = await self._teams.run_in(workspace, key, deliver, open_chat_with=open_with)
+        except Exception as exc:
+            outcome = classify(exc)
+            if outcome.status == "retry" and outcome.retry_after:
+                self._teams.pause(workspace.external_id, key, outcome.retry_after)
+            log.warning(
+                "teams send failed", extra={"outcome": outcome.status, "error": outcome.error}
+            )
+            return outcome
+        if not reached:
+            return SendOutcome("permanent", error="no conversation known: the app is not installed")
+        return SendOutcome("sent", platform_ref=sent[0] if sent else None)
+
+    @staticmethod
+    def _destination(action: act.Action) -> tuple[str, str | None]:
+        """The reference key to write with, and the user to open a 1:1 with if needed."""
+        match action:
+            case act.PostToCommunity(channel=channel):
+                return f"channel:{channel}", None
+            case act.ReplyInThread(channel=channel):
+                return f"channel:{channel}", None
+            case act.UpdateMessage(message=message):
+                return f"conversation:{message.channel}", None
+            case (
+                act.SendDirectMessage(user_id=user)
+                | act.AskQuestion(user_id=user)
+                | act.RespondPrivately(user_id=user)
+                | act.PublishHome(user_id=user)
+            ):
+                return f"user:{user}", user
+        raise ValueError(f"{type(action).__name__} cannot be sent on Teams")

@@ -1,0 +1,196 @@
+"""Drivers that act as a member on one platform, for the shared adapter contract suite.
+
+Each speaks its platform's real protocol to the real HTTP server: the local JSON API, signed Slack
+requests (fake Web API behind), Teams activities (fake Bot Connector behind).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tests.conftest import LiveServer, wait_for
+from tests.fakes.slack_api import Call
+from tests.slack_support import SlackBot, fixture
+from tests.teams_support import TeamsBot
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A bot message as the member sees it."""
+
+    text: str
+    choices: tuple[str, ...]
+    free_text: bool
+    handle: Any
+
+
+class Driver(Protocol):
+    async def join(self, user: str, name: str, locale: str) -> None: ...
+
+    async def messages(self, user: str) -> list[Shown]: ...
+
+    async def click(self, user: str, shown: Shown, label: str) -> None: ...
+
+    async def answer(self, user: str, shown: Shown, text: str) -> None: ...
+
+    async def answers(self) -> list[tuple[str, str]]: ...
+
+
+async def stored_answers(store: Any) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from storage.tables import Answer
+
+    async with store.transaction() as tx:
+        rows = (await tx.session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+    return [(a.key, a.value) for a in rows]
+
+
+class LocalDriver:
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+
+    async def join(self, user: str, name: str, locale: str) -> None:
+        status, _ = await self.server.post_event(
+            type="member_joined", channel="C-data", user=user, name=name, locale=locale
+        )
+        assert status == 202
+
+    async def messages(self, user: str) -> list[Shown]:
+        return [
+            Shown(
+                m["text"],
+                tuple(c["label"] for c in m["choices"]),
+                bool(m["free_text"]),
+                m,
+            )
+            for m in await self.server.messages(user=user)
+        ]
+
+    async def click(self, user: str, shown: Shown, label: str) -> None:
+        value = next(c["value"] for c in shown.handle["choices"] if c["label"] == label)
+        status, _ = await self.server.post_event(
+            type="button_clicked", user=user, message_id=shown.handle["id"], value=value
+        )
+        assert status == 202
+
+    async def answer(self, user: str, shown: Shown, text: str) -> None:
+        status, _ = await self.server.post_event(
+            type="answer_submitted", user=user, message_id=shown.handle["id"], answer=text
+        )
+        assert status == 202
+
+    async def answers(self) -> list[tuple[str, str]]:
+        return await stored_answers(self.server.bot.store)
+
+
+class SlackDriver:
+    """Messages are the latest state of each chat.postMessage (updated by chat.update)."""
+
+    def __init__(self, bot: SlackBot) -> None:
+        self.bot = bot
+
+    async def join(self, user: str, name: str, locale: str) -> None:
+        self.bot.slack.add_user("T0001", user, name, locale=locale)
+        envelope = fixture("event_member_joined_channel")
+        envelope["event"]["user"] = user
+        envelope["event_id"] = f"Ev-{user}-{time.time()}"
+        assert (await self.bot.event(envelope)).status == 200
+
+    async def messages(self, user: str) -> list[Shown]:
+        posted = [
+            c
+            for c in self.bot.slack.calls_to("chat.postMessage")
+            if c.ok and c.args.get("channel") == user
+        ]
+        updates = {c.args["ts"]: c for c in self.bot.slack.calls_to("chat.update") if c.ok}
+        shown = []
+        for call in posted:
+            current = updates.get(call.response["ts"], call)
+            actions = next((b for b in current.args["blocks"] if b["type"] == "actions"), None)
+            elements = actions["elements"] if actions else []
+            free = any(e["action_id"] == "animateur.answer" for e in elements)
+            labels = tuple(e["text"]["text"] for e in elements if not free)
+            shown.append(Shown(current.args["text"], labels, free, (call, actions)))
+        return shown
+
+    def _payload(self, user: str, shown: Shown, element: dict[str, Any]) -> dict[str, Any]:
+        call, actions = shown.handle
+        assert isinstance(call, Call)
+        payload = fixture("block_actions")
+        payload["user"]["id"] = user
+        payload["container"] |= {
+            "channel_id": call.response["channel"],
+            "message_ts": call.response["ts"],
+        }
+        payload["message"] = {"ts": call.response["ts"], "text": call.args["text"]}
+        payload["actions"] = [{**element, "block_id": actions["block_id"]}]
+        payload["trigger_id"] = f"trigger-{time.time()}"
+        return payload
+
+    async def click(self, user: str, shown: Shown, label: str) -> None:
+        element = next(e for e in shown.handle[1]["elements"] if e["text"]["text"] == label)
+        assert (await self.bot.interaction(self._payload(user, shown, element))).status == 200
+
+    async def answer(self, user: str, shown: Shown, text: str) -> None:
+        [element] = shown.handle[1]["elements"]
+        assert (await self.bot.interaction(self._payload(user, shown, element))).status == 200
+        view = (await wait_for(lambda: _latest_view(self.bot)))["view"]
+        submission = fixture("view_submission")
+        submission["user"]["id"] = user
+        submission["view"] |= {
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "state": {"values": {"answer_block": {"answer_input": {"value": text}}}},
+        }
+        assert (await self.bot.interaction(submission)).status == 200
+
+    async def answers(self) -> list[tuple[str, str]]:
+        return await stored_answers(self.bot.bot.store)
+
+
+async def _latest_view(bot: SlackBot) -> dict[str, Any] | None:
+    opened = bot.slack.calls_to("views.open")
+    return opened[-1].args if opened else None
+
+
+class TeamsDriver:
+    """Member ids are Teams ids; messages are the member's 1:1 in its current state."""
+
+    def __init__(self, bot: TeamsBot) -> None:
+        self.bot = bot
+        self._installed = False
+
+    async def join(self, user: str, name: str, locale: str) -> None:
+        if not self._installed:
+            await self.bot.install_in_team()
+            self._installed = True
+        status, _ = await self.bot.add_member(user, name)
+        assert status == 201
+
+    async def messages(self, user: str) -> list[Shown]:
+        shown = []
+        for message in self.bot.messages_to(user):
+            attachments = message.get("attachments") or []
+            if not attachments:
+                shown.append(Shown(str(message.get("text", "")), (), False, message))
+                continue
+            card = attachments[0]["content"]
+            text = "\n".join(b["text"] for b in card["body"] if b["type"] == "TextBlock")
+            free = any(b["type"] == "Input.Text" for b in card["body"])
+            titles = tuple(a["title"] for a in card.get("actions", []) if not free)
+            shown.append(Shown(text, titles, free, message))
+        return shown
+
+    async def click(self, user: str, shown: Shown, label: str) -> None:
+        status, _ = await self.bot.post(self.bot.click(shown.handle, label, user))
+        assert status == 200
+
+    async def answer(self, user: str, shown: Shown, text: str) -> None:
+        status, _ = await self.bot.post(self.bot.answer(shown.handle, text, user))
+        assert status == 200
+
+    async def answers(self) -> list[tuple[str, str]]:
+        return await stored_answers(self.bot.bot.store)

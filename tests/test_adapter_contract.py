@@ -1,0 +1,83 @@
+"""The adapter contract: the same bundled welcome.yaml, unchanged, behaves the same for a member
+on every platform — local, Slack and Teams."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from bot.settings import SlackSettings
+from tests.conftest import local_server, wait_for
+from tests.contract_drivers import Driver, LocalDriver, Shown, SlackDriver, TeamsDriver
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_support import BOT_USER, SECRET, TEAM, TOKEN, running_bot, seed_slack_community
+from tests.teams_support import running_teams_bot, seed_team_community
+
+PLATFORMS = ["local", "slack", "teams"]
+#: A member id every platform accepts (Teams ids look like this; the others take any id).
+MEMBER = "29:1contract"
+
+
+@pytest_asyncio.fixture(params=PLATFORMS)
+async def driver(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[Driver]:
+    if request.param == "local":
+        async with local_server(database_url) as server:
+            yield LocalDriver(server)
+    elif request.param == "slack":
+        async with FakeSlackApi() as slack:
+            slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+            settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+            async with running_bot(database_url, slack, settings) as running:
+                await seed_slack_community(running.bot)
+                yield SlackDriver(running)
+    elif request.param == "teams":
+        async with (
+            FakeBotConnector() as connector,
+            running_teams_bot(database_url, connector) as running,
+        ):
+            await seed_team_community(running.bot)
+            yield TeamsDriver(running)
+
+
+async def count(driver: Driver, user: str, n: int) -> list[Shown]:
+    async def enough() -> list[Shown] | None:
+        shown = await driver.messages(user)
+        return shown if len(shown) >= n else None
+
+    found: list[Shown] = await wait_for(enough, within=10)
+    return found
+
+
+async def test_the_welcome_ritual_runs_unchanged(driver: Driver) -> None:
+    await driver.join(MEMBER, "Noor", "en-GB")
+    welcome, charter = await count(driver, MEMBER, 2)
+    assert welcome.text.startswith("Welcome to *Data")
+    assert "Noor" in welcome.text
+    assert charter.choices == ("I accept", "I don't accept")
+
+    await driver.click(MEMBER, charter, "I accept")
+    shown = await count(driver, MEMBER, 3)
+    assert shown[1].choices == () and shown[1].text.endswith("→ I accept"), "buttons replaced"
+    question = shown[2]
+    assert question.free_text
+    assert question.text == "Thank you! What do you expect from this community?"
+
+    await driver.answer(MEMBER, question, "Meet people who ship models")
+    final = (await count(driver, MEMBER, 4))[3]
+    assert "introduce yourself in the channel" in final.text
+    assert await driver.answers() == [
+        ("charter", "accept"),
+        ("expectations", "Meet people who ship models"),
+    ]
+
+
+async def test_declining_the_charter_tells_the_facilitator(driver: Driver) -> None:
+    await driver.join(MEMBER, "Noor", "en-GB")
+    charter = (await count(driver, MEMBER, 2))[1]
+    await driver.click(MEMBER, charter, "I don't accept")
+    final = (await count(driver, MEMBER, 3))[2]
+    assert final.text.startswith("Understood. A facilitator of")
+    assert await driver.answers() == [("charter", "decline"), ("charter_declined", "yes")]

@@ -1,0 +1,228 @@
+"""Teams end to end: activities POSTed to the real /api/messages (botbuilder CloudAdapter),
+sends through botbuilder's connector client to a fake Bot Connector on loopback."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from bot.app import ConfigurationError, build
+from bot.runtime.clock import ManualClock
+from bot.settings import Settings, TeamsSettings
+from bot.vocabulary.events import WorkspaceRef
+from playbooks.loader import load_library, parse_playbook
+from storage.references import StoredReferences
+from storage.tables import Answer, Delivery
+from tests.builders import EACH_MEMBER_MONDAY
+from tests.conftest import wait_for
+from tests.fakes.bot_connector import FakeBotConnector, roster
+from tests.fakes.bot_identity import FakeBotIdentity
+from tests.teams_support import (
+    APP_ID,
+    TEAM,
+    TENANT,
+    TeamsBot,
+    activity,
+    running_teams_bot,
+    seed_team_community,
+)
+
+
+@pytest_asyncio.fixture
+async def teams_bot(database_url: str) -> AsyncIterator[TeamsBot]:
+    async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
+        await seed_team_community(bot.bot)
+        yield bot
+
+
+async def messages(bot: TeamsBot, user: str, count: int) -> list[dict[str, object]]:
+    async def enough() -> list[dict[str, object]] | None:
+        found = bot.messages_to(user)
+        return found if len(found) >= count else None
+
+    result: list[dict[str, object]] = await wait_for(enough, within=10)
+    return result
+
+
+async def test_the_bot_added_to_a_team_keeps_a_way_to_write_there(teams_bot: TeamsBot) -> None:
+    await teams_bot.install_in_team()
+    references = StoredReferences(teams_bot.bot.store)
+    general = await references.get(WorkspaceRef("teams", TENANT), f"channel:{TEAM}")
+    assert general is not None
+    assert general["conversation"]["id"] == TEAM
+    assert general["serviceUrl"] == teams_bot.connector.url
+
+
+async def test_a_new_team_member_gets_the_welcome_in_a_new_one_to_one(teams_bot: TeamsBot) -> None:
+    await teams_bot.install_in_team()
+    status, _ = await teams_bot.add_member("29:1new", "Noor")
+    assert status == 201
+    welcome, question = await messages(teams_bot, "29:1new", 2)
+    [created] = teams_bot.connector.created_conversations
+    assert created["members"][0]["id"] == "29:1new"
+    assert welcome["text"].startswith("Welcome to *Data*, Noor!")
+    card = question["attachments"][0]["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert [a["title"] for a in card["actions"]] == ["I accept", "I don't accept"]
+    assert {a["type"] for a in card["actions"]} == {"Action.Execute"}
+
+
+async def test_a_card_click_moves_the_ritual_and_the_invoke_gets_200(teams_bot: TeamsBot) -> None:
+    await teams_bot.install_in_team()
+    await teams_bot.add_member("29:1new", "Noor")
+    question = (await messages(teams_bot, "29:1new", 2))[1]
+
+    status, body = await teams_bot.post(teams_bot.click(question, "I accept", "29:1new"))
+    assert status == 200 and body["statusCode"] == 200
+    shown = await messages(teams_bot, "29:1new", 3)
+    updated = shown[1]["attachments"][0]["content"]
+    assert "actions" not in updated and updated["body"][0]["text"].endswith("→ I accept")
+    free_text = shown[2]["attachments"][0]["content"]
+    assert [b["type"] for b in free_text["body"]] == ["TextBlock", "Input.Text"]
+
+    status, _ = await teams_bot.post(teams_bot.answer(shown[2], "Meet ML people", "29:1new"))
+    assert status == 200
+    final = (await messages(teams_bot, "29:1new", 4))[3]
+    assert "introduce yourself" in final["text"]
+    async with teams_bot.bot.store.transaction() as tx:
+        rows = (await tx.session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+    assert [(a.key, a.value) for a in rows] == [
+        ("charter", "accept"),
+        ("expectations", "Meet ML people"),
+    ]
+
+
+async def test_the_same_activity_twice_is_processed_once(teams_bot: TeamsBot) -> None:
+    await teams_bot.install_in_team()
+    added = activity("conversation_update_member_added", teams_bot.connector)
+    added["membersAdded"] = [{"id": "29:1new", "name": "Noor"}]
+    assert (await teams_bot.post(added))[0] == 201
+    assert (await teams_bot.post(added))[0] == 201
+    await messages(teams_bot, "29:1new", 2)
+    await teams_bot.bot.worker.drain()
+    assert len(teams_bot.messages_to("29:1new")) == 2
+    assert len(teams_bot.connector.created_conversations) == 1
+
+
+async def test_help_in_a_personal_chat_is_answered_there(teams_bot: TeamsBot) -> None:
+    message = activity("message_personal", teams_bot.connector)
+    assert (await teams_bot.post(message))[0] == 201
+    [reply] = await teams_bot.connector.wait_for("send", timeout=10)
+    assert reply.conversation_id == message["conversation"]["id"]
+    assert reply.body is not None and reply.body["text"].startswith("Commandes d'Animateur")
+
+
+async def test_a_member_who_blocked_the_bot_is_marked_unreachable(teams_bot: TeamsBot) -> None:
+    await teams_bot.install_in_team()
+    teams_bot.connector.block("29:1new")
+    await teams_bot.add_member("29:1new", "Noor")
+
+    async def statuses() -> list[str]:
+        async with teams_bot.bot.store.transaction() as tx:
+            rows = (await tx.session.execute(select(Delivery).order_by(Delivery.id))).scalars()
+            return [d.status for d in rows.all()]
+
+    assert await wait_for(lambda: _is(statuses, ["blocked", "blocked"]), within=10)
+    async with teams_bot.bot.store.transaction() as tx:
+        member = await tx.directory.member(1, "29:1new")
+    assert member is not None and member.unreachable
+
+
+async def test_throttled_sends_are_retried_after_retry_after(teams_bot: TeamsBot) -> None:
+    await teams_bot.install_in_team()
+    teams_bot.connector.fail_next("send", 429, retry_after=1)
+    await teams_bot.add_member("29:1new", "Noor")
+    shown = await messages(teams_bot, "29:1new", 2)
+    assert shown[0]["text"].startswith("Welcome to *Data*"), "still in order after the retry"
+    assert "attachments" in shown[1]
+    assert [c.status for c in teams_bot.connector.calls_to("send")] == [429, 201, 201]
+
+
+async def test_a_scheduled_ritual_reaches_a_60_member_team_within_limits(
+    database_url: str,
+) -> None:
+    weekly = parse_playbook(EACH_MEMBER_MONDAY)
+    monday = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # 09:30 in Paris (the default is UTC)
+    clock = ManualClock(monday - timedelta(hours=1))
+    async with (
+        FakeBotConnector() as connector,
+        running_teams_bot(
+            database_url,
+            connector,
+            clock=clock,
+            playbooks={**load_library(), "monday": weekly},
+            teams_tenant_rps=20,
+        ) as bot,
+    ):
+        connector.enforce_rate(per_conversation_per_second=7)
+        connector.set_roster(TEAM, roster(60))
+        await seed_team_community(bot.bot, playbooks=("monday",))
+        async with bot.bot.store.transaction() as tx:
+            community = (await tx.directory.communities())[0]
+            community.timezone = "Europe/Paris"
+        await bot.install_in_team()
+        clock.advance(timedelta(hours=1, seconds=5))
+        await bot.bot.scheduler.tick()
+
+        pages = connector.calls_to("get_paged_members")
+        assert len(pages) == 1 and pages[0].query.get("pageSize") == "100"
+        sends = await connector.wait_for("send", count=60, timeout=30)
+        people = {
+            str(c.body["recipient"]["id"]) for c in sends if c.body and c.body.get("recipient")
+        }
+        assert len(connector.created_conversations) == 60
+        assert len(people) in (0, 60)
+        assert connector.rate_violations == 0
+        stamps = sorted(c.at for c in sends)
+        busiest = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
+        assert busiest <= 2 * 20, "about tenant_rps a second after the first burst"
+
+
+async def test_with_an_app_id_only_valid_tokens_get_in(database_url: str) -> None:
+    async with (
+        FakeBotConnector() as connector,
+        FakeBotIdentity() as identity,
+        running_teams_bot(
+            database_url,
+            connector,
+            teams=TeamsSettings(id=APP_ID, password="secret", _env_file=None),
+            teams_openid_metadata_url=identity.openid_url,
+        ) as bot,
+    ):
+        reaction = activity("message_reaction_added", connector)
+        assert (await bot.post(reaction))[0] == 401
+        forged = identity.authorization(APP_ID, connector.url, signed_by_known_key=False)
+        assert (await bot.post(reaction, forged))[0] == 401
+        other_bot = identity.authorization(str(uuid.uuid4()), connector.url)
+        assert (await bot.post(reaction, other_bot))[0] == 401
+        assert connector.calls == []
+        valid = identity.authorization(APP_ID, connector.url)
+        assert (await bot.post(reaction, valid))[0] == 201
+
+
+async def _is(probe: object, expected: object) -> bool:
+    return bool(await probe() == expected)  # type: ignore[operator]
+
+
+async def test_malformed_requests_get_clear_errors(teams_bot: TeamsBot) -> None:
+    url = teams_bot.url + "/api/messages"
+    async with teams_bot.http.post(url, data=b"hello", headers={"Content-Type": "text/plain"}) as r:
+        assert r.status == 415 and "application/json" in (await r.json())["error"]
+    async with teams_bot.http.post(
+        url, data=b"{oops", headers={"Content-Type": "application/json"}
+    ) as r:
+        assert r.status == 400 and (await r.json())["error"] == "the body is not JSON"
+    async with teams_bot.http.post(url, json={"text": "no type"}) as r:
+        assert r.status == 400 and (await r.json())["error"] == "an activity needs a type"
+    assert teams_bot.connector.calls == []
+
+
+def test_anonymous_teams_is_refused_in_production() -> None:
+    settings = Settings(env="production", teams_anonymous=True, _env_file=None)
+    with pytest.raises(ConfigurationError, match="refused when ANIMATEUR_ENV=production"):
+        build(settings, teams=TeamsSettings(_env_file=None))
