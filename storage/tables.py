@@ -37,8 +37,12 @@ class Member(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
+    #: the language the member chose (``/animateur language fr``): wins over ``locale``
+    language: str | None = Field(default=None, max_length=8)
     opted_out_all: bool = False
     opted_out: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: rituals paused for the member until then (``/animateur snooze 2w``)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: the member blocked or removed the bot: nothing is sent to them
     unreachable: bool = False
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -96,10 +96,12 @@ async def test_help_outside_a_community_says_so(harness: Harness) -> None:
     )
     await harness.dispatcher.handle(command)
     [reply] = await harness.deliveries()
-    assert reply.action == {
-        "type": "RespondPrivately",
-        "user_id": "U-alice",
-        "channel": "C-random",
-        "text": "Commandes d'Animateur : help.\n"
-        "Ce canal n'est pas encore une communauté Animateur.",
-    }
+    assert (reply.action["type"], reply.recipient, reply.action["channel"]) == (
+        "RespondPrivately",
+        "U-alice",
+        "C-random",
+    )
+    assert reply.action["text"].endswith(
+        "Ce canal n'est pas encore une communauté. Pour la déclarer :\n"
+        '• community setup clé="valeur"… — déclarer ou modifier la communauté'
+    )

@@ -166,7 +166,7 @@ async def test_help_is_answered_privately_within_the_ack_window(slack_bot: Slack
     [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral", timeout=3.0)
     assert time.monotonic() - started < 3.0
     assert (ephemeral.args["user"], ephemeral.args["channel"]) == ("U0001", CHANNEL)
-    assert ephemeral.args["text"] == "Animateur commands: help."
+    assert ephemeral.args["text"].startswith("What you can do:\n• help — this list")
 
 
 async def test_an_unknown_subcommand_gets_a_helpful_private_error(slack_bot: SlackBot) -> None:
@@ -174,6 +174,10 @@ async def test_an_unknown_subcommand_gets_a_helpful_private_error(slack_bot: Sla
     assert (await slack_bot.form(command)).status == 200
     [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral")
     assert ephemeral.args["text"] == "Unknown command “nonsense”. Available commands: help."
+    command = fixture("command_help") | {"text": "optout", "trigger_id": "t-3"}
+    assert (await slack_bot.form(command)).status == 200
+    calls = await slack_bot.slack.wait_for_call("chat.postEphemeral", count=2)
+    assert calls[1].args["text"] == "Usage: /animateur optout <ritual|all>"
 
 
 async def test_a_rate_limited_send_is_delivered_once_after_retry_after(

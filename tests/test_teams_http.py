@@ -114,7 +114,7 @@ async def test_help_in_a_personal_chat_is_answered_there(teams_bot: TeamsBot) ->
     assert (await teams_bot.post(message))[0] == 201
     [reply] = await teams_bot.connector.wait_for("send", timeout=10)
     assert reply.conversation_id == message["conversation"]["id"]
-    assert reply.body is not None and reply.body["text"].startswith("Commandes d'Animateur")
+    assert reply.body is not None and reply.body["text"].startswith("Ce que vous pouvez faire")
 
 
 async def test_a_member_who_blocked_the_bot_is_marked_unreachable(teams_bot: TeamsBot) -> None:

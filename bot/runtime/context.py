@@ -19,7 +19,8 @@ def normalize_locale(value: str | None) -> str | None:
 def resolve_locale(member: Member | None, community: Community | None, workspace: Workspace) -> str:
     """The member's language, else the community's, else the workspace's, else English."""
     community_locale = community.locale if community else None
-    for candidate in (member.locale if member else None, community_locale, workspace.locale):
+    chosen = (member.language or member.locale) if member else None
+    for candidate in (chosen, community_locale, workspace.locale):
         locale = normalize_locale(candidate)
         if locale:
             return locale

@@ -14,14 +14,14 @@ import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.runtime.clock import Clock
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
 from storage.store import Store
-from storage.tables import Delivery
+from storage.tables import Delivery, Member
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,15 @@ class RetryPolicy:
             return max(0.0, retry_after)
         exponential = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
         return float(exponential * rng.uniform(0.5, 1.0))
+
+
+def _not_now(member: Member, playbook: str, now: datetime) -> str | None:
+    """Why a ritual message must not reach this member now (checked at send time)."""
+    if member.opted_out_all or playbook in member.opted_out:
+        return "member opted out"
+    if member.snoozed_until is not None and member.snoozed_until > now:
+        return "member snoozed rituals"
+    return None
 
 
 class DeliveryWorker:
@@ -99,11 +108,11 @@ class DeliveryWorker:
             verdict = SendOutcome("permanent", error="workspace credentials revoked")
         elif member is not None and member.unreachable:
             verdict = SendOutcome("blocked", error="member blocked the bot")
-        elif member is not None and (
-            member.opted_out_all or (delivery.playbook or "") in member.opted_out
-        ):
-            await self._finish(delivery.id, "skipped", "member opted out")
-            return
+        elif member is not None and delivery.playbook is not None:
+            reason = _not_now(member, delivery.playbook, self._clock())
+            if reason:
+                await self._finish(delivery.id, "skipped", reason)
+                return
         if verdict is None:
             assert workspace is not None
             try:

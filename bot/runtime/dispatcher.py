@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.runtime.clock import Clock
+from bot.runtime.commands import BUILT_IN, Invocation, playbook_commands, run_built_in
 from bot.runtime.context import resolve_locale, run_context
 from bot.runtime.home import apply_toggle, build_home
-from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
     ACTIVITY_KIND,
@@ -32,7 +32,6 @@ from bot.vocabulary.events import (
 )
 from bot.vocabulary.ports import DispatchResult
 from playbooks.engine import Engine, RunState, Transition, parse_callback
-from playbooks.schema import CommandTrigger
 from storage.store import Store, Transaction
 from storage.tables import (
     ActivityRecord,
@@ -184,12 +183,12 @@ class Dispatcher:
                 await self._start_triggered(turn, community, member, "member_joined")
             case CommandInvoked() if member is not None:
                 started = 0
-                if community is not None:
+                if community is not None and event.name not in BUILT_IN:
                     started = await self._start_triggered(
                         turn, community, member, "command", event.name
                     )
                 if not started:
-                    await self._help(turn, community, member, event)
+                    await self._command(turn, community, member, event)
             case HomeOpened() if member is not None:
                 await self._publish_home(turn, member)
             case ButtonClicked() if member is not None and apply_toggle(member, event.callback):
@@ -345,26 +344,20 @@ class Dispatcher:
             )
             turn.enqueued += 1
 
-    async def _help(
+    async def _command(
         self, turn: _Turn, community: Community | None, member: Member, event: CommandInvoked
     ) -> None:
-        """Answer ``help``, or an unknown command, privately with the commands offered here."""
-        commands = ["help"]
-        if community is not None and community.id is not None:
-            for name in await turn.tx.directory.enabled_playbooks(community.id):
-                playbook = self._engine.playbooks.get(name)
-                if playbook is not None and isinstance(playbook.trigger, CommandTrigger):
-                    commands.append(playbook.trigger.command)
-        locale = resolve_locale(member, community, turn.workspace)
-        listed = ", ".join(dict.fromkeys(commands))
-        if event.name == "help":
-            reply = text("help", locale, commands=listed)
-        else:
-            reply = text("unknown_command", locale, asked=event.name, commands=listed)
-        if community is None:
-            reply += "\n" + text("not_a_community", locale)
-        answer = act.RespondPrivately(user_id=member.user_id, channel=event.channel, text=reply)
-        await self._enqueue(turn, [answer], None)
+        """A built-in command, else an unknown one: answered privately either way."""
+        invocation = Invocation(
+            turn.tx, turn.workspace, member, community, event, turn.now, self._engine.playbooks
+        )
+        if not await run_built_in(invocation):
+            listed = ", ".join(["help", *playbook_commands(invocation)])
+            invocation.say("unknown_command", asked=event.name, commands=listed)
+        reply = act.RespondPrivately(
+            user_id=member.user_id, channel=event.channel, text="\n".join(invocation.replies)
+        )
+        await self._enqueue(turn, [reply], None)
 
     async def _publish_home(self, turn: _Turn, member: Member) -> None:
         home = await build_home(

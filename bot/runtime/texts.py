@@ -6,18 +6,173 @@ from collections.abc import Mapping
 from typing import Any
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
-    "help": {
-        "en": "Animateur commands: {commands}.",
-        "fr": "Commandes d'Animateur : {commands}.",
+    "help_member": {
+        "en": "What you can do:\n{lines}",
+        "fr": "Ce que vous pouvez faire :\n{lines}",
+    },
+    "help_facilitator": {
+        "en": "As a facilitator of {name}, also:\n{lines}",
+        "fr": "En tant qu'animateur de {name}, aussi :\n{lines}",
+    },
+    "help_start": {
+        "en": "This channel is not a community yet. To declare it:\n{line}",
+        "fr": "Ce canal n'est pas encore une communauté. Pour la déclarer :\n{line}",
     },
     "unknown_command": {
         "en": "Unknown command “{asked}”. Available commands: {commands}.",
         "fr": "Commande inconnue « {asked} ». Commandes disponibles : {commands}.",
     },
-    "not_a_community": {
-        "en": "This channel is not an Animateur community yet.",
-        "fr": "Ce canal n'est pas encore une communauté Animateur.",
+    "usage": {"en": "Usage: {line}", "fr": "Utilisation : {line}"},
+    "usage_community": {
+        "en": '/animateur community show | setup name="…" objective="…" charter="…" '
+        "target=60 timezone=Europe/Paris locale=en rituals=welcome sponsors=@someone",
+        "fr": '/animateur community show | setup name="…" objective="…" charter="…" '
+        "target=60 timezone=Europe/Paris locale=fr rituals=welcome sponsors=@quelqu'un",
     },
+    "usage_facilitator": {
+        "en": "/animateur facilitator add @someone | remove @someone",
+        "fr": "/animateur facilitator add @quelqu'un | remove @quelqu'un",
+    },
+    "usage_rituals": {
+        "en": "/animateur rituals list | enable <ritual> | disable <ritual>",
+        "fr": "/animateur rituals list | enable <rituel> | disable <rituel>",
+    },
+    "usage_optout": {
+        "en": "/animateur optout <ritual|all>",
+        "fr": "/animateur optout <rituel|all>",
+    },
+    "usage_optin": {"en": "/animateur optin <ritual|all>", "fr": "/animateur optin <rituel|all>"},
+    "usage_snooze": {
+        "en": "/animateur snooze <duration: 3d, 2w…|off>",
+        "fr": "/animateur snooze <durée : 3d, 2w…|off>",
+    },
+    "usage_language": {"en": "/animateur language fr|en", "fr": "/animateur language fr|en"},
+    "usage_help": {"en": "/animateur help", "fr": "/animateur help"},
+    "line_help": {"en": "• help — this list", "fr": "• help — cette liste"},
+    "line_community": {
+        "en": "• community show — this community's purpose, charter and people",
+        "fr": "• community show — la raison d'être, la charte et les personnes de la communauté",
+    },
+    "line_rituals": {
+        "en": "• rituals list — the rituals and whether they are on",
+        "fr": "• rituals list — les rituels et s'ils sont activés",
+    },
+    "line_optout": {
+        "en": "• optout <ritual|all>, optin <ritual|all> — stop or resume rituals for you",
+        "fr": "• optout <rituel|all>, optin <rituel|all> — arrêter ou reprendre des rituels",
+    },
+    "line_snooze": {
+        "en": "• snooze 2w — pause all rituals for a while (snooze off to resume)",
+        "fr": "• snooze 2w — mettre les rituels en pause un temps (snooze off pour reprendre)",
+    },
+    "line_language": {
+        "en": "• language fr|en — the language I speak with you",
+        "fr": "• language fr|en — la langue dans laquelle je vous parle",
+    },
+    "line_setup": {
+        "en": '• community setup key="value"… — declare or change the community',
+        "fr": '• community setup clé="valeur"… — déclarer ou modifier la communauté',
+    },
+    "line_facilitator": {
+        "en": "• facilitator add|remove @someone — who facilitates",
+        "fr": "• facilitator add|remove @quelqu'un — qui anime",
+    },
+    "line_rituals_admin": {
+        "en": "• rituals enable|disable <ritual> — switch rituals on or off",
+        "fr": "• rituals enable|disable <rituel> — activer ou désactiver des rituels",
+    },
+    "not_facilitator": {
+        "en": "Only the facilitators of {name} can do that ({facilitators}).",
+        "fr": "Seuls les animateurs de {name} peuvent faire cela ({facilitators}).",
+    },
+    "needs_community": {
+        "en": "Run this in a community's channel. {hint}",
+        "fr": "Lancez cette commande dans le canal d'une communauté. {hint}",
+    },
+    "community_created": {
+        "en": "{name} is now an Animateur community, and you facilitate it. Rituals on: {rituals}.",
+        "fr": "{name} est maintenant une communauté Animateur, que vous animez. "
+        "Rituels activés : {rituals}.",
+    },
+    "community_updated": {
+        "en": "{name} updated: {fields}.",
+        "fr": "{name} mise à jour : {fields}.",
+    },
+    "community_show": {
+        "en": "*{name}*\nWhy it exists: {objective}\nCharter: {charter}\nFacilitators: "
+        "{facilitators} · Sponsors: {sponsors}\nTarget engagement: {target} % · Time zone: "
+        "{timezone} · Language: {language}\nRituals on: {rituals}",
+        "fr": "*{name}*\nRaison d'être : {objective}\nCharte : {charter}\nAnimateurs : "
+        "{facilitators} · Sponsors : {sponsors}\nEngagement cible : {target} % · Fuseau : "
+        "{timezone} · Langue : {language}\nRituels activés : {rituals}",
+    },
+    "none": {"en": "none", "fr": "aucun"},
+    "not_set": {"en": "(not set yet)", "fr": "(pas encore définie)"},
+    "bad_value": {"en": "{field}: {problem}", "fr": "{field} : {problem}"},
+    "bad_target": {
+        "en": "a whole number from 0 to 100",
+        "fr": "un nombre entier de 0 à 100",
+    },
+    "bad_timezone": {
+        "en": "unknown time zone (write e.g. Europe/Paris)",
+        "fr": "fuseau inconnu (écrivez par ex. Europe/Paris)",
+    },
+    "bad_locale": {"en": "fr or en", "fr": "fr ou en"},
+    "bad_ritual": {
+        "en": "unknown ritual “{name}” (known: {known})",
+        "fr": "rituel inconnu « {name} » (connus : {known})",
+    },
+    "bad_field": {
+        "en": "unknown setting “{name}” (known: {known})",
+        "fr": "réglage inconnu « {name} » (connus : {known})",
+    },
+    "bad_person": {
+        "en": "“{value}” is not a person: mention them (@name)",
+        "fr": "« {value} » n'est pas une personne : mentionnez-la (@nom)",
+    },
+    "facilitator_added": {
+        "en": "{who} now facilitates {name}.",
+        "fr": "{who} anime désormais {name}.",
+    },
+    "facilitator_removed": {
+        "en": "{who} no longer facilitates {name}.",
+        "fr": "{who} n'anime plus {name}.",
+    },
+    "last_facilitator": {
+        "en": "A community keeps at least one facilitator.",
+        "fr": "Une communauté garde au moins un animateur.",
+    },
+    "rituals_list": {"en": "Rituals in {name}:\n{lines}", "fr": "Rituels de {name} :\n{lines}"},
+    "ritual_line_on": {"en": "• {ritual} ({title}) — on", "fr": "• {ritual} ({title}) — activé"},
+    "ritual_line_off": {
+        "en": "• {ritual} ({title}) — off",
+        "fr": "• {ritual} ({title}) — désactivé",
+    },
+    "ritual_enabled": {"en": "{title} is on in {name}.", "fr": "{title} est activé dans {name}."},
+    "ritual_disabled": {
+        "en": "{title} is off in {name}.",
+        "fr": "{title} est désactivé dans {name}.",
+    },
+    "opted_out": {
+        "en": "Done: you will no longer receive {what}. (optin {target} to resume)",
+        "fr": "C'est fait : vous ne recevrez plus {what}. (optin {target} pour reprendre)",
+    },
+    "opted_in": {
+        "en": "Done: you receive {what} again.",
+        "fr": "C'est fait : vous recevez à nouveau {what}.",
+    },
+    "all_rituals": {"en": "any ritual", "fr": "aucun rituel"},
+    "all_rituals_again": {"en": "rituals", "fr": "les rituels"},
+    "snoozed": {
+        "en": "Rituals paused for you until {until}. (snooze off to resume)",
+        "fr": "Rituels en pause pour vous jusqu'au {until}. (snooze off pour reprendre)",
+    },
+    "unsnoozed": {"en": "Rituals resume for you.", "fr": "Les rituels reprennent pour vous."},
+    "bad_duration": {
+        "en": "a duration such as 3d or 2w, at most 26w, or off",
+        "fr": "une durée comme 3d ou 2w, 26w au plus, ou off",
+    },
+    "language_set": {"en": "I will speak English with you.", "fr": "Je vous parlerai en français."},
     "home_title": {"en": "Animateur", "fr": "Animateur"},
     "home_intro": {
         "en": "Your communities and the rituals you receive. Switch off any ritual at any time.",
@@ -53,3 +208,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
 def text(key: str, locale: str, **values: Any) -> str:
     forms = TEXTS[key]
     return forms.get(locale, forms["en"]).format(**values)
+
+
+#: The charter a community gets when its facilitator writes none.
+DEFAULT_CHARTER = {
+    "en": "1. Share what you know, even unfinished. 2. Answer questions within two days. "
+    "3. Thank those who help. 4. Be kind; no judgement.",
+    "fr": "1. On partage ce qu'on sait, même imparfait. 2. On répond aux questions sous deux "
+    "jours. 3. On remercie celles et ceux qui aident. 4. Bienveillance, pas de jugement.",
+}

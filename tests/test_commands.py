@@ -1,0 +1,147 @@
+"""The /animateur commands, as a member or a facilitator would use them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.vocabulary import events as ev
+from tests.builders import T0 as T0_NOW
+from tests.builders import WORKSPACE, joined, key
+from tests.conftest import Harness
+
+
+def command(user: str, line: str, channel: str = "C-data") -> ev.CommandInvoked:
+    name, *args = line.split()
+    return ev.CommandInvoked(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0_NOW,
+        channel=channel,
+        member=ev.MemberProfile(user),
+        name=name,
+        args=tuple(args),
+    )
+
+
+async def say(harness: Harness, user: str, line: str, channel: str = "C-data") -> str:
+    """Run a command; its private reply."""
+    await harness.dispatcher.handle(command(user, line, channel))
+    replies = [d for d in await harness.deliveries() if d.action["type"] == "RespondPrivately"]
+    assert replies and replies[-1].recipient == user
+    return str(replies[-1].action["text"])
+
+
+async def test_help_differs_for_members_and_facilitators(harness: Harness) -> None:
+    member = await say(harness, "U-bob", "help")
+    assert member.startswith("What you can do:\n• help — this list")
+    assert "optout <ritual|all>" in member and "facilitator add" not in member
+    facilitator = await say(harness, "U-dan", "help")
+    assert "As a facilitator of Data & IA, also:" in facilitator
+    assert "• facilitator add|remove @someone — who facilitates" in facilitator
+
+
+async def test_a_non_facilitator_cannot_change_the_community(harness: Harness) -> None:
+    reply = await say(harness, "U-bob", 'community setup objective="mine now"')
+    assert reply == "Only the facilitators of Data & IA can do that (U-dan)."
+    shown = await say(harness, "U-bob", "community show")
+    assert "mine now" not in shown
+
+
+async def test_a_facilitator_changes_it_and_everyone_sees_it(harness: Harness) -> None:
+    reply = await say(
+        harness,
+        "U-dan",
+        'community setup objective="Ship ML faster together" target=70 timezone=Europe/Paris',
+    )
+    assert reply == "Data & IA updated: objective, target, timezone."
+    shown = await say(harness, "U-bob", "community show")
+    assert "Why it exists: Ship ML faster together" in shown
+    assert "Target engagement: 70 % · Time zone: Europe/Paris" in shown
+
+
+async def test_declaring_a_new_community_makes_you_its_facilitator(harness: Harness) -> None:
+    reply = await say(harness, "U-bob", 'community setup name="Design Guild" locale=en', "C-design")
+    assert reply == (
+        "Design Guild is now an Animateur community, and you facilitate it. Rituals on: welcome."
+    )
+    shown = await say(harness, "U-bob", "community show", "C-design")
+    assert shown.startswith("*Design Guild*")
+    assert "Charter: 1. Share what you know, even unfinished." in shown, "the default charter"
+    await harness.dispatcher.handle(joined("U-chloe", channel="C-design"))
+    welcome = [d for d in await harness.deliveries() if d.recipient == "U-chloe"]
+    assert welcome and "Design Guild" in welcome[0].action["text"]
+
+
+async def test_bad_arguments_get_the_usage_line_and_what_is_wrong(harness: Harness) -> None:
+    reply = await say(harness, "U-dan", "community setup target=150 timezone=Mars/Olympus")
+    assert reply.splitlines() == [
+        "target: a whole number from 0 to 100",
+        "timezone: unknown time zone (write e.g. Europe/Paris)",
+        'Usage: /animateur community show | setup name="…" objective="…" charter="…" '
+        "target=60 timezone=Europe/Paris locale=en rituals=welcome sponsors=@someone",
+    ]
+    assert (await say(harness, "U-bob", "snooze forever")).endswith(
+        "Usage: /animateur snooze <duration: 3d, 2w…|off>"
+    )
+    assert await say(harness, "U-bob", "optout") == "Usage: /animateur optout <ritual|all>"
+    assert (await say(harness, "U-bob", "optout karaoke")).startswith(
+        "unknown ritual “karaoke” (known: welcome)"
+    )
+
+
+async def test_rituals_are_listed_and_switched_by_facilitators_only(harness: Harness) -> None:
+    assert await say(harness, "U-bob", "rituals list") == (
+        "Rituals in Data & IA:\n• welcome (Welcome) — on"
+    )
+    assert (await say(harness, "U-bob", "rituals disable welcome")).startswith(
+        "Only the facilitators"
+    )
+    assert await say(harness, "U-dan", "rituals disable welcome") == "Welcome is off in Data & IA."
+    await harness.dispatcher.handle(joined("U-emma"))
+    assert [d for d in await harness.deliveries() if d.recipient == "U-emma"] == []
+
+
+async def test_facilitators_are_added_by_mention_and_one_always_remains(
+    harness: Harness,
+) -> None:
+    assert await say(harness, "U-dan", "facilitator add <@U0042|zoe>") == (
+        "U0042 now facilitates Data & IA."
+    )
+    assert await say(harness, "U-dan", "facilitator remove U0042") == (
+        "U0042 no longer facilitates Data & IA."
+    )
+    assert await say(harness, "U-dan", "facilitator remove U-dan") == (
+        "A community keeps at least one facilitator."
+    )
+
+
+async def test_opting_out_is_honoured_when_sending(harness: Harness) -> None:
+    assert await say(harness, "U-bob", "optout welcome") == (
+        "Done: you will no longer receive Welcome. (optin welcome to resume)"
+    )
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.worker.drain()
+    ritual = [d for d in await harness.deliveries() if d.playbook == "welcome"]
+    assert {d.status for d in ritual} == {"skipped"}
+    replies = [d for d in await harness.deliveries() if d.playbook is None]
+    assert {d.status for d in replies} == {"sent"}, "command replies still go"
+
+
+async def test_snooze_pauses_rituals_until_it_ends(harness: Harness) -> None:
+    reply = await say(harness, "U-alice", "snooze 2w")
+    assert reply.startswith("Rituels en pause pour vous jusqu'au 2026-12-08 10:00")
+    await harness.dispatcher.handle(joined("U-alice"))
+    await harness.worker.drain()
+    assert {d.status for d in await harness.deliveries() if d.playbook} == {"skipped"}
+    harness.clock.advance(timedelta(weeks=2, minutes=1))
+    await say(harness, "U-alice", "help")
+    await harness.dispatcher.handle(joined("U-alice", channel="C-data"))
+    assert await say(harness, "U-alice", "snooze off") == "Les rituels reprennent pour vous."
+
+
+async def test_the_chosen_language_wins_over_the_platforms(harness: Harness) -> None:
+    assert await say(harness, "U-bob", "language fr") == "Je vous parlerai en français."
+    await harness.dispatcher.handle(joined("U-bob"))  # the platform still says en-US
+    welcome = next(d for d in await harness.deliveries() if d.playbook == "welcome")
+    assert welcome.action["text"].startswith("Bienvenue dans *Data & IA*")
+    assert (await say(harness, "U-bob", "language klingon")).startswith("Utilisation")
