@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -207,20 +206,21 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         seeded = bot.inbox is not None and bot.settings.demo
         if seeded and await seed_demo(bot.store, bot.clock(), sorted(bot.engine.playbooks)):
             log.info("demo workspace seeded")
-        tasks: list[asyncio.Task[None]] = []
-        scheduler = None
+        worker = None
         if bot.slack is not None:
             await bot.slack.start()
         if background:
-            tasks.append(asyncio.create_task(bot.worker.run(), name="delivery-worker"))
-            scheduler = bot.scheduler.start(bot.settings.tick_seconds)
+            worker = asyncio.create_task(bot.worker.run(), name="delivery-worker")
+            bot.scheduler.start(bot.settings.tick_seconds)
         yield
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Graceful: no new passes, the pass and the send under way finish, then close.
+        await bot.scheduler.stop()
+        if worker is not None:
+            bot.worker.stop()
+            try:
+                await asyncio.wait_for(worker, timeout=15)
+            except TimeoutError:
+                log.warning("delivery worker did not stop in time; its claims go back later")
         if bot.slack is not None:
             await bot.slack.stop()
         await bot.store.close()

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from storage.tables import Community, Member, PlaybookEnablement, Workspace
+from storage.upsert import insert_missing
 
 
 class Directory:
@@ -28,16 +29,22 @@ class Directory:
         found = await self.workspace(ref)
         if found is not None:
             return found
-        workspace = Workspace(
-            platform=ref.platform,
-            external_id=ref.external_id,
-            name=name,
-            locale=locale,
-            created_at=now,
+        await insert_missing(
+            self._s,
+            Workspace,
+            {
+                "platform": ref.platform,
+                "external_id": ref.external_id,
+                "name": name,
+                "locale": locale,
+                "status": "active",
+                "created_at": now,
+            },
+            ("platform", "external_id"),
         )
-        self._s.add(workspace)
-        await self._s.flush()
-        return workspace
+        created = await self.workspace(ref)
+        assert created is not None
+        return created
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         return await self._s.get(Workspace, workspace_id)
@@ -52,8 +59,22 @@ class Directory:
         """Create the member, or refresh what the platform told us this time."""
         member = await self.member(workspace_id, profile.user_id)
         if member is None:
-            member = Member(workspace_id=workspace_id, user_id=profile.user_id, updated_at=now)
-            self._s.add(member)
+            await insert_missing(
+                self._s,
+                Member,
+                {
+                    "workspace_id": workspace_id,
+                    "user_id": profile.user_id,
+                    "display_name": "",
+                    "opted_out_all": False,
+                    "opted_out": [],
+                    "unreachable": False,
+                    "updated_at": now,
+                },
+                ("workspace_id", "user_id"),
+            )
+            member = await self.member(workspace_id, profile.user_id)
+            assert member is not None
         if profile.display_name:
             member.display_name = profile.display_name
         if profile.locale:

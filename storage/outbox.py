@@ -85,8 +85,11 @@ class Outbox:
         await self._s.flush()
         return claimed
 
-    async def get(self, delivery_id: int) -> Delivery | None:
-        return await self._s.get(Delivery, delivery_id)
+    async def get(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
+        query = select(Delivery).where(Delivery.id == delivery_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._s.execute(query)).scalar_one_or_none()
 
     async def next_due(self) -> datetime | None:
         query = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from bot.vocabulary.events import WorkspaceRef
 from storage.store import Store
 from storage.tables import ConversationReference
+from storage.upsert import insert_or_update
 
 
 class StoredReferences:
@@ -22,16 +23,13 @@ class StoredReferences:
         async with self._store.transaction() as tx:
             found = await tx.directory.ensure_workspace(workspace, now)
             assert found.id is not None
-            query = select(ConversationReference).where(
-                ConversationReference.workspace_id == found.id, ConversationReference.key == key
+            await insert_or_update(
+                tx.session,
+                ConversationReference,
+                {"workspace_id": found.id, "key": key, "data": data, "updated_at": now},
+                unique=("workspace_id", "key"),
+                update=("data", "updated_at"),
             )
-            row = (await tx.session.execute(query)).scalar_one_or_none()
-            if row is None:
-                tx.session.add(
-                    ConversationReference(workspace_id=found.id, key=key, data=data, updated_at=now)
-                )
-            elif row.data != data:
-                row.data, row.updated_at = data, now
 
     async def get(self, workspace: WorkspaceRef, key: str) -> dict[str, Any] | None:
         async with self._store.transaction() as tx:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import select
 
 from adapters.slack.manifest import BOT_EVENTS, BOT_SCOPES, COMMAND, build_manifest
@@ -156,3 +157,26 @@ def test_cli_prints_the_manifest_and_refuses_a_plain_http_url(
     assert json.loads(capsys.readouterr().out)["display_information"]["name"] == "Animateur"
     assert main(["slack", "manifest", "--url", "http://bot.example.com"]) == 2
     assert "https://" in capsys.readouterr().err
+
+
+async def test_an_enterprise_grid_workspace_finds_its_token(database_url: str) -> None:
+    async with FakeSlackApi() as slack:
+        settings = SlackSettings(
+            client_id="111.222", client_secret="shh", signing_secret=SECRET, _env_file=None
+        )
+        async with running_bot(database_url, slack, settings) as running:
+            platform = running.bot.slack
+            assert platform is not None and platform.installations is not None
+            await platform.installations.async_save(
+                Installation(
+                    app_id="A0001",
+                    enterprise_id="E0001",
+                    team_id="T0003",
+                    bot_token="xoxb-grid",
+                    bot_id="B0003",
+                    bot_user_id="U0BOT3",
+                    user_id="U0001",
+                )
+            )
+            assert await platform.bot_token("T0003") == "xoxb-grid"
+            assert await platform.bot_token("T9999") is None

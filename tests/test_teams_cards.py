@@ -85,6 +85,6 @@ def test_connector_failures_map_to_outcomes() -> None:
         assert classify(failure(status)).status == "retry"
     assert classify(failure(403, "ConversationBlockedByUser")).status == "blocked"
     assert classify(failure(403, "MessageWritesBlocked")).status == "blocked"
-    assert classify(failure(401)).status == "unauthorized"
+    assert classify(failure(401)).status == "retry", "our own credentials: retried, not revoked"
     assert classify(failure(404, "ConversationNotFound")).status == "permanent"
     assert classify(failure(None)).status == "retry", "network trouble is worth retrying"

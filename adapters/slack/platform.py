@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import normalize
@@ -55,6 +56,7 @@ class SlackPlatform:
     def __init__(self, config: SlackConfig, sink: EventSink, database: AsyncEngine) -> None:
         self.config = config
         self._sink = sink
+        self._database = database
         self._profiles = ProfileCache()
         self.client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
         self.installations: AsyncSQLAlchemyInstallationStore | None = None
@@ -114,10 +116,20 @@ class SlackPlatform:
         await self.sender.close()
 
     async def bot_token(self, team: str) -> str | None:
+        """The team's bot token. By team id alone: an Enterprise Grid workspace is stored with
+        its enterprise id, which slack_sdk's find_bot would need too (and we do not keep)."""
         if self.installations is None:
             return self.config.bot_token
-        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team)
-        return bot.bot_token if bot is not None else None
+        bots = self.installations.bots
+        query = (
+            select(bots.c.bot_token)
+            .where(bots.c.client_id == self.config.client_id, bots.c.team_id == team)
+            .order_by(bots.c.installed_at.desc())
+            .limit(1)
+        )
+        async with self._database.connect() as connection:
+            token = (await connection.execute(query)).scalar_one_or_none()
+        return str(token) if token else None
 
     # -- HTTP -----------------------------------------------------------------------------
 

@@ -85,7 +85,7 @@ class SlackSender:
         call = render(action)
         wait = await self._pace(team, call)
         if wait:
-            return SendOutcome("retry", retry_after=wait, error="paced")
+            return SendOutcome("deferred", retry_after=wait, error="paced")
         try:
             response = await self._client(token).api_call(call.method, json=call.args)
         except SlackApiError as exc:

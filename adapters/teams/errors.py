@@ -46,7 +46,8 @@ def classify(exc: BaseException) -> SendOutcome:
     if status == 403 and code in BLOCKED_CODES:
         return SendOutcome("blocked", error=error)
     if status == 401:
-        return SendOutcome("unauthorized", error=error)
+        # our own credentials (an expired secret), not the tenant's: retried, and visible
+        return SendOutcome("retry", error=error)
     if status in RETRIED:
         return SendOutcome("retry", retry_after=retry_after_of(exc), error=error)
     return SendOutcome("permanent", error=error)

@@ -248,7 +248,7 @@ class TeamsSender:
         key, open_with = self._destination(action)
         wait = await self._teams.pace(workspace.external_id, key)
         if wait:
-            return SendOutcome("retry", retry_after=wait, error="paced")
+            return SendOutcome("deferred", retry_after=wait, error="paced")
         activity = Activity().deserialize(render(action))
         sent: list[str] = []
 

@@ -32,9 +32,13 @@ class RetryPolicy:
     base_delay: float = 2.0
     max_delay: float = 600.0
 
+    #: Waits for a member whose workspace refused our credentials, until they work again.
+    held_for: float = 900.0
+
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         if retry_after is not None:
-            return max(0.0, retry_after)
+            # a little jitter so a whole queue paused together does not return together
+            return max(0.0, retry_after) * rng.uniform(1.0, 1.2)
         exponential = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
         return float(exponential * rng.uniform(0.5, 1.0))
 
@@ -67,14 +71,21 @@ class DeliveryWorker:
         self._lease = lease
         self._rng = rng or random.Random()
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Tell the worker new deliveries are waiting (called after each commit that enqueues)."""
         self._wakeup.set()
 
+    def stop(self) -> None:
+        """Finish the send under way, then return from :meth:`run` (nothing is cut mid-send)."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run(self, idle_poll: float = 1.0) -> None:
-        """Send forever; wakes on :meth:`wake` or every ``idle_poll`` seconds."""
-        while True:
+        """Send until stopped; wakes on :meth:`wake` or every ``idle_poll`` seconds."""
+        self._stopping = False
+        while not self._stopping:
             try:
                 await self.drain()
             except Exception:
@@ -92,26 +103,33 @@ class DeliveryWorker:
             if not claimed:
                 return attempted
             for delivery in claimed:
+                if self._stopping:  # the rest of the claim goes back when its lease ends
+                    return attempted
                 await self._deliver(delivery)
                 attempted += 1
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
         async with self._store.transaction() as tx:
+            # Fencing: the claim is ours while the row is in flight with our attempt number;
+            # renew the lease for this one send (a batch can outlast the lease it was claimed with).
+            row = await tx.outbox.get(delivery.id, lock=True)
+            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
+                log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
+                return
+            row.lease_until = self._clock() + self._lease
             workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
             member = await tx.directory.member(delivery.workspace_id, delivery.recipient)
         verdict: SendOutcome | None = None
         action: Action | None = None
         if workspace is None:
             verdict = SendOutcome("permanent", error="workspace is gone")
-        elif workspace.status == "revoked":
-            verdict = SendOutcome("permanent", error="workspace credentials revoked")
         elif member is not None and member.unreachable:
             verdict = SendOutcome("blocked", error="member blocked the bot")
         elif member is not None and delivery.playbook is not None:
             reason = _not_now(member, delivery.playbook, self._clock())
             if reason:
-                await self._finish(delivery.id, "skipped", reason)
+                await self._finish(delivery, "skipped", reason)
                 return
         if verdict is None:
             assert workspace is not None
@@ -138,13 +156,21 @@ class DeliveryWorker:
         assert delivery.id is not None
         now = self._clock()
         async with self._store.transaction() as tx:
-            row = await tx.outbox.get(delivery.id)
-            if row is None:
+            row = await tx.outbox.get(delivery.id, lock=True)
+            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
+                log.warning("delivery outcome dropped: claim lost", extra={"delivery": delivery.id})
                 return
             row.lease_until = None
             row.last_error = outcome.error
             if outcome.status == "sent":
                 row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
+                workspace = await tx.directory.workspace_by_id(row.workspace_id)
+                if workspace is not None and workspace.status == "revoked":
+                    workspace.status = "active"  # the credentials work again
+            elif outcome.status == "deferred":
+                wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
+                row.status, row.attempts = "pending", row.attempts - 1
+                row.next_attempt_at = now + timedelta(seconds=wait)
             elif outcome.status == "retry" and row.attempts < self._policy.max_attempts:
                 wait = self._policy.delay(row.attempts, outcome.retry_after, self._rng)
                 row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
@@ -159,17 +185,19 @@ class DeliveryWorker:
                 row.status = "blocked"
                 await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
             elif outcome.status == "unauthorized":
-                row.status = "failed"
+                # held, not lost: retried every ``held_for`` seconds until the credentials work
+                row.status, row.attempts = "pending", row.attempts - 1
+                row.next_attempt_at = now + timedelta(seconds=self._policy.held_for)
                 workspace = await tx.directory.workspace_by_id(row.workspace_id)
                 if workspace is not None:
                     workspace.status = "revoked"
-                log.error("workspace credentials refused; workspace marked revoked")
+                log.error("workspace credentials refused; workspace marked revoked, sends held")
             else:
                 row.status = "failed"
                 log.error("delivery failed permanently", extra={"delivery": row.id})
 
-    async def _finish(self, delivery_id: int, status: str, reason: str) -> None:
+    async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
-            row = await tx.outbox.get(delivery_id)
-            if row is not None:
+            row = await tx.outbox.get(delivery.id or 0, lock=True)
+            if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
                 row.status, row.last_error, row.lease_until = status, reason, None

@@ -10,6 +10,7 @@ sent. Earlier fires in the same gap collapse into that one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -65,6 +66,8 @@ class Scheduler:
         self._grace = grace
         self._dedupe_retention = dedupe_retention
         self._roster = roster
+        self._driver: AsyncIOScheduler | None = None
+        self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
 
     async def tick(self) -> int:
@@ -154,16 +157,35 @@ class Scheduler:
             log.exception("could not read the community roster; will retry")
             return None
 
-    def start(self, interval_seconds: float) -> AsyncIOScheduler:
+    def start(self, interval_seconds: float) -> None:
         """Drive :meth:`tick` every ``interval_seconds`` on the running event loop."""
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            self.tick,
+        self._driver = AsyncIOScheduler(timezone="UTC")
+        self._driver.add_job(
+            self._tick_once,
             "interval",
             seconds=interval_seconds,
             max_instances=1,
             coalesce=True,
             id="animateur-tick",
         )
-        scheduler.start()
-        return scheduler
+        self._driver.start()
+
+    async def _tick_once(self) -> None:
+        self._running = asyncio.ensure_future(self.tick())
+        try:
+            await asyncio.shield(self._running)
+        except Exception:
+            log.exception("scheduler pass failed; the next one will retry")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop firing, and let a pass under way finish (cut only after ``grace`` seconds)."""
+        if self._driver is not None:
+            self._driver.shutdown(wait=False)
+            self._driver = None
+        if self._running is not None and not self._running.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._running), grace)
+            except TimeoutError:
+                self._running.cancel()
+            except Exception:
+                log.exception("the last scheduler pass failed")

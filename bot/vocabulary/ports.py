@@ -18,14 +18,16 @@ EventSink = Callable[[Event], Awaitable["DispatchResult"]]
 
 DispatchResult = Literal["processed", "duplicate"]
 
-SendStatus = Literal["sent", "retry", "permanent", "blocked", "unauthorized"]
+SendStatus = Literal["sent", "retry", "deferred", "permanent", "blocked", "unauthorized"]
 
 
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     """What happened to one send.
 
-    ``retry``: try again later (after ``retry_after`` seconds when the platform said so).
+    ``retry``: it failed; try again later (after ``retry_after`` seconds if the platform said).
+    ``deferred``: not attempted (pacing, a pause): try again after ``retry_after`` seconds
+    without counting an attempt.
     ``permanent``: will never work (channel gone…) — no retry storm.
     ``blocked``: the recipient blocked or removed the bot — stop sending to them.
     ``unauthorized``: the platform refused the workspace's credentials (token revoked) — the

@@ -1,0 +1,40 @@
+"""INSERT … ON CONFLICT for both dialects: rows that two processes may create at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+
+def _insert(session: AsyncSession, model: type[SQLModel]) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+async def insert_missing(
+    session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any], unique: Sequence[str]
+) -> None:
+    """Insert the row unless one with the same ``unique`` columns exists (never raises for it)."""
+    statement = _insert(session, model).values(**values)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=list(unique)))
+
+
+async def insert_or_update(
+    session: AsyncSession,
+    model: type[SQLModel],
+    values: Mapping[str, Any],
+    unique: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert the row, or update its ``update`` columns when it exists."""
+    statement = _insert(session, model).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(unique), set_={c: statement.excluded[c] for c in update}
+        )
+    )
