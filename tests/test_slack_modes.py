@@ -134,7 +134,6 @@ def test_the_manifest_declares_exactly_what_the_adapter_handles() -> None:
         "message.channels": "channels:history",
         "message.groups": "groups:history",
         "message.im": "im:history",
-        "app_mention": "app_mentions:read",
         "reaction_added": "reactions:read",
         "member_joined_channel": "channels:read",
         "team_join": "users:read",

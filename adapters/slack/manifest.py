@@ -7,9 +7,9 @@ from typing import Any
 COMMAND = "/animateur"
 
 #: Events the adapter handles — and so subscribes to (an unhandled one would be retried).
+#: Not app_mention: message.* already brings every mention, which would count twice.
 BOT_EVENTS = (
     "app_home_opened",
-    "app_mention",
     "member_joined_channel",
     "message.channels",
     "message.groups",
@@ -21,7 +21,6 @@ BOT_EVENTS = (
 
 #: One reason per scope.
 BOT_SCOPES = {
-    "app_mentions:read": "app_mention",
     "channels:history": "message.channels",
     "channels:read": "member_joined_channel in public channels",
     "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",

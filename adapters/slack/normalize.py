@@ -69,10 +69,8 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
         case "team_join":
             # a new person in the workspace (no channel): remembered with their profile
             return ev.MemberJoined(**common, channel="", member=member)
-        case "message" | "app_mention":
-            if kind == "message" and (
-                event.get("subtype") not in PEOPLE_SUBTYPES or event.get("bot_id")
-            ):
+        case "message":
+            if event.get("subtype") not in PEOPLE_SUBTYPES or event.get("bot_id"):
                 return None
             return ev.MessagePosted(
                 **common,

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 #: Raw Slack event types we listen to (message.* subscriptions all arrive as "message").
 EVENT_TYPES = (
     "app_home_opened",
-    "app_mention",
     "member_joined_channel",
     "message",
     "reaction_added",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -12,6 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.vocabulary.events import MemberProfile
 
 log = logging.getLogger(__name__)
+
+LOOKUP_TIMEOUT = 2.0
 
 
 class ProfileCache:
@@ -32,9 +35,15 @@ class ProfileCache:
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         try:
-            response = await client.users_info(user=user_id, include_locale=True)
+            # bounded: this runs before the 3-second ack
+            response = await asyncio.wait_for(
+                client.users_info(user=user_id, include_locale=True), LOOKUP_TIMEOUT
+            )
         except SlackApiError as exc:
             log.warning("users.info failed", extra={"error": exc.response.get("error")})
+            return MemberProfile(user_id)
+        except TimeoutError:
+            log.warning("users.info too slow; going on without the profile")
             return MemberProfile(user_id)
         user = response.get("user") or {}
         profile = user.get("profile") or {}

@@ -72,7 +72,6 @@ def question_card(action: act.AskQuestion) -> dict[str, Any]:
                 "maxLength": 3000,
                 "placeholder": action.placeholder,
                 "isRequired": True,
-                "errorMessage": action.submit_label or "Required",
             }
         )
         buttons = [
