@@ -159,25 +159,43 @@ async def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(
 
 
 async def test_help_is_answered_privately_within_the_ack_window(slack_bot: SlackBot) -> None:
-    command = fixture("command_help")
+    command = fixture("command_help") | {"response_url": slack_bot.slack.response_url()}
     started = time.monotonic()
     response = await slack_bot.form(command)
     assert response.status == 200
-    [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral", timeout=3.0)
+    [answer] = await wait_for(lambda: _some(slack_bot.slack.responses), within=3.0)
     assert time.monotonic() - started < 3.0
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("What you can do:\n• help — this list")
+    assert slack_bot.slack.calls_to("chat.postEphemeral") == [], "works in DMs too"
+
+
+async def test_a_response_url_elsewhere_than_slack_is_never_called(slack_bot: SlackBot) -> None:
+    command = fixture("command_help") | {"response_url": "https://attacker.example/hook"}
+    assert (await slack_bot.form(command)).status == 200
+    [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral", timeout=5.0)
     assert (ephemeral.args["user"], ephemeral.args["channel"]) == ("U0001", CHANNEL)
-    assert ephemeral.args["text"].startswith("What you can do:\n• help — this list")
+
+
+async def _some(found: list[dict[str, object]]) -> list[dict[str, object]] | None:
+    return found or None
 
 
 async def test_an_unknown_subcommand_gets_a_helpful_private_error(slack_bot: SlackBot) -> None:
-    command = fixture("command_help") | {"text": "nonsense now", "trigger_id": "t-2"}
+    url = slack_bot.slack.response_url()
+    command = fixture("command_help") | {"text": "nonsense now", "response_url": url}
     assert (await slack_bot.form(command)).status == 200
-    [ephemeral] = await slack_bot.slack.wait_for_call("chat.postEphemeral")
-    assert ephemeral.args["text"] == "Unknown command “nonsense”. Available commands: help."
-    command = fixture("command_help") | {"text": "optout", "trigger_id": "t-3"}
+    command = fixture("command_help") | {"text": "optout", "trigger_id": "t-3", "response_url": url}
     assert (await slack_bot.form(command)).status == 200
-    calls = await slack_bot.slack.wait_for_call("chat.postEphemeral", count=2)
-    assert calls[1].args["text"] == "Usage: /animateur optout <ritual|all>"
+    answers = await wait_for(lambda: _at_least(slack_bot.slack.responses, 2))
+    assert [a["text"] for a in answers] == [
+        "Unknown command “nonsense”. Available commands: help.",
+        "Usage: /animateur optout <ritual|all>",
+    ]
+
+
+async def _at_least(found: list[dict[str, object]], n: int) -> list[dict[str, object]] | None:
+    return found if len(found) >= n else None
 
 
 async def test_a_rate_limited_send_is_delivered_once_after_retry_after(
@@ -207,10 +225,11 @@ async def test_a_channel_that_is_gone_fails_once_without_retries(slack_bot: Slac
 
 
 async def test_a_token_revoked_while_running_marks_the_workspace(slack_bot: SlackBot) -> None:
-    await slack_bot.form(fixture("command_help"))
+    no_url = fixture("command_help") | {"response_url": ""}  # answered with chat.postEphemeral
+    await slack_bot.form(no_url)
     await slack_bot.slack.wait_for_call("chat.postEphemeral")
     slack_bot.slack.revoke(TOKEN)
-    await slack_bot.form(fixture("command_help") | {"trigger_id": "t-again"})
+    await slack_bot.form(no_url | {"trigger_id": "t-again"})
 
     async def revoked() -> bool:
         async with slack_bot.bot.store.transaction() as tx:

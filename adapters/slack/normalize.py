@@ -109,6 +109,7 @@ def from_command(body: Body) -> ev.CommandInvoked:
         member=ev.MemberProfile(str(body.get("user_id", ""))),
         name=words[0].lower() if words else "help",
         args=tuple(words[1:]),
+        reply_to=str(body.get("response_url") or "") or None,
     )
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.limits import Pacer
-from adapters.slack.blocks import SlackCall, render
+from adapters.slack.blocks import SlackCall, render, sections
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import SendOutcome
@@ -82,6 +84,10 @@ class SlackSender:
         token = await self._tokens(team)
         if token is None:
             return SendOutcome("unauthorized", error="not installed in this workspace")
+        if isinstance(action, act.RespondPrivately) and action.reply_to:
+            if self._may_post_to(action.reply_to):
+                return await self._respond(action.reply_to, action)
+            log.warning("ignoring a response_url that is not Slack's")
         call = render(action)
         wait = await self._pace(team, call)
         if wait:
@@ -95,6 +101,28 @@ class SlackSender:
         ref = response.get("ts") or response.get("message_ts")
         channel = response.get("channel") or call.args.get("channel", "")
         return SendOutcome("sent", platform_ref=f"{channel}:{ref}" if ref else None)
+
+    def _may_post_to(self, url: str) -> bool:
+        """Only Slack's own response URLs (or the configured API's host, e.g. a test fake)."""
+        api = urlsplit(self._api_url)
+        target = urlsplit(url)
+        official = target.scheme == "https" and target.hostname == "hooks.slack.com"
+        return official or (target.scheme, target.netloc) == (api.scheme, api.netloc)
+
+    async def _respond(self, url: str, action: act.RespondPrivately) -> SendOutcome:
+        """Answer a slash command through its response_url: works in DMs and private channels
+        the bot is not in, where chat.postEphemeral cannot."""
+        try:
+            response = await AsyncWebhookClient(url).send(
+                text=action.text, blocks=sections(action.text), response_type="ephemeral"
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return SendOutcome("retry", error=f"network: {type(exc).__name__}")
+        if response.status_code == 200:
+            return SendOutcome("sent")
+        if response.status_code in (404, 410):
+            return SendOutcome("permanent", error="expired_url")
+        return SendOutcome("retry", error=f"response_url http {response.status_code}")
 
     async def _pace(self, team: str, call: SlackCall) -> float:
         rate, burst = METHOD_RATES.get(call.method, (20 / 60, 5.0))

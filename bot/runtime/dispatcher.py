@@ -355,7 +355,10 @@ class Dispatcher:
             listed = ", ".join(["help", *playbook_commands(invocation)])
             invocation.say("unknown_command", asked=event.name, commands=listed)
         reply = act.RespondPrivately(
-            user_id=member.user_id, channel=event.channel, text="\n".join(invocation.replies)
+            user_id=member.user_id,
+            channel=event.channel,
+            text="\n".join(invocation.replies),
+            reply_to=event.reply_to,
         )
         await self._enqueue(turn, [reply], None)
 

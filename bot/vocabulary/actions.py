@@ -68,6 +68,8 @@ class RespondPrivately:
     user_id: str
     channel: str
     text: str
+    #: the command's private answer address, when its platform gave one
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

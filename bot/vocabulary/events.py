@@ -113,6 +113,8 @@ class CommandInvoked(EventBase):
     member: MemberProfile
     name: str
     args: tuple[str, ...] = ()
+    #: where to answer privately, if the platform gives a way (Slack: the response_url)
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

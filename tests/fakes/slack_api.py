@@ -114,6 +114,7 @@ class FakeSlackApi(Served):
         self.app_id = app_id
         self.host = host
         self.calls: list[Call] = []
+        self.responses: list[JsonDict] = []
         self.teams: dict[str, Team] = {}
         self.users: dict[tuple[str, str], JsonDict] = {}
         self.messages: dict[tuple[str, str], JsonDict] = {}
@@ -147,11 +148,21 @@ class FakeSlackApi(Served):
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/commands/{rest:.*}", self._handle_response_url)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         self._port = self._runner.addresses[0][1]
+
+    def response_url(self, name: str = "1") -> str:
+        """A slash command's response_url served by this fake (POSTs land in ``responses``)."""
+        return f"{self.url}/commands/T0001/{name}/secret"
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append({"path": request.path, **body})
+        return web.Response(text="ok")
 
     async def close(self) -> None:
         """Close open sockets (code 1001, like a server going away) and stop the server."""
