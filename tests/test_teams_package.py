@@ -110,7 +110,15 @@ def test_the_manifest_declares_the_bot_with_its_commands(manifest: dict[str, Any
     assert [lst["scopes"] for lst in bot["commandLists"]] == [["personal"], ["team"]]
     for command_list in bot["commandLists"]:
         titles = [command["title"] for command in command_list["commands"]]
-        assert titles == ["help"]
+        assert titles == [
+            "help",
+            "community",
+            "rituals",
+            "optout",
+            "optin",
+            "snooze",
+            "language",
+        ]
     assert manifest["permissions"] == ["identity", "messageTeamMembers"]
     assert manifest["validDomains"] == [DOMAIN]
 

@@ -33,6 +33,12 @@ COLOR_ICON, OUTLINE_ICON, MANIFEST = "color.png", "outline.png", "manifest.json"
 #: the bot handles today: more are added here as they are built.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "List what Animateur can do here and the commands you can use."),
+    ("community", "community show: this team's purpose, charter and people (setup: facilitators)."),
+    ("rituals", "rituals list: the rituals here and whether they are on."),
+    ("optout", "Stop receiving a ritual, or all of them: optout <ritual> or optout all."),
+    ("optin", "Receive a ritual again: optin <ritual> or optin all."),
+    ("snooze", "Pause all rituals for a while: snooze 2w (snooze off to resume)."),
+    ("language", "Choose the language Animateur speaks with you: language en or language fr."),
 )
 COMMAND_SCOPES = ("personal", "team")
 BOT_SCOPES = ("personal", "team", "groupChat")
