@@ -64,6 +64,22 @@ def tick(run_id: str = "r1", at: datetime = T0) -> ev.Tick:
     return ev.Tick(workspace=WORKSPACE, key=key(), occurred_at=at, run_id=run_id)
 
 
+def command(
+    user: str, line: str, channel: str = "C-data", locale: str | None = None
+) -> ev.CommandInvoked:
+    """``/animateur <line>`` typed by ``user`` in ``channel``."""
+    name, *args = line.split()
+    return ev.CommandInvoked(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0,
+        channel=channel,
+        member=ev.MemberProfile(user, locale=locale),
+        name=name,
+        args=tuple(args),
+    )
+
+
 def joined(user: str, channel: str = "C-data", locale: str | None = None) -> ev.MemberJoined:
     return ev.MemberJoined(
         workspace=WORKSPACE,

@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.vocabulary import events as ev
-from tests.builders import T0 as T0_NOW
-from tests.builders import WORKSPACE, joined, key
+from tests.builders import command, joined
 from tests.conftest import Harness
-
-
-def command(user: str, line: str, channel: str = "C-data") -> ev.CommandInvoked:
-    name, *args = line.split()
-    return ev.CommandInvoked(
-        workspace=WORKSPACE,
-        key=key(),
-        occurred_at=T0_NOW,
-        channel=channel,
-        member=ev.MemberProfile(user),
-        name=name,
-        args=tuple(args),
-    )
 
 
 async def say(harness: Harness, user: str, line: str, channel: str = "C-data") -> str:

@@ -9,7 +9,7 @@ from bot.runtime.dispatcher import start_callback
 from bot.vocabulary import events as ev
 from playbooks.loader import parse_playbook
 from storage.tables import ActivityRecord, Answer
-from tests.builders import T0, WORKSPACE, click, joined, key
+from tests.builders import T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness
 
 
@@ -98,15 +98,7 @@ async def test_declining_tells_each_facilitator_by_dm(harness: Harness) -> None:
 
 
 async def test_an_unknown_command_answers_with_the_available_ones(harness: Harness) -> None:
-    command = ev.CommandInvoked(
-        workspace=WORKSPACE,
-        key=key(),
-        occurred_at=T0,
-        channel="C-data",
-        member=ev.MemberProfile("U-bob", locale="en"),
-        name="frobnicate",
-    )
-    await harness.dispatcher.handle(command)
+    await harness.dispatcher.handle(command("U-bob", "frobnicate", locale="en"))
     [reply] = await harness.deliveries()
     assert (reply.action["type"], reply.recipient) == ("RespondPrivately", "U-bob")
     assert reply.action["text"] == "Unknown command “frobnicate”. Available commands: help."
@@ -139,15 +131,7 @@ async def test_a_command_starts_its_playbook_for_the_member(database_url: str) -
     harness = Harness.create(database_url, ManualClock(T0), {"intro": parse_playbook(INTRO)})
     try:
         await harness.seed(["intro"])
-        command = ev.CommandInvoked(
-            workspace=WORKSPACE,
-            key=key(),
-            occurred_at=T0,
-            channel="C-data",
-            member=ev.MemberProfile("U-chloe"),
-            name="intro",
-        )
-        await harness.dispatcher.handle(command)
+        await harness.dispatcher.handle(command("U-chloe", "intro"))
         [run] = await harness.runs()
         assert (run.playbook, run.subject) == ("intro", "U-chloe")
         [question] = await harness.deliveries()

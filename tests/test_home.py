@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.vocabulary import events as ev
-from tests.builders import T0, WORKSPACE, click, joined, key
+from tests.builders import T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness
 
 
@@ -86,15 +86,7 @@ async def test_facilitators_see_status_with_small_groups_hidden(harness: Harness
 
 
 async def test_help_outside_a_community_says_so(harness: Harness) -> None:
-    command = ev.CommandInvoked(
-        workspace=WORKSPACE,
-        key=key(),
-        occurred_at=T0,
-        channel="C-random",
-        member=ev.MemberProfile("U-alice"),
-        name="help",
-    )
-    await harness.dispatcher.handle(command)
+    await harness.dispatcher.handle(command("U-alice", "help", "C-random"))
     [reply] = await harness.deliveries()
     assert (reply.action["type"], reply.recipient, reply.action["channel"]) == (
         "RespondPrivately",
