@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func
@@ -68,11 +67,3 @@ class Activity:
             col(ActivityRecord.occurred_at) >= since,
         )
         return int((await self._s.execute(query)).scalar_one())
-
-    async def records(self, workspace_id: int) -> Sequence[ActivityRecord]:
-        query = (
-            select(ActivityRecord)
-            .where(ActivityRecord.workspace_id == workspace_id)
-            .order_by(col(ActivityRecord.id))
-        )
-        return (await self._s.execute(query)).scalars().all()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -91,17 +91,8 @@ class Outbox:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
 
-    async def next_due(self) -> datetime | None:
-        query = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")
-        value: datetime | None = (await self._s.execute(query)).scalar_one_or_none()
-        return value
-
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Delivery]:
         query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
         if status is not None:
             query = query.where(Delivery.status == status)
         return (await self._s.execute(query)).scalars().all()
-
-    async def count_by_status(self) -> dict[str, int]:
-        query = select(Delivery.status, func.count()).group_by(Delivery.status)
-        return {status: n for status, n in (await self._s.execute(query)).all()}

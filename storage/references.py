@@ -3,6 +3,7 @@ per call since adapters call it outside the dispatcher's transactions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,18 +19,19 @@ class StoredReferences:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def save(self, workspace: WorkspaceRef, key: str, data: dict[str, Any]) -> None:
+    async def save(self, workspace: WorkspaceRef, entries: Mapping[str, dict[str, Any]]) -> None:
         now = datetime.now(UTC)
         async with self._store.transaction() as tx:
             found = await tx.directory.ensure_workspace(workspace, now)
             assert found.id is not None
-            await insert_or_update(
-                tx.session,
-                ConversationReference,
-                {"workspace_id": found.id, "key": key, "data": data, "updated_at": now},
-                unique=("workspace_id", "key"),
-                update=("data", "updated_at"),
-            )
+            for key, data in entries.items():
+                await insert_or_update(
+                    tx.session,
+                    ConversationReference,
+                    {"workspace_id": found.id, "key": key, "data": data, "updated_at": now},
+                    unique=("workspace_id", "key"),
+                    update=("data", "updated_at"),
+                )
 
     async def get(self, workspace: WorkspaceRef, key: str) -> dict[str, Any] | None:
         async with self._store.transaction() as tx:

@@ -59,19 +59,11 @@ class Runs:
         )
         return [DueRun(*row) for row in (await self._s.execute(query)).all()]
 
-    async def for_subject(self, subject: str) -> Sequence[Run]:
-        query = select(Run).where(Run.subject == subject).order_by(col(Run.created_at))
-        return (await self._s.execute(query)).scalars().all()
-
     async def count_active(self, community_id: int) -> int:
         query = select(func.count()).where(
             Run.community_id == community_id, col(Run.status).in_(ACTIVE)
         )
         return int((await self._s.execute(query)).scalar_one())
-
-    async def count_by_status(self) -> dict[str, int]:
-        query = select(Run.status, func.count()).group_by(Run.status)
-        return {status: n for status, n in (await self._s.execute(query)).all()}
 
     async def add_answer(self, answer: Answer) -> None:
         self._s.add(answer)

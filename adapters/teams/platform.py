@@ -136,21 +136,14 @@ class TeamsPlatform:
         data = reference.serialize()
         data.pop("activityId", None)
         conversation = data.get("conversation") or {}
-        await self._references.save(workspace, f"conversation:{conversation.get('id')}", data)
+        entries = {f"conversation:{conversation.get('id')}": data}
         if is_personal(activity) and (activity.get("from") or {}).get("id"):
-            await self._references.save(workspace, f"user:{activity['from']['id']}", data)
+            entries[f"user:{activity['from']['id']}"] = data
         team = team_of(activity)
         if team:
-            general = {
-                **data,
-                "conversation": {
-                    **conversation,
-                    "id": team,
-                    "isGroup": True,
-                    "conversationType": "channel",
-                },
-            }
-            await self._references.save(workspace, f"channel:{team}", general)
+            general = {"id": team, "isGroup": True, "conversationType": "channel"}
+            entries[f"channel:{team}"] = {**data, "conversation": {**conversation, **general}}
+        await self._references.save(workspace, entries)  # one transaction per activity
 
     # -- outbound -------------------------------------------------------------------------
 
@@ -187,7 +180,7 @@ class TeamsPlatform:
             data = TurnContext.get_conversation_reference(turn_context.activity).serialize()
             data.pop("activityId", None)
             data["user"] = {"id": open_chat_with}
-            await self._references.save(workspace, f"user:{open_chat_with}", data)
+            await self._references.save(workspace, {f"user:{open_chat_with}": data})
             await logic(turn_context)
 
         await self.adapter.create_conversation(

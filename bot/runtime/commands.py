@@ -356,11 +356,13 @@ def split_args(event: CommandInvoked) -> list[str]:
         return list(event.args)
 
 
-async def run_built_in(inv: Invocation) -> bool:
-    """Run a built-in command; False when ``inv.event`` names none."""
+async def answer(inv: Invocation) -> str:
+    """Run the command and return its private answer (an unknown one lists those that exist)."""
     handler = BUILT_IN.get(inv.event.name)
     if handler is None:
-        return False
+        listed = ", ".join(["help", *playbook_commands(inv)])
+        inv.say("unknown_command", asked=inv.event.name, commands=listed)
+        return "\n".join(inv.replies)
     try:
         await handler(inv, split_args(inv.event))
     except Usage as problem:
@@ -369,4 +371,4 @@ async def run_built_in(inv: Invocation) -> bool:
         inv.say("usage", line=text(f"usage_{inv.event.name}", inv.locale))
     except Refused as refusal:
         inv.replies.append(str(refusal))
-    return True
+    return "\n".join(inv.replies)

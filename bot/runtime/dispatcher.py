@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.runtime import commands
 from bot.runtime.clock import Clock
-from bot.runtime.commands import BUILT_IN, Invocation, playbook_commands, run_built_in
+from bot.runtime.commands import BUILT_IN, Invocation
 from bot.runtime.context import resolve_locale, run_context
 from bot.runtime.home import apply_toggle, build_home
 from bot.vocabulary import actions as act
@@ -351,13 +352,10 @@ class Dispatcher:
         invocation = Invocation(
             turn.tx, turn.workspace, member, community, event, turn.now, self._engine.playbooks
         )
-        if not await run_built_in(invocation):
-            listed = ", ".join(["help", *playbook_commands(invocation)])
-            invocation.say("unknown_command", asked=event.name, commands=listed)
         reply = act.RespondPrivately(
             user_id=member.user_id,
             channel=event.channel,
-            text="\n".join(invocation.replies),
+            text=await commands.answer(invocation),
             reply_to=event.reply_to,
         )
         await self._enqueue(turn, [reply], None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -52,7 +52,9 @@ class ReferenceStore(Protocol):
     """Where a platform keeps what it needs to write to a conversation later (Teams
     conversation references), per workspace and key (``user:<id>``, ``channel:<id>``)."""
 
-    async def save(self, workspace: WorkspaceRef, key: str, data: dict[str, Any]) -> None: ...
+    async def save(self, workspace: WorkspaceRef, entries: Mapping[str, dict[str, Any]]) -> None:
+        """Store each ``key: reference`` of ``entries`` (one transaction)."""
+        ...
 
     async def get(self, workspace: WorkspaceRef, key: str) -> dict[str, Any] | None: ...
 
