@@ -15,6 +15,8 @@ from typing import Any, Literal
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted, Tick
 from playbooks import schema
+from playbooks.calendar import Calendar
+from playbooks.durations import parse_duration
 from playbooks.templates import render
 
 RunStatus = Literal["waiting_answer", "waiting_timer", "done"]
@@ -22,6 +24,8 @@ RunStatus = Literal["waiting_answer", "waiting_timer", "done"]
 #: Steps executed in one transition before the engine declares a loop.
 MAX_STEPS_PER_TRANSITION = 200
 MAX_ANSWER_LENGTH = 3000
+#: While a question waits for its reminder, when its own timeout falls ("" for never).
+DEADLINE = "_deadline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,7 @@ class CommunityContext:
     sponsors: tuple[str, ...] = ()
     target_engagement: int = 60
     timezone: str = "UTC"
+    resources: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,8 @@ class RunContext:
     community: CommunityContext
     member: MemberContext | None
     locale: str
+    #: the subject's working time: the member's timezone, the community's hours and holidays
+    calendar: Calendar = field(default_factory=Calendar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +148,27 @@ class Engine:
             return Transition(state, ignored="not due yet")
         if state.status == "waiting_timer":
             return self._run_from(playbook, self._next(playbook, step), state, ctx, now)
+        if isinstance(step, schema.Ask) and DEADLINE in state.variables:
+            return self._remind(step, state, ctx)
         if isinstance(step, schema.Ask):
             target = step.on_timeout or self._next(playbook, step)
             return self._run_from(playbook, target, state, ctx, now)
         return Transition(state, ignored="nothing is due")
+
+    def _remind(self, step: schema.Ask, state: RunState, ctx: RunContext) -> Transition:
+        """Ask again, once, then wait for the answer until the question's own timeout."""
+        assert ctx.member is not None
+        variables = dict(state.variables)
+        deadline = variables.pop(DEADLINE)
+        if step.reminder_text is not None:
+            text = self._text(step.reminder_text, state, ctx)
+        else:
+            prefix = "⏰ Petit rappel — " if ctx.locale == "fr" else "⏰ A quick reminder — "
+            text = prefix + self._text(step.text, state, ctx)
+        question = replace(self._question(step, state, ctx, ctx.member), text=text)
+        wake = datetime.fromisoformat(deadline) if deadline else None
+        new = replace(state, variables=MappingProxyType(variables), wake_at=wake)
+        return Transition(new, (question,))
 
     def _on_answer(
         self,
@@ -169,6 +193,7 @@ class Engine:
                 return Transition(state, ignored="empty answer")
             shown = value
         variables = {**state.variables, step.variable: value}
+        variables.pop(DEADLINE, None)
         answered = replace(state, variables=MappingProxyType(variables))
         result = self._run_from(playbook, self._next(playbook, step), answered, ctx, now)
         update: tuple[act.Action, ...] = ()
@@ -227,10 +252,13 @@ class Engine:
                     actions.append(act.NotifyFacilitators(channel=ctx.community.channel, text=text))
                 case schema.Ask() if member is not None:
                     actions.append(self._question(step, current, ctx, member))
-                    wake = now + step.timeout_delta if step.timeout_delta else None
-                    return finish("waiting_answer", step.id, wake)
+                    deadline, reminder = self._ask_times(step, ctx, now)
+                    if reminder is not None:
+                        variables[DEADLINE] = deadline.isoformat() if deadline else ""
+                        return finish("waiting_answer", step.id, reminder)
+                    return finish("waiting_answer", step.id, deadline)
                 case schema.Wait():
-                    return finish("waiting_timer", step.id, now + step.delta)
+                    return finish("waiting_timer", step.id, self._wake(step, ctx, now))
                 case schema.Branch():
                     chosen = step.cases.get(variables.get(step.on, ""))
                     step_id = chosen or step.default or playbook.following(step.id)
@@ -243,6 +271,27 @@ class Engine:
                     return finish("done", None, error=f"step {step.id!r} needs a member")
             step_id = self._next(playbook, step)
         return finish("done", None, error=f"more than {MAX_STEPS_PER_TRANSITION} steps: a loop?")
+
+    @staticmethod
+    def _wake(step: schema.Wait, ctx: RunContext, now: datetime) -> datetime:
+        if step.until is not None:
+            wake = ctx.calendar.next_at(step.until, now)
+        else:
+            assert step.duration is not None
+            wake = now + parse_duration(step.duration)
+        return ctx.calendar.next_open(wake) if step.working_hours else wake
+
+    @staticmethod
+    def _ask_times(
+        step: schema.Ask, ctx: RunContext, now: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        """When the question times out, and when to remind (None: no reminder before that)."""
+        timeout, remind_after = step.timeout_delta, step.reminder_delta
+        deadline = ctx.calendar.next_open(now + timeout) if timeout else None
+        reminder = ctx.calendar.next_open(now + remind_after) if remind_after else None
+        if reminder is not None and deadline is not None and reminder >= deadline:
+            reminder = None
+        return deadline, reminder
 
     def _question(
         self, step: schema.Ask, state: RunState, ctx: RunContext, member: MemberContext
@@ -270,7 +319,7 @@ class Engine:
         variables: dict[str, Any] = {
             "community": ctx.community,
             "member": ctx.member,
-            "answers": dict(state.variables),
+            "answers": {k: v for k, v in state.variables.items() if not k.startswith("_")},
             "locale": ctx.locale,
         }
         return render(template, variables)

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from playbooks.calendar import parse_at
 from playbooks.durations import parse_duration
 from playbooks.templates import ENVIRONMENT
 
@@ -54,25 +55,33 @@ class ButtonTrigger(Strict):
     on: Literal["button"]
 
 
+def check_cron(value: str) -> str:
+    try:
+        CronTrigger.from_crontab(value, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(
+            f"invalid cron expression {value!r} ({exc}); "
+            "expected 5 fields: minute hour day month day-of-week, e.g. '30 9 * * mon'"
+        ) from exc
+    return value
+
+
+def check_duration(value: str | None) -> str | None:
+    if value is not None:
+        parse_duration(value)
+    return value
+
+
 class ScheduleTrigger(Strict):
-    """A cron expression evaluated in the community's timezone; the ritual runs once for the
-    community, or once for each of its members (``audience: each_member``)."""
+    """A cron expression; the ritual runs once for the community (cron read in the community's
+    timezone), or once for each of its members (``audience: each_member``), each at that time in
+    their own timezone. Fires on weekends and holidays of the community are skipped."""
 
     on: Literal["schedule"]
     cron: str
     audience: Literal["community", "each_member"] = "community"
 
-    @field_validator("cron")
-    @classmethod
-    def _cron_parses(cls, value: str) -> str:
-        try:
-            CronTrigger.from_crontab(value, timezone="UTC")
-        except ValueError as exc:
-            raise ValueError(
-                f"invalid cron expression {value!r} ({exc}); "
-                "expected 5 fields: minute hour day month day-of-week, e.g. '30 9 * * mon'"
-            ) from exc
-        return value
+    _cron_parses = field_validator("cron")(check_cron)
 
 
 Trigger = Annotated[
@@ -116,15 +125,13 @@ class Ask(StepBase):
     choices: list[ChoiceSpec] | None = Field(default=None, min_length=1, max_length=5)
     placeholder: LocalizedText | None = None
     save_as: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    #: ask again, once, when there is no answer after this long (moved into working hours)
+    reminder: str | None = None
+    reminder_text: LocalizedText | None = None
     timeout: str | None = None
     on_timeout: StepId | None = None
 
-    @field_validator("timeout")
-    @classmethod
-    def _timeout_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
+    _durations_parse = field_validator("reminder", "timeout")(check_duration)
 
     @property
     def variable(self) -> str:
@@ -134,20 +141,36 @@ class Ask(StepBase):
     def timeout_delta(self) -> timedelta | None:
         return parse_duration(self.timeout) if self.timeout else None
 
+    @property
+    def reminder_delta(self) -> timedelta | None:
+        return parse_duration(self.reminder) if self.reminder else None
+
 
 class Wait(StepBase):
-    kind: Literal["wait"]
-    duration: str
+    """Wait a ``duration`` (``1d``) or ``until`` a moment of the week (``fri 15:00``), in the
+    subject's timezone; with ``working_hours`` (the default) the wake-up moves into working time."""
 
-    @field_validator("duration")
+    kind: Literal["wait"]
+    duration: str | None = None
+    until: str | None = None
+    working_hours: bool = True
+
+    _duration_parses = field_validator("duration")(check_duration)
+
+    @field_validator("until")
     @classmethod
-    def _duration_parses(cls, value: str) -> str:
-        parse_duration(value)
+    def _until_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_at(value)
         return value
 
-    @property
-    def delta(self) -> timedelta:
-        return parse_duration(self.duration)
+    @model_validator(mode="after")
+    def _one_of(self) -> Wait:
+        if (self.duration is None) == (self.until is None):
+            raise ValueError(
+                "a wait step needs either 'duration' (e.g. 1d) or 'until' (e.g. fri 15:00)"
+            )
+        return self
 
 
 class Branch(StepBase):
@@ -180,12 +203,37 @@ Step = Annotated[
 MEMBER_STEPS = ("send_dm", "ask")
 
 
+class Digest(Strict):
+    """A summary of the ritual's runs, on its own cron (community timezone): a post to the
+    community and/or one DM per facilitator. Texts see ``digest`` (asked, answered, rate,
+    entries with each member's answers, counts per answer value)."""
+
+    cron: str
+    window: str = "7d"
+    community: LocalizedText | None = None
+    facilitators: LocalizedText | None = None
+
+    _cron_parses = field_validator("cron")(check_cron)
+    _window_parses = field_validator("window")(check_duration)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Digest:
+        if self.community is None and self.facilitators is None:
+            raise ValueError("a digest needs a 'community' text, a 'facilitators' text, or both")
+        return self
+
+    @property
+    def window_delta(self) -> timedelta:
+        return parse_duration(self.window)
+
+
 class Playbook(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: LocalizedText
     description: LocalizedText
     trigger: Trigger
     steps: list[Step] = Field(min_length=1)
+    digest: Digest | None = None
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

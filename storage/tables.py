@@ -62,6 +62,14 @@ class Community(SQLModel, table=True):
     target_engagement: int = 60
     timezone: str = Field(default="UTC", max_length=64)
     locale: str | None = Field(default=None, max_length=16)
+    #: when rituals may talk to members, in each member's timezone: "09:00-18:00"
+    working_hours: str = Field(default="09:00-18:00", max_length=16)
+    #: working weekdays, Monday = 0
+    working_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], sa_type=JSON)
+    #: ISO dates on which no ritual runs
+    holidays: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: "three useful things here": links and tips the facilitator chose for newcomers
+    resources: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -170,7 +178,9 @@ class Answer(SQLModel, table=True):
 
 
 class ScheduleOccurrence(SQLModel, table=True):
-    """One cron fire of a scheduled playbook for a community, claimed once across processes."""
+    """One cron fire of a scheduled playbook (or of its digest: ``<playbook>#digest``) for a
+    community, claimed once across processes. Rituals that run in each member's timezone have
+    one occurrence per distinct fire instant."""
 
     __table_args__ = (UniqueConstraint("community_id", "playbook", "fire_at"),)
 
@@ -178,7 +188,7 @@ class ScheduleOccurrence(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     playbook: str = Field(max_length=64)
     fire_at: datetime = Field(sa_type=UTCDateTime)
-    #: started | skipped (missed beyond the grace window)
+    #: started | skipped (missed beyond the grace window) | holiday (holiday or weekend)
     outcome: str = Field(max_length=16)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -150,3 +150,59 @@ def test_a_run_whose_step_disappeared_stops_with_an_error(engine: Engine) -> Non
     state = RunState("welcome", "gone-step", "waiting_answer")
     result = engine.on_event(state, click("run:r1:gone-step", "x"), context(), T0)
     assert result.state.status == "done" and "gone-step" in (result.error or "")
+
+
+REMIND = """
+name: weekly
+title: {en: Weekly, fr: Hebdo}
+description: {en: test, fr: test}
+trigger: {on: member_joined}
+steps:
+  - id: objective
+    kind: ask
+    text: {en: "Your objective this week?", fr: "Votre objectif de la semaine ?"}
+    reminder: 4h
+    timeout: 2d
+    on_timeout: gave-up
+  - id: until-friday
+    kind: wait
+    until: fri 15:00
+  - id: result
+    kind: send_dm
+    text: {en: "Did you reach {{ answers.objective }}?", fr: "Atteint ?"}
+    next: end
+  - id: gave-up
+    kind: record
+    key: silent
+    value: "yes"
+  - id: end
+    kind: end
+"""
+
+
+def test_a_reminder_asks_again_once_then_the_timeout_applies() -> None:
+    engine = Engine({"weekly": parse_playbook(REMIND)})
+    ctx = context("fr")
+    asked = engine.start("weekly", ctx, T0)  # Tuesday 09:00 UTC
+    assert asked.state.wake_at == T0 + timedelta(hours=4)
+    reminded = engine.on_event(asked.state, tick(), ctx, T0 + timedelta(hours=4))
+    [again] = reminded.actions
+    assert isinstance(again, act.AskQuestion)
+    assert again.text == "⏰ Petit rappel — Votre objectif de la semaine ?"
+    assert again.callback == asked.actions[0].callback  # type: ignore[union-attr]
+    assert reminded.state.wake_at == T0 + timedelta(days=2)
+    timed_out = engine.on_event(reminded.state, tick(), ctx, T0 + timedelta(days=2))
+    assert timed_out.actions == () and timed_out.state.status == "done"
+    assert [(a.key, a.value) for a in timed_out.answers] == [("silent", "yes")]
+
+
+def test_an_answer_before_the_reminder_means_no_reminder() -> None:
+    engine = Engine({"weekly": parse_playbook(REMIND)})
+    ctx = context()
+    asked = engine.start("weekly", ctx, T0)
+    answered = engine.on_event(asked.state, answer("run:r1:objective", "ship v2"), ctx, T0)
+    friday_15h = datetime(2026, 11, 27, 15, tzinfo=UTC)
+    assert (answered.state.step, answered.state.wake_at) == ("until-friday", friday_15h)
+    assert answered.state.variables == {"objective": "ship v2"}, "no reminder left pending"
+    result = engine.on_event(answered.state, tick(), ctx, friday_15h)
+    assert [a.text for a in result.actions] == ["Did you reach ship v2?"]  # type: ignore[union-attr]

@@ -79,6 +79,22 @@ def test_a_member_step_in_a_community_ritual_is_reported() -> None:
     assert "ritual.yaml:9: steps.0.kind: 'send_dm' talks to one member" in problem
 
 
+def test_a_wait_needs_a_duration_or_a_moment_and_a_digest_needs_a_text() -> None:
+    text = (
+        VALID
+        + "  - id: pause\n    kind: wait\n"
+        + "  - id: later\n    kind: wait\n    until: friday\n"
+        + "digest:\n  cron: '0 17 * * fri'\n"
+    )
+    assert problems(text) == [
+        "ritual.yaml:12: steps.1.wait: a wait step needs either 'duration' (e.g. 1d) "
+        "or 'until' (e.g. fri 15:00)",
+        "ritual.yaml:16: steps.2.wait.until: 'friday' is not a moment of the week: "
+        "write e.g. 'fri 15:00' or '09:30'",
+        "ritual.yaml:17: digest: a digest needs a 'community' text, a 'facilitators' text, or both",
+    ]
+
+
 def test_yes_no_and_on_stay_strings() -> None:
     playbook = parse_playbook(
         VALID.replace("id: hello", "id: hello\n    next: finish")

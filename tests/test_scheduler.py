@@ -57,7 +57,9 @@ async def test_a_wait_step_is_woken_by_the_scheduler(database_url: str) -> None:
         await harness.dispatcher.handle(joined("U-bob"))
         assert await harness.scheduler.tick() == 0
         harness.clock.advance(timedelta(hours=2))
-        assert await harness.scheduler.tick() == 1
+        assert await harness.scheduler.tick() == 0, "06:00 in New York, Bob's timezone"
+        harness.clock.advance(timedelta(hours=3))
+        assert await harness.scheduler.tick() == 1, "09:00 in New York"
         assert await harness.scheduler.tick() == 0, "woken once"
         [dm] = await harness.deliveries()
         assert dm.action["text"] == "Still with us, Bob?"

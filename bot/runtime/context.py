@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from playbooks.calendar import Calendar
 from playbooks.engine import CommunityContext, MemberContext, RunContext
 from storage.tables import Community, Member, Workspace
 
@@ -37,6 +40,23 @@ def community_context(community: Community) -> CommunityContext:
         sponsors=tuple(community.sponsors),
         target_engagement=community.target_engagement,
         timezone=community.timezone,
+        resources=community.resources,
+    )
+
+
+def calendar_for(community: Community, timezone: str | None = None) -> Calendar:
+    """The community's working time, read in ``timezone`` (a member's) or the community's."""
+    holidays = set()
+    for day in community.holidays:
+        try:
+            holidays.add(date.fromisoformat(day))
+        except ValueError:
+            continue  # validated on input; an old bad row must not stop rituals
+    return Calendar(
+        timezone=timezone or community.timezone,
+        hours=community.working_hours,
+        workdays=tuple(community.working_days),
+        holidays=frozenset(holidays),
     )
 
 
@@ -44,6 +64,7 @@ def run_context(
     run_id: str, community: Community, member: Member | None, workspace: Workspace
 ) -> RunContext:
     return RunContext(
+        calendar=calendar_for(community, member.timezone if member else None),
         run_id=run_id,
         community=community_context(community),
         member=MemberContext(member.user_id, member.display_name or member.user_id)
