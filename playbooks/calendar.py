@@ -51,6 +51,12 @@ def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
+def zone_name(name: str | None, fallback: str) -> str:
+    """``name`` when it is a known timezone, else ``fallback``: the zone a member's rituals
+    follow."""
+    return zone(name, fallback).key if name else fallback
+
+
 @dataclass(frozen=True, slots=True)
 class Calendar:
     timezone: str = "UTC"

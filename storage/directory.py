@@ -89,6 +89,15 @@ class Directory:
         query = select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.id))
         return (await self._s.execute(query)).scalars().all()
 
+    async def member_timezones(self, workspace_id: int) -> set[str]:
+        """The distinct timezones the workspace's members are in."""
+        query = (
+            select(Member.timezone)
+            .where(Member.workspace_id == workspace_id, col(Member.timezone).is_not(None))
+            .distinct()
+        )
+        return {tz for tz in (await self._s.execute(query)).scalars().all() if tz}
+
     async def mark_unreachable(self, workspace_id: int, user_id: str) -> None:
         member = await self.member(workspace_id, user_id)
         if member is not None:

@@ -47,6 +47,11 @@ class Runs:
         )
         return (await self._s.execute(query)).scalar_one_or_none()
 
+    async def finish(self, run: Run, now: datetime) -> None:
+        """End a run where it stands (superseded): no more wake-ups, its buttons go stale."""
+        run.status, run.step, run.wake_at, run.updated_at = "done", None, None, now
+        await self._s.flush()
+
     async def due(self, now: datetime, limit: int = 500) -> Sequence[DueRun]:
         """Active runs whose timer is due, oldest first, with their workspace."""
         query = (
@@ -80,6 +85,36 @@ class Runs:
         )
         value: datetime | None = (await self._s.execute(query)).scalar_one_or_none()
         return value
+
+    async def occurred(self, community_id: int, key: str, fire_at: datetime) -> bool:
+        query = select(func.count()).where(
+            ScheduleOccurrence.community_id == community_id,
+            ScheduleOccurrence.playbook == key,
+            ScheduleOccurrence.fire_at == fire_at,
+        )
+        return bool((await self._s.execute(query)).scalar_one())
+
+    async def started_between(
+        self, community_id: int, playbook: str, start: datetime, end: datetime
+    ) -> Sequence[Run]:
+        """Runs of ``playbook`` started in ``[start, end)``, oldest first."""
+        query = (
+            select(Run)
+            .where(
+                Run.community_id == community_id,
+                Run.playbook == playbook,
+                col(Run.created_at) >= start,
+                col(Run.created_at) < end,
+            )
+            .order_by(col(Run.created_at), col(Run.id))
+        )
+        return (await self._s.execute(query)).scalars().all()
+
+    async def answers_of(self, run_ids: Sequence[str]) -> Sequence[Answer]:
+        if not run_ids:
+            return []
+        query = select(Answer).where(col(Answer.run_id).in_(run_ids)).order_by(col(Answer.id))
+        return (await self._s.execute(query)).scalars().all()
 
     async def claim_occurrence(self, occurrence: ScheduleOccurrence) -> bool:
         """Record a cron fire; False when another process already did (unique row)."""

@@ -41,12 +41,25 @@ def test_welcome_step_by_step(engine: Engine) -> None:
     done = engine.on_event(
         accepted.state, answer(expectations.callback, "  find help on dbt  "), ctx, T0
     )
-    assert done.state.status == "done"
+    assert (done.state.step, done.state.status) == ("day-1", "waiting_timer")
+    assert done.state.wake_at == T0 + timedelta(days=1)
     assert [(a.key, a.value) for a in accepted.answers + done.answers] == [
         ("charter", "accept"),
         ("expectations", "find help on dbt"),
     ]
-    assert "what you work on, and one thing" in done.actions[-1].text  # type: ignore[union-attr]
+    assert "Tomorrow I'll help you introduce yourself" in done.actions[-1].text  # type: ignore[union-attr]
+
+    day1 = engine.on_event(done.state, tick(), ctx, T0 + timedelta(days=1))
+    [intro] = day1.actions
+    assert "> Hi all, I'm Ada. I work on …" in intro.text  # type: ignore[union-attr]
+    day3 = engine.on_event(day1.state, tick(), ctx, T0 + timedelta(days=3))
+    assert "1. The pinned messages of the channel." in day3.actions[0].text  # type: ignore[union-attr]
+    day7 = engine.on_event(day3.state, tick(), ctx, T0 + timedelta(days=7))
+    [checkback] = day7.actions
+    assert isinstance(checkback, act.AskQuestion)
+    assert [c.value for c in checkback.choices] == ["1", "2", "3", "4", "5"]
+    rated = engine.on_event(day7.state, click(checkback.callback, "4"), ctx, day7.state.wake_at)  # type: ignore[arg-type]
+    assert rated.state.status == "done" and rated.answers[0].value == "4"
 
 
 def test_welcome_speaks_french_to_a_french_member(engine: Engine) -> None:

@@ -47,7 +47,7 @@ async def test_a_member_joining_gets_one_welcome_dm_in_their_locale_then_the_flo
     )
     assert status == 202
     await wait_for(
-        lambda: _last_text_contains(live_server, "U-bob", "introduce yourself in the channel")
+        lambda: _last_text_contains(live_server, "U-bob", "I'll help you introduce yourself")
     )
     async with live_server.bot.store.transaction() as tx:
         rows = (await tx.session.execute(select(Answer).order_by(Answer.id))).scalars().all()

@@ -137,10 +137,12 @@ async def test_an_each_member_ritual_asks_every_member_who_is_still_there(
         clock.advance(timedelta(days=1, minutes=1))
         assert await harness.scheduler.tick() == 1
         asked = {d.recipient: d.action["text"] for d in await harness.deliveries()}
-        assert asked == {
-            "U-alice": "Votre objectif cette semaine ?",
-            "U-bob": "Your goal this week?",
-        }
+        assert asked == {"U-alice": "Votre objectif cette semaine ?"}, "09:30 in Paris"
         assert await harness.scheduler.tick() == 0, "once per fire"
+        clock.advance(timedelta(hours=6))
+        assert await harness.scheduler.tick() == 1
+        asked = {d.recipient: d.action["text"] for d in await harness.deliveries()}
+        assert asked["U-bob"] == "Your goal this week?", "09:30 in New York, Bob's timezone"
+        assert len(asked) == 2
     finally:
         await harness.store.close()

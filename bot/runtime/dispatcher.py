@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.runtime import commands
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN, Invocation
-from bot.runtime.context import resolve_locale, run_context
-from bot.runtime.home import apply_toggle, build_home
+from bot.runtime.context import community_context, resolve_locale, run_context
+from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
+from bot.runtime.scheduler import Fire
+from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
     ACTIVITY_KIND,
@@ -32,6 +34,8 @@ from bot.vocabulary.events import (
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
+from playbooks.calendar import zone_name
+from playbooks.digest import RunAnswers, gather, render_digest
 from playbooks.engine import Engine, RunState, Transition, parse_callback
 from storage.store import Store, Transaction
 from storage.tables import (
@@ -118,53 +122,90 @@ class Dispatcher:
             self._on_enqueued()
         return "processed"
 
-    async def fire_schedule(
-        self,
-        community_id: int,
-        playbook: str,
-        fire_at: datetime,
-        *,
-        missed: bool,
-        members: Sequence[MemberProfile] | None = None,
-    ) -> bool:
-        """Start a scheduled playbook once per fire time, across processes: for the community,
-        or for each of ``members`` (its roster) when the playbook's audience is each member.
+    async def fire_schedule(self, fire: Fire, members: Sequence[MemberProfile] | None) -> bool:
+        """Act on a scheduled fire once, across processes: start the ritual for the community,
+        or for each of ``members`` (its roster) whose timezone fires now, or post its digest.
 
-        A ``missed`` fire (beyond the grace window) is recorded as skipped and starts nothing.
+        A fire that is ``skipped`` (missed beyond the grace window) or falls on a ``holiday`` is
+        recorded and starts nothing. A member's run still going from the previous fire ends:
+        nobody gets two of the same ritual at once.
         """
         now = self._clock()
+        schedule = fire.schedule
         async with self._store.transaction() as tx:
-            community = await tx.directory.community(community_id)
+            community = await tx.directory.community(fire.community_id)
             if community is None:
                 return False
             occurrence = ScheduleOccurrence(
-                community_id=community_id,
-                playbook=playbook,
-                fire_at=fire_at,
-                outcome="skipped" if missed else "started",
+                community_id=fire.community_id,
+                playbook=schedule.key,
+                fire_at=fire.fire_at,
+                outcome=fire.outcome,
                 recorded_at=now,
             )
             if not await tx.runs.claim_occurrence(occurrence):
                 return False
-            if missed:
-                log.warning(
-                    "scheduled fire missed beyond grace window", extra={"playbook": playbook}
+            if fire.outcome != "started":
+                log.info(
+                    "scheduled fire not run", extra={"key": schedule.key, "outcome": fire.outcome}
                 )
                 return False
             workspace = await tx.directory.workspace_by_id(community.workspace_id)
-            assert workspace is not None
+            assert workspace is not None and workspace.id is not None
             turn = _Turn(tx, workspace, now)
-            assert workspace.id is not None
             started = 0
-            if members is None:
-                started = await self._start(turn, playbook, community, None)
+            if schedule.is_digest:
+                await self._post_digest(turn, community, schedule.playbook, fire.fire_at)
+            elif not schedule.per_member:
+                started = await self._start(turn, schedule.playbook, community, None)
             for profile in members or ():
                 member = await tx.directory.upsert_member(workspace.id, profile, now)
-                started += await self._start(turn, playbook, community, member)
-            log.info("scheduled ritual started", extra={"playbook": playbook, "runs": started})
+                if zone_name(member.timezone, community.timezone) in fire.zones:
+                    started += await self._start(
+                        turn, schedule.playbook, community, member, supersede=True
+                    )
+            log.info("scheduled ritual fired", extra={"key": schedule.key, "runs": started})
         if turn.enqueued:
             self._on_enqueued()
         return True
+
+    async def _post_digest(
+        self, turn: _Turn, community: Community, name: str, fire_at: datetime
+    ) -> None:
+        """The ritual's digest of the runs started in its window: to the community, then to
+        each facilitator, each in their language. Members who opted out are not named."""
+        playbook = self._engine.playbooks[name]
+        assert playbook.digest is not None and community.id is not None
+        assert turn.workspace.id is not None
+        directory = turn.tx.directory
+        start = fire_at - playbook.digest.window_delta
+        runs = [r for r in await turn.tx.runs.started_between(community.id, name, start, fire_at)]
+        values: dict[str, dict[str, str]] = {}
+        for found in await turn.tx.runs.answers_of([r.id for r in runs]):
+            values.setdefault(found.run_id, {})[found.key] = found.value
+        rows = []
+        for run in runs:
+            member = await directory.member(turn.workspace.id, run.subject) if run.subject else None
+            if member is None:
+                continue
+            shown = not member.opted_out_all and name not in member.opted_out
+            label = member.display_name or member.user_id
+            rows.append(RunAnswers(label, shown, values.get(run.id, {})))
+        context = community_context(community)
+        out: list[act.Action] = []
+        if playbook.digest.community is not None:
+            locale = resolve_locale(None, community, turn.workspace)
+            data = gather(playbook, rows, locale)
+            body = render_digest(playbook.digest.community, data, context, locale)
+            out.append(act.PostToCommunity(channel=community.channel_id, text=body))
+        for user_id in community.facilitators if playbook.digest.facilitators else ():
+            reader = await directory.member(turn.workspace.id, user_id)
+            locale = resolve_locale(reader, community, turn.workspace)
+            data = gather(playbook, rows, locale)
+            assert playbook.digest.facilitators is not None
+            body = render_digest(playbook.digest.facilitators, data, context, locale)
+            out.append(act.SendDirectMessage(user_id=user_id, text=body))
+        await self._enqueue(turn, [a for a in out if getattr(a, "text", "")], None)
 
     # -- routing --------------------------------------------------------------------------
 
@@ -194,9 +235,15 @@ class Dispatcher:
                 await self._publish_home(turn, member)
             case ButtonClicked() if member is not None and apply_toggle(member, event.callback):
                 log.info("ritual preference changed", extra={"toggle": event.callback})
+                if event.message is not None:  # a ritual DM's stop button, not the home tab
+                    await self._confirm_toggle(turn, member, event.callback)
                 await self._publish_home(turn, member)
             case ButtonClicked() if event.callback.startswith(START_PREFIX):
                 await self._start_from_button(turn, event.callback, member)
+            case FormSubmitted() if member is not None and event.callback.startswith(
+                commands.SETUP_PREFIX
+            ):
+                await self._setup_submitted(turn, member, event)
             case ButtonClicked() | FormSubmitted():
                 parsed = parse_callback(event.callback)
                 if parsed is None:
@@ -241,16 +288,28 @@ class Dispatcher:
             await self._start(turn, name, community, member)
 
     async def _start(
-        self, turn: _Turn, name: str, community: Community, member: Member | None
+        self,
+        turn: _Turn,
+        name: str,
+        community: Community,
+        member: Member | None,
+        *,
+        supersede: bool = False,
     ) -> int:
+        """Start ``name`` for its subject, unless it already runs for them (``supersede``: the
+        running one ends first, e.g. last week's check-in when this week's starts)."""
         playbook = self._engine.playbooks[name]
         if playbook.has_member_subject and member is None:
             return 0
         subject = member.user_id if (member and playbook.has_member_subject) else ""
         assert community.id is not None and turn.workspace.id is not None
-        if await turn.tx.runs.active(community.id, name, subject) is not None:
+        running = await turn.tx.runs.active(community.id, name, subject)
+        if running is not None and not supersede:
             log.info("playbook already running for this subject", extra={"playbook": name})
             return 0
+        if running is not None:
+            await turn.tx.runs.finish(running, turn.now)
+            log.info("previous run superseded", extra={"playbook": name})
         run_id = self._new_run_id()
         ctx = run_context(run_id, community, member if subject else None, turn.workspace)
         transition = self._engine.start(name, ctx, turn.now)
@@ -265,7 +324,7 @@ class Dispatcher:
             updated_at=turn.now,
         )
         await turn.tx.runs.add(run)
-        await self._apply(turn, run, community, transition)
+        await self._apply(turn, run, community, transition, ctx.locale)
         return 1
 
     async def _resume(self, turn: _Turn, run_id: str, event: Event, member: Member | None) -> None:
@@ -287,10 +346,10 @@ class Dispatcher:
         if transition.ignored:
             log.info("event did not move the run", extra={"reason": transition.ignored})
             return
-        await self._apply(turn, run, community, transition)
+        await self._apply(turn, run, community, transition, ctx.locale)
 
     async def _apply(
-        self, turn: _Turn, run: Run, community: Community, transition: Transition
+        self, turn: _Turn, run: Run, community: Community, transition: Transition, locale: str
     ) -> None:
         state = transition.state
         run.step = state.step
@@ -316,14 +375,29 @@ class Dispatcher:
                     created_at=turn.now,
                 )
             )
-        await self._enqueue(turn, self._fan_out(transition.actions, community), run)
+        stop = None
+        if run.subject:
+            title = self._engine.playbooks[run.playbook].title.get(locale)
+            label = text("button_optout", locale, title=title)
+            stop = act.HomeButton(label, f"{OPTOUT}{run.playbook}")
+        await self._enqueue(turn, self._fan_out(transition.actions, community, run, stop), run)
 
     @staticmethod
-    def _fan_out(actions: Iterable[act.Action], community: Community) -> list[act.Action]:
-        """One delivery per recipient: facilitator notices become one DM each."""
+    def _fan_out(
+        actions: Iterable[act.Action],
+        community: Community,
+        run: Run,
+        stop: act.HomeButton | None,
+    ) -> list[act.Action]:
+        """One delivery per recipient: facilitator notices become one DM each; a ritual's DMs
+        to its member carry the button that stops the ritual for them."""
         out: list[act.Action] = []
         for action in actions:
-            if isinstance(action, act.NotifyFacilitators):
+            if isinstance(action, act.SendDirectMessage | act.AskQuestion):
+                if action.user_id == run.subject and stop is not None:
+                    action = replace(action, stop=stop)
+                out.append(action)
+            elif isinstance(action, act.NotifyFacilitators):
                 out += [
                     act.SendDirectMessage(user_id=f, text=action.text)
                     for f in community.facilitators
@@ -346,19 +420,41 @@ class Dispatcher:
             turn.enqueued += 1
 
     async def _command(
-        self, turn: _Turn, community: Community | None, member: Member, event: CommandInvoked
+        self,
+        turn: _Turn,
+        community: Community | None,
+        member: Member,
+        event: CommandInvoked,
+        submitted: Mapping[str, str] | None = None,
     ) -> None:
         """A built-in command, else an unknown one: answered privately either way."""
         invocation = Invocation(
-            turn.tx, turn.workspace, member, community, event, turn.now, self._engine.playbooks
+            turn.tx,
+            turn.workspace,
+            member,
+            community,
+            event,
+            turn.now,
+            self._engine.playbooks,
+            submitted=submitted,
         )
-        reply = act.RespondPrivately(
-            user_id=member.user_id,
-            channel=event.channel,
-            text=await commands.answer(invocation),
-            reply_to=event.reply_to,
-        )
-        await self._enqueue(turn, [reply], None)
+        await self._enqueue(turn, [await commands.reply(invocation)], None)
+
+    async def _setup_submitted(self, turn: _Turn, member: Member, event: FormSubmitted) -> None:
+        """A setup form: the ``community setup`` command of its channel, with its values."""
+        command = commands.setup_command(event)
+        assert turn.workspace.id is not None
+        community = await turn.tx.directory.community_by_channel(turn.workspace.id, command.channel)
+        await self._command(turn, community, member, command, event.values)
+
+    async def _confirm_toggle(self, turn: _Turn, member: Member, callback: str) -> None:
+        """Tell the member who stopped a ritual from one of its messages how to get it back."""
+        toggle = toggle_of(callback)
+        assert toggle is not None
+        target, out = toggle
+        locale = resolve_locale(member, None, turn.workspace)
+        said = commands.opted_text(target, out, locale, self._engine.playbooks)
+        await self._enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=said)], None)
 
     async def _publish_home(self, turn: _Turn, member: Member) -> None:
         home = await build_home(

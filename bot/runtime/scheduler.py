@@ -5,32 +5,101 @@ only computes cron fire times and drives the loop, so any number of processes ca
 
 Missed fires (the bot was down): the latest fire time since the previous occurrence is caught
 up when it is at most ``grace`` old; older than that, it is recorded as skipped and nothing is
-sent. Earlier fires in the same gap collapse into that one.
+sent. Earlier fires in the same gap collapse into that one. Fires on the community's weekends
+and holidays are recorded as ``holiday`` and start nothing.
+
+A ritual for each member fires at its cron time in each member's own timezone: one occurrence
+per distinct instant, for the members whose timezone fires then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.runtime.clock import Clock
+from bot.runtime.context import calendar_for
 from bot.vocabulary.events import Event, MemberProfile, Tick, WorkspaceRef
 from bot.vocabulary.ports import DispatchResult
+from playbooks.calendar import zone
 from playbooks.schema import Playbook, ScheduleTrigger
-from storage.store import Store
+from storage.store import Store, Transaction
+from storage.tables import Community, PlaybookEnablement
 
 log = logging.getLogger(__name__)
 
-FireSchedule = Callable[..., Awaitable[bool]]
+FireSchedule = Callable[["Fire", "Sequence[MemberProfile] | None"], Awaitable[bool]]
 #: The members of a community (its platform roster): ``await roster(workspace, channel)``.
 RosterLookup = Callable[[WorkspaceRef, str], Awaitable[list[MemberProfile]]]
 LOOKBACK = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
+#: The same wall-clock time happens within 26 hours around the world (UTC-12 to UTC+14).
+ZONE_SPREAD = timedelta(hours=26)
+DIGEST = "#digest"
+Outcome = Literal["started", "skipped", "holiday"]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    playbook: str
+    #: what its occurrences are recorded under: the playbook's name, or ``<name>#digest``
+    key: str
+    cron: str
+    #: read in each member's timezone (a ritual for each member), else in the community's
+    per_member: bool
+
+    @property
+    def is_digest(self) -> bool:
+        return self.key.endswith(DIGEST)
+
+
+@dataclass(frozen=True, slots=True)
+class Fire:
+    """A schedule due for a community: start it, skip it (missed, holiday), or post a digest.
+    ``zones``: the timezones whose members it is for (rituals run for each member)."""
+
+    community_id: int
+    schedule: Schedule
+    fire_at: datetime
+    outcome: Outcome
+    zones: frozenset[str]
+
+
+def schedules_of(playbook: Playbook, settings: Mapping[str, Any]) -> list[Schedule]:
+    """The playbook's cron schedules, with a community's ``schedule`` / ``digest`` overrides."""
+    found = []
+    trigger = playbook.trigger
+    if isinstance(trigger, ScheduleTrigger):
+        cron = str(settings.get("schedule") or trigger.cron)
+        per_member = trigger.audience == "each_member"
+        found.append(Schedule(playbook.name, playbook.name, cron, per_member))
+    if playbook.digest is not None:
+        cron = str(settings.get("digest") or playbook.digest.cron)
+        found.append(Schedule(playbook.name, playbook.name + DIGEST, cron, False))
+    return found
+
+
+def fires_by_instant(
+    cron: str, zones: Iterable[str], after: datetime, until: datetime
+) -> list[tuple[datetime, set[str]]]:
+    """The latest fire of ``cron`` in each zone, zones firing at the same instant together."""
+    fires: dict[datetime, set[str]] = {}
+    for name in zones:
+        try:
+            fire = latest_fire(cron, name, after, until)
+        except (ValueError, LookupError):
+            log.warning("a timezone is invalid; its members follow the community's")
+            continue
+        if fire is not None:
+            fires.setdefault(fire, set()).add(name)
+    return sorted(fires.items())
 
 
 def latest_fire(cron: str, timezone: str, after: datetime, until: datetime) -> datetime | None:
@@ -104,49 +173,62 @@ class Scheduler:
         return woken
 
     async def _fire_due_schedules(self) -> int:
-        scheduled = {
-            name: pb.trigger
-            for name, pb in self._playbooks.items()
-            if isinstance(pb.trigger, ScheduleTrigger)
-        }
-        if not scheduled:
-            return 0
         now = self._clock()
-        pending: list[tuple[int, str, datetime, bool, WorkspaceRef, str]] = []
+        pending: list[tuple[Fire, WorkspaceRef, str]] = []
         async with self._store.transaction() as tx:
-            for enablement in await tx.directory.enablements(list(scheduled)):
+            names = [n for n, pb in self._playbooks.items() if schedules_of(pb, {})]
+            for enablement in await tx.directory.enablements(names) if names else ():
                 community = await tx.directory.community(enablement.community_id)
                 if community is None or community.id is None:
                     continue
-                last = await tx.runs.last_occurrence(community.id, enablement.playbook)
-                after = max(last or enablement.enabled_at, now - LOOKBACK)
-                try:
-                    fire = latest_fire(
-                        scheduled[enablement.playbook].cron, community.timezone, after, now
-                    )
-                except (ValueError, LookupError):
-                    log.error("community timezone is invalid", extra={"community": community.id})
-                    continue
-                if fire is not None:
-                    missed = now - fire > self._grace
-                    workspace = await tx.directory.workspace_by_id(community.workspace_id)
-                    assert workspace is not None
-                    ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
-                    pending.append(
-                        (community.id, enablement.playbook, fire, missed, ref, community.channel_id)
-                    )
+                workspace = await tx.directory.workspace_by_id(community.workspace_id)
+                assert workspace is not None and workspace.id is not None
+                ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
+                playbook = self._playbooks[enablement.playbook]
+                for schedule in schedules_of(playbook, enablement.settings):
+                    zones = {community.timezone}
+                    if schedule.per_member:
+                        zones |= await tx.directory.member_timezones(workspace.id)
+                    for fire in await self._due(tx, community, enablement, schedule, zones, now):
+                        pending.append((fire, ref, community.channel_id))
         started = 0
-        for community_id, name, fire, missed, workspace_ref, channel in pending:
+        for fire, workspace_ref, channel in pending:
             members = None
-            if scheduled[name].audience == "each_member" and not missed:
+            if fire.schedule.per_member and fire.outcome == "started":
                 members = await self._members(workspace_ref, channel)
                 if members is None:
                     continue  # the roster could not be read: try again next pass
-            fired = await self._fire_schedule(
-                community_id, name, fire, missed=missed, members=members
-            )
-            started += int(fired)
+            started += int(await self._fire_schedule(fire, members))
         return started
+
+    async def _due(
+        self,
+        tx: Transaction,
+        community: Community,
+        enablement: PlaybookEnablement,
+        schedule: Schedule,
+        zones: set[str],
+        now: datetime,
+    ) -> list[Fire]:
+        """The fires of ``schedule`` not yet recorded, each with what to do with it."""
+        assert community.id is not None
+        last = await tx.runs.last_occurrence(community.id, schedule.key)
+        after = max(enablement.enabled_at, now - LOOKBACK)
+        if last is not None:
+            after = max(after, last - ZONE_SPREAD)
+        calendar = calendar_for(community)
+        due = []
+        for at, fire_zones in fires_by_instant(schedule.cron, zones, after, now):
+            if await tx.runs.occurred(community.id, schedule.key, at):
+                continue
+            local_day = at.astimezone(zone(next(iter(fire_zones)))).date()
+            outcome: Outcome = "started"
+            if now - at > self._grace:
+                outcome = "skipped"
+            elif not calendar.is_working_day(local_day):
+                outcome = "holiday"
+            due.append(Fire(community.id, schedule, at, outcome, frozenset(fire_zones)))
+        return due
 
     async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile] | None:
         if self._roster is None:
