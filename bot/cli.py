@@ -1,4 +1,4 @@
-"""``animateur`` — serve the bot, migrate its database, check and list playbooks."""
+"""``animateur`` — serve the bot, migrate its database, check, list and simulate playbooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from aiohttp import web
@@ -17,6 +19,8 @@ from adapters.slack.manifest import build_manifest
 from adapters.teams.package import write_package
 from bot import logs
 from bot.app import ConfigurationError, build, web_app
+from bot.runtime.simulation import synthetic_members
+from bot.runtime.timeline import simulate
 from bot.settings import Settings
 from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
 from storage.database import current_revision, head_revision, make_engine, upgrade
@@ -104,6 +108,72 @@ def _playbooks_check(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace, _settings: Settings) -> int:
+    try:
+        playbook = load_playbook(Path(args.playbook))
+    except PlaybookError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot read {args.playbook}: {exc.strerror}", file=sys.stderr)
+        return 1
+    logs.configure("WARNING")  # the report is the output; per-event logs would drown it
+    zones = [z.strip() for z in args.timezones.split(",") if z.strip()]
+    for name in zones or ["?"]:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            print(f"unknown timezone {name!r} (e.g. Europe/Paris)", file=sys.stderr)
+            return 2
+    start = args.start or _next_monday(zones[0])
+    members = synthetic_members(args.members, zones, args.locale, args.answer_rate)
+
+    def progress(week: int, weeks: int) -> None:
+        print(f"simulated week {week}/{weeks}", file=sys.stderr)
+
+    lines = asyncio.run(
+        simulate(
+            playbook,
+            members,
+            start,
+            args.weeks,
+            timezone=zones[0],
+            locale=args.locale,
+            holidays=args.holiday,
+            seed=args.seed,
+            progress=progress,
+        )
+    )
+    print("\n".join(lines))
+    return 0
+
+
+def _next_monday(timezone: str) -> datetime:
+    """The coming Monday, 08:00 in ``timezone``."""
+    today = datetime.now(ZoneInfo(timezone)).date()
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    return datetime.combine(monday, time(8), ZoneInfo(timezone))
+
+
+def _start(value: str) -> datetime:
+    """``2026-11-30`` or ``2026-11-30T08:00+01:00`` (a date alone: 00:00 UTC)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (e.g. 2026-11-30)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a probability between 0 and 1")
+    return rate
+
+
 def _playbooks_list(_args: argparse.Namespace, _settings: Settings) -> int:
     try:
         library = load_library()
@@ -159,6 +229,24 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", help="files or folders (default: the bundled library)")
     check.set_defaults(handler=_playbooks_check)
     pb.add_parser("list", help="list the bundled playbooks").set_defaults(handler=_playbooks_list)
+
+    sim = commands.add_parser(
+        "simulate", help="run a playbook on a synthetic community with a virtual clock"
+    )
+    sim.add_argument("playbook", help="the playbook file (YAML)")
+    sim.add_argument("--members", type=int, default=40, help="how many members (default 40)")
+    sim.add_argument("--weeks", type=int, default=6, help="how many weeks (default 6)")
+    sim.add_argument("--locale", choices=("en", "fr"), default="en")
+    sim.add_argument(
+        "--timezones",
+        default="Europe/Paris,America/New_York,Asia/Singapore",
+        help="members' timezones, in turn; the first one is the community's",
+    )
+    sim.add_argument("--answer-rate", type=_rate, default=0.7, help="chance of each answer")
+    sim.add_argument("--start", type=_start, help="first moment (default: next Monday 08:00)")
+    sim.add_argument("--holiday", action="append", default=[], help="a holiday (YYYY-MM-DD)")
+    sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
+    sim.set_defaults(handler=_simulate)
 
     slack = commands.add_parser("slack", help="Slack").add_subparsers(dest="slack", required=True)
     manifest = slack.add_parser("manifest", help="print the Slack app manifest to create the app")

@@ -106,7 +106,7 @@ class Runs:
                 col(Run.created_at) >= start,
                 col(Run.created_at) < end,
             )
-            .order_by(col(Run.created_at), col(Run.id))
+            .order_by(col(Run.created_at), col(Run.subject))
         )
         return (await self._s.execute(query)).scalars().all()
 

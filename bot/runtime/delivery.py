@@ -43,7 +43,7 @@ class RetryPolicy:
         return float(exponential * rng.uniform(0.5, 1.0))
 
 
-def _not_now(member: Member, playbook: str, now: datetime) -> str | None:
+def not_now(member: Member, playbook: str, now: datetime) -> str | None:
     """Why a ritual message must not reach this member now (checked at send time)."""
     if member.opted_out_all or playbook in member.opted_out:
         return "member opted out"
@@ -127,7 +127,7 @@ class DeliveryWorker:
         elif member is not None and member.unreachable:
             verdict = SendOutcome("blocked", error="member blocked the bot")
         elif member is not None and delivery.playbook is not None:
-            reason = _not_now(member, delivery.playbook, self._clock())
+            reason = not_now(member, delivery.playbook, self._clock())
             if reason:
                 await self._finish(delivery, "skipped", reason)
                 return

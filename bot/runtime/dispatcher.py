@@ -10,12 +10,13 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.runtime import commands
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN, Invocation
 from bot.runtime.context import community_context, resolve_locale, run_context
+from bot.runtime.delivery import not_now
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
@@ -51,6 +52,9 @@ from storage.tables import (
 log = logging.getLogger(__name__)
 
 START_PREFIX = "start:"
+#: A digest reports on runs started in its window ending this long before it: runs that just
+#: began (members whose Monday came hours earlier, far east) wait for the next digest.
+DIGEST_SETTLE = timedelta(hours=12)
 
 
 def start_callback(playbook: str, channel: str) -> str:
@@ -178,8 +182,9 @@ class Dispatcher:
         assert playbook.digest is not None and community.id is not None
         assert turn.workspace.id is not None
         directory = turn.tx.directory
-        start = fire_at - playbook.digest.window_delta
-        runs = [r for r in await turn.tx.runs.started_between(community.id, name, start, fire_at)]
+        end = fire_at - DIGEST_SETTLE
+        start = end - playbook.digest.window_delta
+        runs = await turn.tx.runs.started_between(community.id, name, start, end)
         values: dict[str, dict[str, str]] = {}
         for found in await turn.tx.runs.answers_of([r.id for r in runs]):
             values.setdefault(found.run_id, {})[found.key] = found.value
@@ -235,9 +240,11 @@ class Dispatcher:
                 await self._publish_home(turn, member)
             case ButtonClicked() if member is not None and apply_toggle(member, event.callback):
                 log.info("ritual preference changed", extra={"toggle": event.callback})
-                if event.message is not None:  # a ritual DM's stop button, not the home tab
+                if event.message is None:  # on the home tab: show it again, as it now is
+                    await self._publish_home(turn, member)
+                else:  # in a message (a ritual DM's stop button): answer there; homes are
+                    # rebuilt when opened, and on Teams one would be one more card in the chat
                     await self._confirm_toggle(turn, member, event.callback)
-                await self._publish_home(turn, member)
             case ButtonClicked() if event.callback.startswith(START_PREFIX):
                 await self._start_from_button(turn, event.callback, member)
             case FormSubmitted() if member is not None and event.callback.startswith(
@@ -303,6 +310,9 @@ class Dispatcher:
             return 0
         subject = member.user_id if (member and playbook.has_member_subject) else ""
         assert community.id is not None and turn.workspace.id is not None
+        if member is not None and subject and not_now(member, name, turn.now):
+            log.info("member opted out or snoozed: ritual not started", extra={"playbook": name})
+            return 0
         running = await turn.tx.runs.active(community.id, name, subject)
         if running is not None and not supersede:
             log.info("playbook already running for this subject", extra={"playbook": name})

@@ -6,7 +6,8 @@ only computes cron fire times and drives the loop, so any number of processes ca
 Missed fires (the bot was down): the latest fire time since the previous occurrence is caught
 up when it is at most ``grace`` old; older than that, it is recorded as skipped and nothing is
 sent. Earlier fires in the same gap collapse into that one. Fires on the community's weekends
-and holidays are recorded as ``holiday`` and start nothing.
+and holidays are recorded as ``holiday`` and start nothing (digests still go out: they report
+on days that were worked).
 
 A ritual for each member fires at its cron time in each member's own timezone: one occurrence
 per distinct instant, for the members whose timezone fires then.
@@ -225,7 +226,7 @@ class Scheduler:
             outcome: Outcome = "started"
             if now - at > self._grace:
                 outcome = "skipped"
-            elif not calendar.is_working_day(local_day):
+            elif not schedule.is_digest and not calendar.is_working_day(local_day):
                 outcome = "holiday"
             due.append(Fire(community.id, schedule, at, outcome, frozenset(fire_zones)))
         return due
