@@ -17,6 +17,7 @@ from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted, Tick
 from playbooks import schema
 from playbooks.calendar import Calendar
 from playbooks.durations import parse_duration
+from playbooks.overrides import OverrideError, apply_overrides
 from playbooks.templates import render
 
 RunStatus = Literal["waiting_answer", "waiting_timer", "done"]
@@ -57,6 +58,8 @@ class RunContext:
     locale: str
     #: the subject's working time: the member's timezone, the community's hours and holidays
     calendar: Calendar = field(default_factory=Calendar)
+    #: the community's own texts and schedule for this ritual (see playbooks.overrides)
+    overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +109,24 @@ class Engine:
     def playbooks(self) -> Mapping[str, schema.Playbook]:
         return MappingProxyType(self._playbooks)
 
+    def playbook_for(self, name: str, overrides: Mapping[str, Any]) -> schema.Playbook | None:
+        """The playbook as a community customised it (the bundled one if that no longer fits)."""
+        playbook = self._playbooks.get(name)
+        if playbook is None:
+            return None
+        try:
+            return apply_overrides(playbook, overrides)
+        except OverrideError:
+            return playbook
+
     def start(self, name: str, ctx: RunContext, now: datetime) -> Transition:
-        playbook = self._playbooks[name]
+        playbook = self.playbook_for(name, ctx.overrides)
+        assert playbook is not None, f"unknown playbook {name!r}"
         state = RunState(playbook=name, step=playbook.steps[0].id, status="waiting_timer")
         return self._run_from(playbook, playbook.steps[0].id, state, ctx, now)
 
     def on_event(self, state: RunState, event: Event, ctx: RunContext, now: datetime) -> Transition:
-        playbook = self._playbooks.get(state.playbook)
+        playbook = self.playbook_for(state.playbook, ctx.overrides)
         if playbook is None:
             return Transition(state, ignored=f"playbook {state.playbook!r} is not loaded")
         if state.status == "done" or state.step is None:

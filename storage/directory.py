@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -126,11 +127,7 @@ class Directory:
     async def set_playbook(
         self, community_id: int, playbook: str, enabled: bool, now: datetime
     ) -> None:
-        query = select(PlaybookEnablement).where(
-            PlaybookEnablement.community_id == community_id,
-            PlaybookEnablement.playbook == playbook,
-        )
-        row = (await self._s.execute(query)).scalar_one_or_none()
+        row = await self._enablement(community_id, playbook)
         if row is None:
             self._s.add(
                 PlaybookEnablement(
@@ -140,6 +137,31 @@ class Directory:
         elif row.enabled != enabled:
             row.enabled = enabled
             row.enabled_at = now
+        await self._s.flush()
+
+    async def _enablement(self, community_id: int, playbook: str) -> PlaybookEnablement | None:
+        query = select(PlaybookEnablement).where(
+            PlaybookEnablement.community_id == community_id,
+            PlaybookEnablement.playbook == playbook,
+        )
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def playbook_settings(self, community_id: int, playbook: str) -> dict[str, Any]:
+        """The community's overrides of a ritual's texts and schedule ({} when none)."""
+        row = await self._enablement(community_id, playbook)
+        return dict(row.settings) if row is not None else {}
+
+    async def set_playbook_settings(
+        self, community_id: int, playbook: str, settings: dict[str, Any], now: datetime
+    ) -> None:
+        """Replace the community's overrides of ``playbook`` (the ritual stays as it was on/off)."""
+        row = await self._enablement(community_id, playbook)
+        if row is None:
+            row = PlaybookEnablement(
+                community_id=community_id, playbook=playbook, enabled=False, enabled_at=now
+            )
+            self._s.add(row)
+        row.settings = dict(settings)
         await self._s.flush()
 
     async def enabled_playbooks(self, community_id: int) -> list[str]:

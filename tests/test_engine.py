@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from bot.vocabulary import actions as act
 from playbooks.engine import Engine, RunState
 from playbooks.loader import load_library, parse_playbook
+from playbooks.overrides import OverrideError, apply_overrides
 from tests.builders import T0, answer, click, context, tick
 
 
@@ -219,3 +222,32 @@ def test_an_answer_before_the_reminder_means_no_reminder() -> None:
     assert answered.state.variables == {"objective": "ship v2"}, "no reminder left pending"
     result = engine.on_event(answered.state, tick(), ctx, friday_15h)
     assert [a.text for a in result.actions] == ["Did you reach ship v2?"]  # type: ignore[union-attr]
+
+
+def test_a_community_can_reword_a_step_without_copying_the_playbook(engine: Engine) -> None:
+    texts = {
+        "objective": {
+            "fr": "Bienvenue chez {{ community.name }} ! Notre cap : {{ community.objective }}"
+        }
+    }
+    ctx = replace(context("fr"), overrides={"texts": texts})
+    started = engine.start("welcome", ctx, T0)
+    assert started.actions[0].text == "Bienvenue chez Data ! Notre cap : share what works"  # type: ignore[union-attr]
+    english = engine.start("welcome", replace(ctx, locale="en"), T0)
+    assert english.actions[0].text.startswith("Welcome to *Data*, Ada!"), "English kept"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"texts": {"nowhere": {"fr": "x"}}}, "no step 'nowhere' with a text"),
+        ({"texts": {"objective": {"fr": "{{ oops"}}}, "steps.0.send_dm.text.fr: template error"),
+        ({"schedule": "30 9 * * mon"}, "'welcome' is not scheduled"),
+        ({"colour": "blue"}, "unknown setting 'colour'"),
+    ],
+)
+def test_overrides_that_do_not_fit_say_why(
+    engine: Engine, overrides: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(OverrideError, match=re.escape(problem)):
+        apply_overrides(engine.playbooks["welcome"], overrides)

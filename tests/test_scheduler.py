@@ -146,3 +146,24 @@ async def test_an_each_member_ritual_asks_every_member_who_is_still_there(
         assert len(asked) == 2
     finally:
         await harness.store.close()
+
+
+async def test_a_community_can_move_a_ritual_to_another_day(database_url: str) -> None:
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(hours=1))
+    harness = Harness.create(database_url, clock, {"weekly": parse_playbook(WEEKLY)})
+    try:
+        await harness.seed(["weekly"])
+        async with harness.store.transaction() as tx:
+            community = await tx.directory.community_by_channel(1, "C-data")
+            assert community is not None and community.id is not None
+            await tx.directory.set_playbook_settings(
+                community.id, "weekly", {"schedule": "0 10 * * tue"}, clock()
+            )
+        clock.advance(timedelta(hours=2))  # Monday 10:30 in Paris
+        assert await harness.scheduler.tick() == 0, "no longer on Mondays"
+        clock.advance(timedelta(days=1))  # Tuesday 10:30
+        assert await harness.scheduler.tick() == 1
+        [post] = await harness.deliveries()
+        assert post.action["text"] == "Nouvelle semaine !"
+    finally:
+        await harness.store.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
+from typing import Any
 
 from playbooks.calendar import Calendar
 from playbooks.engine import CommunityContext, MemberContext, RunContext
@@ -61,9 +64,14 @@ def calendar_for(community: Community, timezone: str | None = None) -> Calendar:
 
 
 def run_context(
-    run_id: str, community: Community, member: Member | None, workspace: Workspace
+    run_id: str,
+    community: Community,
+    member: Member | None,
+    workspace: Workspace,
+    overrides: Mapping[str, Any] | None = None,
 ) -> RunContext:
     return RunContext(
+        overrides=MappingProxyType(dict(overrides or {})),
         calendar=calendar_for(community, member.timezone if member else None),
         run_id=run_id,
         community=community_context(community),

@@ -178,9 +178,10 @@ class Dispatcher:
     ) -> None:
         """The ritual's digest of the runs started in its window: to the community, then to
         each facilitator, each in their language. Members who opted out are not named."""
-        playbook = self._engine.playbooks[name]
-        assert playbook.digest is not None and community.id is not None
-        assert turn.workspace.id is not None
+        assert community.id is not None and turn.workspace.id is not None
+        overrides = await turn.tx.directory.playbook_settings(community.id, name)
+        playbook = self._engine.playbook_for(name, overrides)
+        assert playbook is not None and playbook.digest is not None
         directory = turn.tx.directory
         end = fire_at - DIGEST_SETTLE
         start = end - playbook.digest.window_delta
@@ -321,7 +322,8 @@ class Dispatcher:
             await turn.tx.runs.finish(running, turn.now)
             log.info("previous run superseded", extra={"playbook": name})
         run_id = self._new_run_id()
-        ctx = run_context(run_id, community, member if subject else None, turn.workspace)
+        overrides = await turn.tx.directory.playbook_settings(community.id, name)
+        ctx = run_context(run_id, community, member if subject else None, turn.workspace, overrides)
         transition = self._engine.start(name, ctx, turn.now)
         run = Run(
             id=run_id,
@@ -350,7 +352,8 @@ class Dispatcher:
         subject = (
             await turn.tx.directory.member(turn.workspace.id, run.subject) if run.subject else None
         )
-        ctx = run_context(run.id, community, subject, turn.workspace)
+        overrides = await turn.tx.directory.playbook_settings(run.community_id, run.playbook)
+        ctx = run_context(run.id, community, subject, turn.workspace, overrides)
         state = RunState(run.playbook, run.step, run.status, dict(run.variables), run.wake_at)  # type: ignore[arg-type]
         transition = self._engine.on_event(state, event, ctx, turn.now)
         if transition.ignored:
