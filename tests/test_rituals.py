@@ -203,3 +203,31 @@ async def test_a_restart_between_question_and_answer_loses_nothing_and_asks_noth
         assert [d.action["callback"] for d in deliveries] == [callback], "asked once, no reminder"
     finally:
         await after.store.close()
+
+
+async def test_facilitators_get_the_newcomers_expectations_and_ratings(
+    database_url: str,
+) -> None:
+    tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo(PARIS))
+    welcome = {"welcome": LIBRARY["welcome"]}
+    async with Simulation(welcome, tuesday, locale="fr", database_url=database_url) as sim:
+        await sim.join(SimMember("U-ada", "Ada", PARIS, "fr", answer_rate=1.0, delay=FAST))
+        await sim.join(SimMember("U-bo", "Bo", NEW_YORK, "en", answer_rate=0.0))
+        await sim.run_until(tuesday + timedelta(days=14))
+        digests = [s for s in sim.recorder.sent if s.recipient == FACILITATOR]
+        async with sim.store.transaction() as tx:
+            rows = await tx.session.execute(select(Answer.value).where(Answer.key == "checkback"))
+            [rating] = rows.scalars().all()
+
+    first, second = digests
+    assert (
+        local(first, PARIS).strftime("%a %H:%M")
+        == local(second, PARIS).strftime("%a %H:%M")
+        == "Mon 09:00"
+    )
+    assert first.text.startswith(
+        "👋 Nouveaux membres de Communauté ces deux dernières semaines : 2"
+    )
+    assert "• Ada — attend : « Ada: ma réponse »" in first.text
+    assert "Bo" not in first.text, "silent newcomers are counted, not listed"
+    assert f"a trouvé ce qu'il ou elle cherchait : {rating}/5" in second.text
