@@ -8,6 +8,7 @@ from itertools import count
 from typing import Any
 
 from bot.app import Animateur
+from bot.vocabulary import actions as act
 from bot.vocabulary import events as ev
 from playbooks.engine import CommunityContext, MemberContext, RunContext
 from storage.tables import Community
@@ -36,7 +37,10 @@ def context(locale: str = "en", run_id: str = "r1", member: str = "U1") -> RunCo
     )
 
 
-def click(callback: str, value: str, user: str = "U1", message_id: str = "m1") -> ev.ButtonClicked:
+def click(
+    callback: str, value: str, user: str = "U1", message_id: str | None = "m1"
+) -> ev.ButtonClicked:
+    """A click on a button of message ``message_id`` (None: a button of the member's home)."""
     return ev.ButtonClicked(
         workspace=WORKSPACE,
         key=key(),
@@ -44,19 +48,45 @@ def click(callback: str, value: str, user: str = "U1", message_id: str = "m1") -
         member=ev.MemberProfile(user),
         callback=callback,
         value=value,
-        message=ev.MessageRef(user, message_id),
+        message=ev.MessageRef(user, message_id) if message_id else None,
     )
 
 
 def answer(callback: str, text: str, user: str = "U1") -> ev.FormSubmitted:
+    return submitted(callback, {"answer": text}, user, message_id="m2")
+
+
+def submitted(
+    callback: str, values: dict[str, str], user: str = "U1", message_id: str | None = None
+) -> ev.FormSubmitted:
+    """A form sent back with ``values`` (by default from a modal: no message to answer in)."""
     return ev.FormSubmitted(
         workspace=WORKSPACE,
         key=key(),
         occurred_at=T0,
         member=ev.MemberProfile(user),
         callback=callback,
-        values={"answer": text},
-        message=ev.MessageRef(user, "m2"),
+        values=values,
+        message=ev.MessageRef(user, message_id) if message_id else None,
+    )
+
+
+def setup_form(callback: str, **extra: Any) -> act.OpenForm:
+    """A small setup form as the runtime offers it (name, charter, target)."""
+    return act.OpenForm(
+        user_id="U1",
+        channel="C1",
+        title="Community setup",
+        text="Change Data: edit the fields and save.",
+        callback=callback,
+        fields=(
+            act.FormField("name", "Name", "Data"),
+            act.FormField("charter", "Charter", "Be kind", multiline=True),
+            act.FormField("target", "Target engagement (%)", "60", hint="0 to 100"),
+        ),
+        submit_label="Save",
+        open_label="Open the form",
+        **extra,
     )
 
 

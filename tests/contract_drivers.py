@@ -10,10 +10,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import select
+
+from storage.tables import Answer, Member
 from tests.conftest import LiveServer, wait_for
 from tests.fakes.slack_api import Call
 from tests.slack_support import SlackBot, fixture
-from tests.teams_support import TeamsBot
+from tests.teams_support import TeamsBot, question_buttons, stop_button
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Shown:
     choices: tuple[str, ...]
     free_text: bool
     handle: Any
+    #: the label of its button that stops the ritual, if it has one
+    stop: str = ""
 
 
 class Driver(Protocol):
@@ -35,14 +40,22 @@ class Driver(Protocol):
 
     async def answer(self, user: str, shown: Shown, text: str) -> None: ...
 
+    async def stop(self, user: str, shown: Shown) -> None: ...
+
     async def answers(self) -> list[tuple[str, str]]: ...
+
+    async def opted_out(self, user: str) -> list[str]: ...
+
+
+async def stored_opt_outs(store: Any, user: str) -> list[str]:
+    """The rituals ``user`` stopped (one workspace per platform in the contract suite)."""
+    async with store.transaction() as tx:
+        found = await tx.session.execute(select(Member).where(Member.user_id == user))
+        [member] = found.scalars()
+    return list(member.opted_out)
 
 
 async def stored_answers(store: Any) -> list[tuple[str, str]]:
-    from sqlalchemy import select
-
-    from storage.tables import Answer
-
     async with store.transaction() as tx:
         rows = (await tx.session.execute(select(Answer).order_by(Answer.id))).scalars().all()
     return [(a.key, a.value) for a in rows]
@@ -65,6 +78,7 @@ class LocalDriver:
                 tuple(c["label"] for c in m["choices"]),
                 bool(m["free_text"]),
                 m,
+                (m["stop"] or {}).get("label", ""),
             )
             for m in await self.server.messages(user=user)
         ]
@@ -82,8 +96,17 @@ class LocalDriver:
         )
         assert status == 202
 
+    async def stop(self, user: str, shown: Shown) -> None:
+        status, _ = await self.server.post_event(
+            type="stop_clicked", user=user, message_id=shown.handle["id"]
+        )
+        assert status == 202
+
     async def answers(self) -> list[tuple[str, str]]:
         return await stored_answers(self.server.bot.store)
+
+    async def opted_out(self, user: str) -> list[str]:
+        return await stored_opt_outs(self.server.bot.store, user)
 
 
 class SlackDriver:
@@ -109,16 +132,22 @@ class SlackDriver:
         shown = []
         for call in posted:
             current = updates.get(call.response["ts"], call)
-            actions = next((b for b in current.args["blocks"] if b["type"] == "actions"), None)
+            actions = next((b for b in current.args["blocks"] if _is_question(b)), None)
             elements = actions["elements"] if actions else []
             free = any(e["action_id"] == "animateur.answer" for e in elements)
             labels = tuple(e["text"]["text"] for e in elements if not free)
-            shown.append(Shown(current.args["text"], labels, free, (call, actions)))
+            stop = next((b for b in current.args["blocks"] if _is_stop(b)), None)
+            label = stop["elements"][0]["text"]["text"] if stop else ""
+            shown.append(Shown(current.args["text"], labels, free, (call, actions, stop), label))
         return shown
 
     def _payload(self, user: str, shown: Shown, element: dict[str, Any]) -> dict[str, Any]:
-        call, actions = shown.handle
-        assert isinstance(call, Call)
+        call, actions, _ = shown.handle
+        return self._click(user, call, element, actions["block_id"])
+
+    def _click(
+        self, user: str, call: Call, element: dict[str, Any], block_id: str
+    ) -> dict[str, Any]:
         payload = fixture("block_actions")
         payload["user"]["id"] = user
         payload["container"] |= {
@@ -126,7 +155,7 @@ class SlackDriver:
             "message_ts": call.response["ts"],
         }
         payload["message"] = {"ts": call.response["ts"], "text": call.args["text"]}
-        payload["actions"] = [{**element, "block_id": actions["block_id"]}]
+        payload["actions"] = [{**element, "block_id": block_id}]
         payload["trigger_id"] = f"trigger-{time.time()}"
         return payload
 
@@ -147,8 +176,28 @@ class SlackDriver:
         }
         assert (await self.bot.interaction(submission)).status == 200
 
+    async def stop(self, user: str, shown: Shown) -> None:
+        call, _, stop = shown.handle
+        [element] = stop["elements"]
+        payload = self._click(user, call, element, stop.get("block_id", "stop-block"))
+        assert (await self.bot.interaction(payload)).status == 200
+
     async def answers(self) -> list[tuple[str, str]]:
         return await stored_answers(self.bot.bot.store)
+
+    async def opted_out(self, user: str) -> list[str]:
+        return await stored_opt_outs(self.bot.bot.store, user)
+
+
+def _is_stop(block: dict[str, Any]) -> bool:
+    return block["type"] == "actions" and not _is_question(block)
+
+
+def _is_question(block: dict[str, Any]) -> bool:
+    """The actions block of a question (not a ritual DM's stop button, a home button)."""
+    return block["type"] == "actions" and not any(
+        e["action_id"].startswith("animateur.home.") for e in block["elements"]
+    )
 
 
 async def _latest_view(bot: SlackBot) -> dict[str, Any] | None:
@@ -174,14 +223,15 @@ class TeamsDriver:
         shown = []
         for message in self.bot.messages_to(user):
             attachments = message.get("attachments") or []
-            if not attachments:
-                shown.append(Shown(str(message.get("text", "")), (), False, message))
+            stop = (stop_button(message) or {}).get("title", "")
+            if message.get("text") or not attachments:  # a ritual DM may carry a stop card
+                shown.append(Shown(str(message.get("text", "")), (), False, message, stop))
                 continue
             card = attachments[0]["content"]
             text = "\n".join(b["text"] for b in card["body"] if b["type"] == "TextBlock")
             free = any(b["type"] == "Input.Text" for b in card["body"])
-            titles = tuple(a["title"] for a in card.get("actions", []) if not free)
-            shown.append(Shown(text, titles, free, message))
+            titles = tuple(a["title"] for a in question_buttons(card) if not free)
+            shown.append(Shown(text, titles, free, message, stop))
         return shown
 
     async def click(self, user: str, shown: Shown, label: str) -> None:
@@ -192,5 +242,12 @@ class TeamsDriver:
         status, _ = await self.bot.post(self.bot.answer(shown.handle, text, user))
         assert status == 200
 
+    async def stop(self, user: str, shown: Shown) -> None:
+        status, _ = await self.bot.post(self.bot.click(shown.handle, shown.stop, user))
+        assert status == 200
+
     async def answers(self) -> list[tuple[str, str]]:
         return await stored_answers(self.bot.bot.store)
+
+    async def opted_out(self, user: str) -> list[str]:
+        return await stored_opt_outs(self.bot.bot.store, user)

@@ -26,6 +26,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "teams"
 TENANT, TEAM = "tid-0001", "19:team-general@thread.tacv2"
 APP_ID = "3f1c2b8e-7a5d-4c6e-9b0a-5d2e8f4a1c37"
 BOT = f"28:{APP_ID}"
+#: the verb of home buttons, and so of a ritual DM's stop button
+STOP_VERB = "animateur.home"
 
 
 def activity(name: str, connector: FakeBotConnector, **changes: Any) -> dict[str, Any]:
@@ -98,10 +100,24 @@ class TeamsBot:
 
     def answer(self, message: dict[str, Any], text: str, user: str) -> dict[str, Any]:
         card = message["attachments"][0]["content"]
-        [action] = card["actions"]
+        [action] = question_buttons(card)
         invoke = self.click(message, action["title"], user)
         invoke["value"]["action"]["data"] = {**action["data"], "answer": text}
         return invoke
+
+
+def question_buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """A card's buttons but a ritual DM's stop button (a home button)."""
+    return [a for a in card.get("actions", []) if a.get("verb") != STOP_VERB]
+
+
+def stop_button(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The stop button of a ritual DM as Teams shows it (in the card under its text)."""
+    for attachment in message.get("attachments") or []:
+        for action in attachment["content"].get("actions", []):
+            if action.get("verb") == STOP_VERB:
+                return dict(action)
+    return None
 
 
 async def seed_team_community(bot: Animateur, playbooks: tuple[str, ...] = ("welcome",)) -> None:

@@ -67,7 +67,7 @@ async def test_the_welcome_ritual_runs_unchanged(driver: Driver) -> None:
 
     await driver.answer(MEMBER, question, "Meet people who ship models")
     final = (await count(driver, MEMBER, 4))[3]
-    assert "introduce yourself in the channel" in final.text
+    assert "help you introduce yourself" in final.text
     assert await driver.answers() == [
         ("charter", "accept"),
         ("expectations", "Meet people who ship models"),
@@ -81,3 +81,16 @@ async def test_declining_the_charter_tells_the_facilitator(driver: Driver) -> No
     final = (await count(driver, MEMBER, 3))[2]
     assert final.text.startswith("Understood. A facilitator of")
     assert await driver.answers() == [("charter", "decline"), ("charter_declined", "yes")]
+
+
+async def test_the_stop_button_of_a_ritual_dm_opts_the_member_out(driver: Driver) -> None:
+    await driver.join(MEMBER, "Noor", "en-GB")
+    welcome = (await count(driver, MEMBER, 2))[0]
+    assert welcome.stop == "Stop “Welcome”"
+    await driver.stop(MEMBER, welcome)
+    confirmation = (await count(driver, MEMBER, 3))[2]
+    assert confirmation.text == (
+        "Done: you will no longer receive Welcome. (optin welcome to resume)"
+    )
+    assert not confirmation.stop
+    assert await driver.opted_out(MEMBER) == ["welcome"]

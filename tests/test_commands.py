@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from tests.builders import command, joined
+from tests.builders import command, joined, submitted
 from tests.conftest import Harness
 
 
@@ -101,21 +102,27 @@ async def test_facilitators_are_added_by_mention_and_one_always_remains(
 
 
 async def test_opting_out_is_honoured_when_sending(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))  # welcome DMs queued, not sent yet
     assert await say(harness, "U-bob", "optout welcome") == (
         "Done: you will no longer receive Welcome. (optin welcome to resume)"
     )
-    await harness.dispatcher.handle(joined("U-bob"))
     await harness.worker.drain()
     ritual = [d for d in await harness.deliveries() if d.playbook == "welcome"]
-    assert {d.status for d in ritual} == {"skipped"}
+    assert ritual and {d.status for d in ritual} == {"skipped"}
     replies = [d for d in await harness.deliveries() if d.playbook is None]
     assert {d.status for d in replies} == {"sent"}, "command replies still go"
 
 
+async def test_a_ritual_does_not_even_start_for_a_member_who_opted_out(harness: Harness) -> None:
+    await say(harness, "U-bob", "optout welcome")
+    await harness.dispatcher.handle(joined("U-bob"))
+    assert [r for r in await harness.runs() if r.subject == "U-bob"] == []
+
+
 async def test_snooze_pauses_rituals_until_it_ends(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-alice"))  # welcome DMs queued, not sent yet
     reply = await say(harness, "U-alice", "snooze 2w")
     assert reply.startswith("Rituels en pause pour vous jusqu'au 2026-12-08 10:00")
-    await harness.dispatcher.handle(joined("U-alice"))
     await harness.worker.drain()
     assert {d.status for d in await harness.deliveries() if d.playbook} == {"skipped"}
     harness.clock.advance(timedelta(weeks=2, minutes=1))
@@ -130,3 +137,122 @@ async def test_the_chosen_language_wins_over_the_platforms(harness: Harness) -> 
     welcome = next(d for d in await harness.deliveries() if d.playbook == "welcome")
     assert welcome.action["text"].startswith("Bienvenue dans *Data & IA*")
     assert (await say(harness, "U-bob", "language klingon")).startswith("Utilisation")
+
+
+async def form(harness: Harness, user: str, channel: str = "C-data") -> dict[str, Any]:
+    """``community setup`` with no arguments: the form it offers (fails if it offers none)."""
+    await harness.dispatcher.handle(command(user, "community setup", channel))
+    last = (await harness.deliveries())[-1]
+    assert (last.action["type"], last.recipient) == ("OpenForm", user), last.action
+    return dict(last.action)
+
+
+def prefilled(offered: dict[str, Any]) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in offered["fields"]}
+
+
+async def submit(harness: Harness, user: str, offered: dict[str, Any], **changes: str) -> str:
+    """Send the form back with ``changes`` made; the answer the member gets (by DM)."""
+    values = prefilled(offered) | changes
+    await harness.dispatcher.handle(submitted(offered["callback"], values, user))
+    last = (await harness.deliveries())[-1]
+    assert (last.action["type"], last.recipient) == ("SendDirectMessage", user)
+    return str(last.action["text"])
+
+
+async def test_setup_without_arguments_offers_a_form_prefilled_with_the_community(
+    harness: Harness,
+) -> None:
+    offered = await form(harness, "U-dan")
+    assert (offered["title"], offered["submit_label"]) == ("Community setup", "Save")
+    assert offered["callback"] == "setup:C-data" and offered["channel"] == "C-data"
+    values = prefilled(offered)
+    assert " ".join(values) == (
+        "name objective charter facilitators sponsors target timezone locale rituals"
+    )
+    assert values["name"] == "Data & IA" and values["objective"].startswith("partager nos cas")
+    assert (values["facilitators"], values["sponsors"], values["target"]) == (
+        "U-dan",
+        "U-emma",
+        "60",
+    )
+    assert (values["timezone"], values["locale"], values["rituals"]) == (
+        "Europe/Paris",
+        "fr",
+        "welcome",
+    )
+    long_text = [f["name"] for f in offered["fields"] if f["multiline"]]
+    assert long_text == ["objective", "charter"]
+
+
+async def test_on_a_new_channel_anyone_gets_the_form_with_defaults(harness: Harness) -> None:
+    values = prefilled(await form(harness, "U-bob", "C-design"))
+    assert (values["name"], values["facilitators"], values["target"]) == ("", "U-bob", "60")
+    assert values["charter"].startswith("1. Share what you know"), "the default, in Bob's English"
+    assert (values["timezone"], values["locale"], values["rituals"]) == (
+        "America/New_York",
+        "en",
+        "welcome",
+    )
+
+
+async def test_a_non_facilitator_gets_the_refusal_instead_of_the_form(harness: Harness) -> None:
+    reply = await say(harness, "U-bob", "community setup")
+    assert reply == "Only the facilitators of Data & IA can do that (U-dan)."
+    assert not [d for d in await harness.deliveries() if d.action["type"] == "OpenForm"]
+
+
+async def test_a_submitted_form_changes_what_was_edited(harness: Harness) -> None:
+    offered = await form(harness, "U-dan")
+    reply = await submit(
+        harness, "U-dan", offered, objective="Ship ML faster together", target="70", sponsors=""
+    )
+    assert reply == "Data & IA updated: objective, target."
+    shown = await say(harness, "U-bob", "community show")
+    assert "Why it exists: Ship ML faster together" in shown
+    assert "Sponsors: U-emma" in shown, "an emptied field stays as it is"
+    assert "Target engagement: 70 %" in shown
+    unchanged = await submit(harness, "U-dan", await form(harness, "U-dan"))
+    assert unchanged == "Data & IA: nothing to change."
+
+
+async def test_a_form_with_a_wrong_value_changes_nothing_and_says_what_to_fix(
+    harness: Harness,
+) -> None:
+    offered = await form(harness, "U-dan")
+    reply = await submit(
+        harness, "U-dan", offered, objective="new", target="150", timezone="Mars/Olympus"
+    )
+    assert reply.splitlines() == [
+        "Nothing was changed, please fix:",
+        "target: a whole number from 0 to 100",
+        "timezone: unknown time zone (write e.g. Europe/Paris)",
+    ]
+    assert prefilled(await form(harness, "U-dan")) == prefilled(offered)
+
+
+async def test_a_forged_form_from_a_non_facilitator_is_refused(harness: Harness) -> None:
+    offered = await form(harness, "U-dan")
+    reply = await submit(harness, "U-bob", offered, objective="mine now", facilitators="U-bob")
+    assert reply == "Only the facilitators of Data & IA can do that (U-dan)."
+    assert prefilled(await form(harness, "U-dan")) == prefilled(offered)
+
+
+async def test_a_new_community_declared_with_the_form(harness: Harness) -> None:
+    offered = await form(harness, "U-bob", "C-design")
+    reply = await submit(
+        harness, "U-bob", offered, name="Design Guild", facilitators="U-bob, U-alice", rituals=""
+    )
+    assert reply == (
+        "Design Guild is now an Animateur community, and you facilitate it. Rituals on: welcome."
+    )
+    values = prefilled(await form(harness, "U-alice", "C-design"))
+    assert (values["name"], values["facilitators"]) == ("Design Guild", "U-bob, U-alice")
+
+
+async def test_the_form_lists_the_rituals_on(harness: Harness) -> None:
+    offered = await form(harness, "U-dan")
+    assert await submit(harness, "U-dan", offered, rituals="checkin") == (
+        "Data & IA updated: rituals."
+    )
+    assert prefilled(await form(harness, "U-dan"))["rituals"] == "checkin", "welcome is off"

@@ -267,6 +267,7 @@ class RecordingTeamsBot(TeamsActivityHandler):
             ),
         ),
         ("invoke_adaptive_card_action", 200, ("card_action", "animateur.choice")),
+        ("invoke_adaptive_card_form", 200, ("card_action", "animateur.form")),
         ("message_reaction_added", 201, ("reactions_added", (["like"], "1709544500001"))),
     ],
 )
@@ -288,7 +289,7 @@ async def test_fixtures_reach_the_expected_teams_handler(
 
 def test_every_fixture_is_covered() -> None:
     names = {p.stem for p in FIXTURES.glob("*.json")} - {"expected"}
-    assert len(names) == 10
+    assert len(names) == 11
     for name in names:
         body = json.loads((FIXTURES / f"{name}.json").read_text())
         assert body["channelId"] == "msteams"

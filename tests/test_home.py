@@ -34,7 +34,7 @@ async def test_a_member_sees_their_communities_and_can_stop_a_ritual(harness: Ha
     [stop] = community["buttons"]
     assert (stop["label"], stop["callback"]) == ("Stop “Welcome”", "optout:welcome")
 
-    await harness.dispatcher.handle(click("optout:welcome", "", user="U-bob"))
+    await harness.dispatcher.handle(click("optout:welcome", "", user="U-bob", message_id=None))
     async with harness.store.transaction() as tx:
         bob = await tx.directory.member(1, "U-bob")
     assert bob is not None and bob.opted_out == ["welcome"]
@@ -47,10 +47,10 @@ async def test_a_member_sees_their_communities_and_can_stop_a_ritual(harness: Ha
 
 async def test_pausing_everything_then_resuming(harness: Harness) -> None:
     await harness.dispatcher.handle(joined("U-alice"))
-    await harness.dispatcher.handle(click("optout:all", "", user="U-alice"))
+    await harness.dispatcher.handle(click("optout:all", "", user="U-alice", message_id=None))
     home = await last_home(harness, "U-alice")
     assert "Tous les rituels sont en pause pour vous." in [s["text"] for s in home["sections"]]
-    await harness.dispatcher.handle(click("optin:all", "", user="U-alice"))
+    await harness.dispatcher.handle(click("optin:all", "", user="U-alice", message_id=None))
     async with harness.store.transaction() as tx:
         alice = await tx.directory.member(1, "U-alice")
     assert alice is not None and not alice.opted_out_all
@@ -97,3 +97,20 @@ async def test_help_outside_a_community_says_so(harness: Harness) -> None:
         "Ce canal n'est pas encore une communauté. Pour la déclarer :\n"
         '• community setup clé="valeur"… — déclarer ou modifier la communauté'
     )
+
+
+async def test_the_stop_button_of_a_ritual_dm_is_answered_in_the_members_language(
+    harness: Harness,
+) -> None:
+    await harness.dispatcher.handle(joined("U-alice"))  # a French member
+    await harness.dispatcher.handle(click("optout:welcome", "", user="U-alice"))
+    confirmation = (await harness.deliveries())[-1]
+    assert (confirmation.action["type"], confirmation.recipient) == ("SendDirectMessage", "U-alice")
+    assert confirmation.action["text"] == (
+        "C'est fait : vous ne recevrez plus Accueil. (optin welcome pour reprendre)"
+    )
+    assert confirmation.playbook is None, "sent although the member just opted out"
+    async with harness.store.transaction() as tx:
+        alice = await tx.directory.member(1, "U-alice")
+    assert alice is not None and alice.opted_out == ["welcome"]
+    assert not [d for d in await harness.deliveries() if d.action["type"] == "PublishHome"]

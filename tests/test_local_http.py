@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storage.tables import Answer
@@ -60,3 +62,39 @@ async def test_a_member_joining_gets_one_welcome_dm_in_their_locale_then_the_flo
 async def _last_text_contains(server: LiveServer, user: str, fragment: str) -> bool:
     dms = await server.messages(user=user)
     return bool(dms) and fragment in str(dms[-1]["text"])
+
+
+async def test_community_setup_is_a_form_in_the_playground(live_server: LiveServer) -> None:
+    status, _ = await live_server.post_event(
+        type="command", channel="C-data", user="U-dan", command="community", args="setup"
+    )
+    assert status == 202
+    [offered] = await wait_for(lambda: _with_form(live_server, "U-dan"))
+    assert offered["ephemeral_in"] == "C-data" and offered["submit_label"] == "Save"
+    values = {f["name"]: f["value"] for f in offered["form"]["fields"]}
+    assert (values["name"], values["facilitators"], values["target"]) == (
+        "Data & IA",
+        "U-dan",
+        "60",
+    )
+
+    status, _ = await live_server.post_event(
+        type="form_submitted",
+        user="U-dan",
+        message_id=offered["id"],
+        values=values | {"objective": "Ship ML faster together", "unknown": "ignored"},
+    )
+    assert status == 202
+    await wait_for(lambda: _last_text_contains(live_server, "U-dan", "updated: objective."))
+    async with live_server.bot.store.transaction() as tx:
+        community = (await tx.directory.communities())[0]
+    assert community.objective == "Ship ML faster together"
+
+    status, body = await live_server.post_event(
+        type="form_submitted", user="U-dan", message_id="m999", values={}
+    )
+    assert status == 409 and body["error"] == "message 'm999' has no open form"
+
+
+async def _with_form(server: LiveServer, user: str) -> list[dict[str, Any]]:
+    return [m for m in await server.messages(user=user) if m["form"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -100,3 +101,38 @@ async def test_a_french_member_is_welcomed_in_french(page: Page) -> None:
     await expect(dms.get_by_role("button", name="J'accepte", exact=True)).to_be_visible(
         timeout=TIMEOUT
     )
+
+
+async def test_a_member_stops_a_ritual_from_its_message(page: Page) -> None:
+    await act_as_and_join(page, "U-bob")
+    dms = page.get_by_test_id("dms")
+    welcome = dms.get_by_test_id("dm").first
+    await expect(welcome).to_contain_text("Welcome to *Data & IA*", timeout=TIMEOUT)
+    await welcome.get_by_test_id("stop").click()
+    await expect(dms.get_by_test_id("dm").last).to_have_text(
+        re.compile("you will no longer receive Welcome"), timeout=TIMEOUT
+    )
+    await expect(page.get_by_test_id("error")).to_be_hidden()
+
+
+async def test_a_facilitator_changes_the_community_with_the_setup_form(
+    page: Page, tmp_path: Path
+) -> None:
+    await page.get_by_test_id("member-select").select_option("U-dan")
+    await expect(page.get_by_test_id("community").filter(has_text="Data & IA")).to_be_visible()
+    await page.get_by_test_id("command-input").fill("community setup")
+    await page.get_by_test_id("command-submit").click()
+
+    form = page.get_by_test_id("dms").get_by_test_id("form")
+    await expect(form.get_by_label("Name", exact=True)).to_have_value("Data & IA", timeout=TIMEOUT)
+    await expect(form.get_by_test_id("field-target")).to_have_value("60")
+    await form.get_by_label("Why it exists (for members, for the organisation)").fill(
+        "Ship ML faster, together"
+    )
+    await form.get_by_test_id("field-target").fill("75")
+    await page.screenshot(path=tmp_path / "setup-form.png", full_page=True)
+    await form.get_by_test_id("form-submit").click()
+    await expect(page.get_by_test_id("dms").get_by_test_id("dm").last).to_have_text(
+        re.compile("Data & IA updated: objective, target."), timeout=TIMEOUT
+    )
+    await expect(page.get_by_test_id("error")).to_be_hidden()

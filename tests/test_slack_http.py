@@ -101,7 +101,10 @@ async def test_a_free_text_answer_goes_through_a_modal(slack_bot: SlackBot) -> N
     await slack_bot.interaction(click(question, question.response, "accept"))
     asked = (await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 3)))[2]
 
-    open_modal = click(asked, asked.response, asked.args["blocks"][-1]["elements"][0]["value"])
+    answer_button = next(
+        e for b in asked.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+    open_modal = click(asked, asked.response, answer_button["value"])
     assert (await slack_bot.interaction(open_modal)).status == 200
     [opened] = slack_bot.slack.calls_to("views.open")
     view = opened.args["view"]
@@ -126,7 +129,7 @@ async def test_a_free_text_answer_goes_through_a_modal(slack_bot: SlackBot) -> N
 
     assert await wait_for(lambda: _has(stored, ("expectations", "Apprendre")))
     await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0002"), 4))
-    assert "présentez-vous" in dms_to(slack_bot.slack, "U0002")[3].args["text"]
+    assert "vous aiderai à vous présenter" in dms_to(slack_bot.slack, "U0002")[3].args["text"]
 
 
 async def test_an_empty_modal_answer_is_refused_with_an_error(slack_bot: SlackBot) -> None:
@@ -265,3 +268,63 @@ async def _has(probe: Any, item: Any) -> bool:
 
 async def _equals(probe: Any, expected: Any) -> bool:
     return bool(await probe() == expected)
+
+
+async def test_community_setup_opens_a_prefilled_modal_whose_submission_is_stored(
+    slack_bot: SlackBot,
+) -> None:
+    slack_bot.slack.add_user(TEAM, "U0009", "dan", locale="en-GB", tz="Europe/London")
+    url = slack_bot.slack.response_url()
+    setup = fixture("command_help") | {
+        "user_id": "U0009",
+        "text": "community setup",
+        "response_url": url,
+    }
+    assert (await slack_bot.form(setup)).status == 200
+    [offer] = await wait_for(lambda: _some(slack_bot.slack.responses))
+    assert offer["response_type"] == "ephemeral"
+    actions = next(b for b in offer["blocks"] if b["type"] == "actions")
+    [button] = actions["elements"]
+    assert button["text"]["text"] == "Open the form"
+
+    opening = fixture("block_actions")
+    del opening["message"]  # Slack sends none for a click in an ephemeral message
+    opening["user"]["id"] = "U0009"
+    opening["container"] |= {"channel_id": CHANNEL, "is_ephemeral": True}
+    opening["actions"] = [{**button, "block_id": actions["block_id"], "type": "button"}]
+    opening["trigger_id"] = f"trigger-setup-{time.time()}"
+    assert (await slack_bot.interaction(opening)).status == 200
+    [opened] = slack_bot.slack.calls_to("views.open")
+    assert opened.args["trigger_id"] == opening["trigger_id"]
+    view = opened.args["view"]
+    shown = {b["label"]["text"]: b["element"].get("initial_value") for b in view["blocks"]}
+    assert (shown["Name"], shown["Target engagement (%)"], shown["Facilitators"]) == (
+        "Data",
+        "60",
+        "U0009",
+    )
+
+    submission = fixture("view_submission")
+    submission["user"]["id"] = "U0009"
+    submission["view"] |= {
+        "id": "V-setup",
+        "callback_id": view["callback_id"],
+        "private_metadata": view["private_metadata"],
+    }
+    typed = {"objective_block": "Ship ML faster", "target_block": "75"}
+    submission["view"]["state"]["values"] = {
+        b["block_id"]: {
+            b["element"]["action_id"]: {
+                "type": "plain_text_input",
+                "value": typed.get(b["block_id"], b["element"].get("initial_value")),
+            }
+        }
+        for b in view["blocks"]
+    }
+    reply = await slack_bot.interaction(submission)
+    assert (reply.status, reply.body) == (200, ""), "the modal closes"
+    [answer] = await wait_for(lambda: _ready(dms_to(slack_bot.slack, "U0009"), 1))
+    assert answer.args["text"] == "Data updated: objective, target."
+    async with slack_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert (community.objective, community.target_engagement) == ("Ship ML faster", 75)

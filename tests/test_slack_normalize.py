@@ -16,7 +16,13 @@ from tests.golden import Golden
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 BOT_USER = "UBOT0001"
 #: Interactions carry no timestamp of their own: normalization stamps "now".
-STAMPED_NOW = {"command_help", "block_actions", "view_submission"}
+STAMPED_NOW = {
+    "command_help",
+    "block_actions",
+    "block_actions_stop",
+    "view_submission",
+    "view_submission_form",
+}
 
 
 def normalized(name: str) -> Any:
@@ -25,9 +31,9 @@ def normalized(name: str) -> Any:
         event = normalize.from_event(body, BOT_USER)
     elif name.startswith("command_"):
         event = normalize.from_command(body)
-    elif name == "block_actions":
+    elif name.startswith("block_actions"):
         event = normalize.from_block_action(body, body["actions"][0])
-    elif name == "view_submission":
+    elif name.startswith("view_submission"):
         event = normalize.from_view_submission(body)
     else:
         raise AssertionError(f"no normalizer for fixture {name}")

@@ -28,6 +28,7 @@ from tests.teams_support import (
     TENANT,
     TeamsBot,
     activity,
+    question_buttons,
     running_teams_bot,
     seed_team_community,
 )
@@ -68,7 +69,7 @@ async def test_a_new_team_member_gets_the_welcome_in_a_new_one_to_one(teams_bot:
     assert welcome["text"].startswith("Welcome to *Data*, Noor!")
     card = question["attachments"][0]["content"]
     assert card["type"] == "AdaptiveCard"
-    assert [a["title"] for a in card["actions"]] == ["I accept", "I don't accept"]
+    assert [a["title"] for a in question_buttons(card)] == ["I accept", "I don't accept"]
     assert {a["type"] for a in card["actions"]} == {"Action.Execute"}
 
 
@@ -226,3 +227,29 @@ def test_anonymous_teams_is_refused_in_production() -> None:
     settings = Settings(env="production", teams_anonymous=True, _env_file=None)
     with pytest.raises(ConfigurationError, match="refused when ANIMATEUR_ENV=production"):
         build(settings, teams=TeamsSettings(_env_file=None))
+
+
+async def test_community_setup_is_a_card_of_inputs_whose_submit_is_stored(
+    teams_bot: TeamsBot,
+) -> None:
+    await teams_bot.install_in_team()
+    async with teams_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+        community.facilitators = ["29:1abc"]
+    setup = activity("message_channel_mention", teams_bot.connector)
+    setup["text"] = "<at>Animateur</at> community setup"
+    assert (await teams_bot.post(setup))[0] == 201
+    [offered] = await messages(teams_bot, "29:1abc", 1)
+    card = offered["attachments"][0]["content"]  # type: ignore[index]
+    inputs = {b["id"]: b["value"] for b in card["body"] if b["type"] == "Input.Text"}
+    assert (inputs["name"], inputs["target"], inputs["facilitators"]) == ("Data", "60", "29:1abc")
+
+    submit = teams_bot.click(offered, "Enregistrer", "29:1abc")
+    submit["value"]["action"]["data"] |= inputs | {"objective": "Partager vite", "target": "80"}
+    status, body = await teams_bot.post(submit)
+    assert status == 200 and body["statusCode"] == 200
+    answer = (await messages(teams_bot, "29:1abc", 2))[1]
+    assert answer["text"] == "Data mise à jour : objective, target."
+    async with teams_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert (community.objective, community.target_engagement) == ("Partager vite", 80)

@@ -7,11 +7,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.vocabulary.actions import FormField
+
 
 @dataclass(slots=True)
 class LocalChoice:
     value: str
     label: str
+
+
+@dataclass(slots=True)
+class LocalForm:
+    title: str
+    fields: list[FormField]
 
 
 @dataclass(slots=True)
@@ -34,6 +42,10 @@ class LocalMessage:
     updated_at: datetime | None = None
     ephemeral_in: str | None = None
     """For a private reply to a command: the channel it was invoked in."""
+    stop: LocalChoice | None = None
+    """A ritual DM's stop button: its label, and the callback a click brings back (as value)."""
+    form: LocalForm | None = None
+    """A form to fill in and submit (``submit_label``; ``callback`` comes back with it)."""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,6 +53,7 @@ class LocalMessage:
         data["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
         data.pop("callback")
         data["answerable"] = self.callback is not None
+        data["stop"] = {"label": self.stop.label} if self.stop else None
         return data
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.local.inbox import LocalInbox
+from adapters.local.inbox import LocalInbox, LocalMessage
 from bot.vocabulary import events as ev
 
+T = TypeVar("T")
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@:-]+$")]
 
 
@@ -65,6 +67,22 @@ class AnswerSubmittedIn(_Payload):
     answer: Annotated[str, Field(min_length=1, max_length=3000)]
 
 
+class StopClickedIn(_Payload):
+    """A click on the stop button of a ritual DM."""
+
+    type: Literal["stop_clicked"]
+    message_id: Id
+
+
+FieldName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class FormSubmittedIn(_Payload):
+    type: Literal["form_submitted"]
+    message_id: Id
+    values: Annotated[dict[FieldName, Annotated[str, Field(max_length=4000)]], Field(max_length=50)]
+
+
 class HomeOpenedIn(_Payload):
     type: Literal["home_opened"]
 
@@ -77,6 +95,8 @@ class LocalEventIn(BaseModel):
         | CommandIn
         | ButtonClickedIn
         | AnswerSubmittedIn
+        | StopClickedIn
+        | FormSubmittedIn
         | HomeOpenedIn,
         Field(discriminator="type"),
     ]
@@ -84,6 +104,21 @@ class LocalEventIn(BaseModel):
 
 class UnknownMessage(ValueError):
     """A click or answer on a message the local platform never showed."""
+
+
+_OnMessage = ButtonClickedIn | AnswerSubmittedIn | StopClickedIn | FormSubmittedIn
+
+
+def _offered(
+    inbox: LocalInbox, p: _OnMessage, what: str, part: Callable[[LocalMessage], T | None]
+) -> tuple[LocalMessage, T]:
+    """The message ``p`` acts on and the ``part`` of it acted on (its question, stop button,
+    form); UnknownMessage when there is no such message, or it offers nothing of the kind."""
+    shown = inbox.get(p.message_id)
+    found = part(shown) if shown is not None and shown.workspace == p.workspace else None
+    if shown is None or found is None:
+        raise UnknownMessage(f"message {p.message_id!r} has no open {what}")
+    return shown, found
 
 
 def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Event:
@@ -116,21 +151,38 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
                 args=tuple(p.args.split()),
             )
         case ButtonClickedIn() | AnswerSubmittedIn():
-            shown = inbox.get(p.message_id)
-            if shown is None or shown.workspace != p.workspace or shown.callback is None:
-                raise UnknownMessage(f"message {p.message_id!r} has no open question")
-            ref = ev.MessageRef(shown.channel or shown.user or "", shown.id)
+            shown, callback = _offered(inbox, p, "question", lambda m: m.callback)
             if isinstance(p, ButtonClickedIn):
                 return ev.ButtonClicked(
-                    **base, member=member, callback=shown.callback, value=p.value, message=ref
+                    **base, member=member, callback=callback, value=p.value, message=_ref(shown)
                 )
             return ev.FormSubmitted(
                 **base,
                 member=member,
-                callback=shown.callback,
+                callback=callback,
                 values={"answer": p.answer},
-                message=ref,
+                message=_ref(shown),
+            )
+        case StopClickedIn():
+            shown, stop = _offered(inbox, p, "stop button", lambda m: m.stop)
+            return ev.ButtonClicked(
+                **base, member=member, callback=stop.value, value="", message=_ref(shown)
+            )
+        case FormSubmittedIn():
+            shown, form = _offered(inbox, p, "form", lambda m: m.form)
+            names = {f.name for f in form.fields}
+            values = {k: v for k, v in p.values.items() if k in names}
+            return ev.FormSubmitted(
+                **base,
+                member=member,
+                callback=shown.callback or "",
+                values=values,
+                message=_ref(shown),
             )
         case HomeOpenedIn():
             return ev.HomeOpened(**base, member=member)
     raise AssertionError(f"unhandled local payload {type(p).__name__}")
+
+
+def _ref(shown: LocalMessage) -> ev.MessageRef:
+    return ev.MessageRef(shown.channel or shown.user or "", shown.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.local.inbox import LocalChoice, LocalInbox, LocalMessage
+from adapters.local.inbox import LocalChoice, LocalForm, LocalInbox, LocalMessage
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Clock, SendOutcome
@@ -21,8 +21,8 @@ class LocalSender:
             id=self._inbox.new_id(), workspace=ws, author="bot", text="", created_at=now
         )
         match action:
-            case act.SendDirectMessage(user_id=user, text=text):
-                message.user, message.text = user, text
+            case act.SendDirectMessage(user_id=user, text=text, stop=stop):
+                message.user, message.text, message.stop = user, text, _stop(stop)
             case act.PostToCommunity(channel=channel, text=text):
                 message.channel, message.text = channel, text
             case act.ReplyInThread(channel=channel, thread=thread, text=text):
@@ -35,15 +35,21 @@ class LocalSender:
                 message.callback = action.callback
                 message.free_text = not action.choices
                 message.placeholder, message.submit_label = action.placeholder, action.submit_label
+                message.stop = _stop(action.stop)
             case act.UpdateMessage(message=ref, text=text):
                 existing = self._inbox.get(ref.message_id)
                 if existing is None or existing.workspace != ws:
                     return SendOutcome("permanent", error="message_not_found")
                 existing.text, existing.choices, existing.callback = text, [], None
                 existing.free_text, existing.updated_at = False, now
+                existing.stop, existing.form = None, None
                 return SendOutcome("sent", platform_ref=existing.id)
             case act.RespondPrivately(user_id=user, channel=channel, text=text):
                 message.user, message.text, message.ephemeral_in = user, text, channel
+            case act.OpenForm(user_id=user, channel=channel, text=text):
+                message.user, message.text, message.ephemeral_in = user, text, channel
+                message.callback, message.submit_label = action.callback, action.submit_label
+                message.form = LocalForm(action.title, list(action.fields))
             case act.PublishHome(user_id=user):
                 self._inbox.homes[(ws, user)] = act.action_to_dict(action)
                 return SendOutcome("sent")
@@ -51,3 +57,7 @@ class LocalSender:
                 return SendOutcome("permanent", error="facilitator notices are fanned out first")
         self._inbox.add(message)
         return SendOutcome("sent", platform_ref=message.id)
+
+
+def _stop(button: act.HomeButton | None) -> LocalChoice | None:
+    return LocalChoice(button.callback, button.label) if button else None

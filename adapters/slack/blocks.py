@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.slack.normalize import (
     ANSWER_ACTION,
-    ANSWER_BLOCK,
-    ANSWER_INPUT,
     ANSWER_MODAL,
+    BLOCK_SUFFIX,
     CHOICE_PREFIX,
+    FORM_ACTION,
     HOME_PREFIX,
+    INPUT_SUFFIX,
+    STOP_ACTION,
+    modal_metadata,
 )
 from bot.vocabulary import actions as act
+from bot.vocabulary.events import MessageRef
 
 SECTION_LIMIT = 3000  # characters of text in one section block
 BUTTON_LABEL_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+INPUT_LIMIT = 3000  # characters a plain_text_input holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +58,20 @@ def _button(label: str, action_id: str, value: str, style: str = "") -> dict[str
         "type": "button",
         "text": _plain(label),
         "action_id": action_id,
-        "value": value[:2000],
+        "value": value[:BUTTON_VALUE_LIMIT],
     }
     if style in ("primary", "danger"):
         button["style"] = style
     return button
+
+
+def with_stop(blocks: list[dict[str, Any]], stop: act.HomeButton | None) -> list[dict[str, Any]]:
+    """``blocks``, then the ritual's stop button: a home button, so a click on it is
+    normalized like one (its value is the callback)."""
+    if stop is None:
+        return blocks
+    button = _button(stop.label, STOP_ACTION, stop.callback, stop.style)
+    return [*blocks, {"type": "actions", "elements": [button]}]
 
 
 def question_blocks(action: act.AskQuestion) -> list[dict[str, Any]]:
@@ -66,39 +83,117 @@ def question_blocks(action: act.AskQuestion) -> list[dict[str, Any]]:
         label = action.answer_label or "Answer"
         buttons = [_button(label, ANSWER_ACTION, action.placeholder, "primary")]
     # the callback rides in block_id: it comes back with every click on these buttons
-    return [
+    blocks = [
         *sections(action.text),
         {"type": "actions", "block_id": action.callback[:255], "elements": buttons},
     ]
+    return with_stop(blocks, action.stop)
 
 
-def answer_modal(
-    question: str, placeholder: str, submit: str, metadata: str, title: str = "Animateur"
-) -> dict[str, Any]:
-    """The modal a free-text answer is typed in (opened with the click's trigger_id)."""
+def _input_block(form_field: act.FormField, *, optional: bool) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
-        "action_id": ANSWER_INPUT,
-        "multiline": True,
-        "max_length": 3000,
+        "action_id": f"{form_field.name}{INPUT_SUFFIX}",
+        "multiline": form_field.multiline,
+        "max_length": INPUT_LIMIT,
     }
-    if placeholder:
-        element["placeholder"] = _plain(placeholder, 150)
+    if form_field.value:
+        element["initial_value"] = form_field.value[:INPUT_LIMIT]
+    if form_field.hint:
+        element["placeholder"] = _plain(form_field.hint, 150)
+    return {
+        "type": "input",
+        "block_id": f"{form_field.name}{BLOCK_SUFFIX}",
+        "label": _plain(form_field.label, 2000),
+        "optional": optional,
+        "element": element,
+    }
+
+
+def form_modal(
+    title: str,
+    submit: str,
+    fields: Sequence[act.FormField],
+    metadata: str,
+    *,
+    optional: bool = True,
+) -> dict[str, Any]:
+    """A modal with one text input per field (opened with a click's trigger_id); its
+    submission comes back as a FormSubmitted with one value per field."""
     return {
         "type": "modal",
         "callback_id": ANSWER_MODAL,
         "private_metadata": metadata[:3000],
-        "title": _plain(title, 24),
+        "title": _plain(title or "Animateur", 24),
         "submit": _plain(submit or "Send", 24),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ANSWER_BLOCK,
-                "label": _plain(question, 2000),
-                "element": element,
-            }
-        ],
+        "blocks": [_input_block(f, optional=optional) for f in fields[:100]],
     }
+
+
+def answer_modal(question: str, placeholder: str, submit: str, metadata: str) -> dict[str, Any]:
+    """The modal a free-text answer is typed in: one required field, ``answer``."""
+    answer = act.FormField("answer", question, multiline=True, hint=placeholder)
+    return form_modal("Animateur", submit, [answer], metadata, optional=False)
+
+
+def form_button_value(action: act.OpenForm) -> str:
+    """The form, carried in its button's value (a private message cannot be read back).
+
+    Within Slack's limit: the longest prefilled values are left out first (an empty field keeps
+    its current value)."""
+    fields = list(action.fields)
+    while True:
+        value = json.dumps(
+            {"title": action.title, "submit": action.submit_label, "fields": [*map(_pack, fields)]},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        longest = max(range(len(fields)), key=lambda i: len(fields[i].value), default=None)
+        if len(value) <= BUTTON_VALUE_LIMIT or longest is None or not fields[longest].value:
+            return value
+        fields[longest] = replace(fields[longest], value="")
+
+
+def _pack(form_field: act.FormField) -> list[Any]:
+    f = form_field
+    return [f.name, f.label, f.value, f.multiline, f.hint]
+
+
+def form_from_button(value: str) -> tuple[str, str, list[act.FormField]] | None:
+    """Title, submit label and fields of a form button's value; None if it is not one."""
+    try:
+        data = json.loads(value)
+        fields = [act.FormField(*packed) for packed in data["fields"]]
+        return str(data["title"]), str(data["submit"]), fields
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return None
+
+
+def modal_for_click(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The modal a click on an answer or form button opens; None for a broken click."""
+    action = (body.get("actions") or [{}])[0]
+    callback = str(action.get("block_id", ""))
+    if action.get("action_id") == FORM_ACTION:
+        form = form_from_button(str(action.get("value") or ""))
+        if form is None:
+            return None
+        title, submit, fields = form
+        return form_modal(title, submit, fields, modal_metadata(callback, None))
+    container = body.get("container") or {}
+    message = MessageRef(container.get("channel_id", ""), container.get("message_ts", ""))
+    question = (body.get("message") or {}).get("text") or ""
+    submit = "Envoyer" if action.get("text", {}).get("text") == "Répondre" else "Send"
+    metadata = modal_metadata(callback, message)
+    return answer_modal(question, str(action.get("value") or ""), submit, metadata)
+
+
+def form_blocks(action: act.OpenForm) -> list[dict[str, Any]]:
+    """The private message offering the form: its text, and the button opening it."""
+    button = _button(action.open_label, FORM_ACTION, form_button_value(action), "primary")
+    return [
+        *sections(action.text),
+        {"type": "actions", "block_id": action.callback[:255], "elements": [button]},
+    ]
 
 
 def home_view(action: act.PublishHome) -> dict[str, Any]:
@@ -129,8 +224,9 @@ def _post(channel: str, text: str, **extra: Any) -> SlackCall:
 def render(action: act.Action) -> SlackCall:
     """The one Web API call that performs ``action`` (``text`` is the notification fallback)."""
     match action:
-        case act.SendDirectMessage(user_id=user, text=text):
-            return _post(user, text)  # to a user id: Slack opens the DM with the app
+        case act.SendDirectMessage(user_id=user, text=text, stop=stop):
+            # to a user id: Slack opens the DM with the app
+            return _post(user, text, blocks=with_stop(sections(text), stop))
         case act.PostToCommunity(channel=channel, text=text):
             return _post(channel, text)
         case act.ReplyInThread(channel=channel, thread=thread, text=text):
@@ -142,6 +238,9 @@ def render(action: act.Action) -> SlackCall:
             return SlackCall("chat.update", args)
         case act.RespondPrivately(user_id=user, channel=channel, text=text):
             return SlackCall("chat.postEphemeral", {**_post(channel, text).args, "user": user})
+        case act.OpenForm(user_id=user, channel=channel, text=text):
+            args = _post(channel, text, blocks=form_blocks(action)).args
+            return SlackCall("chat.postEphemeral", {**args, "user": user})
         case act.PublishHome():
             return SlackCall(
                 "views.publish", {"user_id": action.user_id, "view": home_view(action)}

@@ -18,8 +18,14 @@ PEOPLE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message
 CHOICE_PREFIX = "animateur.choice."
 ANSWER_ACTION = "animateur.answer"
 HOME_PREFIX = "animateur.home."
+#: the stop button of a ritual DM: a home button (its value is the callback) in a message
+STOP_ACTION = f"{HOME_PREFIX}stop"
+#: the button of a private message that opens a form's modal (the form rides in its value)
+FORM_ACTION = "animateur.form"
 ANSWER_MODAL = "animateur.answer_modal"
-ANSWER_BLOCK, ANSWER_INPUT = "answer_block", "answer_input"
+#: a modal's input for field ``name`` is block ``<name>_block``, element ``<name>_input``
+BLOCK_SUFFIX, INPUT_SUFFIX = "_block", "_input"
+ANSWER_BLOCK, ANSWER_INPUT = f"answer{BLOCK_SUFFIX}", f"answer{INPUT_SUFFIX}"
 
 Body = Mapping[str, Any]
 
@@ -156,21 +162,31 @@ def modal_metadata(callback: str, message: ev.MessageRef | None) -> str:
     return json.dumps(data)
 
 
+def _field_values(state: Mapping[str, Any]) -> dict[str, str]:
+    """``{field name: text}`` from a modal's ``state.values`` (an emptied input is ``""``)."""
+    values = {}
+    for block_id, inputs in state.items():
+        name = block_id.removesuffix(BLOCK_SUFFIX)
+        if name != block_id:
+            values[name] = str((inputs.get(f"{name}{INPUT_SUFFIX}") or {}).get("value") or "")
+    return values
+
+
 def from_view_submission(body: Body) -> ev.FormSubmitted | None:
     view = body.get("view") or {}
     user = (body.get("user") or {}).get("id")
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        answer = view["state"]["values"][ANSWER_BLOCK][ANSWER_INPUT].get("value") or ""
+        values = _field_values(view["state"]["values"])
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
         return None
-    if not user or not isinstance(meta, dict) or not meta.get("callback"):
+    if not user or not isinstance(meta, dict) or not meta.get("callback") or not values:
         return None
     message = ev.MessageRef(meta["channel"], meta["ts"]) if meta.get("ts") else None
     return ev.FormSubmitted(
         **_interaction_common(body, str(view.get("id"))),
         member=ev.MemberProfile(user),
         callback=str(meta["callback"]),
-        values={"answer": answer},
+        values=values,
         message=message,
     )

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import normalize
-from adapters.slack.blocks import answer_modal
+from adapters.slack.blocks import modal_for_click
 from adapters.slack.config import SlackConfig
 from adapters.slack.manifest import BOT_SCOPES, COMMAND
 from adapters.slack.profiles import ProfileCache
@@ -173,7 +173,8 @@ class SlackPlatform:
         self.app.command(COMMAND)(self._on_command)
         self.app.action(re.compile(rf"^{re.escape(normalize.CHOICE_PREFIX)}"))(self._on_click)
         self.app.action(re.compile(rf"^{re.escape(normalize.HOME_PREFIX)}"))(self._on_click)
-        self.app.action(normalize.ANSWER_ACTION)(self._on_open_answer)
+        self.app.action(normalize.ANSWER_ACTION)(self._on_open_modal)
+        self.app.action(normalize.FORM_ACTION)(self._on_open_modal)
         self.app.view(normalize.ANSWER_MODAL)(self._on_answer)
 
     async def _forward(self, event: ev.Event | None, client: AsyncWebClient) -> None:
@@ -206,22 +207,15 @@ class SlackPlatform:
             await self._forward(normalize.from_block_action(body, action), client)
         await ack()
 
-    async def _on_open_answer(
+    async def _on_open_modal(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """The free-text answer button opens a modal at once (its trigger_id lasts 3 s)."""
+        """A free-text answer or form button opens its modal at once (trigger_id lasts 3 s)."""
         await ack()
-        action = (body.get("actions") or [{}])[0]
-        container = body.get("container") or {}
-        message = ev.MessageRef(container.get("channel_id", ""), container.get("message_ts", ""))
-        question = (body.get("message") or {}).get("text") or ""
-        submit = "Envoyer" if action.get("text", {}).get("text") == "Répondre" else "Send"
-        view = answer_modal(
-            question,
-            str(action.get("value") or ""),
-            submit,
-            normalize.modal_metadata(str(action.get("block_id", "")), message),
-        )
+        view = modal_for_click(body)
+        if view is None:
+            log.warning("a form button without a readable form was clicked")
+            return
         try:
             await client.views_open(trigger_id=body.get("trigger_id"), view=view)
         except SlackApiError as exc:
@@ -229,7 +223,9 @@ class SlackPlatform:
 
     async def _on_answer(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         event = normalize.from_view_submission(body)
-        if event is None or not event.values.get("answer", "").strip():
+        # a free-text answer must say something; a form's empty fields mean "unchanged"
+        answer = event.values.get("answer") if event else None
+        if event is None or (answer is not None and not answer.strip()):
             await ack(
                 response_action="errors",
                 errors={

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.limits import Pacer
-from adapters.slack.blocks import SlackCall, render, sections
+from adapters.slack.blocks import SlackCall, render
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import SendOutcome
@@ -84,11 +84,11 @@ class SlackSender:
         token = await self._tokens(team)
         if token is None:
             return SendOutcome("unauthorized", error="not installed in this workspace")
-        if isinstance(action, act.RespondPrivately) and action.reply_to:
-            if self._may_post_to(action.reply_to):
-                return await self._respond(action.reply_to, action)
-            log.warning("ignoring a response_url that is not Slack's")
         call = render(action)
+        if isinstance(action, act.RespondPrivately | act.OpenForm) and action.reply_to:
+            if self._may_post_to(action.reply_to):
+                return await self._respond(action.reply_to, call)
+            log.warning("ignoring a response_url that is not Slack's")
         wait = await self._pace(team, call)
         if wait:
             return SendOutcome("deferred", retry_after=wait, error="paced")
@@ -109,12 +109,12 @@ class SlackSender:
         official = target.scheme == "https" and target.hostname == "hooks.slack.com"
         return official or (target.scheme, target.netloc) == (api.scheme, api.netloc)
 
-    async def _respond(self, url: str, action: act.RespondPrivately) -> SendOutcome:
-        """Answer a slash command through its response_url: works in DMs and private channels
-        the bot is not in, where chat.postEphemeral cannot."""
+    async def _respond(self, url: str, call: SlackCall) -> SendOutcome:
+        """Answer a slash command through its response_url (the ephemeral ``call`` would post):
+        works in DMs and private channels the bot is not in, where chat.postEphemeral cannot."""
         try:
             response = await AsyncWebhookClient(url).send(
-                text=action.text, blocks=sections(action.text), response_type="ephemeral"
+                text=call.args["text"], blocks=call.args["blocks"], response_type="ephemeral"
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             return SendOutcome("retry", error=f"network: {type(exc).__name__}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.teams.normalize import ANSWER_INPUT, VERB_ANSWER, VERB_CHOICE, VERB_HOME
+from adapters.teams.normalize import ANSWER_INPUT, VERB_ANSWER, VERB_CHOICE, VERB_FORM, VERB_HOME
 from bot.vocabulary import actions as act
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -56,6 +56,16 @@ def with_card(content: dict[str, Any], summary: str) -> dict[str, Any]:
     }
 
 
+def home_button(button: act.HomeButton) -> dict[str, Any]:
+    """A home button (also a ritual DM's stop button): its click comes back as the home's."""
+    style = "destructive" if button.style == "danger" else ""
+    return execute(button.label, VERB_HOME, {"callback": button.callback}, style)
+
+
+def with_stop(actions: list[dict[str, Any]], stop: act.HomeButton | None) -> list[dict[str, Any]]:
+    return actions if stop is None else [*actions, home_button(stop)]
+
+
 def question_card(action: act.AskQuestion) -> dict[str, Any]:
     body = [text_block(action.text)]
     if action.choices:
@@ -82,7 +92,27 @@ def question_card(action: act.AskQuestion) -> dict[str, Any]:
                 "positive",
             )
         ]
-    return card(body, buttons)
+    return card(body, with_stop(buttons, action.stop))
+
+
+def text_input(form_field: act.FormField) -> dict[str, Any]:
+    return {
+        "type": "Input.Text",
+        "id": form_field.name,
+        "label": form_field.label,
+        "value": form_field.value,
+        "placeholder": form_field.hint,
+        "isMultiline": form_field.multiline,
+        "maxLength": 3000,
+    }
+
+
+def form_card(action: act.OpenForm) -> dict[str, Any]:
+    """One input per field, prefilled; the submit sends them all (Action.Execute data)."""
+    body = [text_block(action.title, bold=True, size="Medium"), text_block(action.text)]
+    body += [text_input(f) for f in action.fields]
+    submit = execute(action.submit_label, VERB_FORM, {"callback": action.callback}, "positive")
+    return card(body, [submit])
 
 
 def home_card(action: act.PublishHome) -> dict[str, Any]:
@@ -95,18 +125,7 @@ def home_card(action: act.PublishHome) -> dict[str, Any]:
             container.append(text_block(section.text))
         if section.buttons:
             container.append(
-                {
-                    "type": "ActionSet",
-                    "actions": [
-                        execute(
-                            b.label,
-                            VERB_HOME,
-                            {"callback": b.callback},
-                            "destructive" if b.style == "danger" else "",
-                        )
-                        for b in section.buttons
-                    ],
-                }
+                {"type": "ActionSet", "actions": [home_button(b) for b in section.buttons]}
             )
         body.append({"type": "Container", "separator": bool(section.title), "items": container})
     return card(body)
@@ -115,6 +134,10 @@ def home_card(action: act.PublishHome) -> dict[str, Any]:
 def render(action: act.Action) -> dict[str, Any]:
     """The activity to send (or, for UpdateMessage, to put in place of the old one)."""
     match action:
+        case act.SendDirectMessage(text=text, stop=act.HomeButton() as stop):
+            # the text as usual, and under it a card holding only the stop button
+            stop_card = {"contentType": CARD_TYPE, "content": card([], [home_button(stop)])}
+            return {**message(text), "attachments": [stop_card]}
         case act.SendDirectMessage(text=text) | act.PostToCommunity(text=text):
             return message(text)
         case act.ReplyInThread(text=text) | act.RespondPrivately(text=text):
@@ -125,5 +148,7 @@ def render(action: act.Action) -> dict[str, Any]:
             return with_card(card([text_block(text)]), text)
         case act.PublishHome():
             return with_card(home_card(action), action.title)
+        case act.OpenForm():
+            return with_card(form_card(action), action.title)
         case act.NotifyFacilitators():
             raise ValueError("NotifyFacilitators is fanned out into DMs before delivery")

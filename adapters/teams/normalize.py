@@ -17,7 +17,11 @@ Activity = Mapping[str, Any]
 
 #: The verbs our cards use (Action.Execute ``verb``, or ``verb`` in an Action.Submit's data).
 VERB_CHOICE, VERB_ANSWER, VERB_HOME = "animateur.choice", "animateur.answer", "animateur.home"
+#: a form's submit: every input's value comes in the data, under the input's id
+VERB_FORM = "animateur.form"
 ANSWER_INPUT = "answer"
+#: what a card's data carries besides its inputs' values
+_NOT_INPUTS = frozenset({"callback", "verb"})
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 
@@ -192,14 +196,14 @@ def _card_event(
             **_common(activity), member=member, callback=callback, value="", message=message
         )
     if verb == VERB_ANSWER:
-        return ev.FormSubmitted(
-            **_common(activity),
-            member=member,
-            callback=callback,
-            values={"answer": str(data.get(ANSWER_INPUT) or "")},
-            message=message,
-        )
-    return None
+        values = {"answer": str(data.get(ANSWER_INPUT) or "")}
+    elif verb == VERB_FORM:
+        values = {k: v for k, v in data.items() if k not in _NOT_INPUTS and isinstance(v, str)}
+    else:
+        return None
+    return ev.FormSubmitted(
+        **_common(activity), member=member, callback=callback, values=values, message=message
+    )
 
 
 def _reactions(activity: Activity, member: ev.MemberProfile) -> list[ev.Event]:

@@ -282,6 +282,7 @@ class TeamsSender:
                 act.SendDirectMessage(user_id=user)
                 | act.AskQuestion(user_id=user)
                 | act.RespondPrivately(user_id=user)
+                | act.OpenForm(user_id=user)
                 | act.PublishHome(user_id=user)
             ):
                 return f"user:{user}", user

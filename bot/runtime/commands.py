@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.runtime.context import normalize_locale, resolve_locale
 from bot.runtime.texts import DEFAULT_CHARTER, text
-from bot.vocabulary.events import CommandInvoked
+from bot.vocabulary import actions as act
+from bot.vocabulary.events import CommandInvoked, FormSubmitted
 from playbooks.durations import parse_duration
 from playbooks.schema import CommandTrigger, Playbook
 from storage.store import Transaction
@@ -29,12 +30,28 @@ SETUP_FIELDS = (
     "name",
     "objective",
     "charter",
+    "facilitators",
+    "sponsors",
     "target",
     "timezone",
     "locale",
     "rituals",
-    "sponsors",
 )
+#: The setup form's fields: its hint's text key ("" for none), and whether it is long text.
+_FORM_FIELDS: Mapping[str, tuple[str, bool]] = {
+    "name": ("", False),
+    "objective": ("", True),
+    "charter": ("", True),
+    "facilitators": ("setup_hint_people", False),
+    "sponsors": ("setup_hint_people", False),
+    "target": ("setup_hint_target", False),
+    "timezone": ("setup_hint_timezone", False),
+    "locale": ("setup_hint_locale", False),
+    "rituals": ("setup_hint_rituals", False),
+}
+#: The callback of a setup form: ``setup:<channel>``.
+SETUP_PREFIX = "setup:"
+NAME_LIMIT = 200
 
 
 class Usage(Exception):
@@ -58,7 +75,11 @@ class Invocation:
     event: CommandInvoked
     now: datetime
     playbooks: Mapping[str, Playbook]
+    #: the values of a submitted form, when the command came as one (``community setup``)
+    submitted: Mapping[str, str] | None = None
     replies: list[str] = field(default_factory=list)
+    #: a form to offer instead of a text reply
+    form: act.OpenForm | None = None
 
     @property
     def locale(self) -> str:
@@ -143,19 +164,103 @@ async def community(inv: Invocation, args: list[str]) -> None:
             rituals=", ".join(on) or none,
         )
     elif args[:1] == ["setup"] and len(args) > 1:
-        await _setup(inv, args[1:])
+        await _setup(inv, _pairs(inv, args[1:]))
+    elif args == ["setup"] and inv.submitted is not None:
+        await _setup(inv, await _changed(inv, inv.submitted))
+    elif args == ["setup"]:
+        inv.form = await _setup_form(inv)
     else:
         raise Usage()
 
 
-async def _setup(inv: Invocation, pairs: list[str]) -> None:
+def _pairs(inv: Invocation, pairs: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or key not in SETUP_FIELDS:
             known = ", ".join(SETUP_FIELDS)
             raise Usage(text("bad_field", inv.locale, name=key, known=known))
-        values[key] = value.strip()
+        values[key] = value
+    return values
+
+
+async def _current_setup(inv: Invocation) -> dict[str, str]:
+    """The community's settings as the setup form shows them; defaults for a new one."""
+    c = inv.community
+    if c is None:
+        return {
+            "facilitators": inv.member.user_id,
+            "charter": DEFAULT_CHARTER.get(inv.locale, DEFAULT_CHARTER["en"]),
+            "target": str(Community.model_fields["target_engagement"].default),
+            "timezone": inv.member.timezone or str(Community.model_fields["timezone"].default),
+            "locale": inv.locale,
+            "rituals": "welcome" if "welcome" in inv.playbooks else "",
+        }
+    assert c.id is not None
+    return {
+        "name": c.name,
+        "objective": c.objective,
+        "charter": c.charter,
+        "facilitators": ", ".join(c.facilitators),
+        "sponsors": ", ".join(c.sponsors),
+        "target": str(c.target_engagement),
+        "timezone": c.timezone,
+        "locale": c.locale or normalize_locale(inv.workspace.locale) or inv.locale,
+        "rituals": ", ".join(await inv.tx.directory.enabled_playbooks(c.id)),
+    }
+
+
+async def _setup_form(inv: Invocation) -> act.OpenForm:
+    """The form ``community setup`` opens, prefilled: to anyone on a channel that is no
+    community yet, to its facilitators only afterwards."""
+    if inv.community is not None:
+        inv.require_facilitator()
+    current = await _current_setup(inv)
+    known = ", ".join(sorted(inv.playbooks))
+    fields = tuple(
+        act.FormField(
+            name,
+            text(f"setup_field_{name}", inv.locale),
+            current.get(name, ""),
+            multiline=long,
+            hint=text(hint, inv.locale, known=known) if hint else "",
+        )
+        for name, (hint, long) in _FORM_FIELDS.items()
+    )
+    intro = (
+        text("setup_form_edit", inv.locale, name=inv.community.name)
+        if inv.community
+        else text("setup_form_new", inv.locale)
+    )
+    return act.OpenForm(
+        user_id=inv.member.user_id,
+        channel=inv.event.channel,
+        title=text("setup_form_title", inv.locale),
+        text=intro,
+        callback=f"{SETUP_PREFIX}{inv.event.channel}",
+        fields=fields,
+        submit_label=text("setup_form_submit", inv.locale),
+        open_label=text("setup_form_open", inv.locale),
+        reply_to=inv.event.reply_to,
+    )
+
+
+async def _changed(inv: Invocation, submitted: Mapping[str, str]) -> dict[str, str]:
+    """What a submitted form changes: on an existing community, the fields whose value differs
+    from what the form showed (a new one takes every value given)."""
+    values = {k: v for k, v in submitted.items() if k in SETUP_FIELDS}
+    if inv.community is None:
+        return values
+    inv.require_facilitator()  # before telling anything about the values
+    current = await _current_setup(inv)
+    return {k: v for k, v in values.items() if v.strip() != current.get(k, "").strip()}
+
+
+async def _setup(inv: Invocation, values: Mapping[str, str]) -> None:
+    """Apply settings (empty ones leave theirs unchanged): all of them, or none if one is
+    wrong. Anyone declares a channel that is no community yet; facilitators change it."""
+    if inv.community is not None:
+        inv.require_facilitator()
     checked = _checked_setup(inv, values)
     created = inv.community is None
     if created:
@@ -178,8 +283,7 @@ async def _setup(inv: Invocation, pairs: list[str]) -> None:
     for key, setting in checked.items():
         if key == "rituals":
             assert isinstance(setting, list)
-            for ritual in setting:
-                await inv.tx.directory.set_playbook(community.id, ritual, True, inv.now)
+            await _set_rituals(inv, community.id, setting)
         elif key == "target":
             community.target_engagement = int(str(setting))
         else:
@@ -187,16 +291,40 @@ async def _setup(inv: Invocation, pairs: list[str]) -> None:
     if created:
         on = await inv.tx.directory.enabled_playbooks(community.id)
         inv.say("community_created", name=community.name, rituals=", ".join(on) or "—")
-    else:
+    elif checked:
         inv.say("community_updated", name=community.name, fields=", ".join(checked))
+    else:
+        inv.say("community_unchanged", name=community.name)
 
 
-def _checked_setup(inv: Invocation, values: dict[str, str]) -> dict[str, object]:
+async def _set_rituals(inv: Invocation, community_id: int, names: list[str]) -> None:
+    """Switch ``names`` on; from a form, which lists the rituals on, switch the others off."""
+    off: set[str] = set()
+    if inv.submitted is not None:
+        off = set(await inv.tx.directory.enabled_playbooks(community_id)) - set(names)
+    for ritual in [*names, *sorted(off)]:
+        await inv.tx.directory.set_playbook(community_id, ritual, ritual not in off, inv.now)
+
+
+def _people(inv: Invocation, value: str) -> list[str | None]:
+    """The people ``value`` names (None for a word that names nobody); the member and the
+    facilitators are recognised whatever their platform's ids look like."""
+    known = {inv.member.user_id, *(inv.community.facilitators if inv.community else ())}
+    return [v if v in known else _person(v) for v in value.replace(" ", ",").split(",") if v]
+
+
+def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, object]:
+    """The settings ``values`` give, checked; an empty value is no setting (left unchanged).
+    Raises Usage with every problem found."""
     checked: dict[str, object] = {}
     problems: list[str] = []
-    for key, value in values.items():
-        problem = ""
-        if key == "target":
+    for key, raw in values.items():
+        value, problem = raw.strip(), ""
+        if not value:
+            continue
+        if key == "name" and len(value) > NAME_LIMIT:
+            problem = text("bad_name", inv.locale)
+        elif key == "target":
             if value.isdigit() and 0 <= int(value) <= 100:
                 checked[key] = int(value)
             else:
@@ -220,10 +348,12 @@ def _checked_setup(inv: Invocation, values: dict[str, str]) -> dict[str, object]
                 known = ", ".join(sorted(inv.playbooks))
                 problem = text("bad_ritual", inv.locale, name=unknown[0], known=known)
             checked[key] = names
-        elif key == "sponsors":
-            people = [_person(v) for v in value.replace(" ", ",").split(",") if v]
+        elif key in ("sponsors", "facilitators"):
+            people = _people(inv, value)
             if None in people:
                 problem = text("bad_person", inv.locale, value=value)
+            elif not people:
+                problem = text("bad_facilitators", inv.locale)
             checked[key] = [p for p in people if p]
         else:
             checked[key] = value
@@ -294,13 +424,20 @@ async def _opt(inv: Invocation, args: list[str], *, out: bool) -> None:
     target = args[0]
     if target == "all":
         inv.member.opted_out_all = out
-        what = text("all_rituals" if out else "all_rituals_again", inv.locale)
     else:
         name = _ritual(inv, target)
         chosen = set(inv.member.opted_out)
         inv.member.opted_out = sorted(chosen | {name} if out else chosen - {name})
-        what = _title(inv, name)
-    inv.say("opted_out" if out else "opted_in", what=what, target=target)
+    inv.replies.append(opted_text(target, out, inv.locale, inv.playbooks))
+
+
+def opted_text(target: str, out: bool, locale: str, playbooks: Mapping[str, Playbook]) -> str:
+    """What a member who stopped (``out``) or resumed ``target`` — a ritual or all — is told."""
+    if target == "all":
+        what = text("all_rituals" if out else "all_rituals_again", locale)
+    else:
+        what = playbooks[target].title.get(locale) if target in playbooks else target
+    return text("opted_out" if out else "opted_in", locale, what=what, target=target)
 
 
 async def snooze(inv: Invocation, args: list[str]) -> None:
@@ -366,9 +503,41 @@ async def answer(inv: Invocation) -> str:
     try:
         await handler(inv, split_args(inv.event))
     except Usage as problem:
+        if inv.submitted is not None:  # a form: what to fix, not how to type the command
+            inv.say("setup_not_applied")
         if problem.problem:
             inv.replies.append(problem.problem)
-        inv.say("usage", line=text(f"usage_{inv.event.name}", inv.locale))
+        if inv.submitted is None:
+            inv.say("usage", line=text(f"usage_{inv.event.name}", inv.locale))
     except Refused as refusal:
         inv.replies.append(str(refusal))
     return "\n".join(inv.replies)
+
+
+async def reply(inv: Invocation) -> act.Action:
+    """The command's private answer: a form to fill in, else text where it was invoked — or by
+    DM after a form, whose submission comes with no place to answer."""
+    said = await answer(inv)
+    if inv.form is not None:
+        return inv.form
+    if inv.submitted is not None:
+        return act.SendDirectMessage(user_id=inv.member.user_id, text=said)
+    return act.RespondPrivately(
+        user_id=inv.member.user_id,
+        channel=inv.event.channel,
+        text=said,
+        reply_to=inv.event.reply_to,
+    )
+
+
+def setup_command(event: FormSubmitted) -> CommandInvoked:
+    """A submitted setup form is ``community setup`` in its channel, with the form's values."""
+    return CommandInvoked(
+        workspace=event.workspace,
+        key=event.key,
+        occurred_at=event.occurred_at,
+        channel=event.callback.removeprefix(SETUP_PREFIX),
+        member=event.member,
+        name="community",
+        args=("setup",),
+    )

@@ -95,14 +95,21 @@ async def build_home(
     )
 
 
+def toggle_of(callback: str) -> tuple[str, bool] | None:
+    """``(ritual or "all", out)`` for an opt-out or opt-in button's callback, else None."""
+    if callback.startswith(OPTOUT):
+        return callback.removeprefix(OPTOUT), True
+    if callback.startswith(OPTIN):
+        return callback.removeprefix(OPTIN), False
+    return None
+
+
 def apply_toggle(member: Member, callback: str) -> bool:
     """Opt the member out of (or back into) one ritual or all; False if not a toggle."""
-    if callback.startswith(OPTOUT):
-        target, out = callback.removeprefix(OPTOUT), True
-    elif callback.startswith(OPTIN):
-        target, out = callback.removeprefix(OPTIN), False
-    else:
+    toggle = toggle_of(callback)
+    if toggle is None:
         return False
+    target, out = toggle
     if target == "all":
         member.opted_out_all = out
     else:

@@ -202,6 +202,51 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "rituels en cours : {running}",
     },
     "home_small_group": {"en": "fewer than 5", "fr": "moins de 5"},
+    # -- the community setup form (``community setup`` without arguments) --
+    "setup_form_title": {"en": "Community setup", "fr": "Configurer la communauté"},
+    "setup_form_new": {
+        "en": "Declare this channel an Animateur community: fill in the form, and you will "
+        "facilitate it.",
+        "fr": "Déclarez ce canal communauté Animateur : remplissez le formulaire, et vous "
+        "l'animerez.",
+    },
+    "setup_form_edit": {
+        "en": "Change {name}: edit the fields and save. A field left empty stays as it is.",
+        "fr": "Modifier {name} : changez les champs et enregistrez. Un champ laissé vide reste "
+        "tel quel.",
+    },
+    "setup_form_open": {"en": "Open the form", "fr": "Ouvrir le formulaire"},
+    "setup_form_submit": {"en": "Save", "fr": "Enregistrer"},
+    "setup_field_name": {"en": "Name", "fr": "Nom"},
+    "setup_field_objective": {
+        "en": "Why it exists (for members, for the organisation)",
+        "fr": "Raison d'être (pour les membres, pour l'organisation)",
+    },
+    "setup_field_charter": {"en": "Charter", "fr": "Charte"},
+    "setup_field_facilitators": {"en": "Facilitators", "fr": "Animateurs"},
+    "setup_field_sponsors": {"en": "Sponsors", "fr": "Sponsors"},
+    "setup_field_target": {"en": "Target engagement (%)", "fr": "Engagement cible (%)"},
+    "setup_field_timezone": {"en": "Time zone", "fr": "Fuseau horaire"},
+    "setup_field_locale": {"en": "Language", "fr": "Langue"},
+    "setup_field_rituals": {"en": "Rituals on", "fr": "Rituels activés"},
+    "setup_hint_people": {
+        "en": "user ids, comma-separated",
+        "fr": "identifiants, séparés par des virgules",
+    },
+    "setup_hint_target": {"en": "a whole number from 0 to 100", "fr": "un entier de 0 à 100"},
+    "setup_hint_timezone": {"en": "e.g. Europe/Paris", "fr": "par ex. Europe/Paris"},
+    "setup_hint_locale": {"en": "fr or en", "fr": "fr ou en"},
+    "setup_hint_rituals": {
+        "en": "comma-separated, among: {known}",
+        "fr": "séparés par des virgules, parmi : {known}",
+    },
+    "setup_not_applied": {
+        "en": "Nothing was changed, please fix:",
+        "fr": "Rien n'a été modifié, à corriger :",
+    },
+    "community_unchanged": {"en": "{name}: nothing to change.", "fr": "{name} : rien à changer."},
+    "bad_name": {"en": "at most 200 characters", "fr": "200 caractères au plus"},
+    "bad_facilitators": {"en": "at least one person", "fr": "au moins une personne"},
 }
 
 

@@ -17,10 +17,21 @@ class Choice:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class HomeButton:
+    label: str
+    callback: str
+    value: str = ""
+    style: str = ""
+    """``""``, ``"primary"`` or ``"danger"``."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendDirectMessage:
     user_id: str
     text: str
+    #: a button that stops this ritual for the member (``optout:<playbook>``), on ritual DMs
+    stop: HomeButton | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +62,8 @@ class AskQuestion:
     submit_label: str = ""
     #: label of the control that opens a free-text form (Slack: a button opening a modal)
     answer_label: str = ""
+    #: a button that stops this ritual for the member (``optout:<playbook>``)
+    stop: HomeButton | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,12 +86,35 @@ class RespondPrivately:
 
 
 @dataclass(frozen=True, slots=True)
-class HomeButton:
+class FormField:
+    """One text input of a form, prefilled with ``value``."""
+
+    name: str
     label: str
-    callback: str
     value: str = ""
-    style: str = ""
-    """``""``, ``"primary"`` or ``"danger"``."""
+    multiline: bool = False
+    #: a short help shown with the input (Slack and Teams: its placeholder)
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenForm:
+    """A form only the member sees, offered where they invoked a command (Slack: a private
+    message whose ``open_label`` button opens a modal; Teams: a card; playground: a form).
+
+    Submitting it comes back as a FormSubmitted carrying ``callback`` and one value per field.
+    """
+
+    user_id: str
+    channel: str
+    title: str
+    text: str
+    callback: str
+    fields: tuple[FormField, ...]
+    submit_label: str
+    open_label: str
+    #: the command's private answer address, when its platform gave one
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +150,7 @@ Action = (
     | RespondPrivately
     | PublishHome
     | NotifyFacilitators
+    | OpenForm
 )
 
 _TYPES: dict[str, type[Any]] = {
@@ -127,6 +164,7 @@ _TYPES: dict[str, type[Any]] = {
         RespondPrivately,
         PublishHome,
         NotifyFacilitators,
+        OpenForm,
     )
 }
 
@@ -148,8 +186,12 @@ def action_from_dict(data: dict[str, Any]) -> Action:
         value = data[f.name]
         if f.name == "choices":
             value = tuple(Choice(**c) for c in value)
+        elif f.name == "stop":
+            value = HomeButton(**value) if value else None
         elif f.name == "message":
             value = MessageRef(**value)
+        elif f.name == "fields":
+            value = tuple(FormField(**field) for field in value)
         elif f.name == "sections":
             value = tuple(
                 HomeSection(

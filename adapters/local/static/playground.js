@@ -240,7 +240,32 @@ function renderDm(message) {
     const onsubmit = (event) => answer(event, message, input, submit);
     item.append(el("form", { className: "answer", onsubmit }, input, submit));
   }
+  if (message.answerable && message.form) item.append(renderForm(message));
+  if (message.stop) {
+    const onclick = (event) => stopRitual(message, event.currentTarget);
+    const props = { type: "button", className: "danger", testid: "stop", onclick };
+    item.append(el("div", { className: "stop" }, el("button", props, message.stop.label)));
+  }
   return item;
+}
+
+/** A form (community setup…): one labelled input per field, prefilled, sent all at once. */
+function renderForm(message) {
+  const { title, fields } = message.form;
+  const rows = fields.map((field) => {
+    const { name, hint, value } = field;
+    const props = { name, value, placeholder: hint, maxLength: 3000, testid: `field-${name}` };
+    const input = field.multiline ? el("textarea", { ...props, rows: 3 }) : el("input", props);
+    return el("label", { className: "field" }, el("span", {}, field.label), input);
+  });
+  const submit = el(
+    "button",
+    { type: "submit", className: "primary", testid: "form-submit" },
+    message.submit_label || "Send",
+  );
+  const onsubmit = (event) => submitForm(event, message, submit);
+  return el("form", { className: "form stack", testid: "form", onsubmit },
+    el("strong", {}, title), ...rows, submit);
 }
 
 function renderPost(message) {
@@ -263,6 +288,23 @@ async function answer(event, message, input, submit) {
   input.disabled = submit.disabled = true;
   const ok = await post({ type: "answer_submitted", message_id: message.id, answer: text });
   if (!ok) input.disabled = submit.disabled = false;
+}
+
+async function submitForm(event, message, submit) {
+  event.preventDefault();
+  const elements = event.currentTarget.elements;
+  const values = Object.fromEntries(
+    message.form.fields.map((field) => [field.name, elements.namedItem(field.name).value]),
+  );
+  submit.disabled = true;
+  await post({ type: "form_submitted", message_id: message.id, values });
+  submit.disabled = false;
+}
+
+async function stopRitual(message, button) {
+  button.disabled = true;
+  const ok = await post({ type: "stop_clicked", message_id: message.id });
+  if (!ok) button.disabled = false;
 }
 
 let polling = false;
