@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 
 from bot.runtime import commands
 from bot.runtime.clock import Clock
-from bot.runtime.commands import BUILT_IN, Invocation
+from bot.runtime.commands import BUILT_IN
+from bot.runtime.community_setup import SETUP_PREFIX, setup_command
 from bot.runtime.context import community_context, resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
+from bot.runtime.invocation import Invocation
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -248,9 +250,7 @@ class Dispatcher:
                     await self._confirm_toggle(turn, member, event.callback)
             case ButtonClicked() if event.callback.startswith(START_PREFIX):
                 await self._start_from_button(turn, event.callback, member)
-            case FormSubmitted() if member is not None and event.callback.startswith(
-                commands.SETUP_PREFIX
-            ):
+            case FormSubmitted() if member is not None and event.callback.startswith(SETUP_PREFIX):
                 await self._setup_submitted(turn, member, event)
             case ButtonClicked() | FormSubmitted():
                 parsed = parse_callback(event.callback)
@@ -455,7 +455,7 @@ class Dispatcher:
 
     async def _setup_submitted(self, turn: _Turn, member: Member, event: FormSubmitted) -> None:
         """A setup form: the ``community setup`` command of its channel, with its values."""
-        command = commands.setup_command(event)
+        command = setup_command(event)
         assert turn.workspace.id is not None
         community = await turn.tx.directory.community_by_channel(turn.workspace.id, command.channel)
         await self._command(turn, community, member, command, event.values)

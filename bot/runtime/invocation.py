@@ -1,0 +1,93 @@
+"""What every ``/animateur`` command works with: the invocation, and how it fails."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.runtime.context import resolve_locale
+from bot.runtime.texts import text
+from bot.vocabulary import actions as act
+from bot.vocabulary.events import CommandInvoked
+from playbooks.schema import Playbook
+from storage.store import Transaction
+from storage.tables import Community, Member, Workspace
+
+#: ``<@U123>`` / ``<@U123|name>`` (Slack mentions), or a bare platform user id.
+_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?((?:U|W)[A-Z0-9]{2,}|29:[\w-]+|U-[\w.-]+)$")
+
+
+class Usage(Exception):
+    """The command was used wrongly: answer with its usage line (and why, if known)."""
+
+    def __init__(self, problem: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class Refused(Exception):
+    """The member may not do this here; the message says why."""
+
+
+@dataclass
+class Invocation:
+    tx: Transaction
+    workspace: Workspace
+    member: Member
+    community: Community | None
+    event: CommandInvoked
+    now: datetime
+    playbooks: Mapping[str, Playbook]
+    #: the values of a submitted form, when the command came as one (``community setup``)
+    submitted: Mapping[str, str] | None = None
+    replies: list[str] = field(default_factory=list)
+    #: a form to offer instead of a text reply
+    form: act.OpenForm | None = None
+
+    @property
+    def locale(self) -> str:
+        return resolve_locale(self.member, self.community, self.workspace)
+
+    def say(self, key: str, **values: object) -> None:
+        self.replies.append(text(key, self.locale, **values))
+
+    @property
+    def facilitates(self) -> bool:
+        return self.community is not None and self.member.user_id in self.community.facilitators
+
+    def require_community(self) -> Community:
+        if self.community is None:
+            raise Refused(
+                text("needs_community", self.locale, hint=text("line_setup", self.locale))
+            )
+        return self.community
+
+    def require_facilitator(self) -> Community:
+        community = self.require_community()
+        if not self.facilitates:
+            people = ", ".join(community.facilitators) or text("none", self.locale)
+            raise Refused(
+                text("not_facilitator", self.locale, name=community.name, facilitators=people)
+            )
+        return community
+
+
+Handler = Callable[[Invocation, list[str]], Awaitable[None]]
+
+
+def person(value: str) -> str | None:
+    found = _MENTION.match(value.strip())
+    return (found.group(1) or found.group(2)) if found else None
+
+
+def ritual(inv: Invocation, name: str) -> str:
+    if name not in inv.playbooks:
+        known = ", ".join(sorted(inv.playbooks))
+        raise Usage(text("bad_ritual", inv.locale, name=name, known=known))
+    return name
+
+
+def title(inv: Invocation, name: str) -> str:
+    return inv.playbooks[name].title.get(inv.locale)
