@@ -138,6 +138,7 @@ def build(
         grace=timedelta(minutes=settings.schedule_grace_minutes),
         roster=Rosters(store, rosters),
     )
+    dispatcher.run_now = scheduler.run_now
     teams_platform = None
     if teams_cfg is not None:
         teams_platform = TeamsPlatform(teams_cfg, dispatcher.handle, StoredReferences(store))

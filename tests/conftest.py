@@ -166,6 +166,7 @@ class Harness:
             clock,
             roster=Rosters(store, {}),
         )
+        dispatcher.run_now = scheduler.run_now
         return cls(url, clock, store, engine, dispatcher, worker, scheduler, inbox)
 
     async def seed(self, playbooks: list[str] | None = None) -> None:

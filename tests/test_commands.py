@@ -58,14 +58,31 @@ async def test_declaring_a_new_community_makes_you_its_facilitator(harness: Harn
     assert welcome and "Design Guild" in welcome[0].action["text"]
 
 
+async def test_working_time_holidays_and_resources_are_set_and_shown(harness: Harness) -> None:
+    reply = await say(
+        harness,
+        "U-dan",
+        'community setup working_hours=08:30-17:00 holidays="2026-12-25, 2026-12-24" '
+        'resources="1. The wiki 2. #data-help 3. Friday demos"',
+    )
+    assert reply == "Data & IA updated: working_hours, holidays, resources."
+    shown = await say(harness, "U-dan", "community show")
+    assert "Working hours: 08:30-17:00 · Holidays: 2026-12-24, 2026-12-25" in shown
+    assert "Useful things for newcomers: 1. The wiki 2. #data-help 3. Friday demos" in shown
+    await say(harness, "U-dan", "community setup holidays=none")
+    assert "Holidays: none" in await say(harness, "U-dan", "community show")
+
+
 async def test_bad_arguments_get_the_usage_line_and_what_is_wrong(harness: Harness) -> None:
-    reply = await say(harness, "U-dan", "community setup target=150 timezone=Mars/Olympus")
-    assert reply.splitlines() == [
+    line = "community setup target=150 timezone=Mars/Olympus working_hours=9-6 holidays=25/12"
+    reply = await say(harness, "U-dan", line)
+    assert reply.splitlines()[:4] == [
         "target: a whole number from 0 to 100",
         "timezone: unknown time zone (write e.g. Europe/Paris)",
-        'Usage: /animateur community show | setup name="…" objective="…" charter="…" '
-        "target=60 timezone=Europe/Paris locale=en rituals=welcome sponsors=@someone",
+        "working_hours: write the working hours as 09:00-18:00",
+        "holidays: “25/12” is not a date (write 2026-12-25)",
     ]
+    assert reply.splitlines()[4].startswith("Usage: /animateur community show | setup [name=")
     assert (await say(harness, "U-bob", "snooze forever")).endswith(
         "Usage: /animateur snooze <duration: 3d, 2w…|off>"
     )
@@ -168,7 +185,8 @@ async def test_setup_without_arguments_offers_a_form_prefilled_with_the_communit
     assert offered["callback"] == "setup:C-data" and offered["channel"] == "C-data"
     values = prefilled(offered)
     assert " ".join(values) == (
-        "name objective charter facilitators sponsors target timezone locale rituals"
+        "name objective charter facilitators sponsors target timezone locale rituals "
+        "working_hours holidays resources"
     )
     assert values["name"] == "Data & IA" and values["objective"].startswith("partager nos cas")
     assert (values["facilitators"], values["sponsors"], values["target"]) == (
@@ -182,7 +200,7 @@ async def test_setup_without_arguments_offers_a_form_prefilled_with_the_communit
         "welcome",
     )
     long_text = [f["name"] for f in offered["fields"] if f["multiline"]]
-    assert long_text == ["objective", "charter"]
+    assert long_text == ["objective", "charter", "resources"]
 
 
 async def test_on_a_new_channel_anyone_gets_the_form_with_defaults(harness: Harness) -> None:
@@ -256,3 +274,55 @@ async def test_the_form_lists_the_rituals_on(harness: Harness) -> None:
         "Data & IA updated: rituals."
     )
     assert prefilled(await form(harness, "U-dan"))["rituals"] == "checkin", "welcome is off"
+
+
+async def test_a_facilitator_runs_the_checkin_now_for_every_member(harness: Harness) -> None:
+    for user in ("U-alice", "U-bob"):  # Paris and New York: 10:00 and 04:00 right now
+        await harness.dispatcher.handle(joined(user))
+    assert (await say(harness, "U-dan", "checkin now")).startswith(
+        "The weekly check-in is off in Data & IA"
+    )
+    await say(harness, "U-dan", "rituals enable checkin")
+    assert (await say(harness, "U-bob", "checkin now")).startswith("Only the facilitators")
+    assert await say(harness, "U-dan", "checkin now") == (
+        "The weekly check-in starts now for the members of Data & IA."
+    )
+    asked = [
+        d.recipient
+        for d in await harness.deliveries()
+        if d.playbook == "checkin" and d.action["type"] == "AskQuestion"
+    ]
+    assert sorted(asked) == ["U-alice", "U-bob", "U-dan"], "everyone, whatever their timezone"
+    assert (await say(harness, "U-dan", "checkin later")).endswith("Usage: /animateur checkin now")
+
+
+async def test_a_community_rewords_and_reschedules_a_ritual_then_goes_back(
+    harness: Harness,
+) -> None:
+    reply = await say(
+        harness,
+        "U-dan",
+        'rituals set checkin schedule="0 10 * * tue" '
+        'text.objective.fr="Votre cap, {{ member.name }} ?"',
+    )
+    assert reply == "Weekly check-in customised in Data & IA: schedule, text.objective.fr."
+    listed = await say(harness, "U-dan", "rituals list")
+    assert "• checkin (Weekly check-in) — off (customised)" in listed
+    await say(harness, "U-dan", "rituals enable checkin")
+    await harness.dispatcher.handle(joined("U-alice"))
+    await say(harness, "U-dan", "checkin now")
+    checkins = [d for d in await harness.deliveries() if d.playbook == "checkin"]
+    question = next(d for d in checkins if d.recipient == "U-alice")
+    assert question.action["text"] == "Votre cap, Alice ?"
+
+    refused = await say(harness, "U-dan", 'rituals set checkin schedule="61 9 * * mon"')
+    assert refused.startswith("trigger.schedule.cron: invalid cron expression '61 9 * * mon'")
+    wrong = await say(harness, "U-dan", "rituals set checkin colour=blue")
+    assert wrong.startswith("“colour” cannot be set")
+    assert (await say(harness, "U-bob", "rituals set checkin digest=x")).startswith(
+        "Only the facilitators"
+    )
+    assert await say(harness, "U-dan", "rituals reset checkin") == (
+        "Weekly check-in is back to its bundled texts and schedule in Data & IA."
+    )
+    assert "(customised)" not in await say(harness, "U-dan", "rituals list")

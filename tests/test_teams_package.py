@@ -114,6 +114,7 @@ def test_the_manifest_declares_the_bot_with_its_commands(manifest: dict[str, Any
             "help",
             "community",
             "rituals",
+            "checkin",
             "optout",
             "optin",
             "snooze",

@@ -7,6 +7,7 @@ usage line; one a member may not use says who can. Playbooks may add commands of
 
 from __future__ import annotations
 
+import copy
 import shlex
 from collections.abc import Mapping
 from datetime import timedelta
@@ -19,6 +20,7 @@ from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
 from playbooks.durations import parse_duration
+from playbooks.overrides import OverrideError, apply_overrides
 from playbooks.schema import CommandTrigger, Playbook
 
 MAX_SNOOZE = timedelta(weeks=26)
@@ -35,9 +37,10 @@ async def help_(inv: Invocation, args: list[str]) -> None:
     if inv.community is None:
         inv.say("help_start", line=text("line_setup", inv.locale))
     elif inv.facilitates:
-        lines = [
-            text(k, inv.locale) for k in ("line_setup", "line_facilitator", "line_rituals_admin")
-        ]
+        keys = ("line_setup", "line_facilitator", "line_rituals_admin", "line_rituals_set")
+        lines = [text(k, inv.locale) for k in keys]
+        if "checkin" in inv.playbooks:
+            lines.append(text("line_checkin", inv.locale))
         inv.say("help_facilitator", name=inv.community.name, lines="\n".join(lines))
 
 
@@ -65,15 +68,13 @@ async def rituals(inv: Invocation, args: list[str]) -> None:
         community = inv.require_community()
         assert community.id is not None
         on = set(await inv.tx.directory.enabled_playbooks(community.id))
-        lines = [
-            text(
-                "ritual_line_on" if name in on else "ritual_line_off",
-                inv.locale,
-                ritual=name,
-                title=title(inv, name),
-            )
-            for name in sorted(inv.playbooks)
-        ]
+        lines = []
+        for name in sorted(inv.playbooks):
+            key = "ritual_line_on" if name in on else "ritual_line_off"
+            line = text(key, inv.locale, ritual=name, title=title(inv, name))
+            if await inv.tx.directory.playbook_settings(community.id, name):
+                line += text("ritual_customised", inv.locale)
+            lines.append(line)
         inv.say("rituals_list", name=community.name, lines="\n".join(lines))
     elif len(args) == 2 and args[0] in ("enable", "disable"):
         name = ritual(inv, args[1])
@@ -83,8 +84,52 @@ async def rituals(inv: Invocation, args: list[str]) -> None:
         await inv.tx.directory.set_playbook(community.id, name, enable, inv.now)
         key = "ritual_enabled" if enable else "ritual_disabled"
         inv.say(key, title=title(inv, name), name=community.name)
+    elif len(args) >= 3 and args[0] == "set":
+        await _customise(inv, ritual(inv, args[1]), args[2:])
+    elif len(args) == 2 and args[0] == "reset":
+        name = ritual(inv, args[1])
+        community = inv.require_facilitator()
+        assert community.id is not None
+        await inv.tx.directory.set_playbook_settings(community.id, name, {}, inv.now)
+        inv.say("ritual_reset", title=title(inv, name), name=community.name)
     else:
         raise Usage()
+
+
+async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
+    """``rituals set``: this community's own schedule, digest time or step texts, validated
+    like a playbook file before anything is stored."""
+    community = inv.require_facilitator()
+    assert community.id is not None
+    settings = copy.deepcopy(await inv.tx.directory.playbook_settings(community.id, name))
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        parts = key.split(".")
+        if sep and key in ("schedule", "digest"):
+            settings[key] = value
+        elif sep and len(parts) == 3 and parts[0] == "text":
+            settings.setdefault("texts", {}).setdefault(parts[1], {})[parts[2]] = value
+        else:
+            raise Usage(text("bad_override_key", inv.locale, setting=key))
+    try:
+        apply_overrides(inv.playbooks[name], settings)
+    except OverrideError as problem:
+        raise Usage(str(problem)) from problem
+    await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
+    fields = ", ".join(pair.partition("=")[0] for pair in pairs)
+    inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
+
+
+async def checkin(inv: Invocation, args: list[str]) -> None:
+    """``checkin now``: the weekly check-in for every member, at once (after this reply)."""
+    if args != ["now"] or "checkin" not in inv.playbooks:
+        raise Usage()
+    community = inv.require_facilitator()
+    assert community.id is not None
+    if "checkin" not in await inv.tx.directory.enabled_playbooks(community.id):
+        raise Refused(text("checkin_off", inv.locale, name=community.name))
+    inv.run_now = "checkin"
+    inv.say("checkin_started", name=community.name)
 
 
 async def optout(inv: Invocation, args: list[str]) -> None:
@@ -149,6 +194,7 @@ BUILT_IN: Mapping[str, Handler] = {
     "community": community,
     "facilitator": facilitator,
     "rituals": rituals,
+    "checkin": checkin,
     "optout": optout,
     "optin": optin,
     "snooze": snooze,

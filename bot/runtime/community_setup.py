@@ -4,6 +4,7 @@ timezone, working time and rituals — as ``key="value"`` words or as a form."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.runtime.context import normalize_locale, resolve_locale
@@ -11,6 +12,7 @@ from bot.runtime.invocation import Invocation, Usage, person
 from bot.runtime.texts import DEFAULT_CHARTER, text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked, FormSubmitted
+from playbooks.calendar import parse_hours
 from storage.tables import Community
 
 SETUP_FIELDS = (
@@ -23,6 +25,9 @@ SETUP_FIELDS = (
     "timezone",
     "locale",
     "rituals",
+    "working_hours",
+    "holidays",
+    "resources",
 )
 #: The setup form's fields: its hint's text key ("" for none), and whether it is long text.
 _FORM_FIELDS: Mapping[str, tuple[str, bool]] = {
@@ -35,6 +40,9 @@ _FORM_FIELDS: Mapping[str, tuple[str, bool]] = {
     "timezone": ("setup_hint_timezone", False),
     "locale": ("setup_hint_locale", False),
     "rituals": ("setup_hint_rituals", False),
+    "working_hours": ("setup_hint_hours", False),
+    "holidays": ("setup_hint_holidays", False),
+    "resources": ("", True),
 }
 #: The callback of a setup form: ``setup:<channel>``.
 SETUP_PREFIX = "setup:"
@@ -57,6 +65,9 @@ async def community(inv: Invocation, args: list[str]) -> None:
             target=c.target_engagement,
             timezone=c.timezone,
             language=c.locale or inv.workspace.locale,
+            hours=c.working_hours,
+            holidays=", ".join(c.holidays) or none,
+            resources=c.resources or text("not_set", inv.locale),
             rituals=", ".join(on) or none,
         )
     elif args[:1] == ["setup"] and len(args) > 1:
@@ -91,6 +102,7 @@ async def _current_setup(inv: Invocation) -> dict[str, str]:
             "timezone": inv.member.timezone or str(Community.model_fields["timezone"].default),
             "locale": inv.locale,
             "rituals": "welcome" if "welcome" in inv.playbooks else "",
+            "working_hours": str(Community.model_fields["working_hours"].default),
         }
     assert c.id is not None
     return {
@@ -103,6 +115,9 @@ async def _current_setup(inv: Invocation) -> dict[str, str]:
         "timezone": c.timezone,
         "locale": c.locale or normalize_locale(inv.workspace.locale) or inv.locale,
         "rituals": ", ".join(await inv.tx.directory.enabled_playbooks(c.id)),
+        "working_hours": c.working_hours,
+        "holidays": ", ".join(c.holidays),
+        "resources": c.resources,
     }
 
 
@@ -244,6 +259,18 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
                 known = ", ".join(sorted(inv.playbooks))
                 problem = text("bad_ritual", inv.locale, name=unknown[0], known=known)
             checked[key] = names
+        elif key == "working_hours":
+            try:
+                parse_hours(value)
+                checked[key] = value
+            except ValueError:
+                problem = text("bad_hours", inv.locale)
+        elif key == "holidays":
+            days = [d for d in value.replace(" ", ",").split(",") if d and d != "none"]
+            bad = next((d for d in days if not _is_date(d)), None)
+            if bad is not None:
+                problem = text("bad_holidays", inv.locale, value=bad)
+            checked[key] = sorted(set(days))
         elif key in ("sponsors", "facilitators"):
             people = _people(inv, value)
             if None in people:
@@ -271,3 +298,11 @@ def setup_command(event: FormSubmitted) -> CommandInvoked:
         name="community",
         args=("setup",),
     )
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -72,6 +72,12 @@ class _Turn:
     workspace: Workspace
     now: datetime
     enqueued: int = 0
+    #: (community id, playbook) to run at once for its members, after the commit
+    run_now: tuple[int, str] | None = None
+
+
+#: Runs a scheduled ritual at once for a community's members (the scheduler's ``run_now``).
+RunNow = Callable[[int, str], Awaitable[bool]]
 
 
 class Dispatcher:
@@ -88,6 +94,8 @@ class Dispatcher:
         self._clock = clock
         self._on_enqueued = on_enqueued
         self._new_run_id = new_run_id
+        #: set by the composition root once the scheduler exists (it needs this dispatcher)
+        self.run_now: RunNow | None = None
 
     async def handle(self, event: Event) -> DispatchResult:
         now = self._clock()
@@ -126,6 +134,8 @@ class Dispatcher:
         )
         if turn.enqueued:
             self._on_enqueued()
+        if turn.run_now is not None and self.run_now is not None:
+            await self.run_now(*turn.run_now)
         return "processed"
 
     async def fire_schedule(self, fire: Fire, members: Sequence[MemberProfile] | None) -> bool:
@@ -166,7 +176,10 @@ class Dispatcher:
                 started = await self._start(turn, schedule.playbook, community, None)
             for profile in members or ():
                 member = await tx.directory.upsert_member(workspace.id, profile, now)
-                if zone_name(member.timezone, community.timezone) in fire.zones:
+                if (
+                    fire.zones is None
+                    or zone_name(member.timezone, community.timezone) in fire.zones
+                ):
                     started += await self._start(
                         turn, schedule.playbook, community, member, supersede=True
                     )
@@ -452,6 +465,9 @@ class Dispatcher:
             submitted=submitted,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)
+        if invocation.run_now is not None and community is not None:
+            assert community.id is not None
+            turn.run_now = (community.id, invocation.run_now)
 
     async def _setup_submitted(self, turn: _Turn, member: Member, event: FormSubmitted) -> None:
         """A setup form: the ``community setup`` command of its channel, with its values."""

@@ -45,6 +45,8 @@ class Invocation:
     replies: list[str] = field(default_factory=list)
     #: a form to offer instead of a text reply
     form: act.OpenForm | None = None
+    #: a scheduled ritual to run at once for the community's members, once the command is done
+    run_now: str | None = None
 
     @property
     def locale(self) -> str:

@@ -70,7 +70,8 @@ class Fire:
     schedule: Schedule
     fire_at: datetime
     outcome: Outcome
-    zones: frozenset[str]
+    #: None: every member, whatever their timezone (a facilitator's "now")
+    zones: frozenset[str] | None
 
 
 def schedules_of(playbook: Playbook, settings: Mapping[str, Any]) -> list[Schedule]:
@@ -230,6 +231,28 @@ class Scheduler:
                 outcome = "holiday"
             due.append(Fire(community.id, schedule, at, outcome, frozenset(fire_zones)))
         return due
+
+    async def run_now(self, community_id: int, playbook: str) -> bool:
+        """Start a scheduled ritual now for the community (or each of its members, wherever
+        they are) — a facilitator's ``checkin now``. Recorded like a fire, so it happens once."""
+        found = self._playbooks.get(playbook)
+        schedules = [s for s in schedules_of(found, {}) if not s.is_digest] if found else []
+        if not schedules:
+            return False
+        async with self._store.transaction() as tx:
+            community = await tx.directory.community(community_id)
+            if community is None:
+                return False
+            workspace = await tx.directory.workspace_by_id(community.workspace_id)
+            assert workspace is not None
+            ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
+        members = None
+        if schedules[0].per_member:
+            members = await self._members(ref, community.channel_id)
+            if members is None:
+                return False
+        fire = Fire(community_id, schedules[0], self._clock(), "started", None)
+        return await self._fire_schedule(fire, members)
 
     async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile] | None:
         if self._roster is None:

@@ -143,6 +143,7 @@ class Simulation:
             self.clock,
             roster=Rosters(self.store, {}),
         )
+        self.dispatcher.run_now = self.scheduler.run_now
         self._pending: list[tuple[datetime, ev.Event]] = []
         self._decided: set[str] = set()
         self._keys = itertools.count()

@@ -24,19 +24,24 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "usage": {"en": "Usage: {line}", "fr": "Utilisation : {line}"},
     "usage_community": {
-        "en": '/animateur community show | setup name="…" objective="…" charter="…" '
-        "target=60 timezone=Europe/Paris locale=en rituals=welcome sponsors=@someone",
-        "fr": '/animateur community show | setup name="…" objective="…" charter="…" '
-        "target=60 timezone=Europe/Paris locale=fr rituals=welcome sponsors=@quelqu'un",
+        "en": '/animateur community show | setup [name="…" objective="…" charter="…" '
+        "target=60 timezone=Europe/Paris locale=en rituals=welcome,checkin sponsors=@someone "
+        'working_hours=09:00-18:00 holidays=2026-12-25,2027-01-01 resources="…"]',
+        "fr": '/animateur community show | setup [name="…" objective="…" charter="…" '
+        "target=60 timezone=Europe/Paris locale=fr rituals=welcome,checkin sponsors=@quelqu'un "
+        'working_hours=09:00-18:00 holidays=2026-12-25,2027-01-01 resources="…"]',
     },
     "usage_facilitator": {
         "en": "/animateur facilitator add @someone | remove @someone",
         "fr": "/animateur facilitator add @quelqu'un | remove @quelqu'un",
     },
     "usage_rituals": {
-        "en": "/animateur rituals list | enable <ritual> | disable <ritual>",
-        "fr": "/animateur rituals list | enable <rituel> | disable <rituel>",
+        "en": "/animateur rituals list | enable <ritual> | disable <ritual> | set <ritual> "
+        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<step>.<en|fr>="…" | reset <ritual>',
+        "fr": "/animateur rituals list | enable <rituel> | disable <rituel> | set <rituel> "
+        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<étape>.<en|fr>="…" | reset <rituel>',
     },
+    "usage_checkin": {"en": "/animateur checkin now", "fr": "/animateur checkin now"},
     "usage_optout": {
         "en": "/animateur optout <ritual|all>",
         "fr": "/animateur optout <rituel|all>",
@@ -81,6 +86,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "• rituals enable|disable <ritual> — switch rituals on or off",
         "fr": "• rituals enable|disable <rituel> — activer ou désactiver des rituels",
     },
+    "line_rituals_set": {
+        "en": "• rituals set|reset <ritual> … — this community's own texts and schedule",
+        "fr": "• rituals set|reset <rituel> … — textes et horaires propres à cette communauté",
+    },
+    "line_checkin": {
+        "en": "• checkin now — run the weekly check-in now for every member",
+        "fr": "• checkin now — lancer le point hebdo maintenant pour chaque membre",
+    },
     "not_facilitator": {
         "en": "Only the facilitators of {name} can do that ({facilitators}).",
         "fr": "Seuls les animateurs de {name} peuvent faire cela ({facilitators}).",
@@ -101,10 +114,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "community_show": {
         "en": "*{name}*\nWhy it exists: {objective}\nCharter: {charter}\nFacilitators: "
         "{facilitators} · Sponsors: {sponsors}\nTarget engagement: {target} % · Time zone: "
-        "{timezone} · Language: {language}\nRituals on: {rituals}",
+        "{timezone} · Language: {language}\nWorking hours: {hours} · Holidays: {holidays}\n"
+        "Useful things for newcomers: {resources}\nRituals on: {rituals}",
         "fr": "*{name}*\nRaison d'être : {objective}\nCharte : {charter}\nAnimateurs : "
         "{facilitators} · Sponsors : {sponsors}\nEngagement cible : {target} % · Fuseau : "
-        "{timezone} · Langue : {language}\nRituels activés : {rituals}",
+        "{timezone} · Langue : {language}\nHoraires : {hours} · Jours fériés : {holidays}\n"
+        "Ressources pour les nouveaux : {resources}\nRituels activés : {rituals}",
     },
     "none": {"en": "none", "fr": "aucun"},
     "not_set": {"en": "(not set yet)", "fr": "(pas encore définie)"},
@@ -147,6 +162,28 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "ritual_line_off": {
         "en": "• {ritual} ({title}) — off",
         "fr": "• {ritual} ({title}) — désactivé",
+    },
+    "ritual_customised": {"en": " (customised)", "fr": " (personnalisé)"},
+    "ritual_set": {
+        "en": "{title} customised in {name}: {fields}.",
+        "fr": "{title} personnalisé dans {name} : {fields}.",
+    },
+    "ritual_reset": {
+        "en": "{title} is back to its bundled texts and schedule in {name}.",
+        "fr": "{title} reprend ses textes et horaires d'origine dans {name}.",
+    },
+    "bad_override_key": {
+        "en": "“{setting}” cannot be set (schedule, digest or text.<step>.<en|fr>)",
+        "fr": "« {setting} » ne peut pas être modifié (schedule, digest ou text.<étape>.<en|fr>)",
+    },
+    "checkin_started": {
+        "en": "The weekly check-in starts now for the members of {name}.",
+        "fr": "Le point hebdo démarre maintenant pour les membres de {name}.",
+    },
+    "checkin_off": {
+        "en": "The weekly check-in is off in {name}: /animateur rituals enable checkin first.",
+        "fr": "Le point hebdo est désactivé dans {name} : /animateur rituals enable checkin "
+        "d'abord.",
     },
     "ritual_enabled": {"en": "{title} is on in {name}.", "fr": "{title} est activé dans {name}."},
     "ritual_disabled": {
@@ -229,6 +266,25 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "setup_field_timezone": {"en": "Time zone", "fr": "Fuseau horaire"},
     "setup_field_locale": {"en": "Language", "fr": "Langue"},
     "setup_field_rituals": {"en": "Rituals on", "fr": "Rituels activés"},
+    "setup_field_working_hours": {"en": "Working hours", "fr": "Horaires de travail"},
+    "setup_field_holidays": {"en": "Holidays", "fr": "Jours fériés"},
+    "setup_field_resources": {
+        "en": "Three useful things for newcomers (links, threads, tips)",
+        "fr": "Trois choses utiles pour les nouveaux (liens, fils, astuces)",
+    },
+    "setup_hint_hours": {"en": "e.g. 09:00-18:00", "fr": "par ex. 09:00-18:00"},
+    "setup_hint_holidays": {
+        "en": "dates, comma-separated: 2026-12-25, 2027-01-01 (none: no holidays)",
+        "fr": "dates séparées par des virgules : 2026-12-25, 2027-01-01 (none : aucun)",
+    },
+    "bad_hours": {
+        "en": "write the working hours as 09:00-18:00",
+        "fr": "écrivez les horaires sous la forme 09:00-18:00",
+    },
+    "bad_holidays": {
+        "en": "“{value}” is not a date (write 2026-12-25)",
+        "fr": "« {value} » n'est pas une date (écrivez 2026-12-25)",
+    },
     "setup_hint_people": {
         "en": "user ids, comma-separated",
         "fr": "identifiants, séparés par des virgules",
