@@ -328,3 +328,27 @@ async def test_community_setup_opens_a_prefilled_modal_whose_submission_is_store
     async with slack_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
     assert (community.objective, community.target_engagement) == ("Ship ML faster", 75)
+
+
+async def test_a_workspace_admin_may_change_a_community_a_member_may_not(
+    slack_bot: SlackBot,
+) -> None:
+    admin = slack_bot.slack.add_user(TEAM, "U0042", "ines", locale="fr-FR")
+    admin["is_admin"] = True  # as users.info reports a workspace administrator
+    slack_bot.slack.add_user(TEAM, "U0043", "paul")
+    url = slack_bot.slack.response_url()
+    for user, key in (("U0043", "t-member"), ("U0042", "t-admin")):
+        setup = fixture("command_help") | {
+            "user_id": user,
+            "text": "community setup target=80",
+            "trigger_id": key,
+            "response_url": url,
+        }
+        assert (await slack_bot.form(setup)).status == 200
+        await wait_for(lambda: _some(slack_bot.slack.responses))
+    member, admin_reply = await wait_for(lambda: _at_least(slack_bot.slack.responses, 2))
+    assert str(member["text"]).startswith("Only the facilitators of Data")
+    assert admin_reply["text"] == "Data mise à jour : target."
+    async with slack_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert community.target_engagement == 80

@@ -182,13 +182,15 @@ class SlackPlatform:
             return
         if isinstance(event, PROFILED):
             member = event.member
-            if member.locale is None:
-                found = await self._profiles.get(
-                    client, event.workspace.external_id, member.user_id
-                )
-                event = replace(event, member=found)
-            else:
-                self._profiles.remember(event.workspace.external_id, member)
+            found = await self._profiles.get(client, event.workspace.external_id, member.user_id)
+            merged = ev.MemberProfile(
+                member.user_id,
+                member.display_name or found.display_name,
+                member.locale or found.locale,
+                member.timezone or found.timezone,
+                found.is_admin,
+            )
+            event = replace(event, member=merged)
         await self._sink(event)
 
     async def _on_event(

@@ -1,4 +1,5 @@
-"""Who a Slack user is (name, locale, time zone), from users.info, cached per process."""
+"""Who a Slack user is (name, locale, time zone, workspace admin), from users.info, cached per
+process."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class ProfileCache:
             profile.get("display_name") or profile.get("real_name") or user.get("real_name"),
             user.get("locale"),
             user.get("tz"),
+            bool(user.get("is_admin") or user.get("is_owner")),
         )
         self.remember(team, found)
         return found

@@ -57,7 +57,12 @@ class Invocation:
 
     @property
     def facilitates(self) -> bool:
-        return self.community is not None and self.member.user_id in self.community.facilitators
+        """A facilitator of the community, or an administrator of the whole workspace."""
+        if self.community is None:
+            return False
+        return self.member.user_id in self.community.facilitators or bool(
+            self.event.member.is_admin
+        )
 
     def require_community(self) -> Community:
         if self.community is None:

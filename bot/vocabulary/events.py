@@ -31,6 +31,8 @@ class MemberProfile:
     display_name: str | None = None
     locale: str | None = None
     timezone: str | None = None
+    #: an administrator or owner of the whole workspace (None: the platform did not say)
+    is_admin: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
