@@ -216,6 +216,7 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         yield
         # Graceful: no new passes, the pass and the send under way finish, then close.
         await bot.scheduler.stop()
+        await bot.dispatcher.idle()
         if worker is not None:
             bot.worker.stop()
             try:

@@ -7,9 +7,9 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from aiohttp import web
@@ -22,6 +22,7 @@ from bot.app import ConfigurationError, build, web_app
 from bot.runtime.simulation import synthetic_members
 from bot.runtime.timeline import simulate
 from bot.settings import Settings
+from playbooks.calendar import valid_zone
 from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
 from storage.database import current_revision, head_revision, make_engine, upgrade
 
@@ -119,10 +120,11 @@ def _simulate(args: argparse.Namespace, _settings: Settings) -> int:
         return 1
     logs.configure("WARNING")  # the report is the output; per-event logs would drown it
     zones = [z.strip() for z in args.timezones.split(",") if z.strip()]
-    for name in zones or ["?"]:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+    if not zones:
+        print("--timezones needs at least one timezone (e.g. Europe/Paris)", file=sys.stderr)
+        return 2
+    for name in zones:
+        if valid_zone(name) is None:
             print(f"unknown timezone {name!r} (e.g. Europe/Paris)", file=sys.stderr)
             return 2
     start = args.start or _next_monday(zones[0])
@@ -162,6 +164,19 @@ def _start(value: str) -> datetime:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (e.g. 2026-11-30)") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) <= 10_000:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number from 1 to 10000")
+    return int(value)
+
+
+def _day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (e.g. 2026-12-25)") from exc
 
 
 def _rate(value: str) -> float:
@@ -234,8 +249,8 @@ def parser() -> argparse.ArgumentParser:
         "simulate", help="run a playbook on a synthetic community with a virtual clock"
     )
     sim.add_argument("playbook", help="the playbook file (YAML)")
-    sim.add_argument("--members", type=int, default=40, help="how many members (default 40)")
-    sim.add_argument("--weeks", type=int, default=6, help="how many weeks (default 6)")
+    sim.add_argument("--members", type=_count, default=40, help="how many members (default 40)")
+    sim.add_argument("--weeks", type=_count, default=6, help="how many weeks (default 6)")
     sim.add_argument("--locale", choices=("en", "fr"), default="en")
     sim.add_argument(
         "--timezones",
@@ -244,7 +259,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--answer-rate", type=_rate, default=0.7, help="chance of each answer")
     sim.add_argument("--start", type=_start, help="first moment (default: next Monday 08:00)")
-    sim.add_argument("--holiday", action="append", default=[], help="a holiday (YYYY-MM-DD)")
+    sim.add_argument(
+        "--holiday", type=_day, action="append", default=[], help="a holiday (YYYY-MM-DD)"
+    )
     sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
     sim.set_defaults(handler=_simulate)
 

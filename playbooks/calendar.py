@@ -40,15 +40,20 @@ def parse_at(text: str) -> tuple[int | None, time]:
     return (WEEKDAYS.index(day) if day else None), time(int(hour), int(minute))
 
 
+def valid_zone(name: str | None) -> ZoneInfo | None:
+    """The timezone called ``name``, or None when there is none (``Mars/Olympus``, ``America``,
+    ``../etc``: names come from platforms and people)."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
-    """The named timezone, else ``fallback``'s, else UTC (names come from platforms and people)."""
-    for candidate in (name, fallback):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    """The named timezone, else ``fallback``'s, else UTC."""
+    return valid_zone(name) or valid_zone(fallback) or ZoneInfo("UTC")
 
 
 def zone_name(name: str | None, fallback: str) -> str:
@@ -85,6 +90,19 @@ class Calendar:
                 return datetime.combine(day, start, self.tz).astimezone(at.tzinfo)
             day += timedelta(days=1)
         return at  # no working day in a year: the calendar is unusable, don't hold messages
+
+    def last_working_day_before(self, moment: datetime, after: datetime) -> datetime:
+        """``moment``, or the same time on the closest working day before it (still later than
+        ``after``) when it falls on a holiday or a weekend; else ``moment`` unchanged."""
+        local = moment.astimezone(self.tz)
+        for back in range(7):
+            day = local.date() - timedelta(days=back)
+            candidate = datetime.combine(day, local.time(), self.tz).astimezone(moment.tzinfo)
+            if candidate <= after:
+                break
+            if self.is_working_day(day):
+                return candidate
+        return moment
 
     def next_at(self, when: str, after: datetime) -> datetime:
         """The first ``when`` (``"fri 15:00"``, ``"09:30"``) strictly after ``after``, local."""

@@ -18,7 +18,7 @@ from playbooks import schema
 from playbooks.calendar import Calendar
 from playbooks.durations import parse_duration
 from playbooks.overrides import OverrideError, apply_overrides
-from playbooks.templates import render
+from playbooks.templates import RenderError, render
 
 RunStatus = Literal["waiting_answer", "waiting_timer", "done"]
 
@@ -27,6 +27,8 @@ MAX_STEPS_PER_TRANSITION = 200
 MAX_ANSWER_LENGTH = 3000
 #: While a question waits for its reminder, when its own timeout falls ("" for never).
 DEADLINE = "_deadline"
+#: A run started outside working time waits for it before its first step.
+NOT_STARTED = "_not_started"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,27 @@ class Transition:
     error: str | None = None
 
 
+class _AnyAnswer(dict[str, str]):
+    """Answers for a trial rendering: every question answered with an ellipsis."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def try_render(template: str, community: CommunityContext, locale: str) -> None:
+    """Render ``template`` as a member's DM would be, with made-up answers; raises RenderError
+    when it cannot be (so a customised text is refused before any run meets it)."""
+    member = MemberContext("U-sample", "Ada")
+    values = {"community": community, "member": member, "answers": _AnyAnswer(), "locale": locale}
+    render(template, values)
+
+
+def _broken(state: RunState, exc: RenderError) -> Transition:
+    """A text that cannot be rendered ends the run (with why), instead of failing every retry."""
+    ended = replace(state, status="done", step=None, wake_at=None)
+    return Transition(ended, error=f"a text cannot be rendered (at step {state.step!r}): {exc}")
+
+
 def callback_for(run_id: str, step_id: str) -> str:
     return f"run:{run_id}:{step_id}"
 
@@ -119,11 +142,22 @@ class Engine:
         except OverrideError:
             return playbook
 
-    def start(self, name: str, ctx: RunContext, now: datetime) -> Transition:
+    def start(
+        self, name: str, ctx: RunContext, now: datetime, *, in_working_time: bool = False
+    ) -> Transition:
+        """Start ``name``; ``in_working_time``: outside it, the run waits for it to begin (a
+        scheduled ritual; one answering someone's own action starts at once)."""
         playbook = self.playbook_for(name, ctx.overrides)
         assert playbook is not None, f"unknown playbook {name!r}"
         state = RunState(playbook=name, step=playbook.steps[0].id, status="waiting_timer")
-        return self._run_from(playbook, playbook.steps[0].id, state, ctx, now)
+        opens = ctx.calendar.next_open(now)
+        if in_working_time and opens > now:
+            pending = MappingProxyType({NOT_STARTED: "yes"})
+            return Transition(replace(state, variables=pending, wake_at=opens))
+        try:
+            return self._run_from(playbook, playbook.steps[0].id, state, ctx, now)
+        except RenderError as exc:
+            return _broken(state, exc)
 
     def on_event(self, state: RunState, event: Event, ctx: RunContext, now: datetime) -> Transition:
         playbook = self.playbook_for(state.playbook, ctx.overrides)
@@ -138,14 +172,17 @@ class Engine:
                 replace(state, status="done", step=None),
                 error=f"step {state.step!r} no longer exists in {playbook.name!r}",
             )
-        if isinstance(event, Tick):
-            return self._on_tick(playbook, step, state, ctx, now)
-        if isinstance(event, ButtonClicked | FormSubmitted):
-            if state.status != "waiting_answer" or not isinstance(step, schema.Ask):
-                return Transition(state, ignored="not waiting for an answer")
-            if parse_callback(event.callback) != (ctx.run_id, step.id):
-                return Transition(state, ignored="answer to another question")
-            return self._on_answer(playbook, step, state, event, ctx, now)
+        try:
+            if isinstance(event, Tick):
+                return self._on_tick(playbook, step, state, ctx, now)
+            if isinstance(event, ButtonClicked | FormSubmitted):
+                if state.status != "waiting_answer" or not isinstance(step, schema.Ask):
+                    return Transition(state, ignored="not waiting for an answer")
+                if parse_callback(event.callback) != (ctx.run_id, step.id):
+                    return Transition(state, ignored="answer to another question")
+                return self._on_answer(playbook, step, state, event, ctx, now)
+        except RenderError as exc:
+            return _broken(state, exc)
         return Transition(state, ignored=f"{type(event).__name__} does not move a run")
 
     # -- event handlers -------------------------------------------------------------------
@@ -160,6 +197,10 @@ class Engine:
     ) -> Transition:
         if state.wake_at is None or now < state.wake_at:
             return Transition(state, ignored="not due yet")
+        if NOT_STARTED in state.variables:
+            variables = {k: v for k, v in state.variables.items() if k != NOT_STARTED}
+            begun = replace(state, variables=MappingProxyType(variables))
+            return self._run_from(playbook, playbook.steps[0].id, begun, ctx, now)
         if state.status == "waiting_timer":
             return self._run_from(playbook, self._next(playbook, step), state, ctx, now)
         if isinstance(step, schema.Ask) and DEADLINE in state.variables:
@@ -290,6 +331,8 @@ class Engine:
     def _wake(step: schema.Wait, ctx: RunContext, now: datetime) -> datetime:
         if step.until is not None:
             wake = ctx.calendar.next_at(step.until, now)
+            if step.working_hours:  # a Friday holiday: ask on Thursday, not next Monday
+                wake = ctx.calendar.last_working_day_before(wake, now)
         else:
             assert step.duration is not None
             wake = now + parse_duration(step.duration)

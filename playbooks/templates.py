@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Template
+from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
@@ -17,5 +17,12 @@ def _compiled(template: str) -> Template:
     return ENVIRONMENT.from_string(template)
 
 
+class RenderError(Exception):
+    """A text could not be rendered with the values at hand (e.g. an attribute of nothing)."""
+
+
 def render(template: str, variables: Mapping[str, Any]) -> str:
-    return _compiled(template).render(**variables).strip()
+    try:
+        return _compiled(template).render(**variables).strip()
+    except (TemplateError, TypeError, ValueError, LookupError, ArithmeticError) as exc:
+        raise RenderError(f"{type(exc).__name__}: {exc}") from exc

@@ -52,6 +52,18 @@ class Runs:
         run.status, run.step, run.wake_at, run.updated_at = "done", None, None, now
         await self._s.flush()
 
+    async def finish_active(self, community_id: int, playbook: str, now: datetime) -> int:
+        """End every run of ``playbook`` still going in the community (it was switched off)."""
+        query = select(Run).where(
+            Run.community_id == community_id,
+            Run.playbook == playbook,
+            col(Run.status).in_(ACTIVE),
+        )
+        running = (await self._s.execute(query)).scalars().all()
+        for run in running:
+            await self.finish(run, now)
+        return len(running)
+
     async def due(self, now: datetime, limit: int = 500) -> Sequence[DueRun]:
         """Active runs whose timer is due, oldest first, with their workspace."""
         query = (
@@ -93,6 +105,19 @@ class Runs:
             ScheduleOccurrence.fire_at == fire_at,
         )
         return bool((await self._s.execute(query)).scalar_one())
+
+    async def first_occurrence(
+        self, community_id: int, key: str, after: datetime, until: datetime
+    ) -> datetime | None:
+        """The earliest recorded fire of ``key`` in ``(after, until]``."""
+        query = select(func.min(ScheduleOccurrence.fire_at)).where(
+            ScheduleOccurrence.community_id == community_id,
+            ScheduleOccurrence.playbook == key,
+            col(ScheduleOccurrence.fire_at) > after,
+            col(ScheduleOccurrence.fire_at) <= until,
+        )
+        value: datetime | None = (await self._s.execute(query)).scalar_one_or_none()
+        return value
 
     async def started_between(
         self, community_id: int, playbook: str, start: datetime, end: datetime

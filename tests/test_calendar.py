@@ -58,3 +58,13 @@ def test_bad_working_hours_are_refused(bad: str) -> None:
 def test_bad_moments_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="is not a moment of the week"):
         parse_at(bad)
+
+
+def test_a_member_with_an_unknown_timezone_follows_the_communitys() -> None:
+    from bot.runtime.context import calendar_for
+    from storage.tables import Community
+
+    community = Community(workspace_id=1, channel_id="C", name="x", timezone="America/Los_Angeles")
+    assert calendar_for(community, "Mars/Olympus").timezone == "America/Los_Angeles"
+    assert calendar_for(community, "America").timezone == "America/Los_Angeles"
+    assert calendar_for(community, "Asia/Tokyo").timezone == "Asia/Tokyo"

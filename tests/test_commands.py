@@ -10,8 +10,9 @@ from tests.conftest import Harness
 
 
 async def say(harness: Harness, user: str, line: str, channel: str = "C-data") -> str:
-    """Run a command; its private reply."""
+    """Run a command (and what it starts after answering); its private reply."""
     await harness.dispatcher.handle(command(user, line, channel))
+    await harness.dispatcher.idle()
     replies = [d for d in await harness.deliveries() if d.action["type"] == "RespondPrivately"]
     assert replies and replies[-1].recipient == user
     return str(replies[-1].action["text"])
@@ -287,12 +288,22 @@ async def test_a_facilitator_runs_the_checkin_now_for_every_member(harness: Harn
     assert await say(harness, "U-dan", "checkin now") == (
         "The weekly check-in starts now for the members of Data & IA."
     )
-    asked = [
-        d.recipient
-        for d in await harness.deliveries()
-        if d.playbook == "checkin" and d.action["type"] == "AskQuestion"
-    ]
-    assert sorted(asked) == ["U-alice", "U-bob", "U-dan"], "everyone, whatever their timezone"
+
+    async def asked() -> list[str]:
+        """Who was asked, once per question (reminders repeat a question's callback)."""
+        deliveries = await harness.deliveries()
+        questions = {
+            (d.recipient, d.action["callback"]) for d in deliveries if d.playbook == "checkin"
+        }
+        return sorted(user for user, _callback in questions)
+
+    assert await asked() == ["U-alice", "U-dan"], "10:00 in Paris, 09:00 in London"
+    harness.clock.advance(timedelta(hours=5))  # 09:00 in New York
+    await harness.scheduler.tick()
+    assert await asked() == ["U-alice", "U-bob", "U-dan"], "Bob in his working hours"
+    await say(harness, "U-dan", "checkin now")
+    await harness.scheduler.tick()
+    assert await asked() == ["U-alice", "U-bob", "U-dan"], "nobody asked twice the same day"
     assert (await say(harness, "U-dan", "checkin later")).endswith("Usage: /animateur checkin now")
 
 
@@ -326,3 +337,22 @@ async def test_a_community_rewords_and_reschedules_a_ritual_then_goes_back(
         "Weekly check-in is back to its bundled texts and schedule in Data & IA."
     )
     assert "(customised)" not in await say(harness, "U-dan", "rituals list")
+
+
+async def test_a_customised_text_that_cannot_be_rendered_is_refused(harness: Harness) -> None:
+    line = 'rituals set checkin text.objective.en="Hi {{ community.facilitators[5].name }}"'
+    refused = await say(harness, "U-dan", line)
+    assert refused.startswith("text.objective.en: UndefinedError:")
+    assert "(customised)" not in await say(harness, "U-dan", "rituals list"), "nothing stored"
+
+
+async def test_a_timezone_that_is_a_folder_is_refused_not_a_crash(harness: Harness) -> None:
+    reply = await say(harness, "U-dan", "community setup timezone=America")
+    assert reply.startswith("timezone: unknown time zone (write e.g. Europe/Paris)")
+
+
+async def test_switching_a_ritual_off_stops_its_runs_under_way(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    assert [r.status for r in await harness.runs()] == ["waiting_answer"]
+    await say(harness, "U-dan", "rituals disable welcome")
+    assert [r.status for r in await harness.runs()] == ["done"]

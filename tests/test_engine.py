@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.vocabulary import actions as act
+from playbooks.calendar import Calendar
 from playbooks.engine import Engine, RunState
 from playbooks.loader import load_library, parse_playbook
 from playbooks.overrides import OverrideError, apply_overrides
@@ -251,3 +252,37 @@ def test_overrides_that_do_not_fit_say_why(
 ) -> None:
     with pytest.raises(OverrideError, match=re.escape(problem)):
         apply_overrides(engine.playbooks["welcome"], overrides)
+
+
+def test_a_text_that_cannot_be_rendered_ends_the_run_with_why() -> None:
+    broken = WAIT_AND_TIMEOUT.replace(
+        'text: {en: "Found what you came for?"', 'text: {en: "{{ community.sponsors[3].name }}"'
+    )
+    engine = Engine({"nudge": parse_playbook(broken)})
+    waiting = engine.start("nudge", context(), T0)
+    result = engine.on_event(waiting.state, tick(), context(), T0 + timedelta(days=1))
+    assert result.state.status == "done" and result.actions == ()
+    assert (result.error or "").startswith("a text cannot be rendered (at step 'pause')")
+
+
+def test_a_friday_question_on_a_holiday_comes_on_thursday() -> None:
+    engine = Engine({"weekly": parse_playbook(REMIND)})
+    christmas = Calendar("Europe/Paris", holidays=frozenset({date(2026, 12, 25)}))
+    ctx = replace(context(), calendar=christmas)
+    monday = datetime(2026, 12, 21, 9, 30, tzinfo=christmas.tz)
+    asked = engine.start("weekly", ctx, monday)
+    answered = engine.on_event(asked.state, answer("run:r1:objective", "x"), ctx, monday)
+    assert answered.state.wake_at == datetime(2026, 12, 24, 15, 0, tzinfo=christmas.tz)
+
+
+def test_a_scheduled_start_outside_working_time_waits_for_it() -> None:
+    engine = Engine({"weekly": parse_playbook(REMIND)})
+    new_york = replace(context(), calendar=Calendar("America/New_York"))
+    night = datetime(2026, 11, 24, 4, 0, tzinfo=new_york.calendar.tz)
+    waiting = engine.start("weekly", new_york, night, in_working_time=True)
+    assert waiting.actions == () and waiting.state.wake_at == night.replace(hour=9)
+    begun = engine.on_event(waiting.state, tick(), new_york, night.replace(hour=9))
+    [question] = begun.actions
+    assert question.text == "Your objective this week?"  # type: ignore[union-attr]
+    assert "_not_started" not in begun.state.variables
+    assert engine.start("weekly", new_york, night).actions, "an answer to someone's action: now"

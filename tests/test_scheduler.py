@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.runtime.clock import ManualClock
-from bot.runtime.scheduler import latest_fire
+from bot.runtime.scheduler import Scheduler, latest_fire
 from bot.vocabulary import events as ev
+from bot.vocabulary.ports import DispatchResult
 from playbooks.loader import parse_playbook
 from storage.tables import ScheduleOccurrence
 from tests.builders import EACH_MEMBER_MONDAY, T0, WORKSPACE, joined, key
@@ -165,5 +166,28 @@ async def test_a_community_can_move_a_ritual_to_another_day(database_url: str) -
         assert await harness.scheduler.tick() == 1
         [post] = await harness.deliveries()
         assert post.action["text"] == "Nouvelle semaine !"
+    finally:
+        await harness.store.close()
+
+
+async def test_one_run_that_fails_does_not_hold_up_the_others(database_url: str) -> None:
+    harness = Harness.create(database_url, ManualClock(T0), {"nudge": parse_playbook(NUDGE)})
+    try:
+        await harness.seed(["nudge"])
+        for user in ("U-alice", "U-chloe"):  # both in Paris
+            await harness.dispatcher.handle(joined(user))
+        first, second = await harness.runs()
+
+        async def flaky(event: ev.Event) -> DispatchResult:
+            if isinstance(event, ev.Tick) and event.run_id == first.id:
+                raise RuntimeError("boom")
+            return await harness.dispatcher.handle(event)
+
+        scheduler = Scheduler(
+            harness.store, flaky, harness.dispatcher.fire_schedule, {}, harness.clock
+        )
+        harness.clock.advance(timedelta(hours=2))
+        assert await scheduler.tick() == 1, "the other run is woken"
+        assert [d.recipient for d in await harness.deliveries()] == [second.subject]
     finally:
         await harness.store.close()

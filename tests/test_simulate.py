@@ -39,6 +39,11 @@ def test_french_members_get_french_texts(capsys: pytest.CaptureFixture[str]) -> 
         (["--timezones", "Mars/Olympus"], "unknown timezone 'Mars/Olympus'"),
         (["--answer-rate", "2"], "give a probability between 0 and 1"),
         (["--start", "next monday"], "is not a date"),
+        (["--members", "-3"], "give a whole number from 1 to 10000"),
+        (["--weeks", "0"], "give a whole number from 1 to 10000"),
+        (["--holiday", "christmas"], "'christmas' is not a date"),
+        (["--timezones", "America"], "unknown timezone 'America'"),
+        (["--timezones", " , "], "--timezones needs at least one timezone"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(

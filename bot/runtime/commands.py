@@ -11,17 +11,20 @@ import copy
 import shlex
 from collections.abc import Mapping
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from bot.runtime.community_setup import community
-from bot.runtime.context import normalize_locale
+from bot.runtime.context import community_context, normalize_locale
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
+from playbooks import schema
+from playbooks.calendar import zone as calendar_zone
 from playbooks.durations import parse_duration
+from playbooks.engine import try_render
 from playbooks.overrides import OverrideError, apply_overrides
 from playbooks.schema import CommandTrigger, Playbook
+from playbooks.templates import RenderError
 
 MAX_SNOOZE = timedelta(weeks=26)
 
@@ -82,6 +85,8 @@ async def rituals(inv: Invocation, args: list[str]) -> None:
         assert community.id is not None
         enable = args[0] == "enable"
         await inv.tx.directory.set_playbook(community.id, name, enable, inv.now)
+        if not enable:  # runs under way stop too: nothing more is sent for it
+            await inv.tx.runs.finish_active(community.id, name, inv.now)
         key = "ritual_enabled" if enable else "ritual_disabled"
         inv.say(key, title=title(inv, name), name=community.name)
     elif len(args) >= 3 and args[0] == "set":
@@ -112,9 +117,17 @@ async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
         else:
             raise Usage(text("bad_override_key", inv.locale, setting=key))
     try:
-        apply_overrides(inv.playbooks[name], settings)
+        customised = apply_overrides(inv.playbooks[name], settings)
     except OverrideError as problem:
         raise Usage(str(problem)) from problem
+    for step_id, texts in settings.get("texts", {}).items():
+        template = getattr(customised.step(step_id), "text", None)
+        assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
+        for locale in texts:
+            try:
+                try_render(template.get(locale), community_context(community), locale)
+            except RenderError as problem:
+                raise Usage(f"text.{step_id}.{locale}: {problem}") from problem
     await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
     fields = ", ".join(pair.partition("=")[0] for pair in pairs)
     inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
@@ -176,7 +189,7 @@ async def snooze(inv: Invocation, args: list[str]) -> None:
     if length is None or length > MAX_SNOOZE:
         raise Usage(text("bad_duration", inv.locale))
     inv.member.snoozed_until = inv.now + length
-    zone = ZoneInfo(inv.member.timezone or (inv.community.timezone if inv.community else "UTC"))
+    zone = calendar_zone(inv.member.timezone, inv.community.timezone if inv.community else "UTC")
     until = inv.member.snoozed_until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     inv.say("snoozed", until=until)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.runtime.context import normalize_locale, resolve_locale
 from bot.runtime.invocation import Invocation, Usage, person
 from bot.runtime.texts import DEFAULT_CHARTER, text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked, FormSubmitted
-from playbooks.calendar import parse_hours
+from playbooks.calendar import parse_hours, valid_zone
 from storage.tables import Community
 
 SETUP_FIELDS = (
@@ -215,6 +214,8 @@ async def _set_rituals(inv: Invocation, community_id: int, names: list[str]) -> 
         off = set(await inv.tx.directory.enabled_playbooks(community_id)) - set(names)
     for ritual in [*names, *sorted(off)]:
         await inv.tx.directory.set_playbook(community_id, ritual, ritual not in off, inv.now)
+    for ritual in sorted(off):
+        await inv.tx.runs.finish_active(community_id, ritual, inv.now)
 
 
 def _people(inv: Invocation, value: str) -> list[str | None]:
@@ -241,10 +242,9 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
             else:
                 problem = text("bad_target", inv.locale)
         elif key == "timezone":
-            try:
-                ZoneInfo(value)
+            if valid_zone(value) is not None:
                 checked[key] = value
-            except (ZoneInfoNotFoundError, ValueError):
+            else:
                 problem = text("bad_timezone", inv.locale)
         elif key == "locale":
             locale = normalize_locale(value)

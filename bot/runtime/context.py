@@ -7,7 +7,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from playbooks.calendar import Calendar
+from playbooks.calendar import Calendar, zone_name
 from playbooks.engine import CommunityContext, MemberContext, RunContext
 from storage.tables import Community, Member, Workspace
 
@@ -56,7 +56,7 @@ def calendar_for(community: Community, timezone: str | None = None) -> Calendar:
         except ValueError:
             continue  # validated on input; an old bad row must not stop rituals
     return Calendar(
-        timezone=timezone or community.timezone,
+        timezone=zone_name(timezone, community.timezone),
         hours=community.working_hours,
         workdays=tuple(community.working_days),
         holidays=frozenset(holidays),

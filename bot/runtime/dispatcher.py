@@ -6,6 +6,7 @@ after the commit, the event key makes any retry a no-op.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -20,7 +21,7 @@ from bot.runtime.context import community_context, resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
 from bot.runtime.invocation import Invocation
-from bot.runtime.scheduler import Fire
+from bot.runtime.scheduler import ZONE_SPREAD, Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
@@ -37,9 +38,11 @@ from bot.vocabulary.events import (
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
+from playbooks import schema
 from playbooks.calendar import zone_name
 from playbooks.digest import RunAnswers, gather, render_digest
 from playbooks.engine import Engine, RunState, Transition, parse_callback
+from playbooks.templates import RenderError
 from storage.store import Store, Transaction
 from storage.tables import (
     ActivityRecord,
@@ -54,9 +57,6 @@ from storage.tables import (
 log = logging.getLogger(__name__)
 
 START_PREFIX = "start:"
-#: A digest reports on runs started in its window ending this long before it: runs that just
-#: began (members whose Monday came hours earlier, far east) wait for the next digest.
-DIGEST_SETTLE = timedelta(hours=12)
 
 
 def start_callback(playbook: str, channel: str) -> str:
@@ -76,6 +76,8 @@ class _Turn:
     run_now: tuple[int, str] | None = None
 
 
+#: A member's run of a scheduled ritual begun less than this ago is this cycle's: not redone.
+RECENT = timedelta(hours=20)
 #: Runs a scheduled ritual at once for a community's members (the scheduler's ``run_now``).
 RunNow = Callable[[int, str], Awaitable[bool]]
 
@@ -96,6 +98,7 @@ class Dispatcher:
         self._new_run_id = new_run_id
         #: set by the composition root once the scheduler exists (it needs this dispatcher)
         self.run_now: RunNow | None = None
+        self._background: set[asyncio.Future[None]] = set()
 
     async def handle(self, event: Event) -> DispatchResult:
         now = self._clock()
@@ -135,8 +138,23 @@ class Dispatcher:
         if turn.enqueued:
             self._on_enqueued()
         if turn.run_now is not None and self.run_now is not None:
-            await self.run_now(*turn.run_now)
+            # after the answer, not before: platforms wait for it (Slack: 3 seconds)
+            task = asyncio.ensure_future(self._run_now(*turn.run_now))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return "processed"
+
+    async def _run_now(self, community_id: int, playbook: str) -> None:
+        assert self.run_now is not None
+        try:
+            await self.run_now(community_id, playbook)
+        except Exception:
+            log.exception("running a ritual now failed", extra={"playbook": playbook})
+
+    async def idle(self) -> None:
+        """Wait for work begun after an event's answer (``checkin now``) to finish."""
+        while self._background:
+            await asyncio.gather(*self._background)
 
     async def fire_schedule(self, fire: Fire, members: Sequence[MemberProfile] | None) -> bool:
         """Act on a scheduled fire once, across processes: start the ritual for the community,
@@ -173,7 +191,9 @@ class Dispatcher:
             if schedule.is_digest:
                 await self._post_digest(turn, community, schedule.playbook, fire.fire_at)
             elif not schedule.per_member:
-                started = await self._start(turn, schedule.playbook, community, None)
+                started = await self._start(
+                    turn, schedule.playbook, community, None, scheduled=True
+                )
             for profile in members or ():
                 member = await tx.directory.upsert_member(workspace.id, profile, now)
                 if (
@@ -181,7 +201,7 @@ class Dispatcher:
                     or zone_name(member.timezone, community.timezone) in fire.zones
                 ):
                     started += await self._start(
-                        turn, schedule.playbook, community, member, supersede=True
+                        turn, schedule.playbook, community, member, scheduled=True
                     )
             log.info("scheduled ritual fired", extra={"key": schedule.key, "runs": started})
         if turn.enqueued:
@@ -191,42 +211,65 @@ class Dispatcher:
     async def _post_digest(
         self, turn: _Turn, community: Community, name: str, fire_at: datetime
     ) -> None:
-        """The ritual's digest of the runs started in its window: to the community, then to
-        each facilitator, each in their language. Members who opted out are not named."""
+        """The ritual's digest of its last cycle: to the community, then to each facilitator,
+        each in their language. Members who opted out are not named."""
         assert community.id is not None and turn.workspace.id is not None
         overrides = await turn.tx.directory.playbook_settings(community.id, name)
         playbook = self._engine.playbook_for(name, overrides)
         assert playbook is not None and playbook.digest is not None
-        directory = turn.tx.directory
-        end = fire_at - DIGEST_SETTLE
-        start = end - playbook.digest.window_delta
-        runs = await turn.tx.runs.started_between(community.id, name, start, end)
+        rows = await self._digest_rows(turn, community, name, fire_at, playbook.digest.window_delta)
+        context = community_context(community)
+        readers: list[tuple[str | None, schema.LocalizedText | None]] = [
+            (None, playbook.digest.community)
+        ]
+        readers += [(f, playbook.digest.facilitators) for f in community.facilitators]
+        out: list[act.Action] = []
+        for user_id, template in readers:
+            if template is None:
+                continue
+            reader = await turn.tx.directory.member(turn.workspace.id, user_id) if user_id else None
+            locale = resolve_locale(reader, community, turn.workspace)
+            try:
+                body = render_digest(template, gather(playbook, rows, locale), context, locale)
+            except RenderError:
+                log.exception("a digest text cannot be rendered", extra={"playbook": name})
+                continue
+            if not body:
+                continue
+            if user_id is None:
+                out.append(act.PostToCommunity(channel=community.channel_id, text=body))
+            else:
+                out.append(act.SendDirectMessage(user_id=user_id, text=body))
+        await self._enqueue(turn, out, None)
+
+    @staticmethod
+    async def _digest_rows(
+        turn: _Turn, community: Community, name: str, fire_at: datetime, window: timedelta
+    ) -> list[RunAnswers]:
+        """One row per member for the cycle before the digest: its window ends where the current
+        cycle began (members ahead of the community may already be in it), and a member asked
+        twice counts once, with their latest run."""
+        assert community.id is not None and turn.workspace.id is not None
+        runs_repo, directory = turn.tx.runs, turn.tx.directory
+        began = await runs_repo.first_occurrence(community.id, name, fire_at - ZONE_SPREAD, fire_at)
+        end = began or fire_at
+        latest: dict[str, Run] = {}
+        start = end - window - ZONE_SPREAD  # margin for members whose week began earlier
+        for run in await runs_repo.started_between(community.id, name, start, end):
+            if run.subject:
+                latest[run.subject] = run
         values: dict[str, dict[str, str]] = {}
-        for found in await turn.tx.runs.answers_of([r.id for r in runs]):
+        for found in await runs_repo.answers_of([r.id for r in latest.values()]):
             values.setdefault(found.run_id, {})[found.key] = found.value
         rows = []
-        for run in runs:
-            member = await directory.member(turn.workspace.id, run.subject) if run.subject else None
+        for subject, run in latest.items():
+            member = await directory.member(turn.workspace.id, subject)
             if member is None:
                 continue
             shown = not member.opted_out_all and name not in member.opted_out
             label = member.display_name or member.user_id
             rows.append(RunAnswers(label, shown, values.get(run.id, {})))
-        context = community_context(community)
-        out: list[act.Action] = []
-        if playbook.digest.community is not None:
-            locale = resolve_locale(None, community, turn.workspace)
-            data = gather(playbook, rows, locale)
-            body = render_digest(playbook.digest.community, data, context, locale)
-            out.append(act.PostToCommunity(channel=community.channel_id, text=body))
-        for user_id in community.facilitators if playbook.digest.facilitators else ():
-            reader = await directory.member(turn.workspace.id, user_id)
-            locale = resolve_locale(reader, community, turn.workspace)
-            data = gather(playbook, rows, locale)
-            assert playbook.digest.facilitators is not None
-            body = render_digest(playbook.digest.facilitators, data, context, locale)
-            out.append(act.SendDirectMessage(user_id=user_id, text=body))
-        await self._enqueue(turn, [a for a in out if getattr(a, "text", "")], None)
+        return rows
 
     # -- routing --------------------------------------------------------------------------
 
@@ -315,10 +358,12 @@ class Dispatcher:
         community: Community,
         member: Member | None,
         *,
-        supersede: bool = False,
+        scheduled: bool = False,
     ) -> int:
-        """Start ``name`` for its subject, unless it already runs for them (``supersede``: the
-        running one ends first, e.g. last week's check-in when this week's starts)."""
+        """Start ``name`` for its subject, unless it already runs for them. A ``scheduled``
+        start waits for working time, and ends a run of an earlier cycle first (last week's
+        check-in when this week's starts) — but leaves one begun less than RECENT ago alone
+        (``checkin now`` this morning, or a member who just changed timezone)."""
         playbook = self._engine.playbooks[name]
         if playbook.has_member_subject and member is None:
             return 0
@@ -328,7 +373,7 @@ class Dispatcher:
             log.info("member opted out or snoozed: ritual not started", extra={"playbook": name})
             return 0
         running = await turn.tx.runs.active(community.id, name, subject)
-        if running is not None and not supersede:
+        if running is not None and (not scheduled or running.created_at > turn.now - RECENT):
             log.info("playbook already running for this subject", extra={"playbook": name})
             return 0
         if running is not None:
@@ -337,7 +382,7 @@ class Dispatcher:
         run_id = self._new_run_id()
         overrides = await turn.tx.directory.playbook_settings(community.id, name)
         ctx = run_context(run_id, community, member if subject else None, turn.workspace, overrides)
-        transition = self._engine.start(name, ctx, turn.now)
+        transition = self._engine.start(name, ctx, turn.now, in_working_time=scheduled)
         run = Run(
             id=run_id,
             workspace_id=turn.workspace.id,

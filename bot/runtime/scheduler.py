@@ -96,7 +96,7 @@ def fires_by_instant(
     for name in zones:
         try:
             fire = latest_fire(cron, name, after, until)
-        except (ValueError, LookupError):
+        except (ValueError, LookupError, OSError):
             log.warning("a timezone is invalid; its members follow the community's")
             continue
         if fire is not None:
@@ -170,8 +170,11 @@ class Scheduler:
                 occurred_at=now,
                 run_id=run.run_id,
             )
-            if await self._dispatch(tick) == "processed":
-                woken += 1
+            try:
+                if await self._dispatch(tick) == "processed":
+                    woken += 1
+            except Exception:  # one broken run must not hold up every other one
+                log.exception("waking a run failed; it will be retried", extra={"run": run.run_id})
         return woken
 
     async def _fire_due_schedules(self) -> int:
@@ -200,7 +203,12 @@ class Scheduler:
                 members = await self._members(workspace_ref, channel)
                 if members is None:
                     continue  # the roster could not be read: try again next pass
-            started += int(await self._fire_schedule(fire, members))
+            try:
+                started += int(await self._fire_schedule(fire, members))
+            except Exception:  # nor one broken community every other one
+                log.exception(
+                    "a scheduled fire failed; it will be retried", extra={"key": fire.schedule.key}
+                )
         return started
 
     async def _due(

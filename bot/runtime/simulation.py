@@ -205,6 +205,7 @@ class Simulation:
 
     async def dispatch(self, event: ev.Event) -> None:
         await self.dispatcher.handle(event)
+        await self.dispatcher.idle()
         await self._settle()
 
     async def run_until(self, end: datetime) -> None:
@@ -225,7 +226,10 @@ class Simulation:
         self._pending = [(at, e) for at, e in self._pending if at > now]
         for event in ready:
             await self.dispatcher.handle(event)
-        await self.scheduler.tick()
+        await self.dispatcher.idle()
+        for _ in range(1000):  # a pass wakes at most 500 runs: repeat while there is more
+            if not await self.scheduler.tick():
+                break
         while await self.worker.drain():
             pass
         for sent in self.recorder.sent[self._seen :]:
