@@ -1,8 +1,10 @@
 """A community's own version of a ritual: other texts or another schedule, without copying the
 file. Overrides are stored per community and applied on top of the bundled playbook.
 
-Shape: ``{"schedule": "<cron>", "digest": "<cron>", "texts": {"<step id>": {"en": …, "fr": …}}}``
-where a step's text is its ``text`` (its question for ``ask`` steps).
+Shape: ``{"schedule": "<cron>", "digest": "<cron>", "texts": {"<step id>": {"en": …, "fr": …}},
+"waits": {"<wait step id>": "fri 15:00" | "2d"}, "reminders": {"<ask step id>": "4h"}}`` where a
+step's text is its ``text`` (its question for ``ask`` steps); a wait keeps its kind (a moment of
+the week, or a duration).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pydantic import ValidationError
 
 from playbooks.schema import LOCALES, Playbook
 
-KEYS = ("schedule", "digest", "texts")
+KEYS = ("schedule", "digest", "texts", "waits", "reminders")
 
 
 class OverrideError(ValueError):
@@ -65,9 +67,23 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
             if locale not in LOCALES:
                 raise OverrideError(f"unknown language {locale!r} (known: {', '.join(LOCALES)})")
             step["text"][locale] = value
+    for step_id, value in dict(overrides.get("waits", {})).items():
+        step = steps.get(step_id)
+        if step is None or step.get("kind") != "wait":
+            raise OverrideError(f"no wait step {step_id!r} (wait steps: {_ids(steps, 'wait')})")
+        step["until" if "until" in step else "duration"] = value
+    for step_id, value in dict(overrides.get("reminders", {})).items():
+        step = steps.get(step_id)
+        if step is None or step.get("kind") != "ask":
+            raise OverrideError(f"no question {step_id!r} (questions: {_ids(steps, 'ask')})")
+        step["reminder"] = value
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise OverrideError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
+
+
+def _ids(steps: Mapping[str, Any], kind: str) -> str:
+    return ", ".join(s for s, v in steps.items() if v.get("kind") == kind) or "none"

@@ -326,6 +326,12 @@ async def test_a_community_rewords_and_reschedules_a_ritual_then_goes_back(
     question = next(d for d in checkins if d.recipient == "U-alice")
     assert question.action["text"] == "Votre cap, Alice ?"
 
+    moved = await say(harness, "U-dan", 'rituals set checkin wait.until-friday="thu 16:00"')
+    assert moved == "Weekly check-in customised in Data & IA: wait.until-friday."
+    async with harness.store.transaction() as tx:
+        settings = await tx.directory.playbook_settings(1, "checkin")
+    assert settings["waits"] == {"until-friday": "thu 16:00"}
+    assert settings["schedule"] == "0 10 * * tue", "earlier settings kept"
     refused = await say(harness, "U-dan", 'rituals set checkin schedule="61 9 * * mon"')
     assert refused.startswith("trigger.schedule.cron: invalid cron expression '61 9 * * mon'")
     wrong = await say(harness, "U-dan", "rituals set checkin colour=blue")

@@ -286,3 +286,28 @@ def test_a_scheduled_start_outside_working_time_waits_for_it() -> None:
     assert question.text == "Your objective this week?"  # type: ignore[union-attr]
     assert "_not_started" not in begun.state.variables
     assert engine.start("weekly", new_york, night).actions, "an answer to someone's action: now"
+
+
+def test_a_community_moves_the_second_question_and_the_reminder(engine: Engine) -> None:
+    overrides = {"waits": {"until-friday": "thu 16:00"}, "reminders": {"objective": "2h"}}
+    ctx = replace(context(), overrides=overrides)  # UTC, Tuesday 09:00
+    asked = engine.start("checkin", ctx, T0)
+    assert asked.state.wake_at == T0 + timedelta(hours=2), "reminder after 2 h"
+    answered = engine.on_event(asked.state, answer("run:r1:objective", "x"), ctx, T0)
+    assert answered.state.wake_at == datetime(2026, 11, 26, 16, 0, tzinfo=UTC), "Thursday 16:00"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"waits": {"objective": "2d"}}, "no wait step 'objective' (wait steps: until-friday)"),
+        ({"waits": {"until-friday": "friday"}}, "'friday' is not a moment of the week"),
+        ({"reminders": {"done": "1h"}}, "no question 'done' (questions: objective, result, note)"),
+        ({"reminders": {"objective": "soon"}}, "'soon' is not a duration"),
+    ],
+)
+def test_wait_and_reminder_overrides_are_checked(
+    engine: Engine, overrides: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(OverrideError, match=re.escape(problem)):
+        apply_overrides(engine.playbooks["checkin"], overrides)

@@ -114,6 +114,8 @@ async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
             settings[key] = value
         elif sep and len(parts) == 3 and parts[0] == "text":
             settings.setdefault("texts", {}).setdefault(parts[1], {})[parts[2]] = value
+        elif sep and len(parts) == 2 and parts[0] in ("wait", "reminder"):
+            settings.setdefault(f"{parts[0]}s", {})[parts[1]] = value
         else:
             raise Usage(text("bad_override_key", inv.locale, setting=key))
     try:

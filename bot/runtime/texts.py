@@ -37,9 +37,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "usage_rituals": {
         "en": "/animateur rituals list | enable <ritual> | disable <ritual> | set <ritual> "
-        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<step>.<en|fr>="…" | reset <ritual>',
+        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<step>.<en|fr>="…" '
+        'wait.<step>="fri 15:00" reminder.<step>=4h | reset <ritual>',
         "fr": "/animateur rituals list | enable <rituel> | disable <rituel> | set <rituel> "
-        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<étape>.<en|fr>="…" | reset <rituel>',
+        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<étape>.<en|fr>="…" '
+        'wait.<étape>="fri 15:00" reminder.<étape>=4h | reset <rituel>',
     },
     "usage_checkin": {"en": "/animateur checkin now", "fr": "/animateur checkin now"},
     "usage_optout": {
@@ -173,8 +175,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "{title} reprend ses textes et horaires d'origine dans {name}.",
     },
     "bad_override_key": {
-        "en": "“{setting}” cannot be set (schedule, digest or text.<step>.<en|fr>)",
-        "fr": "« {setting} » ne peut pas être modifié (schedule, digest ou text.<étape>.<en|fr>)",
+        "en": "“{setting}” cannot be set (schedule, digest, text.<step>.<en|fr>, wait.<step> "
+        "or reminder.<step>)",
+        "fr": "« {setting} » ne peut pas être modifié (schedule, digest, text.<étape>.<en|fr>, "
+        "wait.<étape> ou reminder.<étape>)",
     },
     "checkin_started": {
         "en": "The weekly check-in starts now for the members of {name}.",
