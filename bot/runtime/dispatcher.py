@@ -17,11 +17,12 @@ from bot.runtime import commands
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
 from bot.runtime.community_setup import SETUP_PREFIX, setup_command
-from bot.runtime.context import community_context, resolve_locale, run_context
+from bot.runtime.context import resolve_locale, run_context
 from bot.runtime.delivery import not_now
+from bot.runtime.digests import digest_actions
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
 from bot.runtime.invocation import Invocation
-from bot.runtime.scheduler import ZONE_SPREAD, Fire
+from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
@@ -38,11 +39,8 @@ from bot.vocabulary.events import (
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
-from playbooks import schema
 from playbooks.calendar import zone_name
-from playbooks.digest import RunAnswers, gather, render_digest
 from playbooks.engine import Engine, RunState, Transition, parse_callback
-from playbooks.templates import RenderError
 from storage.store import Store, Transaction
 from storage.tables import (
     ActivityRecord,
@@ -189,7 +187,13 @@ class Dispatcher:
             turn = _Turn(tx, workspace, now)
             started = 0
             if schedule.is_digest:
-                await self._post_digest(turn, community, schedule.playbook, fire.fire_at)
+                overrides = await tx.directory.playbook_settings(
+                    fire.community_id, schedule.playbook
+                )
+                playbook = self._engine.playbook_for(schedule.playbook, overrides)
+                assert playbook is not None
+                digest = await digest_actions(tx, workspace, community, playbook, fire.fire_at)
+                await self._enqueue(turn, digest, None)
             elif not schedule.per_member:
                 started = await self._start(
                     turn, schedule.playbook, community, None, scheduled=True
@@ -207,69 +211,6 @@ class Dispatcher:
         if turn.enqueued:
             self._on_enqueued()
         return True
-
-    async def _post_digest(
-        self, turn: _Turn, community: Community, name: str, fire_at: datetime
-    ) -> None:
-        """The ritual's digest of its last cycle: to the community, then to each facilitator,
-        each in their language. Members who opted out are not named."""
-        assert community.id is not None and turn.workspace.id is not None
-        overrides = await turn.tx.directory.playbook_settings(community.id, name)
-        playbook = self._engine.playbook_for(name, overrides)
-        assert playbook is not None and playbook.digest is not None
-        rows = await self._digest_rows(turn, community, name, fire_at, playbook.digest.window_delta)
-        context = community_context(community)
-        readers: list[tuple[str | None, schema.LocalizedText | None]] = [
-            (None, playbook.digest.community)
-        ]
-        readers += [(f, playbook.digest.facilitators) for f in community.facilitators]
-        out: list[act.Action] = []
-        for user_id, template in readers:
-            if template is None:
-                continue
-            reader = await turn.tx.directory.member(turn.workspace.id, user_id) if user_id else None
-            locale = resolve_locale(reader, community, turn.workspace)
-            try:
-                body = render_digest(template, gather(playbook, rows, locale), context, locale)
-            except RenderError:
-                log.exception("a digest text cannot be rendered", extra={"playbook": name})
-                continue
-            if not body:
-                continue
-            if user_id is None:
-                out.append(act.PostToCommunity(channel=community.channel_id, text=body))
-            else:
-                out.append(act.SendDirectMessage(user_id=user_id, text=body))
-        await self._enqueue(turn, out, None)
-
-    @staticmethod
-    async def _digest_rows(
-        turn: _Turn, community: Community, name: str, fire_at: datetime, window: timedelta
-    ) -> list[RunAnswers]:
-        """One row per member for the cycle before the digest: its window ends where the current
-        cycle began (members ahead of the community may already be in it), and a member asked
-        twice counts once, with their latest run."""
-        assert community.id is not None and turn.workspace.id is not None
-        runs_repo, directory = turn.tx.runs, turn.tx.directory
-        began = await runs_repo.first_occurrence(community.id, name, fire_at - ZONE_SPREAD, fire_at)
-        end = began or fire_at
-        latest: dict[str, Run] = {}
-        start = end - window - ZONE_SPREAD  # margin for members whose week began earlier
-        for run in await runs_repo.started_between(community.id, name, start, end):
-            if run.subject:
-                latest[run.subject] = run
-        values: dict[str, dict[str, str]] = {}
-        for found in await runs_repo.answers_of([r.id for r in latest.values()]):
-            values.setdefault(found.run_id, {})[found.key] = found.value
-        rows = []
-        for subject, run in latest.items():
-            member = await directory.member(turn.workspace.id, subject)
-            if member is None:
-                continue
-            shown = not member.opted_out_all and name not in member.opted_out
-            label = member.display_name or member.user_id
-            rows.append(RunAnswers(label, shown, values.get(run.id, {})))
-        return rows
 
     # -- routing --------------------------------------------------------------------------
 

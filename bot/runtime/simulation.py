@@ -54,6 +54,10 @@ class SimMember:
     #: how long they take to answer (None: one of ANSWER_DELAYS, drawn per question)
     delay: timedelta | None = None
 
+    @property
+    def profile(self) -> ev.MemberProfile:
+        return ev.MemberProfile(self.user_id, self.name, self.locale, self.timezone)
+
 
 @dataclass(frozen=True, slots=True)
 class Sent:
@@ -191,14 +195,13 @@ class Simulation:
     async def join(self, member: SimMember) -> None:
         """``member`` joins the community now."""
         self.members[member.user_id] = member
-        profile = ev.MemberProfile(member.user_id, member.name, member.locale, member.timezone)
         await self.dispatcher.handle(
             ev.MemberJoined(
                 workspace=WORKSPACE,
                 key=self._key(),
                 occurred_at=self.clock(),
                 channel=CHANNEL,
-                member=profile,
+                member=member.profile,
             )
         )
         await self._settle()
@@ -246,16 +249,26 @@ class Simulation:
         if self._rng.random() >= member.answer_rate:
             return
         at = sent.at + (member.delay or self._rng.choice(ANSWER_DELAYS))
-        profile = ev.MemberProfile(member.user_id, member.name, member.locale, member.timezone)
-        base = {"workspace": WORKSPACE, "key": self._key(), "occurred_at": at, "member": profile}
         event: ev.Event
         if action.choices:
-            value = self._rng.choice(action.choices).value
-            event = ev.ButtonClicked(**base, callback=action.callback, value=value)  # type: ignore[arg-type]
+            event = ev.ButtonClicked(
+                workspace=WORKSPACE,
+                key=self._key(),
+                occurred_at=at,
+                member=member.profile,
+                callback=action.callback,
+                value=self._rng.choice(action.choices).value,
+            )
         else:
             words = "ma réponse" if member.locale == "fr" else "my answer"
-            answer = {"answer": f"{member.name}: {words}"}
-            event = ev.FormSubmitted(**base, callback=action.callback, values=answer)  # type: ignore[arg-type]
+            event = ev.FormSubmitted(
+                workspace=WORKSPACE,
+                key=self._key(),
+                occurred_at=at,
+                member=member.profile,
+                callback=action.callback,
+                values={"answer": f"{member.name}: {words}"},
+            )
         self._pending.append((at, event))
 
     async def _next_moment(self) -> datetime | None:
