@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from bot.runtime import commands
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
-from bot.runtime.community_setup import SETUP_PREFIX, setup_command
+from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
+from bot.runtime.governance import Governance
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
-from bot.runtime.invocation import Invocation
+from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -88,8 +89,10 @@ class Dispatcher:
         clock: Clock,
         on_enqueued: Callable[[], None] = lambda: None,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        governance: Governance | None = None,
     ) -> None:
         self._store = store
+        self._governance = governance or Governance({})
         self._engine = engine
         self._clock = clock
         self._on_enqueued = on_enqueued
@@ -438,6 +441,7 @@ class Dispatcher:
         member: Member,
         event: CommandInvoked,
         submitted: Mapping[str, str] | None = None,
+        opened: OpenedFor | None = None,
     ) -> None:
         """A built-in command, else an unknown one: answered privately either way."""
         invocation = Invocation(
@@ -449,6 +453,8 @@ class Dispatcher:
             turn.now,
             self._engine.playbooks,
             submitted=submitted,
+            governance=self._governance,
+            opened_for=opened,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)
         if invocation.run_now is not None and community is not None:
@@ -460,7 +466,9 @@ class Dispatcher:
         command = setup_command(event)
         assert turn.workspace.id is not None
         community = await turn.tx.directory.community_by_channel(turn.workspace.id, command.channel)
-        await self._command(turn, community, member, command, event.values)
+        await self._command(
+            turn, community, member, command, event.values, opened_for(event.callback)
+        )
 
     async def _confirm_toggle(self, turn: _Turn, member: Member, callback: str) -> None:
         """Tell the member who stopped a ritual from one of its messages how to get it back."""
