@@ -325,11 +325,8 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
 async def _may_declare(inv: Invocation) -> None:
     """Refused unless the member may declare this channel a community and the bot is in it."""
     try:
-        verdict = await inv.governance.may_declare(
-            inv.event.workspace,
-            inv.event.channel,
-            inv.member.user_id,
-            bool(inv.event.member.is_admin),
+        verdict = inv.governance.may_declare(
+            inv.event.channel, inv.member.user_id, bool(inv.event.member.is_admin)
         )
     except PlatformUnavailable as problem:
         log.warning("could not check who may declare a community", extra={"reason": str(problem)})

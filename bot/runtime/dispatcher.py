@@ -20,7 +20,7 @@ from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
-from bot.runtime.governance import Governance
+from bot.runtime.governance import ROUNDS, Answers, Governance, PlatformQuestions
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
 from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
@@ -73,6 +73,8 @@ class _Turn:
     enqueued: int = 0
     #: (community id, playbook) to run at once for its members, after the commit
     run_now: tuple[int, str] | None = None
+    #: what the platform answered for this event (who may run a community)
+    answers: Answers | None = None
 
 
 #: A member's run of a scheduled ritual begun less than this ago is this cycle's: not redone.
@@ -102,6 +104,18 @@ class Dispatcher:
         self._background: set[asyncio.Future[None]] = set()
 
     async def handle(self, event: Event) -> DispatchResult:
+        """Process the event once. A command that needs the platform's answers (who may run a
+        community) rolls back; they are asked outside any transaction and the event runs again."""
+        answers = Answers()
+        for round_ in range(1, ROUNDS + 1):
+            answers.final = round_ == ROUNDS
+            try:
+                return await self._handle(event, answers)
+            except PlatformQuestions as asked:
+                await self._governance.ask(event.workspace, asked.questions, answers)
+        raise AssertionError("the last round asks nothing")  # pragma: no cover
+
+    async def _handle(self, event: Event, answers: Answers) -> DispatchResult:
         now = self._clock()
         key = f"{event.workspace.platform}:{event.workspace.external_id}:{event.key}"
         async with self._store.transaction() as tx:
@@ -110,7 +124,7 @@ class Dispatcher:
                 return "duplicate"
             workspace = await tx.directory.ensure_workspace(event.workspace, now)
             assert workspace.id is not None
-            turn = _Turn(tx, workspace, now)
+            turn = _Turn(tx, workspace, now, answers=answers)
             member = None
             profile = getattr(event, "member", None)
             if profile is not None:
@@ -453,7 +467,7 @@ class Dispatcher:
             turn.now,
             self._engine.playbooks,
             submitted=submitted,
-            governance=self._governance,
+            governance=self._governance.checks(turn.answers),
             opened_for=opened,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)

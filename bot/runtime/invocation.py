@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.runtime.context import resolve_locale
-from bot.runtime.governance import Governance
+from bot.runtime.governance import Checks, Governance
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
@@ -57,8 +57,8 @@ class Invocation:
     form: act.OpenForm | None = None
     #: a scheduled ritual to run at once for the community's members, once the command is done
     run_now: str | None = None
-    #: who may run a community (asks the platforms)
-    governance: Governance = field(default_factory=lambda: Governance({}))
+    #: who may run a community (with what the platform answered for this event)
+    governance: Checks = field(default_factory=lambda: Governance({}).checks())
     #: what a submitted form was opened for (None: no form, or one that says nothing of it)
     opened_for: OpenedFor | None = None
 
