@@ -18,7 +18,7 @@ from bot.app import build
 from bot.settings import Settings, SlackSettings
 from storage.tables import Community
 from tests.conftest import serving, wait_for
-from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.bot_connector import FakeBotConnector, roster
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import (
     BOT_USER,
@@ -111,6 +111,8 @@ async def test_only_the_creator_an_admin_or_the_allow_list_declare_a_channel(
 
 async def test_a_workspace_admin_declares_any_channel_the_bot_is_in(database_url: str) -> None:
     async with slack_bot(database_url) as bot:
+        outside = await command(bot, "U0007", "community setup name=Outside", OUTSIDE)
+        assert outside.startswith("Invite @Animateur to this channel first")
         reply = await command(bot, "U0007", 'community setup name="Guild"')
         assert reply.startswith("Guild is now an Animateur community")
 
@@ -126,6 +128,8 @@ async def test_the_allow_list_lets_the_people_it_names_declare(database_url: str
 
 async def test_the_allow_list_may_open_declaring_to_everyone(database_url: str) -> None:
     async with slack_bot(database_url, community_creators="everyone") as bot:
+        outside = await command(bot, "U0009", "community setup name=Outside", OUTSIDE)
+        assert outside.startswith("Invite @Animateur"), "the bot must be there all the same"
         assert (await command(bot, "U0009", "community setup name=Guild")).startswith(
             "Guild is now"
         )
@@ -286,5 +290,24 @@ async def test_on_teams_the_allow_list_also_declares(database_url: str) -> None:
         running_teams_bot(database_url, connector, community_creators="29:2other") as bot,
     ):
         await bot.install_in_team()
+        await _teams_command(bot, "29:3third", "community setup name=Guild")
+        assert (await _teams_reply(bot, "29:3third", 1)).startswith("Only the channel's creator")
         await _teams_command(bot, "29:2other", "community setup name=Guild")
         assert (await _teams_reply(bot, "29:2other", 1)).startswith("Guild is now")
+
+
+async def test_on_teams_only_people_of_the_team_become_facilitators(database_url: str) -> None:
+    async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
+        connector.set_roster(TEAMS_TEAM, roster(3))
+        await bot.install_in_team()  # added by 29:1abc
+        await _teams_command(bot, "29:1abc", "community setup name=Guild")
+        await _teams_reply(bot, "29:1abc", 1)
+        await _teams_command(bot, "29:1abc", "facilitator add 29:ghost")
+        refused = await _teams_reply(bot, "29:1abc", 2)
+        assert refused == "29:ghost: not a member of this workspace (mention a member: @name)"
+        member = str(roster(1)[0]["id"])
+        await _teams_command(bot, "29:1abc", f"facilitator add {member}")
+        assert await _teams_reply(bot, "29:1abc", 3) == f"{member} now facilitates Guild."
+        async with bot.bot.store.transaction() as tx:
+            [community] = await tx.directory.communities()
+        assert community.facilitators == ["29:1abc", member]
