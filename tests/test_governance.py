@@ -16,7 +16,10 @@ from adapters.slack import profiles
 from adapters.slack.profiles import ProfileCache
 from bot.app import build
 from bot.settings import Settings, SlackSettings
+from bot.vocabulary.events import WorkspaceRef
+from storage.store import Store
 from storage.tables import Community
+from tests.builders import T0
 from tests.conftest import serving, wait_for
 from tests.fakes.bot_connector import FakeBotConnector, roster
 from tests.fakes.slack_api import FakeSlackApi
@@ -311,3 +314,128 @@ async def test_on_teams_only_people_of_the_team_become_facilitators(database_url
         async with bot.bot.store.transaction() as tx:
             [community] = await tx.directory.communities()
         assert community.facilitators == ["29:1abc", member]
+
+
+# -- setup forms are bound to their community and its version (Slack modals) -----------------
+
+
+async def open_setup_modal(bot: SlackBot, user: str, channel: str = "C0001") -> dict[str, Any]:
+    """``/animateur community setup``, then a click on its button: the modal Slack opens."""
+    name = f"r{next(_keys)}"
+    body = fixture("command_help") | {
+        "user_id": user,
+        "channel_id": channel,
+        "text": "community setup",
+        "trigger_id": f"trigger-{name}",
+        "response_url": bot.slack.response_url(name),
+    }
+    assert (await bot.form(body)).status == 200
+
+    async def offered() -> dict[str, Any] | None:
+        return next((r for r in bot.slack.responses if f"/{name}/" in r["path"]), None)
+
+    offer = await wait_for(offered)
+    actions = next(b for b in offer["blocks"] if b["type"] == "actions")
+    opening = fixture("block_actions")
+    del opening["message"]  # Slack sends none for a click in an ephemeral message
+    opening["user"]["id"] = user
+    opening["container"] |= {"channel_id": channel, "is_ephemeral": True}
+    opening["actions"] = [{**actions["elements"][0], "block_id": actions["block_id"]}]
+    opening["trigger_id"] = f"trigger-open-{name}"
+    before = len(bot.slack.calls_to("views.open"))
+    assert (await bot.interaction(opening)).status == 200
+    opened = await bot.slack.wait_for_call("views.open", before + 1)
+    view: dict[str, Any] = opened[-1].args["view"]
+    return view
+
+
+async def submit_modal(bot: SlackBot, user: str, view: dict[str, Any], **typed: str) -> str:
+    """The modal submitted with ``typed`` changes: the answer the member gets by DM."""
+    submission = fixture("view_submission")
+    submission["user"]["id"] = user
+    submission["trigger_id"] = f"trigger-submit-{next(_keys)}"
+    submission["view"] |= {
+        "id": f"V{next(_keys)}",
+        "callback_id": view["callback_id"],
+        "private_metadata": view["private_metadata"],
+    }
+    submission["view"]["state"]["values"] = {
+        b["block_id"]: {
+            b["element"]["action_id"]: {
+                "type": "plain_text_input",
+                "value": typed.get(b["block_id"].removesuffix("_block"))
+                or b["element"].get("initial_value"),
+            }
+        }
+        for b in view["blocks"]
+    }
+    before = len(_dms(bot, user))
+    reply = await bot.interaction(submission)
+    assert (reply.status, reply.body) == (200, ""), "the modal closes"
+    answers = await wait_for(lambda: _more(_dms(bot, user), before))
+    return str(answers[-1].args["text"])
+
+
+def _dms(bot: SlackBot, user: str) -> list[Any]:
+    return [c for c in bot.slack.calls_to("chat.postMessage") if c.args.get("channel") == user]
+
+
+async def _more(found: list[Any], before: int) -> list[Any] | None:
+    return found if len(found) > before else None
+
+
+async def test_a_stale_modal_is_refused_a_fresh_one_works(database_url: str) -> None:
+    async with slack_bot(database_url) as bot:
+        stale = await open_setup_modal(bot, "U0009")
+        newer = await open_setup_modal(bot, "U0009")
+        assert await submit_modal(bot, "U0009", newer, target="75") == "Data updated: target."
+        refused = await submit_modal(bot, "U0009", stale, objective="an older idea")
+        assert refused.startswith("This form is out of date: Data has changed since it was opened.")
+        community = (await communities(bot))["C0001"]
+        assert (community.target_engagement, community.objective) == (75, "share what works")
+        fresh = await open_setup_modal(bot, "U0009")
+        assert await submit_modal(bot, "U0009", fresh, objective="Ship") == (
+            "Data updated: objective."
+        )
+
+
+async def test_a_modal_claiming_another_channel_is_refused(database_url: str) -> None:
+    async with slack_bot(database_url, community_creators="U0009") as bot:
+        await command(bot, "U0009", "community setup name=Guild", GUILD)
+        view = await open_setup_modal(bot, "U0009", "C0001")
+        forged = view | {"private_metadata": view["private_metadata"].replace("C0001", GUILD)}
+        assert GUILD in forged["private_metadata"]
+        refused = await submit_modal(bot, "U0009", forged, target="5")
+        assert refused.startswith("This form belongs to another channel; nothing was changed.")
+        assert (await communities(bot))[GUILD].target_engagement == 60
+        assert await submit_modal(bot, "U0009", view, target="5") == "Data updated: target."
+
+
+async def test_every_change_of_a_community_raises_its_version(store: Store) -> None:
+    async with store.transaction() as tx:
+        workspace = await tx.directory.ensure_workspace(WorkspaceRef("local", "w"), T0)
+        assert workspace.id is not None
+        community = await tx.directory.add_community(
+            Community(workspace_id=workspace.id, channel_id="C1", name="C", created_at=T0)
+        )
+        assert community.id is not None
+        community_id = community.id
+    versions = [community.version]
+    async with store.transaction() as tx:  # a ritual switched on, the community not loaded
+        await tx.directory.set_playbook(community_id, "welcome", True, T0)
+    async with store.transaction() as tx:
+        found = await tx.directory.community(community_id)
+        assert found is not None
+        versions.append(found.version)
+        found.objective = "why"  # a setting
+    async with store.transaction() as tx:
+        found = await tx.directory.community(community_id)
+        assert found is not None
+        versions.append(found.version)
+        await tx.directory.set_playbook(community_id, "welcome", True, T0)  # no change
+        found.objective = "why"  # the same value
+    async with store.transaction() as tx:
+        found = await tx.directory.community(community_id)
+        assert found is not None
+        versions.append(found.version)
+    assert versions == [1, 2, 3, 3]
