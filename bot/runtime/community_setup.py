@@ -150,7 +150,7 @@ async def _setup_form(inv: Invocation) -> act.OpenForm:
     if inv.community is not None:
         inv.require_facilitator()
     else:
-        await _may_declare(inv)
+        _may_declare(inv)
     current = await _current_setup(inv)
     known = ", ".join(sorted(inv.playbooks))
     fields = tuple(
@@ -198,10 +198,11 @@ async def _setup(inv: Invocation, values: Mapping[str, str]) -> None:
     if inv.community is not None:
         inv.require_facilitator()
     checked = _checked_setup(inv, values)
-    await _members_only(inv, checked)
     created = inv.community is None
     if created:
-        await _may_declare(inv)
+        _may_declare(inv)
+    await _members_only(inv, checked)
+    if created:
         assert inv.workspace.id is not None
         locale = checked.get("locale") or resolve_locale(inv.member, None, inv.workspace)
         community = await inv.tx.directory.add_community(
@@ -322,7 +323,7 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
     return checked
 
 
-async def _may_declare(inv: Invocation) -> None:
+def _may_declare(inv: Invocation) -> None:
     """Refused unless the member may declare this channel a community and the bot is in it."""
     try:
         verdict = inv.governance.may_declare(
