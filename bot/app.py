@@ -11,23 +11,27 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.local.channels import LocalChannels
 from adapters.local.inbox import LocalInbox
 from adapters.local.routes import LocalPlatform
 from adapters.local.sender import LocalSender
+from adapters.slack.channels import SlackChannels
 from adapters.slack.config import SlackConfig
 from adapters.slack.platform import SlackPlatform
+from adapters.teams.channels import TeamsChannels
 from adapters.teams.config import TeamsConfig
 from adapters.teams.platform import TeamsPlatform
 from bot.runtime.clock import Clock, utc_now
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.governance import Creators, Governance
 from bot.runtime.http import health_routes
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from bot.vocabulary.events import WorkspaceRef
-from bot.vocabulary.ports import Roster, Sender
+from bot.vocabulary.ports import Channels, Roster, Sender
 from playbooks.engine import Engine
 from playbooks.loader import load_library
 from playbooks.schema import Playbook
@@ -115,19 +119,23 @@ def build(
     engine = Engine(library)
     senders: dict[str, Sender] = {}
     inbox: LocalInbox | None = None
+    channels: dict[str, Channels] = {}  # who may run a community, per platform
     if settings.playground_enabled(
         slack_configured=slack_cfg is not None, teams_configured=teams_cfg is not None
     ):
         inbox = LocalInbox()
         senders["local"] = LocalSender(inbox, clock)
+        channels["local"] = LocalChannels()
     worker = DeliveryWorker(
         store, senders, clock, RetryPolicy(max_attempts=settings.delivery_max_attempts)
     )
-    dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake)
+    governance = Governance(channels, Creators.parse(settings.community_creators))
+    dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake, governance=governance)
     slack_platform = None
     if slack_cfg is not None:
         slack_platform = SlackPlatform(slack_cfg, dispatcher.handle, store.engine)
         senders["slack"] = slack_platform.sender
+        channels["slack"] = SlackChannels(slack_platform.bot_token, slack_cfg.api_url)
     rosters: dict[str, Roster] = {}
     scheduler = Scheduler(
         store,
@@ -141,9 +149,11 @@ def build(
     dispatcher.run_now = scheduler.run_now
     teams_platform = None
     if teams_cfg is not None:
-        teams_platform = TeamsPlatform(teams_cfg, dispatcher.handle, StoredReferences(store))
+        references = StoredReferences(store)
+        teams_platform = TeamsPlatform(teams_cfg, dispatcher.handle, references)
         senders["teams"] = teams_platform.sender
         rosters["teams"] = teams_platform
+        channels["teams"] = TeamsChannels(references, teams_platform)
         if teams_cfg.anonymous:
             log.warning("Teams in anonymous mode: requests are not authenticated (testing only)")
     return Animateur(

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     teams_tenant_rps: float = Field(default=30.0, gt=0)
     #: Where Bot Framework's signing keys are published (sovereign clouds, tests).
     teams_openid_metadata_url: str | None = None
+    #: Who may declare a channel a community besides its creator (Slack), the person who added
+    #: the app to the team (Teams) and workspace admins: comma-separated user ids, or
+    #: ``everyone``. Empty: nobody else.
+    community_creators: str = ""
 
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:

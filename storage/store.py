@@ -12,6 +12,7 @@ from storage.activity import Activity
 from storage.directory import Directory
 from storage.outbox import Outbox
 from storage.runs import Runs
+from storage.versioning import VersionedSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,9 @@ class Transaction:
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=VersionedSession
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -71,6 +71,8 @@ class Community(SQLModel, table=True):
     #: "three useful things here": links and tips the facilitator chose for newcomers
     resources: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    #: goes up with every change (storage.versioning): a form opened before is out of date
+    version: int = 1
 
 
 class PlaybookEnablement(SQLModel, table=True):

@@ -15,6 +15,7 @@ import pytest_asyncio
 from aiohttp import ClientSession, web
 from sqlalchemy import select, text
 
+from adapters.local.channels import LocalChannels
 from adapters.local.inbox import LocalInbox
 from adapters.local.sender import LocalSender
 from bot.app import BOT, Animateur, build, web_app
@@ -22,6 +23,7 @@ from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.governance import Governance
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings
@@ -157,7 +159,10 @@ class Harness:
         inbox = LocalInbox()
         all_senders: dict[str, Sender] = {"local": LocalSender(inbox, clock), **(senders or {})}
         worker = DeliveryWorker(store, all_senders, clock, RetryPolicy(max_attempts=3))
-        dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake)
+        governance = Governance({"local": LocalChannels()})
+        dispatcher = Dispatcher(
+            store, engine, clock, on_enqueued=worker.wake, governance=governance
+        )
         scheduler = Scheduler(
             store,
             dispatcher.handle,

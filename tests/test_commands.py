@@ -108,6 +108,7 @@ async def test_rituals_are_listed_and_switched_by_facilitators_only(harness: Har
 async def test_facilitators_are_added_by_mention_and_one_always_remains(
     harness: Harness,
 ) -> None:
+    await say(harness, "U0042", "help")  # a member the bot has met
     assert await say(harness, "U-dan", "facilitator add <@U0042|zoe>") == (
         "U0042 now facilitates Data & IA."
     )
@@ -116,6 +117,63 @@ async def test_facilitators_are_added_by_mention_and_one_always_remains(
     )
     assert await say(harness, "U-dan", "facilitator remove U-dan") == (
         "A community keeps at least one facilitator."
+    )
+
+
+async def test_only_members_become_facilitators_and_a_member_one_always_remains(
+    harness: Harness,
+) -> None:
+    assert await say(harness, "U-dan", "facilitator add @U-ghost") == (
+        "U-ghost: not a member of this workspace (mention a member: @name)"
+    )
+    assert "Facilitators: U-dan ·" in await say(harness, "U-dan", "community show")
+    # a stranger named before this check existed does not count as the one who remains
+    async with harness.store.transaction() as tx:
+        [community, *_] = await tx.directory.communities()
+        community.facilitators = ["U-ghost", "U-dan"]
+    assert await say(harness, "U-dan", "facilitator remove U-dan") == (
+        "A community keeps at least one facilitator who is a member of the workspace: "
+        "add one before removing this one."
+    )
+    assert await say(harness, "U-dan", "facilitator add U-chloe") == (
+        "U-chloe now facilitates Data & IA."
+    )
+    assert await say(harness, "U-dan", "facilitator remove U-dan") == (
+        "U-dan no longer facilitates Data & IA."
+    )
+
+
+async def test_sponsors_and_facilitators_set_up_must_be_members(harness: Harness) -> None:
+    reply = await say(harness, "U-dan", "community setup sponsors=@U-ghost,U-emma")
+    assert reply.splitlines()[0] == (
+        "sponsors: U-ghost: not a member of this workspace (mention a member: @name)"
+    )
+    reply = await say(harness, "U-dan", "community setup facilitators=U-nobody")
+    assert reply.splitlines()[0].startswith("facilitators: U-nobody: not a member")
+    shown = await say(harness, "U-dan", "community show")
+    assert "Facilitators: U-dan · Sponsors: U-emma" in shown
+    assert await say(harness, "U-dan", "community setup sponsors=U-chloe,U-emma") == (
+        "Data & IA updated: sponsors."
+    )
+
+
+async def test_setup_values_are_bounded_with_a_usage_answer(harness: Harness) -> None:
+    too_long = "x" * 3001
+    people = ",".join(f"U-p{i}" for i in range(21))
+    days = ",".join(f"2027-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(101))
+    line = f"community setup charter={too_long} sponsors={people} holidays={days} target=101"
+    reply = await say(harness, "U-dan", line)
+    assert reply.splitlines()[:4] == [
+        "charter: at most 3000 characters",
+        "sponsors: at most 20 people",
+        "holidays: at most 100 days",
+        "target: a whole number from 0 to 100",
+    ]
+    assert reply.splitlines()[4].startswith("Usage: /animateur community show | setup")
+    shown = await say(harness, "U-dan", "community show")
+    assert "Charter: xxx" not in shown and "Target engagement: 60 %" in shown
+    assert await say(harness, "U-dan", f"community setup charter={'y' * 3000}") == (
+        "Data & IA updated: charter."
     )
 
 
@@ -183,7 +241,8 @@ async def test_setup_without_arguments_offers_a_form_prefilled_with_the_communit
 ) -> None:
     offered = await form(harness, "U-dan")
     assert (offered["title"], offered["submit_label"]) == ("Community setup", "Save")
-    assert offered["callback"] == "setup:C-data" and offered["channel"] == "C-data"
+    assert offered["callback"].startswith("setup:") and offered["channel"] == "C-data"
+    assert offered["callback"].endswith(":C-data"), "the form is bound to its channel"
     values = prefilled(offered)
     assert " ".join(values) == (
         "name objective charter facilitators sponsors target timezone locale rituals "
@@ -255,6 +314,45 @@ async def test_a_forged_form_from_a_non_facilitator_is_refused(harness: Harness)
     reply = await submit(harness, "U-bob", offered, objective="mine now", facilitators="U-bob")
     assert reply == "Only the facilitators of Data & IA can do that (U-dan)."
     assert prefilled(await form(harness, "U-dan")) == prefilled(offered)
+
+
+async def test_a_stale_form_is_refused_and_a_fresh_one_works(harness: Harness) -> None:
+    stale = await form(harness, "U-dan")
+    newer = await form(harness, "U-dan")
+    assert await submit(harness, "U-dan", newer, target="80") == "Data & IA updated: target."
+    reply = await submit(harness, "U-dan", stale, objective="older idea")
+    assert reply == (
+        "This form is out of date: Data & IA has changed since it was opened. Nothing was "
+        "changed; use `community setup` to open it again with the current settings."
+    )
+    values = prefilled(await form(harness, "U-dan"))
+    assert (values["target"], values["objective"]) == ("80", prefilled(stale)["objective"])
+    # a change by command makes a form opened before it stale too
+    before = await form(harness, "U-dan")
+    await say(harness, "U-dan", "facilitator add U-alice")
+    assert (await submit(harness, "U-dan", before, target="10")).startswith(
+        "This form is out of date"
+    )
+    fresh = await form(harness, "U-dan")
+    assert await submit(harness, "U-dan", fresh, target="10") == "Data & IA updated: target."
+
+
+async def test_a_form_claiming_another_channel_is_refused(harness: Harness) -> None:
+    await say(harness, "U-dan", 'community setup name="Design Guild"', "C-design")
+    offered = await form(harness, "U-dan")  # Data & IA's form…
+    forged = offered | {"callback": offered["callback"].replace(":C-data", ":C-design")}
+    reply = await submit(harness, "U-dan", forged, target="5")  # …claiming Design Guild's channel
+    assert reply == (
+        "This form belongs to another channel; nothing was changed. Use `community setup` "
+        "in the channel you want to change."
+    )
+    assert prefilled(await form(harness, "U-dan", "C-design"))["target"] == "60"
+    # a form of the time before the binding says nothing of its community: refused too
+    legacy = offered | {"callback": "setup:C-data"}
+    assert (await submit(harness, "U-dan", legacy, target="5")).startswith(
+        "This form is out of date"
+    )
+    assert prefilled(await form(harness, "U-dan"))["target"] == "60"
 
 
 async def test_a_new_community_declared_with_the_form(harness: Harness) -> None:

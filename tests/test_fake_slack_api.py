@@ -228,3 +228,21 @@ def test_fixtures_are_valid_json() -> None:
         if path.name.startswith("event_"):
             assert body["type"] == "event_callback"
             assert body["event"]["type"] in path.name or body["event"]["type"] == "message"
+
+
+async def test_conversations_info_tells_membership_and_creator_or_refuses(
+    slack: FakeSlackApi,
+) -> None:
+    slack.add_channel("T0001", "C0010", "guild", "U0001", members=["U0001", "U0BOT"])
+    slack.add_channel("T0001", "C0011", "outside", "U0001")
+    slack.add_channel("T0001", "G0012", "secret", "U0001", is_private=True)
+    guild = await client(slack).conversations_info(channel="C0010")
+    assert guild["channel"]["is_member"] is True and guild["channel"]["creator"] == "U0001"
+    assert "members" not in guild["channel"]
+    outside = await client(slack).conversations_info(channel="C0011")
+    assert outside["channel"]["is_member"] is False
+    for hidden in ("G0012", "C9999"):  # a private channel without the bot looks like none
+        with pytest.raises(SlackApiError) as refused:
+            await client(slack).conversations_info(channel=hidden)
+        assert refused.value.response["error"] == "channel_not_found"
+    assert slack.calls_to("conversations.info")[0].http_method == "GET"

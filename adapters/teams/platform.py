@@ -32,6 +32,7 @@ from msrest.serialization import Model
 
 from adapters.limits import Pacer
 from adapters.teams.cards import render
+from adapters.teams.channels import installer_entries
 from adapters.teams.config import TeamsConfig
 from adapters.teams.errors import classify
 from adapters.teams.normalize import is_personal, team_of, tenant_of, to_events
@@ -143,6 +144,7 @@ class TeamsPlatform:
         if team:
             general = {"id": team, "isGroup": True, "conversationType": "channel"}
             entries[f"channel:{team}"] = {**data, "conversation": {**conversation, **general}}
+        entries |= installer_entries(activity)  # who added the bot to the team owns it here
         await self._references.save(workspace, entries)  # one transaction per activity
 
     # -- outbound -------------------------------------------------------------------------

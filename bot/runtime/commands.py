@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.runtime.community_setup import community
+from bot.runtime.community_setup import PEOPLE_LIMIT, community, strangers_among
 from bot.runtime.context import community_context, normalize_locale
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.texts import text
@@ -48,6 +48,8 @@ async def help_(inv: Invocation, args: list[str]) -> None:
 
 
 async def facilitator(inv: Invocation, args: list[str]) -> None:
+    """Add or remove a facilitator: only members of the workspace, and at least one of those
+    always remains."""
     if len(args) != 2 or args[0] not in ("add", "remove"):
         raise Usage()
     who = person(args[1])
@@ -57,12 +59,19 @@ async def facilitator(inv: Invocation, args: list[str]) -> None:
     people = list(community.facilitators)
     if args[0] == "add":
         if who not in people:
+            if await strangers_among(inv, [who]):
+                raise Refused(text("not_member", inv.locale, who=who))
+            if len(people) >= PEOPLE_LIMIT:
+                raise Refused(text("too_many_facilitators", inv.locale, limit=PEOPLE_LIMIT))
             community.facilitators = [*people, who]
         inv.say("facilitator_added", who=who, name=community.name)
         return
-    if people == [who]:
+    remaining = [p for p in people if p != who]
+    if not remaining:
         raise Refused(text("last_facilitator", inv.locale))
-    community.facilitators = [p for p in people if p != who]
+    if len(await strangers_among(inv, remaining)) == len(remaining):
+        raise Refused(text("last_member_facilitator", inv.locale))
+    community.facilitators = remaining
     inv.say("facilitator_removed", who=who, name=community.name)
 
 

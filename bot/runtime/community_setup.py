@@ -3,14 +3,17 @@ timezone, working time and rituals — as ``key="value"`` words or as a form."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from bot.runtime.context import normalize_locale, resolve_locale
-from bot.runtime.invocation import Invocation, Usage, person
+from bot.runtime.invocation import Invocation, OpenedFor, Refused, Usage, person
 from bot.runtime.texts import DEFAULT_CHARTER, text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked, FormSubmitted
+from bot.vocabulary.ports import PlatformUnavailable
 from playbooks.calendar import parse_hours, valid_zone
 from storage.tables import Community
 
@@ -43,9 +46,27 @@ _FORM_FIELDS: Mapping[str, tuple[str, bool]] = {
     "holidays": ("setup_hint_holidays", False),
     "resources": ("", True),
 }
-#: The callback of a setup form: ``setup:<channel>``.
+#: The callback of a setup form: ``setup:<community id>.<version>:<channel>`` (id 0: a channel
+#: that was no community when the form was opened).
 SETUP_PREFIX = "setup:"
-NAME_LIMIT = 200
+_BOUND = re.compile(r"^(\d{1,18})\.(\d{1,18}):(.+)$", re.DOTALL)
+#: Most characters a text setting keeps (forms' inputs hold 3,000 on Slack and Teams).
+TEXT_LIMITS: Mapping[str, int] = {
+    "name": 200,
+    "objective": 1000,
+    "charter": 3000,
+    "resources": 2000,
+    "timezone": 64,
+    "working_hours": 16,
+}
+NAME_LIMIT = TEXT_LIMITS["name"]
+#: Most people named as facilitators or as sponsors, and most holidays.
+PEOPLE_LIMIT = 20
+HOLIDAYS_LIMIT = 100
+#: A platform user id longer than this is no id.
+ID_LIMIT = 100
+
+log = logging.getLogger(__name__)
 
 
 async def community(inv: Invocation, args: list[str]) -> None:
@@ -72,6 +93,9 @@ async def community(inv: Invocation, args: list[str]) -> None:
     elif args[:1] == ["setup"] and len(args) > 1:
         await _setup(inv, _pairs(inv, args[1:]))
     elif args == ["setup"] and inv.submitted is not None:
+        if inv.community is not None:
+            inv.require_facilitator()  # before telling anything about the form
+        _check_opened_for(inv)
         await _setup(inv, await _changed(inv, inv.submitted))
     elif args == ["setup"]:
         inv.form = await _setup_form(inv)
@@ -125,6 +149,8 @@ async def _setup_form(inv: Invocation) -> act.OpenForm:
     community yet, to its facilitators only afterwards."""
     if inv.community is not None:
         inv.require_facilitator()
+    else:
+        _may_declare(inv)
     current = await _current_setup(inv)
     known = ", ".join(sorted(inv.playbooks))
     fields = tuple(
@@ -147,7 +173,7 @@ async def _setup_form(inv: Invocation) -> act.OpenForm:
         channel=inv.event.channel,
         title=text("setup_form_title", inv.locale),
         text=intro,
-        callback=f"{SETUP_PREFIX}{inv.event.channel}",
+        callback=setup_callback(inv),
         fields=fields,
         submit_label=text("setup_form_submit", inv.locale),
         open_label=text("setup_form_open", inv.locale),
@@ -173,6 +199,9 @@ async def _setup(inv: Invocation, values: Mapping[str, str]) -> None:
         inv.require_facilitator()
     checked = _checked_setup(inv, values)
     created = inv.community is None
+    if created:
+        _may_declare(inv)
+    await _members_only(inv, checked)
     if created:
         assert inv.workspace.id is not None
         locale = checked.get("locale") or resolve_locale(inv.member, None, inv.workspace)
@@ -222,7 +251,8 @@ def _people(inv: Invocation, value: str) -> list[str | None]:
     """The people ``value`` names (None for a word that names nobody); the member and the
     facilitators are recognised whatever their platform's ids look like."""
     known = {inv.member.user_id, *(inv.community.facilitators if inv.community else ())}
-    return [v if v in known else person(v) for v in value.replace(" ", ",").split(",") if v]
+    words = [v for v in value.replace(" ", ",").split(",") if v]
+    return [v if v in known else person(v) if len(v) <= ID_LIMIT else None for v in words]
 
 
 def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, object]:
@@ -236,6 +266,8 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
             continue
         if key == "name" and len(value) > NAME_LIMIT:
             problem = text("bad_name", inv.locale)
+        elif len(value) > TEXT_LIMITS.get(key, 3000):
+            problem = text("bad_length", inv.locale, limit=TEXT_LIMITS.get(key, 3000))
         elif key == "target":
             if value.isdigit() and 0 <= int(value) <= 100:
                 checked[key] = int(value)
@@ -270,6 +302,8 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
             bad = next((d for d in days if not _is_date(d)), None)
             if bad is not None:
                 problem = text("bad_holidays", inv.locale, value=bad)
+            elif len(set(days)) > HOLIDAYS_LIMIT:
+                problem = text("bad_holidays_count", inv.locale, limit=HOLIDAYS_LIMIT)
             checked[key] = sorted(set(days))
         elif key in ("sponsors", "facilitators"):
             people = _people(inv, value)
@@ -277,7 +311,9 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
                 problem = text("bad_person", inv.locale, value=value)
             elif not people:
                 problem = text("bad_facilitators", inv.locale)
-            checked[key] = [p for p in people if p]
+            elif len(set(people)) > PEOPLE_LIMIT:
+                problem = text("bad_people_count", inv.locale, limit=PEOPLE_LIMIT)
+            checked[key] = list(dict.fromkeys(p for p in people if p))
         else:
             checked[key] = value
         if problem:
@@ -287,13 +323,86 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
     return checked
 
 
+def _may_declare(inv: Invocation) -> None:
+    """Refused unless the member may declare this channel a community and the bot is in it."""
+    try:
+        verdict = inv.governance.may_declare(
+            inv.event.channel, inv.member.user_id, bool(inv.event.member.is_admin)
+        )
+    except PlatformUnavailable as problem:
+        log.warning("could not check who may declare a community", extra={"reason": str(problem)})
+        raise Refused(text("platform_unchecked", inv.locale)) from problem
+    if verdict == "refused":
+        raise Refused(text("not_creator", inv.locale))
+    if verdict == "invite_first":
+        how = text(f"invite_how_{inv.event.workspace.platform}", inv.locale)
+        raise Refused(text("invite_first", inv.locale, how=how))
+
+
+async def _members_only(inv: Invocation, checked: Mapping[str, object]) -> None:
+    """Usage unless every facilitator and sponsor named is a member of the workspace."""
+    problems = []
+    for key in ("facilitators", "sponsors"):
+        named = checked.get(key)
+        if isinstance(named, list):
+            strangers = await strangers_among(inv, named)
+            if strangers:
+                problem = text("not_member", inv.locale, who=", ".join(strangers))
+                problems.append(text("bad_value", inv.locale, field=key, problem=problem))
+    if problems:
+        raise Usage("\n".join(problems))
+
+
+async def strangers_among(inv: Invocation, people: Iterable[str]) -> list[str]:
+    """Those of ``people`` who are no members of the workspace; Refused when the platform
+    cannot tell now (nothing is changed, the member tries again)."""
+    try:
+        return await inv.governance.strangers(
+            inv.tx, inv.event.workspace, inv.event.channel, people
+        )
+    except PlatformUnavailable as problem:
+        log.warning("could not check who is a member", extra={"reason": str(problem)})
+        raise Refused(text("platform_unchecked", inv.locale)) from problem
+
+
+def setup_callback(inv: Invocation) -> str:
+    """The callback of the setup form: bound to the community and its version now."""
+    c = inv.community
+    bound = f"{c.id}.{c.version}" if c is not None and c.id is not None else "0.0"
+    return f"{SETUP_PREFIX}{bound}:{inv.event.channel}"
+
+
+def opened_for(callback: str) -> OpenedFor | None:
+    """What a setup form's callback says it was opened for (None: an older form's callback)."""
+    bound = _BOUND.match(callback.removeprefix(SETUP_PREFIX))
+    return OpenedFor(int(bound.group(1)), int(bound.group(2))) if bound else None
+
+
+def _check_opened_for(inv: Invocation) -> None:
+    """Refused unless the submitted form was opened for this channel's community as it is now:
+    a form for another community, or one opened before the last change, changes nothing."""
+    opened, c = inv.opened_for, inv.community
+    current = c.id if c is not None and c.id is not None else 0
+    if opened is not None and opened.community_id not in (0, current):
+        raise Refused(text("form_wrong_channel", inv.locale))
+    if opened is None or opened.community_id != current or (c and opened.version != c.version):
+        name = c.name if c is not None else inv.event.channel
+        raise Refused(text("form_outdated", inv.locale, name=name))
+
+
+def _form_channel(callback: str) -> str:
+    rest = callback.removeprefix(SETUP_PREFIX)
+    bound = _BOUND.match(rest)
+    return bound.group(3) if bound else rest
+
+
 def setup_command(event: FormSubmitted) -> CommandInvoked:
     """A submitted setup form is ``community setup`` in its channel, with the form's values."""
     return CommandInvoked(
         workspace=event.workspace,
         key=event.key,
         occurred_at=event.occurred_at,
-        channel=event.callback.removeprefix(SETUP_PREFIX),
+        channel=_form_channel(event.callback),
         member=event.member,
         name="community",
         args=("setup",),

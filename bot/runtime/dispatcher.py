@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from bot.runtime import commands
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
-from bot.runtime.community_setup import SETUP_PREFIX, setup_command
+from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
+from bot.runtime.governance import ROUNDS, Answers, Governance, PlatformQuestions
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
-from bot.runtime.invocation import Invocation
+from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -72,6 +73,8 @@ class _Turn:
     enqueued: int = 0
     #: (community id, playbook) to run at once for its members, after the commit
     run_now: tuple[int, str] | None = None
+    #: what the platform answered for this event (who may run a community)
+    answers: Answers | None = None
 
 
 #: A member's run of a scheduled ritual begun less than this ago is this cycle's: not redone.
@@ -88,8 +91,10 @@ class Dispatcher:
         clock: Clock,
         on_enqueued: Callable[[], None] = lambda: None,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        governance: Governance | None = None,
     ) -> None:
         self._store = store
+        self._governance = governance or Governance({})
         self._engine = engine
         self._clock = clock
         self._on_enqueued = on_enqueued
@@ -99,6 +104,18 @@ class Dispatcher:
         self._background: set[asyncio.Future[None]] = set()
 
     async def handle(self, event: Event) -> DispatchResult:
+        """Process the event once. A command that needs the platform's answers (who may run a
+        community) rolls back; they are asked outside any transaction and the event runs again."""
+        answers = Answers()
+        for _ in range(ROUNDS - 1):
+            try:
+                return await self._handle(event, answers)
+            except PlatformQuestions as asked:
+                await self._governance.ask(event.workspace, asked.questions, answers)
+        answers.final = True  # what is still unknown now, the platform could not tell
+        return await self._handle(event, answers)
+
+    async def _handle(self, event: Event, answers: Answers) -> DispatchResult:
         now = self._clock()
         key = f"{event.workspace.platform}:{event.workspace.external_id}:{event.key}"
         async with self._store.transaction() as tx:
@@ -107,7 +124,7 @@ class Dispatcher:
                 return "duplicate"
             workspace = await tx.directory.ensure_workspace(event.workspace, now)
             assert workspace.id is not None
-            turn = _Turn(tx, workspace, now)
+            turn = _Turn(tx, workspace, now, answers=answers)
             member = None
             profile = getattr(event, "member", None)
             if profile is not None:
@@ -438,6 +455,7 @@ class Dispatcher:
         member: Member,
         event: CommandInvoked,
         submitted: Mapping[str, str] | None = None,
+        opened: OpenedFor | None = None,
     ) -> None:
         """A built-in command, else an unknown one: answered privately either way."""
         invocation = Invocation(
@@ -449,6 +467,8 @@ class Dispatcher:
             turn.now,
             self._engine.playbooks,
             submitted=submitted,
+            governance=self._governance.checks(turn.answers),
+            opened_for=opened,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)
         if invocation.run_now is not None and community is not None:
@@ -460,7 +480,9 @@ class Dispatcher:
         command = setup_command(event)
         assert turn.workspace.id is not None
         community = await turn.tx.directory.community_by_channel(turn.workspace.id, command.channel)
-        await self._command(turn, community, member, command, event.values)
+        await self._command(
+            turn, community, member, command, event.values, opened_for(event.callback)
+        )
 
     async def _confirm_toggle(self, turn: _Turn, member: Member, callback: str) -> None:
         """Tell the member who stopped a ritual from one of its messages how to get it back."""

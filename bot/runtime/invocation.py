@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.runtime.context import resolve_locale
+from bot.runtime.governance import Checks, Governance
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
@@ -31,6 +32,15 @@ class Refused(Exception):
     """The member may not do this here; the message says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class OpenedFor:
+    """What a submitted form was opened for: the community (0: a channel that was none yet)
+    and the community's version then."""
+
+    community_id: int
+    version: int
+
+
 @dataclass
 class Invocation:
     tx: Transaction
@@ -47,6 +57,10 @@ class Invocation:
     form: act.OpenForm | None = None
     #: a scheduled ritual to run at once for the community's members, once the command is done
     run_now: str | None = None
+    #: who may run a community (with what the platform answered for this event)
+    governance: Checks = field(default_factory=lambda: Governance({}).checks())
+    #: what a submitted form was opened for (None: no form, or one that says nothing of it)
+    opened_for: OpenedFor | None = None
 
     @property
     def locale(self) -> str:

@@ -307,6 +307,63 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "community_unchanged": {"en": "{name}: nothing to change.", "fr": "{name} : rien à changer."},
     "bad_name": {"en": "at most 200 characters", "fr": "200 caractères au plus"},
     "bad_facilitators": {"en": "at least one person", "fr": "au moins une personne"},
+    # -- who may run a community (governance) ---------------------------------------------
+    "not_creator": {
+        "en": "Only the channel's creator, the workspace's administrators and the people the "
+        "bot's administrator allowed (ANIMATEUR_COMMUNITY_CREATORS) can declare it a community. "
+        "Ask one of them.",
+        "fr": "Seuls le créateur du canal, les administrateurs de l'espace de travail et les "
+        "personnes autorisées par l'administrateur du bot (ANIMATEUR_COMMUNITY_CREATORS) "
+        "peuvent en faire une communauté. Demandez à l'un d'eux.",
+    },
+    "invite_first": {
+        "en": "Invite @Animateur to this channel first ({how}), then try again.",
+        "fr": "Invitez d'abord @Animateur dans ce canal ({how}), puis réessayez.",
+    },
+    "invite_how_slack": {
+        "en": "type /invite @Animateur in the channel",
+        "fr": "tapez /invite @Animateur dans le canal",
+    },
+    "invite_how_teams": {
+        "en": "in the team: ⋯ → Manage team → Apps → add Animateur",
+        "fr": "dans l'équipe : ⋯ → Gérer l'équipe → Applications → ajouter Animateur",
+    },
+    "invite_how_local": {"en": "add the bot to it", "fr": "ajoutez-y le bot"},
+    "platform_unchecked": {
+        "en": "Could not check this with the platform just now; nothing was changed. "
+        "Please try again in a moment.",
+        "fr": "Impossible de le vérifier auprès de la plateforme pour l'instant ; rien n'a été "
+        "modifié. Réessayez dans un moment.",
+    },
+    "not_member": {
+        "en": "{who}: not a member of this workspace (mention a member: @name)",
+        "fr": "{who} : pas membre de cet espace de travail (mentionnez un membre : @nom)",
+    },
+    "last_member_facilitator": {
+        "en": "A community keeps at least one facilitator who is a member of the workspace: "
+        "add one before removing this one.",
+        "fr": "Une communauté garde au moins un animateur membre de l'espace de travail : "
+        "ajoutez-en un avant de retirer celui-ci.",
+    },
+    "too_many_facilitators": {
+        "en": "A community has at most {limit} facilitators.",
+        "fr": "Une communauté a au plus {limit} animateurs.",
+    },
+    "form_wrong_channel": {
+        "en": "This form belongs to another channel; nothing was changed. Use `community setup` "
+        "in the channel you want to change.",
+        "fr": "Ce formulaire appartient à un autre canal ; rien n'a été modifié. Utilisez "
+        "`community setup` dans le canal à modifier.",
+    },
+    "form_outdated": {
+        "en": "This form is out of date: {name} has changed since it was opened. Nothing was "
+        "changed; use `community setup` to open it again with the current settings.",
+        "fr": "Ce formulaire n'est plus à jour : {name} a changé depuis son ouverture. Rien n'a "
+        "été modifié ; utilisez `community setup` pour le rouvrir avec les réglages actuels.",
+    },
+    "bad_length": {"en": "at most {limit} characters", "fr": "{limit} caractères au plus"},
+    "bad_people_count": {"en": "at most {limit} people", "fr": "{limit} personnes au plus"},
+    "bad_holidays_count": {"en": "at most {limit} days", "fr": "{limit} jours au plus"},
 }
 
 

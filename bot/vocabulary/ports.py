@@ -67,3 +67,34 @@ class Roster(Protocol):
     """Who is in a community, as the platform knows it."""
 
     async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFacts:
+    """What a platform says about a channel, to decide who may declare it a community."""
+
+    #: the bot is in the channel (Slack: invited; Teams: the app is added to the team)
+    bot_is_member: bool
+    #: who may declare it besides the workspace's admins and the allow-list (Slack: the
+    #: channel's creator; Teams: who added the app to the team)
+    owners: frozenset[str] = frozenset()
+    #: a platform with no owners to ask (the local playground): anyone may declare it
+    open_to_all: bool = False
+
+
+class PlatformUnavailable(Exception):
+    """The platform could not answer now (timeout, error, unreadable answer): try again later.
+    The message says what it answered, for the logs."""
+
+
+class Channels(Protocol):
+    """What a platform knows about its channels and people, asked when a community is declared
+    or its people change. Implementations bound their calls in time and raise
+    PlatformUnavailable rather than guess."""
+
+    async def facts(self, workspace: WorkspaceRef, channel: str) -> ChannelFacts: ...
+
+    async def is_member(self, workspace: WorkspaceRef, channel: str, user_id: str) -> bool:
+        """Whether ``user_id`` is a person of the workspace (for Teams: of the team
+        ``channel``) — not a bot, not a deactivated account."""
+        ...

@@ -134,6 +134,8 @@ class FakeSlackApi(Served):
         self._recent: dict[str, deque[float]] = {}
         self._handlers: dict[str, Handler] = {}
         self._opened_dms: set[str] = set()
+        #: conversations.info: channels by (team, channel id), see add_channel
+        self.channels: dict[tuple[str, str], JsonDict] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
@@ -710,6 +712,63 @@ class FakeSlackApi(Served):
             return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel_id}}
         self._opened_dms.add(channel_id)
         return {"ok": True, "channel": {"id": channel_id}}
+
+    # -- conversations.info (who may declare a community) ---------------------------------
+    # As Slack documents it: the channel object with ``is_member`` (is the calling bot in it)
+    # and ``creator``; ``channel_not_found`` for an unknown channel, and for a private channel
+    # the bot is not in (it cannot see it at all). ``fail_next`` injects other refusals.
+
+    def add_channel(
+        self,
+        team_id: str,
+        channel_id: str,
+        name: str,
+        creator: str,
+        *,
+        members: Iterable[str] = (),
+        is_private: bool = False,
+    ) -> JsonDict:
+        """A channel ``conversations.info`` knows; ``members`` may include the bot's user id."""
+        channel: JsonDict = {
+            "id": channel_id,
+            "name": name,
+            "name_normalized": name,
+            "is_channel": not is_private,
+            "is_group": is_private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": is_private,
+            "is_archived": False,
+            "is_general": False,
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
+            "created": 1700000000,
+            "creator": creator,
+            "context_team_id": team_id,
+            "shared_team_ids": [team_id],
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+            "members": list(members),
+        }
+        self.channels[(team_id, channel_id)] = channel
+        return channel
+
+    def _m_conversations_info(self, args: JsonDict, team: Team, token: str | None) -> JsonDict:
+        channel_id = str(args.get("channel") or "")
+        if not channel_id:
+            return self._error("channel_not_found")
+        channel = self.channels.get((team.team_id, channel_id))
+        if channel is None:
+            return self._error("channel_not_found")
+        is_member = team.bot_user_id in channel["members"]
+        if channel["is_private"] and not is_member:
+            return self._error("channel_not_found")
+        shown = {k: v for k, v in channel.items() if k != "members"}
+        return {"ok": True, "channel": {**shown, "is_member": is_member}}
+
+    # -- end of conversations.info ----------------------------------------------------------
 
     def _m_apps_connections_open(self, args: JsonDict, team: None, token: str | None) -> JsonDict:
         if token in self._revoked:

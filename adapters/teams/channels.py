@@ -1,0 +1,50 @@
+"""Who may run a community, as Teams tells it. Teams does not tell a bot who owns a team
+(that takes Microsoft Graph), so the person who added the app to the team is its owner here:
+captured from the activity that announced the bot in the team, stored with the conversation
+references. The bot is in a team it holds a reference for; people are checked on the roster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.vocabulary.events import WorkspaceRef
+from bot.vocabulary.ports import ChannelFacts, PlatformUnavailable, ReferenceStore, Roster
+
+INSTALLER = "installer:"
+
+
+def installer_entries(activity: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"installer:<team>": {"id": <user>}}`` when ``activity`` says someone added the bot to
+    a team (conversationUpdate with the bot among membersAdded, or installationUpdate add)."""
+    channel_data = activity.get("channelData") or {}
+    team = (channel_data.get("team") or {}).get("id")
+    who = (activity.get("from") or {}).get("id")
+    bot = (activity.get("recipient") or {}).get("id")
+    kind = activity.get("type")
+    added = kind == "conversationUpdate" and any(
+        (m or {}).get("id") == bot for m in activity.get("membersAdded") or []
+    )
+    installed = kind == "installationUpdate" and str(activity.get("action", "")).startswith("add")
+    if not (team and who and who != bot and (added or installed)):
+        return {}
+    return {f"{INSTALLER}{team}": {"id": str(who)}}
+
+
+class TeamsChannels:
+    def __init__(self, references: ReferenceStore, roster: Roster) -> None:
+        self._references = references
+        self._roster = roster
+
+    async def facts(self, workspace: WorkspaceRef, channel: str) -> ChannelFacts:
+        in_team = await self._references.get(workspace, f"channel:{channel}") is not None
+        installer = await self._references.get(workspace, f"{INSTALLER}{channel}") or {}
+        who = installer.get("id")
+        return ChannelFacts(bot_is_member=in_team, owners=frozenset({who} if who else ()))
+
+    async def is_member(self, workspace: WorkspaceRef, channel: str, user_id: str) -> bool:
+        try:
+            members = await self._roster.members(workspace, channel)
+        except Exception as exc:  # the Bot Connector failed: say so, never guess
+            raise PlatformUnavailable(f"teams roster: {type(exc).__name__}") from exc
+        return any(m.user_id == user_id for m in members)
