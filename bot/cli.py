@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack.manifest import build_manifest
 from adapters.teams.package import write_package
@@ -24,7 +26,18 @@ from bot.runtime.timeline import simulate
 from bot.settings import Settings
 from playbooks.calendar import valid_zone
 from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
-from storage.database import current_revision, head_revision, make_engine, upgrade
+from storage.database import (
+    DatabaseUrlError,
+    current_revision,
+    describe_failure,
+    head_revision,
+    make_engine,
+    safe_url,
+    upgrade,
+)
+
+#: How long a database may take to answer before the command gives up.
+CONNECT_TIMEOUT = 20.0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +45,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
-    problem = asyncio.run(_schema_problem(settings.database_url))
+    try:
+        problem = asyncio.run(_schema_problem(settings.database_url))
+    except DatabaseUrlError as exc:
+        print(f"cannot start: ANIMATEUR_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
     if problem:
         print(f"cannot start: {problem}", file=sys.stderr)
         return 1
@@ -46,17 +63,45 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if bot.inbox is not None:
         print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
-    web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
+    except OSError as exc:  # raised while binding, before anything was served
+        problem = _listen_problem(exc, settings.host, settings.port)
+        print(f"cannot start: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
+def _listen_problem(exc: OSError, host: str, port: int) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{where} is already in use (another animateur?): stop it, or choose another "
+            "port with --port or ANIMATEUR_PORT"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on {where}: choose a port above 1024 with --port"
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {where} ({reason}): check --host/--port (ANIMATEUR_HOST, _PORT)"
+
+
+def _database_problem(url: str, exc: BaseException) -> str:
+    return (
+        f"cannot connect to the database at {safe_url(url)} ({describe_failure(exc)}): check "
+        "ANIMATEUR_DATABASE_URL and that the database is running"
+    )
+
+
 async def _schema_problem(url: str) -> str | None:
-    """Why the database cannot serve (unreachable, not migrated), or None."""
+    """Why the database cannot serve (unreachable, not migrated), or None.
+
+    Raises DatabaseUrlError for a URL that is neither SQLite nor PostgreSQL.
+    """
     engine = make_engine(url)
     try:
-        revision = await current_revision(engine)
-    except Exception as exc:
-        return f"database unreachable ({type(exc).__name__}: {exc})"
+        revision = await asyncio.wait_for(current_revision(engine), CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        return _database_problem(url, exc)
     finally:
         await engine.dispose()
     head = head_revision()
@@ -65,16 +110,40 @@ async def _schema_problem(url: str) -> str | None:
     return None
 
 
+class _Unreachable(Exception):
+    """The database did not answer; the message says what to check."""
+
+
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    url = settings.database_url
+    try:
+        engine = make_engine(url)
+    except DatabaseUrlError as exc:
+        print(f"cannot upgrade: ANIMATEUR_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
+
     async def run() -> str | None:
-        engine = make_engine(settings.database_url)
         try:
+            try:
+                await asyncio.wait_for(current_revision(engine), CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, SQLAlchemyError) as exc:
+                raise _Unreachable(_database_problem(url, exc)) from exc
             await upgrade(engine)
             return await current_revision(engine)
         finally:
             await engine.dispose()
 
-    revision = asyncio.run(run())
+    try:
+        revision = asyncio.run(run())
+    except _Unreachable as exc:
+        print(f"cannot upgrade: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(
+            f"cannot upgrade the database at {safe_url(url)}: {describe_failure(exc)}",
+            file=sys.stderr,
+        )
+        return 1
     print(f"database at revision {revision}")
     return 0
 
