@@ -56,8 +56,8 @@ async def test_debug_logs_hold_no_message_nor_answer_text(
 
     async def stored() -> list[str]:
         async with live_server.bot.store.transaction() as tx:
-            rows = await tx.session.execute(select(Answer.value))
-            return [value for value in rows.scalars() if value == SECRET]
+            rows = await tx.session.execute(select(Answer))
+            return [a.value for a in rows.scalars() if a.value == SECRET]
 
     assert await wait_for(stored), "the answer was processed and stored"
     await live_server.bot.worker.drain()
