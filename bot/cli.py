@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack.manifest import build_manifest
+from adapters.slack.secrets import SecretKeyError, TokenCipher, new_key, reseal_all
 from adapters.teams.package import write_package
 from bot import logs
 from bot.app import ConfigurationError, build, web_app
@@ -286,6 +287,38 @@ def _slack_manifest(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def _secret_key(_args: argparse.Namespace, _settings: Settings) -> int:
+    print(new_key())
+    return 0
+
+
+def _slack_reseal(_args: argparse.Namespace, settings: Settings) -> int:
+    keys = settings.secret_key.get_secret_value() if settings.secret_key else None
+    try:
+        cipher = TokenCipher(keys)
+        engine = make_engine(settings.database_url)
+    except (SecretKeyError, DatabaseUrlError) as exc:
+        print(f"cannot reseal: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        try:
+            return await reseal_all(engine, cipher)
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(run())
+    except SecretKeyError as exc:
+        print(f"cannot reseal (nothing changed): {exc}", file=sys.stderr)
+        return 1
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(f"cannot reseal: {_database_problem(settings.database_url, exc)}", file=sys.stderr)
+        return 1
+    print(f"{count} stored Slack token row(s) encrypted with the first key of ANIMATEUR_SECRET_KEY")
+    return 0
+
+
 def _teams_package(args: argparse.Namespace, _settings: Settings) -> int:
     try:
         path = write_package(Path(args.output), args.app_id, args.domain, name=args.name)
@@ -341,6 +374,14 @@ def parser() -> argparse.ArgumentParser:
     manifest.add_argument("--name", default="Animateur", help="app and bot display name")
     manifest.add_argument("--format", choices=("json", "yaml"), default="json")
     manifest.set_defaults(handler=_slack_manifest)
+    slack.add_parser(
+        "reseal-tokens",
+        help="encrypt every stored OAuth token with the first key of ANIMATEUR_SECRET_KEY",
+    ).set_defaults(handler=_slack_reseal)
+
+    commands.add_parser("secret-key", help="print a new key for ANIMATEUR_SECRET_KEY").set_defaults(
+        handler=_secret_key
+    )
 
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(
         dest="teams", required=True
