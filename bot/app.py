@@ -24,6 +24,7 @@ from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.http import health_routes
+from bot.runtime.legal import legal_routes
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings, SlackSettings, TeamsSettings
@@ -213,6 +214,7 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[BOT] = bot
     app.add_routes(health_routes(bot.store))
+    app.add_routes(legal_routes())
     if bot.inbox is not None:
 
         async def directory(workspace: str) -> dict[str, Any]:

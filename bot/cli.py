@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -320,12 +321,24 @@ def _slack_reseal(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _teams_package(args: argparse.Namespace, _settings: Settings) -> int:
+    # Never the current folder by default: run from a checkout, that is the repository.
+    output = Path(args.output) if args.output else Path(mkdtemp(prefix="animateur-teams-"))
     try:
-        path = write_package(Path(args.output), args.app_id, args.domain, name=args.name)
+        path = write_package(
+            output,
+            args.app_id,
+            args.domain,
+            name=args.name,
+            privacy=args.privacy_url,
+            terms=args.terms_url,
+        )
     except ValueError as exc:
         print(f"cannot build the package: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+    except OSError as exc:
+        print(f"cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path.resolve()}: upload it in Teams (Apps → Manage your apps → Upload an app)")
     return 0
 
 
@@ -392,7 +405,18 @@ def parser() -> argparse.ArgumentParser:
         "--domain", required=True, help="the bot's host name, e.g. bot.example.com"
     )
     package.add_argument("--name", default="Animateur", help="app name (30 characters at most)")
-    package.add_argument("-o", "--output", default="animateur-teams.zip", help="zip file to write")
+    package.add_argument(
+        "--privacy-url",
+        help="privacy statement (default: https://DOMAIN/privacy, served by the bot)",
+    )
+    package.add_argument(
+        "--terms-url", help="terms of use (default: https://DOMAIN/terms, the bot's)"
+    )
+    package.add_argument(
+        "-o",
+        "--output",
+        help="zip file or folder to write (default: a new temporary folder, never this one)",
+    )
     package.set_defaults(handler=_teams_package)
     return root
 
