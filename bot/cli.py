@@ -19,7 +19,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack.manifest import build_manifest
-from adapters.slack.secrets import SecretKeyError, TokenCipher, new_key, reseal_all
+from adapters.slack.secrets import (
+    SecretKeyError,
+    TokenCipher,
+    new_key,
+    reseal_all,
+    unreadable_tokens,
+)
 from adapters.teams.package import write_package
 from bot import logs
 from bot.app import ConfigurationError, build, web_app
@@ -63,6 +69,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except ConfigurationError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
+    if bot.slack is not None and bot.slack.installations is not None:
+        problem = asyncio.run(
+            _sealed_problem(settings.database_url, bot.slack.installations.cipher)
+        )
+        if problem:
+            print(f"cannot start: {problem}", file=sys.stderr)
+            return 2
     if bot.inbox is not None:
         print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
     try:
@@ -72,6 +85,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cannot start: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+async def _sealed_problem(url: str, cipher: TokenCipher) -> str | None:
+    """Why stored Slack tokens cannot be read with ANIMATEUR_SECRET_KEY, or None."""
+    engine = make_engine(url)
+    try:
+        unreadable = await unreadable_tokens(engine, cipher)
+    finally:
+        await engine.dispose()
+    if not unreadable:
+        return None
+    if not cipher.enabled:
+        return (
+            f"{unreadable} stored Slack installation(s) are encrypted and ANIMATEUR_SECRET_KEY "
+            "is not set: set it to the key they were encrypted with"
+        )
+    return (
+        f"{unreadable} stored Slack installation(s) were encrypted with a key that is not in "
+        'ANIMATEUR_SECRET_KEY: put it after the new one ("new,old")'
+    )
 
 
 def _listen_problem(exc: OSError, host: str, port: int) -> str:

@@ -45,9 +45,9 @@ async def stored_tokens(database_url: str) -> list[str]:
     return [str(row) for row in rows]
 
 
-def joined_envelope(event_id: str, team: str, bot_user: str) -> dict[str, Any]:
+def joined_envelope(event_id: str, team: str, bot_user: str, user: str) -> dict[str, Any]:
     envelope = fixture("event_member_joined_channel")
-    envelope["event"] |= {"user": "U0002", "team": team}
+    envelope["event"] |= {"user": user, "team": team}
     envelope |= {"event_id": event_id, "team_id": team}
     for authorization in envelope.get("authorizations", []):
         authorization |= {"team_id": team, "user_id": bot_user}
@@ -58,12 +58,17 @@ async def seed(running: SlackBot) -> None:
     await seed_slack_community(running.bot, team="T0002")
 
 
-async def welcome_token(running: SlackBot, slack: FakeSlackApi, event_id: str) -> str:
-    """Welcome a newcomer in T0002 through Bolt; the token the welcome was sent with."""
-    envelope = joined_envelope(event_id, team="T0002", bot_user="U0BOT2")
+async def welcome_token(running: SlackBot, slack: FakeSlackApi, user: str) -> str:
+    """``user`` joins in T0002 (through Bolt); the token their welcome was sent with."""
+    slack.add_user("T0002", user, f"newcomer {user}", locale="en-GB")
+    envelope = joined_envelope(f"Ev-{user}", team="T0002", bot_user="U0BOT2", user=user)
     assert (await running.event(envelope)).status == 200
-    calls = await slack.wait_for_call("chat.postMessage", count=1, timeout=10)
-    return str(calls[-1].token)
+    for _ in range(200):
+        calls = [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel") == user]
+        if calls:
+            return str(calls[0].token)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no welcome sent to {user}: {slack.calls_to('chat.postMessage')}")
 
 
 async def test_an_installed_token_is_stored_encrypted_and_used_to_send(
@@ -72,14 +77,13 @@ async def test_an_installed_token_is_stored_encrypted_and_used_to_send(
     monkeypatch.setenv("ANIMATEUR_SECRET_KEY", new_key())
     async with FakeSlackApi() as slack:
         slack.add_oauth_code("code-1", "T0002", TOKEN, "U0BOT2", team_name="Beta")
-        slack.add_user("T0002", "U0002", "grace", locale="en-GB")
         async with running_bot(database_url, slack, SlackSettings(**OAUTH, _env_file=None)) as b:
             await install(b)
             stored = await stored_tokens(database_url)
             assert len(stored) == 2 and all(s.startswith("fernet:") for s in stored)
             assert not any("xoxb" in s or "sealed-token" in s for s in stored)
             await seed(b)
-            assert await welcome_token(b, slack, "Ev-sealed-1") == TOKEN
+            assert await welcome_token(b, slack, "U0002") == TOKEN
 
 
 async def test_keys_rotate_new_first_then_old_dropped_after_resealing(
@@ -89,7 +93,6 @@ async def test_keys_rotate_new_first_then_old_dropped_after_resealing(
     settings = SlackSettings(**OAUTH, _env_file=None)
     async with FakeSlackApi() as slack:
         slack.add_oauth_code("code-1", "T0002", TOKEN, "U0BOT2", team_name="Beta")
-        slack.add_user("T0002", "U0002", "grace", locale="en-GB")
         monkeypatch.setenv("ANIMATEUR_SECRET_KEY", old)
         async with running_bot(database_url, slack, settings) as running:
             await install(running)
@@ -98,7 +101,7 @@ async def test_keys_rotate_new_first_then_old_dropped_after_resealing(
 
         monkeypatch.setenv("ANIMATEUR_SECRET_KEY", f"{new},{old}")
         async with running_bot(database_url, slack, settings) as running:
-            assert await welcome_token(running, slack, "Ev-rotate-1") == TOKEN
+            assert await welcome_token(running, slack, "U0002") == TOKEN
         monkeypatch.setenv("ANIMATEUR_DATABASE_URL", database_url)
         assert await asyncio.to_thread(main, ["slack", "reseal-tokens"]) == 0
         assert "2 stored Slack token row(s) encrypted with the first key" in capsys.readouterr().out
@@ -108,10 +111,20 @@ async def test_keys_rotate_new_first_then_old_dropped_after_resealing(
         monkeypatch.setenv("ANIMATEUR_SECRET_KEY", new)
         async with running_bot(database_url, slack, settings) as running:
             assert await running.bot.slack.bot_token("T0002") == TOKEN  # type: ignore[union-attr]
-            assert await welcome_token(running, slack, "Ev-rotate-2") == TOKEN
+            assert await welcome_token(running, slack, "U0003") == TOKEN
         monkeypatch.setenv("ANIMATEUR_SECRET_KEY", old)
         async with running_bot(database_url, slack, settings) as running:
             assert await running.bot.slack.bot_token("T0002") is None  # type: ignore[union-attr]
+        for name, value in OAUTH.items():
+            monkeypatch.setenv(f"SLACK_{name.upper()}", value)
+        assert await asyncio.to_thread(main, ["serve"]) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            "cannot start: 2 stored Slack installation(s) were encrypted with a key that is not "
+            'in ANIMATEUR_SECRET_KEY: put it after the new one ("new,old")'
+        )
+        monkeypatch.delenv("ANIMATEUR_SECRET_KEY")
+        assert await asyncio.to_thread(main, ["serve"]) == 2
+        assert "are encrypted and ANIMATEUR_SECRET_KEY is not set" in capsys.readouterr().err
 
 
 async def test_tokens_stored_before_a_key_was_set_are_read_then_sealed(

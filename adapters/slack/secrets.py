@@ -171,3 +171,18 @@ async def reseal_all(engine: AsyncEngine, cipher: TokenCipher) -> int:
                     changed += 1
     log.info("slack tokens sealed with the first key", extra={"rows": changed})
     return changed
+
+
+async def unreadable_tokens(engine: AsyncEngine, cipher: TokenCipher) -> int:
+    """How many stored token rows the cipher's keys cannot open (0: all readable)."""
+    count = 0
+    async with engine.connect() as connection:
+        for table, columns in _tables():
+            rows = await connection.execute(select(*(table.c[c] for c in columns)))
+            for row in rows.all():
+                try:
+                    for value in row:
+                        cipher.reveal(value)
+                except SecretKeyError:
+                    count += 1
+    return count
