@@ -32,7 +32,8 @@ class TeamsConfig:
         values: dict[str, Any] = {
             "APP_ID": self.app_id,
             "APP_PASSWORD": self.app_password,
-            "APP_TYPE": self.app_type,
+            # anonymous: botbuilder runs without credentials only as MultiTenant
+            "APP_TYPE": "MultiTenant" if self.anonymous else self.app_type,
             "APP_TENANTID": self.tenant_id,
         }
         if self.openid_metadata_url:
