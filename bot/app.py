@@ -89,6 +89,8 @@ def slack_config(settings: Settings, slack: SlackSettings) -> SlackConfig | None
             "Slack: ANIMATEUR_SECRET_KEY is required in production to encrypt the OAuth tokens "
             "stored in the database: generate one with `animateur secret-key`"
         )
+    if config.oauth and not cipher.enabled:
+        log.warning("Slack OAuth tokens are stored unencrypted: set ANIMATEUR_SECRET_KEY")
     return config
 
 
