@@ -18,6 +18,7 @@ from adapters.local.sender import LocalSender
 from adapters.slack.channels import SlackChannels
 from adapters.slack.config import SlackConfig
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.secrets import SecretKeyError, TokenCipher
 from adapters.teams.channels import TeamsChannels
 from adapters.teams.config import TeamsConfig
 from adapters.teams.platform import TeamsPlatform
@@ -27,6 +28,7 @@ from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.governance import Creators, Governance
 from bot.runtime.http import health_routes
+from bot.runtime.legal import legal_routes
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings, SlackSettings, TeamsSettings
@@ -77,11 +79,27 @@ def slack_config(settings: Settings, slack: SlackSettings) -> SlackConfig | None
         client_id=slack.client_id,
         client_secret=slack.client_secret,
         api_url=settings.slack_api_url,
+        secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
     )
     problems = config.problems()
     if problems:
         raise ConfigurationError("Slack: " + "; ".join(problems))
+    try:
+        cipher = TokenCipher(config.secret_key)
+    except SecretKeyError as exc:
+        raise ConfigurationError(f"Slack: {exc}") from None
+    if config.oauth and not cipher.enabled and settings.env == "production":
+        raise ConfigurationError(
+            "Slack: ANIMATEUR_SECRET_KEY is required in production to encrypt the OAuth tokens "
+            "stored in the database: generate one with `animateur secret-key`"
+        )
+    if config.oauth and not cipher.enabled:
+        log.warning("Slack OAuth tokens are stored unencrypted: set ANIMATEUR_SECRET_KEY")
     return config
+
+
+#: Azure Bot app types, by the lowercase name botbuilder matches them with.
+APP_TYPES = {t.lower(): t for t in ("SingleTenant", "MultiTenant", "UserAssignedMSI")}
 
 
 def teams_config(settings: Settings, teams: TeamsSettings) -> TeamsConfig | None:
@@ -92,12 +110,24 @@ def teams_config(settings: Settings, teams: TeamsSettings) -> TeamsConfig | None
             "Teams: anonymous mode (no MICROSOFT_APP_ID) accepts unauthenticated requests "
             "and is refused when ANIMATEUR_ENV=production"
         )
-    if teams.id and not teams.password and teams.type != "UserAssignedMSI":
+    app_type = APP_TYPES.get(teams.type.lower())
+    if app_type is None:
+        raise ConfigurationError(
+            f"Teams: MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES.values())}, "
+            f"got {teams.type!r}"
+        )
+    if teams.id and not teams.password and app_type != "UserAssignedMSI":
         raise ConfigurationError("Teams: MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID")
+    if teams.id and app_type != "MultiTenant" and not teams.tenant_id:
+        raise ConfigurationError(
+            f"Teams: MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE={app_type} "
+            "(the default: new Azure Bots are single-tenant); a bot registered as multi-tenant "
+            "before 2025-07-31 sets MICROSOFT_APP_TYPE=MultiTenant"
+        )
     return TeamsConfig(
         app_id=teams.id,
         app_password=teams.password,
-        app_type=teams.type,
+        app_type=app_type,
         tenant_id=teams.tenant_id,
         tenant_rps=settings.teams_tenant_rps,
         openid_metadata_url=settings.teams_openid_metadata_url,
@@ -196,6 +226,7 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[BOT] = bot
     app.add_routes(health_routes(bot.store))
+    app.add_routes(legal_routes())
     if bot.inbox is not None:
 
         async def directory(workspace: str) -> dict[str, Any]:

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
 
 import yaml
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack.manifest import build_manifest
+from adapters.slack.secrets import (
+    SecretKeyError,
+    TokenCipher,
+    new_key,
+    reseal_all,
+    unreadable_tokens,
+)
 from adapters.teams.package import write_package
 from bot import logs
 from bot.app import ConfigurationError, build, web_app
@@ -24,7 +34,18 @@ from bot.runtime.timeline import simulate
 from bot.settings import Settings
 from playbooks.calendar import valid_zone
 from playbooks.loader import LIBRARY, PlaybookError, load_library, load_playbook
-from storage.database import current_revision, head_revision, make_engine, upgrade
+from storage.database import (
+    DatabaseUrlError,
+    current_revision,
+    describe_failure,
+    head_revision,
+    make_engine,
+    safe_url,
+    upgrade,
+)
+
+#: How long a database may take to answer before the command gives up.
+CONNECT_TIMEOUT = 20.0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +53,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
-    problem = asyncio.run(_schema_problem(settings.database_url))
+    try:
+        problem = asyncio.run(_schema_problem(settings.database_url))
+    except DatabaseUrlError as exc:
+        print(f"cannot start: ANIMATEUR_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
     if problem:
         print(f"cannot start: {problem}", file=sys.stderr)
         return 1
@@ -44,19 +69,74 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except ConfigurationError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
+    if bot.slack is not None and bot.slack.installations is not None:
+        problem = asyncio.run(
+            _sealed_problem(settings.database_url, bot.slack.installations.cipher)
+        )
+        if problem:
+            print(f"cannot start: {problem}", file=sys.stderr)
+            return 2
     if bot.inbox is not None:
         print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
-    web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
+    except OSError as exc:  # raised while binding, before anything was served
+        problem = _listen_problem(exc, settings.host, settings.port)
+        print(f"cannot start: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
-async def _schema_problem(url: str) -> str | None:
-    """Why the database cannot serve (unreachable, not migrated), or None."""
+async def _sealed_problem(url: str, cipher: TokenCipher) -> str | None:
+    """Why stored Slack tokens cannot be read with ANIMATEUR_SECRET_KEY, or None."""
     engine = make_engine(url)
     try:
-        revision = await current_revision(engine)
-    except Exception as exc:
-        return f"database unreachable ({type(exc).__name__}: {exc})"
+        unreadable = await unreadable_tokens(engine, cipher)
+    finally:
+        await engine.dispose()
+    if not unreadable:
+        return None
+    if not cipher.enabled:
+        return (
+            f"{unreadable} stored Slack installation(s) are encrypted and ANIMATEUR_SECRET_KEY "
+            "is not set: set it to the key they were encrypted with"
+        )
+    return (
+        f"{unreadable} stored Slack installation(s) were encrypted with a key that is not in "
+        'ANIMATEUR_SECRET_KEY: put it after the new one ("new,old")'
+    )
+
+
+def _listen_problem(exc: OSError, host: str, port: int) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{where} is already in use (another animateur?): stop it, or choose another "
+            "port with --port or ANIMATEUR_PORT"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on {where}: choose a port above 1024 with --port"
+    reason = exc.strerror or str(exc)
+    return f"cannot listen on {where} ({reason}): check --host/--port (ANIMATEUR_HOST, _PORT)"
+
+
+def _database_problem(url: str, exc: BaseException) -> str:
+    return (
+        f"cannot connect to the database at {safe_url(url)} ({describe_failure(exc)}): check "
+        "ANIMATEUR_DATABASE_URL and that the database is running"
+    )
+
+
+async def _schema_problem(url: str) -> str | None:
+    """Why the database cannot serve (unreachable, not migrated), or None.
+
+    Raises DatabaseUrlError for a URL that is neither SQLite nor PostgreSQL.
+    """
+    engine = make_engine(url)
+    try:
+        revision = await asyncio.wait_for(current_revision(engine), CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        return _database_problem(url, exc)
     finally:
         await engine.dispose()
     head = head_revision()
@@ -65,16 +145,40 @@ async def _schema_problem(url: str) -> str | None:
     return None
 
 
+class _Unreachable(Exception):
+    """The database did not answer; the message says what to check."""
+
+
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    url = settings.database_url
+    try:
+        engine = make_engine(url)
+    except DatabaseUrlError as exc:
+        print(f"cannot upgrade: ANIMATEUR_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
+
     async def run() -> str | None:
-        engine = make_engine(settings.database_url)
         try:
+            try:
+                await asyncio.wait_for(current_revision(engine), CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, SQLAlchemyError) as exc:
+                raise _Unreachable(_database_problem(url, exc)) from exc
             await upgrade(engine)
             return await current_revision(engine)
         finally:
             await engine.dispose()
 
-    revision = asyncio.run(run())
+    try:
+        revision = asyncio.run(run())
+    except _Unreachable as exc:
+        print(f"cannot upgrade: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(
+            f"cannot upgrade the database at {safe_url(url)}: {describe_failure(exc)}",
+            file=sys.stderr,
+        )
+        return 1
     print(f"database at revision {revision}")
     return 0
 
@@ -217,13 +321,57 @@ def _slack_manifest(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
-def _teams_package(args: argparse.Namespace, _settings: Settings) -> int:
+def _secret_key(_args: argparse.Namespace, _settings: Settings) -> int:
+    print(new_key())
+    return 0
+
+
+def _slack_reseal(_args: argparse.Namespace, settings: Settings) -> int:
+    keys = settings.secret_key.get_secret_value() if settings.secret_key else None
     try:
-        path = write_package(Path(args.output), args.app_id, args.domain, name=args.name)
+        cipher = TokenCipher(keys)
+        engine = make_engine(settings.database_url)
+    except (SecretKeyError, DatabaseUrlError) as exc:
+        print(f"cannot reseal: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        try:
+            return await reseal_all(engine, cipher)
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(run())
+    except SecretKeyError as exc:
+        print(f"cannot reseal (nothing changed): {exc}", file=sys.stderr)
+        return 1
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(f"cannot reseal: {_database_problem(settings.database_url, exc)}", file=sys.stderr)
+        return 1
+    print(f"{count} stored Slack token row(s) encrypted with the first key of ANIMATEUR_SECRET_KEY")
+    return 0
+
+
+def _teams_package(args: argparse.Namespace, _settings: Settings) -> int:
+    # Never the current folder by default: run from a checkout, that is the repository.
+    output = Path(args.output) if args.output else Path(mkdtemp(prefix="animateur-teams-"))
+    try:
+        path = write_package(
+            output,
+            args.app_id,
+            args.domain,
+            name=args.name,
+            privacy=args.privacy_url,
+            terms=args.terms_url,
+        )
     except ValueError as exc:
         print(f"cannot build the package: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+    except OSError as exc:
+        print(f"cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path.resolve()}: upload it in Teams (Apps → Manage your apps → Upload an app)")
     return 0
 
 
@@ -272,6 +420,14 @@ def parser() -> argparse.ArgumentParser:
     manifest.add_argument("--name", default="Animateur", help="app and bot display name")
     manifest.add_argument("--format", choices=("json", "yaml"), default="json")
     manifest.set_defaults(handler=_slack_manifest)
+    slack.add_parser(
+        "reseal-tokens",
+        help="encrypt every stored OAuth token with the first key of ANIMATEUR_SECRET_KEY",
+    ).set_defaults(handler=_slack_reseal)
+
+    commands.add_parser("secret-key", help="print a new key for ANIMATEUR_SECRET_KEY").set_defaults(
+        handler=_secret_key
+    )
 
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(
         dest="teams", required=True
@@ -282,7 +438,18 @@ def parser() -> argparse.ArgumentParser:
         "--domain", required=True, help="the bot's host name, e.g. bot.example.com"
     )
     package.add_argument("--name", default="Animateur", help="app name (30 characters at most)")
-    package.add_argument("-o", "--output", default="animateur-teams.zip", help="zip file to write")
+    package.add_argument(
+        "--privacy-url",
+        help="privacy statement (default: https://DOMAIN/privacy, served by the bot)",
+    )
+    package.add_argument(
+        "--terms-url", help="terms of use (default: https://DOMAIN/terms, the bot's)"
+    )
+    package.add_argument(
+        "-o",
+        "--output",
+        help="zip file or folder to write (default: a new temporary folder, never this one)",
+    )
     package.set_defaults(handler=_teams_package)
     return root
 

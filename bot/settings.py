@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./animateur.db"
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     #: the app to the team (Teams) and workspace admins: comma-separated user ids, or
     #: ``everyone``. Empty: nobody else.
     community_creators: str = ""
+    #: Fernet key(s) encrypting the Slack OAuth tokens stored in the database; "new,old" while
+    #: rotating (``animateur secret-key`` makes one). Required in production with Slack OAuth.
+    secret_key: SecretStr | None = None
 
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:
@@ -72,5 +75,7 @@ class TeamsSettings(BaseSettings):
 
     id: str = ""
     password: str = ""
-    type: str = "MultiTenant"
+    #: New Azure Bots are single-tenant or managed identity (multi-tenant creation ended
+    #: 2025-07-31): SingleTenant needs MICROSOFT_APP_TENANT_ID.
+    type: str = "SingleTenant"
     tenant_id: str = ""

@@ -1,4 +1,8 @@
-"""Engines and migrations. SQLite (embedded default) and PostgreSQL share all of it."""
+"""Engines and migrations. SQLite (embedded default) and PostgreSQL share all of it.
+
+Engines never put statement parameters in errors or logs (``hide_parameters``): parameters are
+what members wrote.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,59 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+#: The database URLs the bot runs on, and an example of each.
+SUPPORTED = {
+    "sqlite+aiosqlite": "sqlite+aiosqlite:///./animateur.db",
+    "postgresql+asyncpg": "postgresql+asyncpg://user:password@host:5432/animateur",
+}
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL the bot cannot use; the message says which ones it can."""
+
+
+def check_url(url: str) -> str:
+    """``url`` when the bot can use it; raise DatabaseUrlError saying what to give instead."""
+    examples = " or ".join(SUPPORTED.values())
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUrlError(f"this is not a database URL: give {examples}") from None
+    if parsed.drivername in SUPPORTED:
+        return url
+    family = {"postgres": "postgresql"}.get(parsed.get_backend_name(), parsed.get_backend_name())
+    for driver, example in SUPPORTED.items():
+        if driver.split("+")[0] == family:
+            raise DatabaseUrlError(
+                f"{parsed.drivername!r} needs the asyncio driver Animateur uses: "
+                f"write {driver}://…, e.g. {example}"
+            )
+    raise DatabaseUrlError(
+        f"unsupported database {family!r}: Animateur runs on SQLite or PostgreSQL, give {examples}"
+    )
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password masked, to show in messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and write-ahead BEGIN."""
+    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and write-ahead BEGIN.
+
+    Raises DatabaseUrlError for a URL that is neither SQLite nor PostgreSQL.
+    """
+    check_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
@@ -71,3 +121,19 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(_read)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line saying why the database refused or could not be reached (no SQL, no values)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        detail = str(exc.orig)
+    elif isinstance(exc, OSError) and exc.strerror:
+        detail = exc.strerror
+    elif isinstance(exc, TimeoutError):
+        detail = "no answer in time"
+    else:
+        detail = str(exc) or type(exc).__name__
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    # asyncpg's errors arrive wrapped: "<class '…'>: role "x" does not exist"
+    return first.split(">: ", 1)[-1]

@@ -191,7 +191,7 @@ async def test_with_an_app_id_only_valid_tokens_get_in(database_url: str) -> Non
         running_teams_bot(
             database_url,
             connector,
-            teams=TeamsSettings(id=APP_ID, password="secret", _env_file=None),
+            teams=TeamsSettings(id=APP_ID, password="secret", tenant_id=TENANT, _env_file=None),
             teams_openid_metadata_url=identity.openid_url,
         ) as bot,
     ):

@@ -13,8 +13,17 @@ from typing import Any
 
 import pytest
 
+from adapters.slack.manifest import build_manifest as build_slack_manifest
 from adapters.teams.icons import color_icon, outline_icon
-from adapters.teams.package import build_manifest, build_package, write_package
+from adapters.teams.package import (
+    FULL_DESCRIPTION,
+    SHORT_DESCRIPTION,
+    build_manifest,
+    build_package,
+    write_package,
+)
+from bot.cli import main
+from playbooks.loader import load_library
 
 APP_ID = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
 DOMAIN = "animateur.example.com"
@@ -230,3 +239,50 @@ def test_a_domain_that_is_not_a_hostname_is_refused(domain: str) -> None:
 def test_values_teams_would_refuse_are_refused_early(kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         build_manifest(APP_ID, DOMAIN, **kwargs)
+
+
+def test_the_cli_writes_into_a_fresh_temporary_folder_by_default_and_says_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # as if run from a checkout
+    assert main(["teams", "package", "--app-id", APP_ID, "--domain", DOMAIN]) == 0
+    assert list(tmp_path.iterdir()) == [], "nothing written into the current folder"
+    said = capsys.readouterr().out
+    written = Path(said.split("wrote ", 1)[1].split(":", 1)[0])
+    assert written.is_absolute() and written.name == "animateur-teams.zip"
+    assert written.parent.name.startswith("animateur-teams-")
+    manifest = json.loads(unzip(written.read_bytes())["manifest.json"])
+    assert manifest["developer"]["privacyUrl"] == f"https://{DOMAIN}/privacy"
+    assert manifest["developer"]["termsOfUseUrl"] == f"https://{DOMAIN}/terms"
+
+
+def test_the_cli_takes_privacy_and_terms_urls_and_an_explicit_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "teams.zip"
+    argv = ["teams", "package", "--app-id", APP_ID, "--domain", DOMAIN, "-o", str(out)]
+    urls = [
+        "--privacy-url",
+        "https://contoso.example/p",
+        "--terms-url",
+        "https://contoso.example/t",
+    ]
+    assert main([*argv, *urls]) == 0
+    assert f"wrote {out}:" in capsys.readouterr().out
+    developer = json.loads(unzip(out.read_bytes())["manifest.json"])["developer"]
+    assert (developer["privacyUrl"], developer["termsOfUseUrl"]) == (
+        "https://contoso.example/p",
+        "https://contoso.example/t",
+    )
+    assert main([*argv, "--privacy-url", "http://contoso.example/p"]) == 2
+    assert "privacy must be an https:// URL" in capsys.readouterr().err
+
+
+def test_the_descriptions_promise_only_the_bundled_rituals() -> None:
+    library = load_library()
+    assert sorted(library) == ["checkin", "welcome"], "update the descriptions with the library"
+    slack = build_slack_manifest("https://bot.example.com", socket_mode=False)
+    texts = [SHORT_DESCRIPTION, FULL_DESCRIPTION, slack["display_information"]["description"]]
+    for description in texts:
+        assert "welcome" in description.lower() and "check-in" in description.lower()
+        assert not re.search(r"recogni|celebrat|kudos|engagement over time", description, re.I)

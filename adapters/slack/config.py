@@ -18,6 +18,8 @@ class SlackConfig:
     client_id: str | None = None
     client_secret: str | None = None
     api_url: str = PUBLIC_API_URL
+    #: ``ANIMATEUR_SECRET_KEY``: Fernet key(s) sealing the stored OAuth tokens ("new,old")
+    secret_key: str | None = None
 
     @property
     def oauth(self) -> bool:

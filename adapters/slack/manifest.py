@@ -53,7 +53,7 @@ def build_manifest(
     manifest: dict[str, Any] = {
         "display_information": {
             "name": name,
-            "description": "Facilitates your communities: welcome, rituals, recognition.",
+            "description": "Welcomes newcomers and runs weekly check-ins in your communities.",
             "background_color": "#3b3f99",
         },
         "features": {

@@ -21,7 +21,6 @@ from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncS
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
@@ -32,6 +31,7 @@ from adapters.slack.blocks import modal_for_click
 from adapters.slack.config import SlackConfig
 from adapters.slack.manifest import BOT_SCOPES, COMMAND
 from adapters.slack.profiles import ProfileCache
+from adapters.slack.secrets import SealedInstallationStore, SecretKeyError, TokenCipher
 from adapters.slack.sender import SlackSender
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import EventSink
@@ -58,11 +58,13 @@ class SlackPlatform:
         self._database = database
         self._profiles = ProfileCache()
         self.client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
-        self.installations: AsyncSQLAlchemyInstallationStore | None = None
+        self.installations: SealedInstallationStore | None = None
         settings = None
         if config.oauth:
             assert config.client_id is not None
-            self.installations = AsyncSQLAlchemyInstallationStore(config.client_id, database)
+            self.installations = SealedInstallationStore(
+                config.client_id, database, TokenCipher(config.secret_key)
+            )
             settings = AsyncOAuthSettings(
                 client_id=config.client_id,
                 client_secret=config.client_secret,
@@ -127,7 +129,12 @@ class SlackPlatform:
             .limit(1)
         )
         async with self._database.connect() as connection:
-            token = (await connection.execute(query)).scalar_one_or_none()
+            stored = (await connection.execute(query)).scalar_one_or_none()
+        try:
+            token = self.installations.cipher.reveal(stored)
+        except SecretKeyError as exc:
+            log.error("slack token unreadable", extra={"team": team, "reason": str(exc)})
+            return None
         return str(token) if token else None
 
     # -- HTTP -----------------------------------------------------------------------------

@@ -14,7 +14,9 @@ class TeamsConfig:
     #: empty: anonymous mode (no JWT checked, no token sent) — local testing only
     app_id: str = ""
     app_password: str = ""
-    app_type: str = "MultiTenant"
+    #: SingleTenant (with tenant_id), MultiTenant (bots created before 2025-07-31) or
+    #: UserAssignedMSI (with tenant_id)
+    app_type: str = "SingleTenant"
     tenant_id: str = ""
     #: requests per second to one tenant (Teams allows about 30–50 per app and tenant)
     tenant_rps: float = 30.0
@@ -30,7 +32,8 @@ class TeamsConfig:
         values: dict[str, Any] = {
             "APP_ID": self.app_id,
             "APP_PASSWORD": self.app_password,
-            "APP_TYPE": self.app_type,
+            # anonymous: botbuilder runs without credentials only as MultiTenant
+            "APP_TYPE": "MultiTenant" if self.anonymous else self.app_type,
             "APP_TENANTID": self.tenant_id,
         }
         if self.openid_metadata_url:

@@ -44,16 +44,19 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 COMMAND_SCOPES = ("personal", "team")
 BOT_SCOPES = ("personal", "team", "groupChat")
 
-SHORT_DESCRIPTION = "Welcome newcomers, run check-ins and celebrate each other in Teams."
+#: Only what the bot does today (the bundled rituals: welcome and checkin).
+SHORT_DESCRIPTION = "Welcome newcomers and run weekly check-ins in your Teams communities."
 FULL_DESCRIPTION = (
-    "Animateur helps facilitators keep their communities of practice alive in Microsoft "
-    "Teams. Declare a channel as a community, with its purpose and facilitators, then "
-    "switch on rituals and let the bot run them: a personal welcome for every newcomer, "
-    "regular check-ins and questions that get people talking, and recognition that "
-    "celebrates contributions. Facilitators see whether the community lives through its "
-    "engagement over time.\n\n"
-    "Mention Animateur with help to see the commands. Facilitators choose which rituals run "
-    "in their community; each member chooses which of them they receive, in English or French."
+    "Animateur helps facilitators run communities of practice in Microsoft Teams. A "
+    "facilitator declares a team as a community, with its objective, charter and "
+    "facilitators, then switches on rituals that the bot runs: a welcome journey for every "
+    "newcomer (a welcome message, the charter to accept, a few questions over their first "
+    "week) and a weekly check-in (each member's objective on Monday, how it went on Friday, "
+    "and a summary for the community). Facilitators receive digests of the answers.\n\n"
+    "Mention Animateur with help to see the commands. Each member chooses which rituals they "
+    "receive, can pause them, and speaks with the bot in English or French. The bot stores "
+    "activity metadata, never the text of channel messages, except the answers given to its "
+    "rituals."
 )
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

@@ -1,6 +1,6 @@
 """community version: a setup form is bound to the version it was opened for
 
-Revision ID: 0007_governance
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 00:40:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_governance"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

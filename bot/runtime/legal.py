@@ -1,0 +1,250 @@
+"""The bot's own ``/privacy`` and ``/terms`` pages, in English and French.
+
+The Teams app package points at them by default; they say what this code stores and does —
+keep them true when that changes.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiohttp import web
+
+LANGUAGES = ("en", "fr")
+
+#: page → language → (title, sections of (heading, paragraphs))
+Page = tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]
+
+PRIVACY: dict[str, Page] = {
+    "en": (
+        "Animateur — privacy",
+        (
+            (
+                "",
+                (
+                    "Animateur runs community rituals (welcomes, check-ins, recognition) in "
+                    "Slack and Microsoft Teams. This page says what this bot stores. The "
+                    "organisation that runs it — whoever installed it in your workspace — is "
+                    "responsible for these data.",
+                ),
+            ),
+            (
+                "What is stored",
+                (
+                    "About members: the platform's user id, display name, language, time zone, "
+                    "the rituals you opted out of or paused (snooze), and whether the bot can "
+                    "reach you.",
+                    "About communities: the channel, its name, objective, charter, "
+                    "facilitators, sponsors, resources and ritual settings.",
+                    "Activity metadata: who posted, reacted or joined, in which channel, "
+                    "what kind of activity and when — never the text of messages.",
+                    "Your answers to rituals (the buttons you click and the answers you write "
+                    "to the bot's questions), and where each ritual stands.",
+                    "The messages the bot sends, queued until delivered, with their delivery "
+                    "status.",
+                    "What the platform needs to reach you: on Slack, the workspace's "
+                    "installation (its access tokens are encrypted when the operator sets a "
+                    "key, which production requires); on Teams, the conversation references "
+                    "Bot Framework gives the bot.",
+                ),
+            ),
+            (
+                "What is not stored",
+                (
+                    "The text of the messages posted in channels (only that a message was "
+                    "posted) and files. The bot's logs hold ids, kinds and "
+                    "counts, never message text.",
+                ),
+            ),
+            (
+                "Who sees it",
+                (
+                    "The data stay in the bot's database and go to no one else than the chat "
+                    "platform it runs on (Slack or Microsoft Teams). Facilitators see their "
+                    "community's engagement and the answers to its rituals.",
+                ),
+            ),
+            (
+                "How long",
+                (
+                    "Identifiers of processed platform events are kept 7 days. Everything else "
+                    "is kept as long as the bot runs for your workspace, until its operator "
+                    "deletes it.",
+                ),
+            ),
+            (
+                "Your choices",
+                (
+                    "optout <ritual> or optout all stops rituals for you, snooze 2w pauses "
+                    "them, language en|fr changes the language (/animateur … on Slack, a "
+                    "message to the bot on Teams).",
+                    "The bot has no self-service export or deletion yet: to get a copy of your "
+                    "data or have it erased, ask the operator of this bot (your workspace's "
+                    "administrators). Everything above is in its database, under your platform "
+                    "user id, where they can export or delete it.",
+                ),
+            ),
+        ),
+    ),
+    "fr": (
+        "Animateur — confidentialité",
+        (
+            (
+                "",
+                (
+                    "Animateur anime des rituels de communauté (accueil, points réguliers, "
+                    "reconnaissance) dans Slack et Microsoft Teams. Cette page dit ce que ce "
+                    "bot conserve. L'organisation qui l'exploite — celle qui l'a installé dans "
+                    "votre espace de travail — est responsable de ces données.",
+                ),
+            ),
+            (
+                "Ce qui est conservé",
+                (
+                    "Sur les membres : l'identifiant donné par la plateforme, le nom affiché, "
+                    "la langue, le fuseau horaire, les rituels que vous avez refusés ou mis en "
+                    "pause (snooze), et si le bot peut vous joindre.",
+                    "Sur les communautés : le canal, son nom, son objectif, sa charte, ses "
+                    "animateurs, ses sponsors, ses ressources et les réglages des rituels.",
+                    "Des métadonnées d'activité : qui a publié, réagi ou rejoint, dans "
+                    "quel canal, quel type d'activité et quand — jamais le texte des messages.",
+                    "Vos réponses aux rituels (les boutons cliqués et les réponses écrites aux "
+                    "questions du bot), et l'état de chaque rituel en cours.",
+                    "Les messages que le bot envoie, en file d'attente jusqu'à leur remise, avec "
+                    "leur état d'envoi.",
+                    "Ce dont la plateforme a besoin pour vous joindre : sur Slack, "
+                    "l'installation de l'espace de travail (ses jetons d'accès sont chiffrés "
+                    "quand l'exploitant fournit une clé, obligatoire en production) ; sur "
+                    "Teams, les références de conversation fournies par Bot Framework.",
+                ),
+            ),
+            (
+                "Ce qui n'est pas conservé",
+                (
+                    "Le texte des messages publiés dans les canaux (seulement le fait qu'un "
+                    "message a été publié), les fichiers. Les journaux du bot contiennent des "
+                    "identifiants, des types et des nombres, jamais le texte des messages.",
+                ),
+            ),
+            (
+                "Qui y a accès",
+                (
+                    "Les données restent dans la base du bot et ne vont à personne d'autre que "
+                    "la plateforme de discussion où il fonctionne (Slack ou Microsoft Teams). "
+                    "Les animateurs voient l'engagement de leur communauté et les réponses à "
+                    "ses rituels.",
+                ),
+            ),
+            (
+                "Combien de temps",
+                (
+                    "Les identifiants des événements déjà traités sont gardés 7 jours. Tout le "
+                    "reste est gardé tant que le bot fonctionne pour votre espace de travail, "
+                    "jusqu'à ce que son exploitant le supprime.",
+                ),
+            ),
+            (
+                "Vos choix",
+                (
+                    "optout <rituel> ou optout all arrête des rituels pour vous, snooze 2w les "
+                    "met en pause, language en|fr change la langue (/animateur … sur Slack, un "
+                    "message au bot sur Teams).",
+                    "Le bot n'offre pas encore d'export ni d'effacement en libre-service : pour "
+                    "obtenir une copie de vos données ou les faire effacer, demandez-le à "
+                    "l'exploitant du bot (les administrateurs de votre espace de travail). "
+                    "Tout ce qui précède est dans sa base de données, sous votre identifiant, "
+                    "où il peut l'exporter ou le supprimer.",
+                ),
+            ),
+        ),
+    ),
+}
+
+TERMS: dict[str, Page] = {
+    "en": (
+        "Animateur — terms of use",
+        (
+            (
+                "",
+                (
+                    "Animateur is open-source software under the Apache License 2.0, provided "
+                    "as is, without warranty of any kind.",
+                    "This bot is run by the organisation that installed it in your workspace: "
+                    "its rules for the workspace apply, and it answers for how the bot is used "
+                    "there.",
+                    "Facilitators choose which rituals run in their community; every member "
+                    "can stop them (optout), pause them (snooze) or change their language at "
+                    "any time.",
+                    "What the bot stores and how to have it erased: see the privacy page "
+                    "(/privacy).",
+                ),
+            ),
+        ),
+    ),
+    "fr": (
+        "Animateur — conditions d'utilisation",
+        (
+            (
+                "",
+                (
+                    "Animateur est un logiciel libre sous licence Apache 2.0, fourni tel quel, "
+                    "sans garantie d'aucune sorte.",
+                    "Ce bot est exploité par l'organisation qui l'a installé dans votre espace "
+                    "de travail : ses règles pour l'espace de travail s'appliquent, et elle "
+                    "répond de l'usage qui y est fait du bot.",
+                    "Les animateurs choisissent les rituels de leur communauté ; chaque membre "
+                    "peut les arrêter (optout), les mettre en pause (snooze) ou changer de "
+                    "langue à tout moment.",
+                    "Ce que le bot conserve et comment le faire effacer : voir la page de "
+                    "confidentialité (/privacy).",
+                ),
+            ),
+        ),
+    ),
+}
+
+
+def language(request: web.Request) -> str:
+    """``?lang=fr|en``, else the first of the browser's languages we have, else English."""
+    asked = request.query.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return "en"
+
+
+def render(page: Page, lang: str, path: str) -> str:
+    title, sections = page
+    other = "fr" if lang == "en" else "en"
+    body = [f"<h1>{escape(title)}</h1>"]
+    for heading, paragraphs in sections:
+        if heading:
+            body.append(f"<h2>{escape(heading)}</h2>")
+        body += [f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs]
+    switch = {"en": "Version française", "fr": "English version"}[lang]
+    body.append(f'<p><a href="{path}?lang={other}" hreflang="{other}">{switch}</a></p>')
+    return (
+        f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title></head>"
+        '<body style="font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; '
+        'padding: 0 1rem; line-height: 1.5">' + "\n".join(body) + "</body></html>\n"
+    )
+
+
+def legal_routes() -> list[web.RouteDef]:
+    def serve(pages: dict[str, Page], path: str) -> web.RouteDef:
+        async def handler(request: web.Request) -> web.Response:
+            lang = language(request)
+            return web.Response(
+                text=render(pages[lang], lang, path),
+                content_type="text/html",
+                headers={"Content-Language": lang, "Vary": "Accept-Language"},
+            )
+
+        return web.get(path, handler)
+
+    return [serve(PRIVACY, "/privacy"), serve(TERMS, "/terms")]
