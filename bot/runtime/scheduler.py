@@ -11,16 +11,21 @@ on days that were worked).
 
 A ritual for each member fires at its cron time in each member's own timezone: one occurrence
 per distinct instant, for the members whose timezone fires then.
+
+A ritual launch (``checkin now``) is recorded with the command that asked for it and executed
+here: claimed by one process (a lease), its members handled in chunks that each commit their
+progress, so a crash loses nothing and the next process continues where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -29,7 +34,7 @@ from bot.runtime.clock import Clock
 from bot.runtime.context import calendar_for
 from bot.vocabulary.events import Event, MemberProfile, Tick, WorkspaceRef
 from bot.vocabulary.ports import DispatchResult
-from playbooks.calendar import zone
+from playbooks.calendar import valid_zone, zone
 from playbooks.schema import Playbook, ScheduleTrigger
 from storage.store import Store, Transaction
 from storage.tables import Community, PlaybookEnablement
@@ -37,6 +42,24 @@ from storage.tables import Community, PlaybookEnablement
 log = logging.getLogger(__name__)
 
 FireSchedule = Callable[["Fire", "Sequence[MemberProfile] | None"], Awaitable[bool]]
+
+
+class Launcher(Protocol):
+    """Executes ritual launches chunk by chunk (the dispatcher)."""
+
+    async def launch_chunk(
+        self,
+        launch_id: int,
+        token: str,
+        members: Sequence[MemberProfile] | None,
+        *,
+        final: bool,
+        lease: timedelta,
+    ) -> bool: ...
+
+    async def fail_launch(self, launch_id: int, token: str, reason: str) -> None: ...
+
+
 #: The members of a community (its platform roster): ``await roster(workspace, channel)``.
 RosterLookup = Callable[[WorkspaceRef, str], Awaitable[list[MemberProfile]]]
 LOOKBACK = timedelta(days=7)
@@ -44,6 +67,11 @@ PURGE_EVERY = timedelta(hours=1)
 #: The same wall-clock time happens within 26 hours around the world (UTC-12 to UTC+14).
 ZONE_SPREAD = timedelta(hours=26)
 DIGEST = "#digest"
+#: Members started per transaction of a launch, and how long a claim on it holds.
+LAUNCH_CHUNK = 50
+LAUNCH_LEASE = timedelta(minutes=2)
+#: Claims of one launch (each after a crash or an unreadable roster) before it is given up.
+LAUNCH_ATTEMPTS = 5
 Outcome = Literal["started", "skipped", "holiday"]
 
 
@@ -94,6 +122,8 @@ def fires_by_instant(
     """The latest fire of ``cron`` in each zone, zones firing at the same instant together."""
     fires: dict[datetime, set[str]] = {}
     for name in zones:
+        if valid_zone(name) is None:
+            continue  # never stored since; an old row follows the community's timezone
         try:
             fire = latest_fire(cron, name, after, until)
         except (ValueError, LookupError, OSError):
@@ -128,6 +158,9 @@ class Scheduler:
         grace: timedelta = timedelta(hours=1),
         dedupe_retention: timedelta = timedelta(days=7),
         roster: RosterLookup | None = None,
+        launcher: Launcher | None = None,
+        chunk_size: int = LAUNCH_CHUNK,
+        lease: timedelta = LAUNCH_LEASE,
     ) -> None:
         self._store = store
         self._dispatch = dispatch
@@ -137,6 +170,9 @@ class Scheduler:
         self._grace = grace
         self._dedupe_retention = dedupe_retention
         self._roster = roster
+        self._launcher = launcher
+        self._chunk_size = chunk_size
+        self._lease = lease
         self._driver: AsyncIOScheduler | None = None
         self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
@@ -144,6 +180,7 @@ class Scheduler:
     async def tick(self) -> int:
         """One pass; returns how many runs were woken or started."""
         woken = await self._wake_due_runs() + await self._fire_due_schedules()
+        await self.run_launches()
         await self._forget_old_event_keys()
         return woken
 
@@ -240,27 +277,81 @@ class Scheduler:
             due.append(Fire(community.id, schedule, at, outcome, frozenset(fire_zones)))
         return due
 
-    async def run_now(self, community_id: int, playbook: str) -> bool:
-        """Start a scheduled ritual now for the community (or each of its members, wherever
-        they are) — a facilitator's ``checkin now``. Recorded like a fire, so it happens once."""
+    async def run_now(self) -> int:
+        """Execute the recorded launches at once (after a facilitator's ``checkin now``)."""
+        return await self.run_launches()
+
+    async def run_launches(self) -> int:
+        """Execute every launch nobody else holds; returns how many were finished here."""
+        if self._launcher is None:
+            return 0
+        finished = 0
+        token = uuid.uuid4().hex
+        while True:
+            async with self._store.transaction() as tx:
+                launch = await tx.runs.claim_launch(self._clock(), token, self._lease)
+                if launch is None:
+                    return finished
+                assert launch.id is not None
+                launch_id, cursor, attempts = launch.id, launch.cursor, launch.attempts
+                target = await self._launch_target(tx, launch.community_id, launch.playbook)
+            try:
+                finished += await self._execute(launch_id, token, cursor, attempts, target)
+            except Exception:  # one broken launch must not hold up the others
+                log.exception("a ritual launch failed; it is retried when its claim ends")
+
+    async def _launch_target(
+        self, tx: Transaction, community_id: int, playbook: str
+    ) -> tuple[WorkspaceRef, str, bool] | None:
+        """Where a launch's members are (workspace, channel) and whether the ritual is for
+        each member; None when the community is gone."""
+        community = await tx.directory.community(community_id)
+        if community is None:
+            return None
+        workspace = await tx.directory.workspace_by_id(community.workspace_id)
+        assert workspace is not None
         found = self._playbooks.get(playbook)
         schedules = [s for s in schedules_of(found, {}) if not s.is_digest] if found else []
-        if not schedules:
-            return False
-        async with self._store.transaction() as tx:
-            community = await tx.directory.community(community_id)
-            if community is None:
-                return False
-            workspace = await tx.directory.workspace_by_id(community.workspace_id)
-            assert workspace is not None
-            ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
-        members = None
-        if schedules[0].per_member:
-            members = await self._members(ref, community.channel_id)
-            if members is None:
-                return False
-        fire = Fire(community_id, schedules[0], self._clock(), "started", None)
-        return await self._fire_schedule(fire, members)
+        per_member = schedules[0].per_member if schedules else True
+        ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
+        return ref, community.channel_id, per_member
+
+    async def _execute(
+        self,
+        launch_id: int,
+        token: str,
+        cursor: str,
+        attempts: int,
+        target: tuple[WorkspaceRef, str, bool] | None,
+    ) -> int:
+        launcher = self._launcher
+        assert launcher is not None
+        if target is None:  # the launch chunk records why
+            await launcher.launch_chunk(launch_id, token, [], final=True, lease=self._lease)
+            return 0
+        workspace, channel, per_member = target
+        if not per_member:
+            done = await launcher.launch_chunk(
+                launch_id, token, None, final=True, lease=self._lease
+            )
+            return int(done)
+        roster = await self._members(workspace, channel)
+        if roster is None:
+            if attempts >= LAUNCH_ATTEMPTS:
+                await launcher.fail_launch(launch_id, token, "the member list could not be read")
+            return 0  # else tried again when the claim ends
+        members = sorted(
+            {m.user_id: m for m in roster if m.user_id > cursor}.values(), key=lambda m: m.user_id
+        )
+        size = max(1, self._chunk_size)
+        chunks = [members[i : i + size] for i in range(0, len(members), size)] or [[]]
+        for index, chunk in enumerate(chunks):
+            final = index == len(chunks) - 1
+            if not await launcher.launch_chunk(
+                launch_id, token, chunk, final=final, lease=self._lease
+            ):
+                return 0  # taken over by another process: it finishes the launch
+        return 1
 
     async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile] | None:
         if self._roster is None:

@@ -307,6 +307,36 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "community_unchanged": {"en": "{name}: nothing to change.", "fr": "{name} : rien à changer."},
     "bad_name": {"en": "at most 200 characters", "fr": "200 caractères au plus"},
     "bad_facilitators": {"en": "at least one person", "fr": "au moins une personne"},
+    # -- lifecycle: launches, failed runs, stopped rituals ------------------------------------
+    "launch_counted": {
+        "en": "{title} in {name}: {now} member(s) asked now, {later} later (outside their "
+        "working hours).",
+        "fr": "{title} dans {name} : {now} membre(s) sollicité(s) maintenant, {later} plus tard "
+        "(hors de leurs heures de travail).",
+    },
+    "launch_failed": {
+        "en": "{title} in {name} could not be started for every member ({done} asked): {reason}.",
+        "fr": "{title} dans {name} n'a pas pu démarrer pour tous les membres ({done} "
+        "sollicité(s)) : {reason}.",
+    },
+    "run_failed": {
+        "en": "{title} stopped for {who} in {name} (step “{step}”): {reason}. Check the "
+        "ritual's texts (/animateur rituals reset {ritual} goes back to the bundled ones).",
+        "fr": "{title} s'est arrêté pour {who} dans {name} (étape « {step} ») : {reason}. "
+        "Vérifiez les textes du rituel (/animateur rituals reset {ritual} revient à ceux "
+        "d'origine).",
+    },
+    "run_failed_community": {"en": "the community", "fr": "la communauté"},
+    "run_stopped_click": {
+        "en": "You stopped “{title}”: this button does nothing any more. "
+        "(optin {ritual} to get it back)",
+        "fr": "Vous avez arrêté « {title} » : ce bouton ne fait plus rien. "
+        "(optin {ritual} pour le reprendre)",
+    },
+    "run_over_click": {
+        "en": "“{title}” is over: this button does nothing any more.",
+        "fr": "« {title} » est terminé : ce bouton ne fait plus rien.",
+    },
 }
 
 
