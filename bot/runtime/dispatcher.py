@@ -406,9 +406,11 @@ class Dispatcher:
                         extra={"run": run.id, "failures": run.failures, "wake_at": run.wake_at},
                     )
                     return
-                step = run.step
                 run.status, run.wake_at = "failed", None
-                run.error = f"waking it failed {run.failures} times ({type(exc).__name__})"
+                run.error = (
+                    f"waking it at step {run.step!r} failed {run.failures} times "
+                    f"({type(exc).__name__})"
+                )
                 await tx.runs.skip_queued(run.id, run.error)
                 log.error("run failed", extra={"run": run.id, "playbook": run.playbook})
                 community = await tx.directory.community(run.community_id)
@@ -416,16 +418,14 @@ class Dispatcher:
                 if community is None or workspace is None:
                     return
                 turn = _Turn(tx, workspace, now)
-                await self._tell_failed(turn, run, community, step)
+                await self._tell_failed(turn, run, community)
         except Exception:
             log.exception("recording a run's failure failed; the next pass retries")
             return
         if turn.enqueued:
             self._on_enqueued()
 
-    async def _tell_failed(
-        self, turn: _Turn, run: Run, community: Community, step: str | None
-    ) -> None:
+    async def _tell_failed(self, turn: _Turn, run: Run, community: Community) -> None:
         """Tell the community's facilitators which ritual stopped, for whom, where and why —
         once for a ritual failing the same way for many members."""
         if await turn.tx.runs.failed_alike_since(run, turn.now - FAILURE_NOTICE_QUIET):
@@ -441,7 +441,6 @@ class Dispatcher:
                 ritual=run.playbook,
                 who=run.subject or text("run_failed_community", locale),
                 name=community.name,
-                step=step or "—",
                 reason=run.error or "",
             )
             notices.append(act.SendDirectMessage(user_id=facilitator, text=said))
@@ -651,7 +650,6 @@ class Dispatcher:
         self, turn: _Turn, run: Run, community: Community, transition: Transition, locale: str
     ) -> None:
         state = transition.state
-        failed_at = run.step
         run.step = state.step
         run.status = "failed" if transition.error else state.status
         run.variables = dict(state.variables)
@@ -662,7 +660,7 @@ class Dispatcher:
         if transition.error:
             log.error("run stopped", extra={"playbook": run.playbook, "reason": transition.error})
             await turn.tx.session.flush()
-            await self._tell_failed(turn, run, community, failed_at)
+            await self._tell_failed(turn, run, community)
         assert community.id is not None
         for answer in transition.answers:
             await turn.tx.runs.add_answer(

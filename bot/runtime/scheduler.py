@@ -211,7 +211,7 @@ class Scheduler:
                 if await self._dispatch(tick) == "processed":
                     woken += 1
             except Exception:  # one broken run must not hold up every other one
-                log.exception("waking a run failed; it will be retried", extra={"run": run.run_id})
+                log.exception("waking a run failed; it backs off", extra={"run": run.run_id})
         return woken
 
     async def _fire_due_schedules(self) -> int:

@@ -320,11 +320,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "sollicité(s)) : {reason}.",
     },
     "run_failed": {
-        "en": "{title} stopped for {who} in {name} (step “{step}”): {reason}. Check the "
-        "ritual's texts (/animateur rituals reset {ritual} goes back to the bundled ones).",
-        "fr": "{title} s'est arrêté pour {who} dans {name} (étape « {step} ») : {reason}. "
-        "Vérifiez les textes du rituel (/animateur rituals reset {ritual} revient à ceux "
-        "d'origine).",
+        "en": "{title} stopped for {who} in {name}: {reason}. If the community "
+        "customised it, /animateur rituals reset {ritual} goes back to the bundled version.",
+        "fr": "{title} s'est arrêté pour {who} dans {name} : {reason}. Si la "
+        "communauté l'a personnalisé, /animateur rituals reset {ritual} revient à la version "
+        "d'origine.",
     },
     "run_failed_community": {"en": "the community", "fr": "la communauté"},
     "run_stopped_click": {
