@@ -197,6 +197,18 @@ class Runs:
         query = select(Answer).where(col(Answer.run_id).in_(run_ids)).order_by(col(Answer.id))
         return (await self._s.execute(query)).scalars().all()
 
+    async def record_fire(self, community_id: int, playbook: str, at: datetime) -> bool:
+        """Record that ``playbook`` started for the community at ``at`` (not from its cron: a
+        facilitator's "now"), as its cron fires are; False if one is recorded at that instant."""
+        occurrence = ScheduleOccurrence(
+            community_id=community_id,
+            playbook=playbook,
+            fire_at=at,
+            outcome="started",
+            recorded_at=at,
+        )
+        return await self.claim_occurrence(occurrence)
+
     async def claim_occurrence(self, occurrence: ScheduleOccurrence) -> bool:
         """Record a cron fire; False when another process already did (unique row)."""
         try:
@@ -210,24 +222,22 @@ class Runs:
     # -- ritual launches ----------------------------------------------------------------------
 
     async def request_launch(
-        self, community_id: int, playbook: str, requested_by: str | None, now: datetime
+        self,
+        community_id: int,
+        playbook: str,
+        now: datetime,
+        *,
+        requested_by: str | None = None,
+        zones: Collection[str] | None = None,
     ) -> RitualLaunch:
-        """Record that ``playbook`` must start for the community's members (the scheduler
-        executes it): in the caller's transaction, so it exists exactly if the request does.
-        Recorded as a fire of the ritual too: a cycle begins now (its digest counts from it)."""
-        await self.claim_occurrence(
-            ScheduleOccurrence(
-                community_id=community_id,
-                playbook=playbook,
-                fire_at=now,
-                outcome="started",
-                recorded_at=now,
-            )
-        )
+        """Record that ``playbook`` must start for the community's members (those in ``zones``
+        if given); the scheduler executes it. In the caller's transaction, so it exists exactly
+        if what asked for it (a command, a claimed fire) does."""
         launch = RitualLaunch(
             community_id=community_id,
             playbook=playbook,
             requested_by=requested_by,
+            zones=sorted(zones) if zones is not None else None,
             created_at=now,
         )
         self._s.add(launch)

@@ -200,10 +200,11 @@ class ScheduleOccurrence(SQLModel, table=True):
 
 
 class RitualLaunch(SQLModel, table=True):
-    """A ritual to start for a community's members (``checkin now``), recorded in the same
-    transaction as the command that asked for it, and executed by the scheduler: claimed by one
-    process at a time (a lease), in chunks of members each committed with its progress, so a
-    crash loses nothing and a restart asks nobody twice."""
+    """A ritual to start for a community's members — a facilitator's ``checkin now``, or a
+    scheduled fire of a ritual for each member — recorded in the same transaction as the command
+    or the fire's occurrence, and executed by the scheduler: claimed by one process at a time (a
+    lease), in chunks of members each committed with its progress, so a crash loses nothing and
+    a restart asks nobody twice."""
 
     __table_args__ = (Index("ix_rituallaunch_due", "status", "lease_until"),)
 
@@ -212,6 +213,8 @@ class RitualLaunch(SQLModel, table=True):
     playbook: str = Field(max_length=64)
     #: the facilitator who asked, told how many members were asked now and later
     requested_by: str | None = Field(default=None, max_length=64)
+    #: only the members whose timezone is one of these (a scheduled fire); None: everyone
+    zones: list[str] | None = Field(default=None, sa_type=JSON)
     #: pending | done | failed
     status: str = Field(default="pending", max_length=16)
     #: the last member (user id, in order) already handled

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from bot.vocabulary import events as ev
 from playbooks.engine import RunContext, RunState, Transition
 from playbooks.loader import parse_playbook
 from storage.tables import Answer, Member, Run
-from tests.builders import T0, WORKSPACE, click, command, joined, key
+from tests.builders import EACH_MEMBER_MONDAY, T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness, local_server, wait_for
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.slack_support import (
@@ -197,6 +197,79 @@ async def test_two_processes_share_a_launch_and_ask_each_member_once(database_ur
     finally:
         await first.store.close()
         await second.store.close()
+
+
+MONDAY_0930_PARIS = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+
+
+async def monday_harness(url: str, clock: ManualClock, **scheduler: Any) -> Harness:
+    harness = Harness.create(url, clock, {"monday": parse_playbook(EACH_MEMBER_MONDAY)})
+    harness.scheduler = Scheduler(
+        harness.store,
+        harness.dispatcher.handle,
+        harness.dispatcher.fire_schedule,
+        harness.engine.playbooks,
+        clock,
+        roster=Rosters(harness.store, {}),
+        launcher=scheduler.pop("launcher", harness.dispatcher),
+        **scheduler,
+    )
+    return harness
+
+
+async def mondays_to(harness: Harness) -> list[str]:
+    return sorted(d.recipient for d in await harness.deliveries() if d.playbook == "monday")
+
+
+async def test_a_scheduled_fire_for_each_member_cut_mid_way_is_resumed_without_double_asks(
+    database_url: str,
+) -> None:
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(hours=1))
+    probe = Harness.create(database_url, clock)
+    dying = DiesAfter(probe.dispatcher, chunks=1)
+    await probe.store.close()
+    first = await monday_harness(database_url, clock, chunk_size=4, launcher=dying)
+    dying._dispatcher = first.dispatcher
+    await first.seed(["monday"])
+    await join_all(first, PARIS_MEMBERS)
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert await first.scheduler.tick() == 1
+    assert len(await mondays_to(first)) == 4, "one chunk committed, then the crash"
+    await first.store.close()
+
+    second = await monday_harness(database_url, clock, chunk_size=4)
+    try:
+        clock.advance(timedelta(minutes=3))
+        assert await second.scheduler.tick() == 0, "the fire is not fired again"
+        assert await mondays_to(second) == PARIS_MEMBERS, "each member asked exactly once"
+    finally:
+        await second.store.close()
+
+
+async def test_one_member_whose_start_fails_does_not_stop_the_fire_for_the_others(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(hours=1))
+    harness = await monday_harness(database_url, clock)
+    try:
+        await harness.seed(["monday"])
+        await join_all(harness, PARIS_MEMBERS)
+        real = harness.engine.start
+
+        def start(name: str, ctx: RunContext, now: Any, **kw: Any) -> Transition:
+            if ctx.member is not None and ctx.member.user_id == PARIS_MEMBERS[3]:
+                raise RuntimeError("an engine bug")
+            return real(name, ctx, now, **kw)
+
+        monkeypatch.setattr(harness.engine, "start", start)
+        clock.advance(timedelta(hours=1, minutes=1))
+        await harness.scheduler.tick()
+        others = [m for m in PARIS_MEMBERS if m != PARIS_MEMBERS[3]]
+        assert await mondays_to(harness) == others
+        await harness.scheduler.tick()
+        assert await mondays_to(harness) == others, "the fire happened once"
+    finally:
+        await harness.store.close()
 
 
 # -- runs that fail ---------------------------------------------------------------------------

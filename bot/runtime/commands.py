@@ -145,7 +145,11 @@ async def checkin(inv: Invocation, args: list[str]) -> None:
     assert community.id is not None
     if "checkin" not in await inv.tx.directory.enabled_playbooks(community.id):
         raise Refused(text("checkin_off", inv.locale, name=community.name))
-    await inv.tx.runs.request_launch(community.id, "checkin", inv.member.user_id, inv.now)
+    # a fire of the ritual like a scheduled one: a cycle begins now (the digest counts from it)
+    await inv.tx.runs.record_fire(community.id, "checkin", inv.now)
+    await inv.tx.runs.request_launch(
+        community.id, "checkin", inv.now, requested_by=inv.member.user_id
+    )
     inv.run_now = "checkin"
     inv.say("checkin_started", name=community.name)
 

@@ -49,6 +49,7 @@ from storage.tables import (
     Answer,
     Community,
     Member,
+    RitualLaunch,
     Run,
     ScheduleOccurrence,
     Workspace,
@@ -182,9 +183,10 @@ class Dispatcher:
         while self._background:
             await asyncio.gather(*self._background)
 
-    async def fire_schedule(self, fire: Fire, members: Sequence[MemberProfile] | None) -> bool:
+    async def fire_schedule(self, fire: Fire) -> bool:
         """Act on a scheduled fire once, across processes: start the ritual for the community,
-        or for each of ``members`` (its roster) whose timezone fires now, or post its digest.
+        or record its launch for each member whose timezone fires now (the scheduler executes
+        it, in chunks), or post its digest.
 
         A fire that is ``skipped`` (missed beyond the grace window) or falls on a ``holiday`` is
         recorded and starts nothing. A member's run still going from the previous fire ends:
@@ -225,16 +227,10 @@ class Dispatcher:
             elif not schedule.per_member:
                 run = await self._start(turn, schedule.playbook, community, None, scheduled=True)
                 started = int(run is not None)
-            for profile in members or ():
-                member = await self._remember(tx, workspace.id, profile, now)
-                if (
-                    fire.zones is None
-                    or zone_name(member.timezone, community.timezone) in fire.zones
-                ):
-                    run = await self._start(
-                        turn, schedule.playbook, community, member, scheduled=True
-                    )
-                    started += int(run is not None)
+            else:
+                await tx.runs.request_launch(
+                    fire.community_id, schedule.playbook, now, zones=fire.zones
+                )
             log.info("scheduled ritual fired", extra={"key": schedule.key, "runs": started})
         if turn.enqueued:
             self._on_enqueued()
@@ -280,7 +276,7 @@ class Dispatcher:
             for profile in members or ():
                 if profile.user_id <= launch.cursor:
                     continue  # a chunk committed before a crash: already done
-                run = await self._start_for(turn, launch.playbook, community, profile)
+                run = await self._start_for(turn, launch, community, profile)
                 if run is not None and NOT_STARTED in run.variables:
                     launch.asked_later += 1
                 elif run is not None:
@@ -342,14 +338,18 @@ class Dispatcher:
             self._on_enqueued()
 
     async def _start_for(
-        self, turn: _Turn, name: str, community: Community, profile: MemberProfile
+        self, turn: _Turn, launch: RitualLaunch, community: Community, profile: MemberProfile
     ) -> Run | None:
-        """Start ``name`` for one member of a launch; a member whose start raises is left out
-        (logged), not every other one with them."""
+        """Start a launch's ritual for one member, if their timezone is one it is for; a member
+        whose start raises is left out (logged), not every other one with them."""
         assert turn.workspace.id is not None
+        name = launch.playbook
         try:
             async with turn.tx.session.begin_nested():
                 member = await self._remember(turn.tx, turn.workspace.id, profile, turn.now)
+                zone = zone_name(member.timezone, community.timezone)
+                if launch.zones is not None and zone not in launch.zones:
+                    return None
                 return await self._start(turn, name, community, member, scheduled=True)
         except Exception:
             log.exception("starting a ritual for one member failed", extra={"playbook": name})

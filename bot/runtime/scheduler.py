@@ -12,9 +12,11 @@ on days that were worked).
 A ritual for each member fires at its cron time in each member's own timezone: one occurrence
 per distinct instant, for the members whose timezone fires then.
 
-A ritual launch (``checkin now``) is recorded with the command that asked for it and executed
-here: claimed by one process (a lease), its members handled in chunks that each commit their
-progress, so a crash loses nothing and the next process continues where it stopped.
+Starting a ritual for many members is a launch: recorded with what asked for it (the fire's
+occurrence, or a facilitator's ``checkin now``) and executed here — claimed by one process (a
+lease), its members handled in chunks that each commit their progress, so a crash loses nothing
+and the next process continues where it stopped; one member whose start fails is left out, not
+every other one.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from storage.tables import Community, PlaybookEnablement
 
 log = logging.getLogger(__name__)
 
-FireSchedule = Callable[["Fire", "Sequence[MemberProfile] | None"], Awaitable[bool]]
+FireSchedule = Callable[["Fire"], Awaitable[bool]]
 
 
 class Launcher(Protocol):
@@ -216,7 +218,7 @@ class Scheduler:
 
     async def _fire_due_schedules(self) -> int:
         now = self._clock()
-        pending: list[tuple[Fire, WorkspaceRef, str]] = []
+        pending: list[Fire] = []
         async with self._store.transaction() as tx:
             names = [n for n, pb in self._playbooks.items() if schedules_of(pb, {})]
             for enablement in await tx.directory.enablements(names) if names else ():
@@ -225,23 +227,16 @@ class Scheduler:
                     continue
                 workspace = await tx.directory.workspace_by_id(community.workspace_id)
                 assert workspace is not None and workspace.id is not None
-                ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
                 playbook = self._playbooks[enablement.playbook]
                 for schedule in schedules_of(playbook, enablement.settings):
                     zones = {community.timezone}
                     if schedule.per_member:
                         zones |= await tx.directory.member_timezones(workspace.id)
-                    for fire in await self._due(tx, community, enablement, schedule, zones, now):
-                        pending.append((fire, ref, community.channel_id))
+                    pending += await self._due(tx, community, enablement, schedule, zones, now)
         started = 0
-        for fire, workspace_ref, channel in pending:
-            members = None
-            if fire.schedule.per_member and fire.outcome == "started":
-                members = await self._members(workspace_ref, channel)
-                if members is None:
-                    continue  # the roster could not be read: try again next pass
+        for fire in pending:
             try:
-                started += int(await self._fire_schedule(fire, members))
+                started += int(await self._fire_schedule(fire))
             except Exception:  # nor one broken community every other one
                 log.exception(
                     "a scheduled fire failed; it will be retried", extra={"key": fire.schedule.key}

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("community_id", sa.Integer(), nullable=False),
         sa.Column("playbook", sa.String(length=64), nullable=False),
         sa.Column("requested_by", sa.String(length=64), nullable=True),
+        sa.Column("zones", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("cursor", sa.String(length=64), nullable=False),
         sa.Column("asked_now", sa.Integer(), nullable=False),
