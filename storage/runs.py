@@ -15,8 +15,9 @@ from sqlmodel import col, select
 from storage.tables import Answer, Delivery, RitualLaunch, Run, ScheduleOccurrence, Workspace
 
 ACTIVE = ("waiting_answer", "waiting_timer")
-#: Deliveries not yet handed to a worker: a run that ends takes these back.
-QUEUED = "pending"
+#: Deliveries not yet sent: a run that ends takes these back. One in flight is dropped by its
+#: worker's fencing check (the row is no longer in flight with its attempt) unless already sent.
+QUEUED = ("pending", "in_flight")
 
 
 class DueRun(NamedTuple):
@@ -58,10 +59,10 @@ class Runs:
         await self.skip_queued(run.id, reason)
 
     async def skip_queued(self, run_id: str, reason: str) -> int:
-        """Mark the run's deliveries not yet claimed by a sender as skipped, with ``reason``."""
+        """Mark the run's deliveries not yet sent as skipped, with ``reason``."""
         result = await self._s.execute(
             update(Delivery)
-            .where(col(Delivery.run_id) == run_id, col(Delivery.status) == QUEUED)
+            .where(col(Delivery.run_id) == run_id, col(Delivery.status).in_(QUEUED))
             .values(status="skipped", last_error=reason[:500], lease_until=None)
             .execution_options(synchronize_session=False)
         )

@@ -15,12 +15,16 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from adapters.local.sender import LocalSender
 from bot.runtime.clock import ManualClock
+from bot.runtime.delivery import DeliveryWorker
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import SlackSettings
 from bot.vocabulary import events as ev
+from bot.vocabulary.actions import Action
+from bot.vocabulary.ports import SendOutcome
 from playbooks.engine import RunContext, RunState, Transition
 from playbooks.loader import parse_playbook
 from storage.tables import Answer, Member, Run
@@ -406,6 +410,49 @@ async def test_a_member_who_leaves_gets_nothing_more_of_the_welcome(harness: Har
     await harness.worker.drain()
     assert harness.inbox.for_user("demo", "U-bob") == []
     assert len(harness.inbox.for_user("demo", "U-chloe")) == 3, "Chloé is reminded"
+
+
+class LeavesWhileSending:
+    """The local sender, with ``user`` leaving the channel while the first message is sent:
+    their messages are claimed in the same batch, in flight."""
+
+    platform = "local"
+
+    def __init__(self, harness: Harness, user: str) -> None:
+        self._harness, self._user = harness, user
+        self._real = LocalSender(harness.inbox, harness.clock)
+        self.left = False
+
+    async def send(self, workspace: ev.WorkspaceRef, action: Action) -> SendOutcome:
+        if not self.left:
+            self.left = True
+            left = ev.MemberLeft(
+                workspace=WORKSPACE,
+                key=key(),
+                occurred_at=T0,
+                channel="C-data",
+                member=ev.MemberProfile(self._user),
+            )
+            await self._harness.dispatcher.handle(left)
+        return await self._real.send(workspace, action)
+
+
+async def test_messages_already_claimed_for_a_member_who_left_are_not_sent(
+    database_url: str,
+) -> None:
+    harness = Harness.create(database_url, ManualClock(T0))
+    try:
+        await harness.seed()
+        sender = LeavesWhileSending(harness, "U-bob")
+        harness.worker = DeliveryWorker(harness.store, {"local": sender}, harness.clock)
+        await join_all(harness, ["U-chloe", "U-bob"])
+        await harness.worker.drain()
+        assert sender.left
+        assert len(harness.inbox.for_user("demo", "U-chloe")) == 2
+        assert harness.inbox.for_user("demo", "U-bob") == []
+        assert await statuses(harness, "U-bob") == [("skipped", "member left the community")] * 2
+    finally:
+        await harness.store.close()
 
 
 async def test_the_stop_button_ends_the_run_and_its_old_buttons_say_so(harness: Harness) -> None:
