@@ -30,6 +30,7 @@ from playbooks.loader import parse_playbook
 from storage.tables import Answer, Member, Run
 from tests.builders import EACH_MEMBER_MONDAY, T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness, local_server, wait_for
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.slack_support import (
     BOT_USER,
@@ -41,6 +42,7 @@ from tests.slack_support import (
     running_bot,
     seed_slack_community,
 )
+from tests.teams_support import activity, running_teams_bot, seed_team_community
 
 #: Members in Paris (10:00 at T0), and Bob in New York (04:00: outside his working hours).
 PARIS_MEMBERS = [f"U-m{i:02d}" for i in range(10)]
@@ -635,6 +637,28 @@ async def test_on_the_local_api_a_member_leaving_ends_their_welcome(database_url
         async with server.bot.store.transaction() as tx:
             [run] = (await tx.session.execute(select(Run))).scalars().all()
         assert run.status == "done"
+
+
+async def test_on_teams_a_member_removed_from_the_team_gets_nothing_more(
+    database_url: str,
+) -> None:
+    async with (
+        FakeBotConnector() as connector,
+        running_teams_bot(database_url, connector) as teams,
+    ):
+        await seed_team_community(teams.bot)
+        await teams.install_in_team()
+        await teams.add_member("29:1ghi", "Noor")
+        await wait_for(lambda: _at_least_items(teams.messages_to("29:1ghi"), 2), within=10)
+        removed = activity("conversation_update_member_removed", connector)
+        assert (await teams.post(removed))[0] == 201
+        async with teams.bot.store.transaction() as tx:
+            [run] = (await tx.session.execute(select(Run))).scalars().all()
+        assert (run.subject, run.status) == ("29:1ghi", "done")
+
+
+async def _at_least_items(items: list[Any], count: int) -> list[Any] | None:
+    return items if len(items) >= count else None
 
 
 async def _at_least(calls: list[Call], count: int) -> list[Call] | None:
