@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.runtime import commands
+from bot.runtime import commands, notices
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
 from bot.runtime.community_setup import SETUP_PREFIX, setup_command
@@ -285,14 +285,10 @@ class Dispatcher:
             launch.lease_until = now + lease
             if final:
                 launch.status, launch.finished_at = "done", now
-                await self._tell_launched(
-                    turn,
-                    community,
-                    launch.playbook,
-                    launch.requested_by,
-                    launch.asked_now,
-                    launch.asked_later,
+                told = await notices.launch_counted(
+                    tx, workspace, community, launch, self._engine.playbooks
                 )
+                await self._enqueue(turn, told, None)
                 log.info(
                     "ritual launched",
                     extra={
@@ -318,22 +314,13 @@ class Dispatcher:
             workspace = (
                 await tx.directory.workspace_by_id(community.workspace_id) if community else None
             )
-            if community is None or workspace is None or launch.requested_by is None:
+            if community is None or workspace is None:
                 return
             turn = _Turn(tx, workspace, now)
-            who = await self._member_row(turn, launch.requested_by)
-            locale = resolve_locale(who, community, workspace)
-            said = text(
-                "launch_failed",
-                locale,
-                title=self._title(launch.playbook, locale),
-                name=community.name,
-                done=launch.asked_now + launch.asked_later,
-                reason=reason,
+            told = await notices.launch_failed(
+                tx, workspace, community, launch, self._engine.playbooks
             )
-            await self._enqueue(
-                turn, [act.SendDirectMessage(user_id=launch.requested_by, text=said)], None
-            )
+            await self._enqueue(turn, told, None)
         if turn.enqueued:
             self._on_enqueued()
 
@@ -354,37 +341,6 @@ class Dispatcher:
         except Exception:
             log.exception("starting a ritual for one member failed", extra={"playbook": name})
             return None
-
-    async def _tell_launched(
-        self,
-        turn: _Turn,
-        community: Community,
-        playbook: str,
-        requested_by: str | None,
-        now_count: int,
-        later_count: int,
-    ) -> None:
-        if requested_by is None:
-            return
-        who = await self._member_row(turn, requested_by)
-        locale = resolve_locale(who, community, turn.workspace)
-        said = text(
-            "launch_counted",
-            locale,
-            title=self._title(playbook, locale),
-            name=community.name,
-            now=now_count,
-            later=later_count,
-        )
-        await self._enqueue(turn, [act.SendDirectMessage(user_id=requested_by, text=said)], None)
-
-    async def _member_row(self, turn: _Turn, user_id: str) -> Member | None:
-        assert turn.workspace.id is not None
-        return await turn.tx.directory.member(turn.workspace.id, user_id)
-
-    def _title(self, playbook: str, locale: str) -> str:
-        found = self._engine.playbooks.get(playbook)
-        return found.title.get(locale) if found is not None else playbook
 
     # -- runs that fail, stop or lose their member ----------------------------------------
 
@@ -426,25 +382,14 @@ class Dispatcher:
             self._on_enqueued()
 
     async def _tell_failed(self, turn: _Turn, run: Run, community: Community) -> None:
-        """Tell the community's facilitators which ritual stopped, for whom, where and why —
-        once for a ritual failing the same way for many members."""
+        """Tell the community's facilitators a run failed — once for a ritual failing the same
+        way for many members."""
         if await turn.tx.runs.failed_alike_since(run, turn.now - FAILURE_NOTICE_QUIET):
             return
-        notices: list[act.Action] = []
-        for facilitator in community.facilitators:
-            row = await self._member_row(turn, facilitator)
-            locale = resolve_locale(row, community, turn.workspace)
-            said = text(
-                "run_failed",
-                locale,
-                title=self._title(run.playbook, locale),
-                ritual=run.playbook,
-                who=run.subject or text("run_failed_community", locale),
-                name=community.name,
-                reason=run.error or "",
-            )
-            notices.append(act.SendDirectMessage(user_id=facilitator, text=said))
-        await self._enqueue(turn, notices, None)
+        told = await notices.run_failed(
+            turn.tx, turn.workspace, community, run, self._engine.playbooks
+        )
+        await self._enqueue(turn, told, None)
 
     async def _end_stopped_runs(
         self, turn: _Turn, member: Member, all_before: bool, before: set[str]
@@ -471,10 +416,8 @@ class Dispatcher:
 
     async def _answer_stale(self, turn: _Turn, member: Member, run: Run) -> None:
         """A click on a button of a run that is over: say so, instead of nothing."""
-        locale = resolve_locale(member, None, turn.workspace)
-        key = "run_stopped_click" if _stopped(member, run.playbook) else "run_over_click"
-        said = text(key, locale, title=self._title(run.playbook, locale), ritual=run.playbook)
-        await self._enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=said)], None)
+        answer = notices.stale_click(member, run, turn.workspace, self._engine.playbooks)
+        await self._enqueue(turn, [answer], None)
 
     # -- routing --------------------------------------------------------------------------
 
@@ -631,7 +574,7 @@ class Dispatcher:
         subject = (
             await turn.tx.directory.member(turn.workspace.id, run.subject) if run.subject else None
         )
-        if subject is not None and _stopped(subject, run.playbook):
+        if subject is not None and (subject.opted_out_all or run.playbook in subject.opted_out):
             # stopped by other means than its own button (a command, another process): end it
             await turn.tx.runs.finish(run, turn.now, "member stopped the ritual")
             if answering:
@@ -768,8 +711,3 @@ class Dispatcher:
             turn.now,
         )
         await self._enqueue(turn, [home], None)
-
-
-def _stopped(member: Member, playbook: str) -> bool:
-    """Whether the member stopped this ritual (or all of them)."""
-    return member.opted_out_all or playbook in member.opted_out
