@@ -134,6 +134,26 @@ async def test_checkin_now_is_done_by_a_new_process_when_the_first_dies_after_an
         await third.store.close()
 
 
+async def test_a_launch_for_a_ritual_switched_off_meanwhile_starts_nothing(
+    database_url: str,
+) -> None:
+    clock = ManualClock(T0)
+    harness = await checkin_harness(database_url, clock)
+    try:
+        await harness.seed(["checkin"])
+        await join_all(harness, PARIS_MEMBERS)
+        harness.dispatcher.run_now = None
+        await harness.dispatcher.handle(command("U-dan", "checkin now"))
+        await harness.dispatcher.handle(command("U-dan", "rituals disable checkin"))
+        await harness.scheduler.tick()
+        assert await checkin_runs(harness) == []
+        async with harness.store.transaction() as tx:
+            [launch] = await tx.runs.launches()
+        assert (launch.status, launch.error) == ("failed", "the ritual was switched off")
+    finally:
+        await harness.store.close()
+
+
 class DiesAfter:
     """A launcher that commits ``chunks`` chunks, then dies like a killed process would."""
 

@@ -269,6 +269,12 @@ class Dispatcher:
                 launch.status, launch.finished_at = "failed", now
                 launch.error = "the community or the ritual no longer exists"
                 return False
+            assert community.id is not None
+            if launch.playbook not in await tx.directory.enabled_playbooks(community.id):
+                launch.status, launch.finished_at = "failed", now
+                launch.error = "the ritual was switched off"
+                log.info("launch of a ritual switched off dropped", extra={"launch": launch_id})
+                return False
             turn = _Turn(tx, workspace, now)
             if members is None and final:
                 run = await self._start(turn, launch.playbook, community, None, scheduled=True)
@@ -598,7 +604,7 @@ class Dispatcher:
         run.variables = dict(state.variables)
         run.wake_at = state.wake_at
         run.updated_at = turn.now
-        run.error = transition.error
+        run.error = transition.error[:500] if transition.error else None
         run.failures = 0
         if transition.error:
             log.error("run stopped", extra={"playbook": run.playbook, "reason": transition.error})
