@@ -85,7 +85,7 @@ async def checkin_harness(url: str, clock: ManualClock, **scheduler: Any) -> Har
             harness.dispatcher.fire_schedule,
             harness.engine.playbooks,
             clock,
-            roster=Rosters(harness.store, {}),
+            roster=scheduler.pop("roster", Rosters(harness.store, {})),
             launcher=scheduler.pop("launcher", harness.dispatcher),
             **scheduler,
         )
@@ -150,6 +150,33 @@ async def test_a_launch_for_a_ritual_switched_off_meanwhile_starts_nothing(
         async with harness.store.transaction() as tx:
             [launch] = await tx.runs.launches()
         assert (launch.status, launch.error) == ("failed", "the ritual was switched off")
+    finally:
+        await harness.store.close()
+
+
+async def test_a_launch_that_cannot_read_its_members_is_given_up_and_the_facilitator_told(
+    database_url: str,
+) -> None:
+    clock = ManualClock(T0)
+    reads = []
+
+    async def unreachable(workspace: ev.WorkspaceRef, channel: str) -> list[ev.MemberProfile]:
+        reads.append(clock())
+        raise ConnectionError("the platform is down")
+
+    harness = await checkin_harness(database_url, clock, roster=unreachable)
+    try:
+        await harness.seed(["checkin"])
+        harness.dispatcher.run_now = None
+        await harness.dispatcher.handle(command("U-dan", "checkin now"))
+        for _ in range(10):
+            await harness.scheduler.tick()
+            clock.advance(timedelta(minutes=3))
+        assert len(reads) == 5, "tried again when each claim ends, not at every pass"
+        assert await told(harness, "U-dan") == [
+            "Weekly check-in in Data & IA could not be started for every member (0 asked): "
+            "not completed after 5 attempts."
+        ]
     finally:
         await harness.store.close()
 

@@ -72,7 +72,8 @@ DIGEST = "#digest"
 #: Members started per transaction of a launch, and how long a claim on it holds.
 LAUNCH_CHUNK = 50
 LAUNCH_LEASE = timedelta(minutes=2)
-#: Claims of one launch (each after a crash or an unreadable roster) before it is given up.
+#: Claims of one launch (each after a crash, an error or an unreadable roster) before it is
+#: given up (recorded, and who asked for it told).
 LAUNCH_ATTEMPTS = 5
 Outcome = Literal["started", "skipped", "holiday"]
 
@@ -291,7 +292,11 @@ class Scheduler:
                 launch_id, cursor, attempts = launch.id, launch.cursor, launch.attempts
                 target = await self._launch_target(tx, launch.community_id, launch.playbook)
             try:
-                finished += await self._execute(launch_id, token, cursor, attempts, target)
+                if attempts > LAUNCH_ATTEMPTS:
+                    reason = f"not completed after {LAUNCH_ATTEMPTS} attempts"
+                    await self._launcher.fail_launch(launch_id, token, reason)
+                    continue
+                finished += await self._execute(launch_id, token, cursor, target)
             except Exception:  # one broken launch must not hold up the others
                 log.exception("a ritual launch failed; it is retried when its claim ends")
 
@@ -316,7 +321,6 @@ class Scheduler:
         launch_id: int,
         token: str,
         cursor: str,
-        attempts: int,
         target: tuple[WorkspaceRef, str, bool] | None,
     ) -> int:
         launcher = self._launcher
@@ -332,9 +336,7 @@ class Scheduler:
             return int(done)
         roster = await self._members(workspace, channel)
         if roster is None:
-            if attempts >= LAUNCH_ATTEMPTS:
-                await launcher.fail_launch(launch_id, token, "the member list could not be read")
-            return 0  # else tried again when the claim ends
+            return 0  # tried again when the claim ends
         members = sorted(
             {m.user_id: m for m in roster if m.user_id > cursor}.values(), key=lambda m: m.user_id
         )
