@@ -175,6 +175,7 @@ def build(
         clock,
         grace=timedelta(minutes=settings.schedule_grace_minutes),
         roster=Rosters(store, rosters),
+        launcher=dispatcher,
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None

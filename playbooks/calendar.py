@@ -59,7 +59,7 @@ def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
 def zone_name(name: str | None, fallback: str) -> str:
     """``name`` when it is a known timezone, else ``fallback``: the zone a member's rituals
     follow."""
-    return zone(name, fallback).key if name else fallback
+    return zone(name, fallback).key
 
 
 @dataclass(frozen=True, slots=True)

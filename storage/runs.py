@@ -1,19 +1,23 @@
-"""Runs of playbooks, their answers, and the claimed occurrences of scheduled ones."""
+"""Runs of playbooks, their answers, the claimed occurrences of scheduled ones, and ritual
+launches (a ritual to start for a community's members, executed in chunks)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.tables import Answer, Run, ScheduleOccurrence, Workspace
+from storage.tables import Answer, Delivery, RitualLaunch, Run, ScheduleOccurrence, Workspace
 
 ACTIVE = ("waiting_answer", "waiting_timer")
+#: Deliveries not yet sent: a run that ends takes these back. One in flight is dropped by its
+#: worker's fencing check (the row is no longer in flight with its attempt) unless already sent.
+QUEUED = ("pending", "in_flight")
 
 
 class DueRun(NamedTuple):
@@ -47,12 +51,26 @@ class Runs:
         )
         return (await self._s.execute(query)).scalar_one_or_none()
 
-    async def finish(self, run: Run, now: datetime) -> None:
-        """End a run where it stands (superseded): no more wake-ups, its buttons go stale."""
+    async def finish(self, run: Run, now: datetime, reason: str = "run ended") -> None:
+        """End a run where it stands (superseded, switched off, stopped, its member left): no
+        more wake-ups, its buttons go stale, and its messages still queued are not sent."""
         run.status, run.step, run.wake_at, run.updated_at = "done", None, None, now
         await self._s.flush()
+        await self.skip_queued(run.id, reason)
 
-    async def finish_active(self, community_id: int, playbook: str, now: datetime) -> int:
+    async def skip_queued(self, run_id: str, reason: str) -> int:
+        """Mark the run's deliveries not yet sent as skipped, with ``reason``."""
+        result = await self._s.execute(
+            update(Delivery)
+            .where(col(Delivery.run_id) == run_id, col(Delivery.status).in_(QUEUED))
+            .values(status="skipped", last_error=reason[:500], lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def finish_active(
+        self, community_id: int, playbook: str, now: datetime, reason: str = "ritual switched off"
+    ) -> int:
         """End every run of ``playbook`` still going in the community (it was switched off)."""
         query = select(Run).where(
             Run.community_id == community_id,
@@ -61,8 +79,47 @@ class Runs:
         )
         running = (await self._s.execute(query)).scalars().all()
         for run in running:
-            await self.finish(run, now)
+            await self.finish(run, now, reason)
         return len(running)
+
+    async def finish_member_runs(
+        self,
+        workspace_id: int,
+        subject: str,
+        now: datetime,
+        reason: str,
+        *,
+        community_id: int | None = None,
+        playbooks: Collection[str] | None = None,
+    ) -> int:
+        """End the runs still going for a member: in one community (they left it) or all of
+        the workspace's, of some playbooks (they stopped those) or all."""
+        query = select(Run).where(
+            Run.workspace_id == workspace_id,
+            Run.subject == subject,
+            col(Run.status).in_(ACTIVE),
+        )
+        if community_id is not None:
+            query = query.where(Run.community_id == community_id)
+        if playbooks is not None:
+            query = query.where(col(Run.playbook).in_(list(playbooks)))
+        running = (await self._s.execute(query.with_for_update())).scalars().all()
+        for run in running:
+            await self.finish(run, now, reason)
+        return len(running)
+
+    async def failed_alike_since(self, run: Run, since: datetime) -> bool:
+        """Whether another run of the same ritual in the community failed the same way since
+        ``since`` (its facilitators were told already)."""
+        query = select(func.count()).where(
+            Run.community_id == run.community_id,
+            Run.playbook == run.playbook,
+            Run.status == "failed",
+            Run.error == run.error,
+            col(Run.updated_at) >= since,
+            Run.id != run.id,
+        )
+        return bool((await self._s.execute(query)).scalar_one())
 
     async def due(self, now: datetime, limit: int = 500) -> Sequence[DueRun]:
         """Active runs whose timer is due, oldest first, with their workspace."""
@@ -141,6 +198,18 @@ class Runs:
         query = select(Answer).where(col(Answer.run_id).in_(run_ids)).order_by(col(Answer.id))
         return (await self._s.execute(query)).scalars().all()
 
+    async def record_fire(self, community_id: int, playbook: str, at: datetime) -> bool:
+        """Record that ``playbook`` started for the community at ``at`` (not from its cron: a
+        facilitator's "now"), as its cron fires are; False if one is recorded at that instant."""
+        occurrence = ScheduleOccurrence(
+            community_id=community_id,
+            playbook=playbook,
+            fire_at=at,
+            outcome="started",
+            recorded_at=at,
+        )
+        return await self.claim_occurrence(occurrence)
+
     async def claim_occurrence(self, occurrence: ScheduleOccurrence) -> bool:
         """Record a cron fire; False when another process already did (unique row)."""
         try:
@@ -150,3 +219,64 @@ class Runs:
         except IntegrityError:
             return False
         return True
+
+    # -- ritual launches ----------------------------------------------------------------------
+
+    async def request_launch(
+        self,
+        community_id: int,
+        playbook: str,
+        now: datetime,
+        *,
+        requested_by: str | None = None,
+        zones: Collection[str] | None = None,
+    ) -> RitualLaunch:
+        """Record that ``playbook`` must start for the community's members (those in ``zones``
+        if given); the scheduler executes it. In the caller's transaction, so it exists exactly
+        if what asked for it (a command, a claimed fire) does."""
+        launch = RitualLaunch(
+            community_id=community_id,
+            playbook=playbook,
+            requested_by=requested_by,
+            zones=sorted(zones) if zones is not None else None,
+            created_at=now,
+        )
+        self._s.add(launch)
+        await self._s.flush()
+        return launch
+
+    async def claim_launch(
+        self, now: datetime, token: str, lease: timedelta
+    ) -> RitualLaunch | None:
+        """Take the oldest pending launch nobody holds (or whose holder's lease ran out) for
+        ``lease``; on PostgreSQL, ``SKIP LOCKED`` lets processes claim different ones."""
+        query = (
+            select(RitualLaunch)
+            .where(
+                RitualLaunch.status == "pending",
+                (col(RitualLaunch.lease_until).is_(None)) | (col(RitualLaunch.lease_until) < now),
+            )
+            .order_by(col(RitualLaunch.id))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        launch = (await self._s.execute(query)).scalar_one_or_none()
+        if launch is None:
+            return None
+        launch.claimed_by, launch.lease_until = token, now + lease
+        launch.attempts += 1
+        await self._s.flush()
+        return launch
+
+    async def held_launch(self, launch_id: int, token: str) -> RitualLaunch | None:
+        """The launch, locked, if it is still pending and held by ``token`` (else None: another
+        process took it over, or it is finished)."""
+        query = select(RitualLaunch).where(RitualLaunch.id == launch_id).with_for_update()
+        launch = (await self._s.execute(query)).scalar_one_or_none()
+        if launch is None or launch.status != "pending" or launch.claimed_by != token:
+            return None
+        return launch
+
+    async def launches(self) -> Sequence[RitualLaunch]:
+        query = select(RitualLaunch).order_by(col(RitualLaunch.id))
+        return (await self._s.execute(query)).scalars().all()

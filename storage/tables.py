@@ -86,6 +86,10 @@ class PlaybookEnablement(SQLModel, table=True):
     enabled_at: datetime = Field(sa_type=UTCDateTime)
 
 
+#: The runs still going (at most one per community, playbook and subject).
+ACTIVE_RUN = "status IN ('waiting_answer', 'waiting_timer')"
+
+
 class Run(SQLModel, table=True):
     """One execution of a playbook for a subject (a member's user id, or "" for the community)."""
 
@@ -97,8 +101,8 @@ class Run(SQLModel, table=True):
             "playbook",
             "subject",
             unique=True,
-            sqlite_where=text("status != 'done'"),
-            postgresql_where=text("status != 'done'"),
+            sqlite_where=text(ACTIVE_RUN),
+            postgresql_where=text(ACTIVE_RUN),
         ),
     )
 
@@ -108,11 +112,13 @@ class Run(SQLModel, table=True):
     playbook: str = Field(max_length=64)
     subject: str = Field(default="", max_length=64)
     step: str | None = Field(default=None, max_length=64)
-    #: waiting_answer | waiting_timer | done
+    #: waiting_answer | waiting_timer | done | failed (``error`` says why)
     status: str = Field(max_length=16)
     variables: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     wake_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=500)
+    #: wake-ups in a row that raised (storage, engine…): retried later, failed after a few
+    failures: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -193,6 +199,36 @@ class ScheduleOccurrence(SQLModel, table=True):
     #: started | skipped (missed beyond the grace window) | holiday (holiday or weekend)
     outcome: str = Field(max_length=16)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RitualLaunch(SQLModel, table=True):
+    """A ritual to start for a community's members — a facilitator's ``checkin now``, or a
+    scheduled fire of a ritual for each member — recorded in the same transaction as the command
+    or the fire's occurrence, and executed by the scheduler: claimed by one process at a time (a
+    lease), in chunks of members each committed with its progress, so a crash loses nothing and
+    a restart asks nobody twice."""
+
+    __table_args__ = (Index("ix_rituallaunch_due", "status", "lease_until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    playbook: str = Field(max_length=64)
+    #: the facilitator who asked, told how many members were asked now and later
+    requested_by: str | None = Field(default=None, max_length=64)
+    #: only the members whose timezone is one of these (a scheduled fire); None: everyone
+    zones: list[str] | None = Field(default=None, sa_type=JSON)
+    #: pending | done | failed
+    status: str = Field(default="pending", max_length=16)
+    #: the last member (user id, in order) already handled
+    cursor: str = Field(default="", max_length=64)
+    asked_now: int = 0
+    asked_later: int = 0
+    claimed_by: str | None = Field(default=None, max_length=32)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ConversationReference(SQLModel, table=True):

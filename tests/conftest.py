@@ -170,6 +170,7 @@ class Harness:
             library,
             clock,
             roster=Rosters(store, {}),
+            launcher=dispatcher,
         )
         dispatcher.run_now = scheduler.run_now
         return cls(url, clock, store, engine, dispatcher, worker, scheduler, inbox)

@@ -288,12 +288,14 @@ async def test_checkin_now_before_the_scheduled_one_asks_each_member_once(
         await sim.dispatch(facilitator_command("checkin now", monday_0845))
         await sim.run_until(monday_0845 + timedelta(days=7, hours=1))
         asked = [s for s in sim.recorder.sent if "objective this week" in s.text]
-        [summary] = [
-            s.text
-            for s in sim.recorder.sent
-            if s.recipient == FACILITATOR and s.text.startswith("Weekly check-in")
-        ]
+        told = [s.text for s in sim.recorder.sent if s.recipient == FACILITATOR]
+        [summary] = [t for t in told if t.startswith("Weekly check-in,")]
+        [launched] = [t for t in told if t.startswith("Weekly check-in in")]
 
+    assert launched == (
+        "Weekly check-in in Community: 0 member(s) asked now, 7 later (outside their working "
+        "hours)."
+    ), "08:45: before everyone's working time"
     first_week = [s for s in asked if local(s, PARIS).day == 30 and "reminder" not in s.text]
     everyone = sorted([FACILITATOR, *(m.user_id for m in members)])  # the facilitator too
     assert sorted(s.recipient for s in first_week) == everyone, "each once, none at 09:30"

@@ -34,6 +34,11 @@ class MemberJoinedIn(_Payload):
     channel: Id
 
 
+class MemberLeftIn(_Payload):
+    type: Literal["member_left"]
+    channel: Id
+
+
 class MessagePostedIn(_Payload):
     type: Literal["message_posted"]
     channel: Id
@@ -90,6 +95,7 @@ class HomeOpenedIn(_Payload):
 class LocalEventIn(BaseModel):
     event: Annotated[
         MemberJoinedIn
+        | MemberLeftIn
         | MessagePostedIn
         | ReactionAddedIn
         | CommandIn
@@ -132,6 +138,8 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
     match p:
         case MemberJoinedIn():
             return ev.MemberJoined(**base, channel=p.channel, member=member)
+        case MemberLeftIn():
+            return ev.MemberLeft(**base, channel=p.channel, member=member)
         case MessagePostedIn():
             return ev.MessagePosted(**base, channel=p.channel, member=member, thread=p.thread)
         case ReactionAddedIn():

@@ -11,6 +11,7 @@ COMMAND = "/animateur"
 BOT_EVENTS = (
     "app_home_opened",
     "member_joined_channel",
+    "member_left_channel",
     "message.channels",
     "message.groups",
     "message.im",
@@ -22,11 +23,11 @@ BOT_EVENTS = (
 #: One reason per scope.
 BOT_SCOPES = {
     "channels:history": "message.channels",
-    "channels:read": "member_joined_channel in public channels",
+    "channels:read": "member_joined_channel, member_left_channel in public channels",
     "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
     "commands": "/animateur",
     "groups:history": "message.groups",
-    "groups:read": "member_joined_channel in private channels",
+    "groups:read": "member_joined_channel, member_left_channel in private channels",
     "im:history": "message.im",
     "reactions:read": "reaction_added, reaction_removed",
     "users:read": "users.info (name, time zone), team_join",

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 EVENT_TYPES = (
     "app_home_opened",
     "member_joined_channel",
+    "member_left_channel",
     "message",
     "reaction_added",
     "reaction_removed",

@@ -145,13 +145,20 @@ async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
 
 
 async def checkin(inv: Invocation, args: list[str]) -> None:
-    """``checkin now``: the weekly check-in for every member, at once (after this reply)."""
+    """``checkin now``: the weekly check-in for every member, at once. The launch is recorded
+    with this command (it happens even if the bot stops right after answering) and executed by
+    the scheduler, which then tells the facilitator how many members were asked now and later."""
     if args != ["now"] or "checkin" not in inv.playbooks:
         raise Usage()
     community = inv.require_facilitator()
     assert community.id is not None
     if "checkin" not in await inv.tx.directory.enabled_playbooks(community.id):
         raise Refused(text("checkin_off", inv.locale, name=community.name))
+    # a fire of the ritual like a scheduled one: a cycle begins now (the digest counts from it)
+    await inv.tx.runs.record_fire(community.id, "checkin", inv.now)
+    await inv.tx.runs.request_launch(
+        community.id, "checkin", inv.now, requested_by=inv.member.user_id
+    )
     inv.run_now = "checkin"
     inv.say("checkin_started", name=community.name)
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from playbooks.calendar import Calendar, zone_name
+from bot.vocabulary.events import MemberProfile
+from playbooks.calendar import Calendar, valid_zone, zone_name
 from playbooks.engine import CommunityContext, MemberContext, RunContext
 from storage.tables import Community, Member, Workspace
 
+log = logging.getLogger(__name__)
+
 SUPPORTED_LOCALES = ("en", "fr")
+#: (member, what, value) already reported: an unknown value is logged once per process.
+_REPORTED: set[tuple[str, str, str]] = set()
+_REPORTED_MAX = 10_000
 
 
 def normalize_locale(value: str | None) -> str | None:
@@ -20,6 +28,36 @@ def normalize_locale(value: str | None) -> str | None:
         return None
     language = value.replace("_", "-").split("-")[0].lower()
     return language if language in SUPPORTED_LOCALES else None
+
+
+def known_profile(profile: MemberProfile) -> MemberProfile:
+    """``profile`` without a timezone or locale the bot does not know (``Mars/Olympus``,
+    ``tlh``): those are not stored, so the member follows the community's (then UTC / en).
+    Each is logged once with the member's id, not at every event or tick."""
+    unknown = {}
+    if profile.timezone and valid_zone(profile.timezone) is None:
+        unknown["timezone"] = profile.timezone
+    if profile.locale and normalize_locale(profile.locale) is None:
+        unknown["locale"] = profile.locale
+    for what, value in unknown.items():
+        seen = (profile.user_id, what, value)
+        if seen in _REPORTED:
+            continue
+        if len(_REPORTED) >= _REPORTED_MAX:
+            _REPORTED.clear()
+        _REPORTED.add(seen)
+        log.warning(
+            "unknown %s from the platform ignored; the community's is used",
+            what,
+            extra={"member": profile.user_id, "value": value[:64]},
+        )
+    if not unknown:
+        return profile
+    return replace(
+        profile,
+        timezone=None if "timezone" in unknown else profile.timezone,
+        locale=None if "locale" in unknown else profile.locale,
+    )
 
 
 def resolve_locale(member: Member | None, community: Community | None, workspace: Workspace) -> str:

@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.runtime import commands
+from bot.runtime import commands, notices
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
 from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
-from bot.runtime.context import resolve_locale, run_context
+from bot.runtime.context import known_profile, resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
 from bot.runtime.governance import ROUNDS, Answers, Governance, PlatformQuestions
@@ -36,18 +36,21 @@ from bot.vocabulary.events import (
     FormSubmitted,
     HomeOpened,
     MemberJoined,
+    MemberLeft,
     MemberProfile,
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
 from playbooks.calendar import zone_name
-from playbooks.engine import Engine, RunState, Transition, parse_callback
+from playbooks.engine import NOT_STARTED, Engine, RunState, Transition, parse_callback
+from storage.runs import ACTIVE
 from storage.store import Store, Transaction
 from storage.tables import (
     ActivityRecord,
     Answer,
     Community,
     Member,
+    RitualLaunch,
     Run,
     ScheduleOccurrence,
     Workspace,
@@ -71,16 +74,23 @@ class _Turn:
     workspace: Workspace
     now: datetime
     enqueued: int = 0
-    #: (community id, playbook) to run at once for its members, after the commit
-    run_now: tuple[int, str] | None = None
+    #: a ritual launch was recorded (``checkin now``): have the scheduler run it after commit
+    run_now: bool = False
     #: what the platform answered for this event (who may run a community)
     answers: Answers | None = None
 
 
 #: A member's run of a scheduled ritual begun less than this ago is this cycle's: not redone.
 RECENT = timedelta(hours=20)
-#: Runs a scheduled ritual at once for a community's members (the scheduler's ``run_now``).
-RunNow = Callable[[int, str], Awaitable[bool]]
+#: Executes the recorded ritual launches now (the scheduler's ``run_now``); the scheduler's
+#: tick would do it anyway, this only spares the wait.
+RunNow = Callable[[], Awaitable[object]]
+#: A run whose wake-up raised this many times in a row is marked failed (facilitators told).
+MAX_WAKE_FAILURES = 3
+#: The wait before waking a run that raised again: this, then 4 times more each time.
+WAKE_BACKOFF = timedelta(minutes=5)
+#: Facilitators are told once within this of a ritual failing the same way for many members.
+FAILURE_NOTICE_QUIET = timedelta(hours=1)
 
 
 class Dispatcher:
@@ -105,15 +115,21 @@ class Dispatcher:
 
     async def handle(self, event: Event) -> DispatchResult:
         """Process the event once. A command that needs the platform's answers (who may run a
-        community) rolls back; they are asked outside any transaction and the event runs again."""
-        answers = Answers()
-        for _ in range(ROUNDS - 1):
-            try:
-                return await self._handle(event, answers)
-            except PlatformQuestions as asked:
-                await self._governance.ask(event.workspace, asked.questions, answers)
-        answers.final = True  # what is still unknown now, the platform could not tell
-        return await self._handle(event, answers)
+        community) rolls back; they are asked outside any transaction and the event runs again.
+        A run's wake-up that fails is retried later, and not for ever."""
+        try:
+            answers = Answers()
+            for _ in range(ROUNDS - 1):
+                try:
+                    return await self._handle(event, answers)
+                except PlatformQuestions as asked:
+                    await self._governance.ask(event.workspace, asked.questions, answers)
+            answers.final = True  # what is still unknown now, the platform could not tell
+            return await self._handle(event, answers)
+        except Exception as exc:
+            if isinstance(event, Tick):
+                await self._wake_failed(event.run_id, exc)
+            raise
 
     async def _handle(self, event: Event, answers: Answers) -> DispatchResult:
         now = self._clock()
@@ -128,7 +144,7 @@ class Dispatcher:
             member = None
             profile = getattr(event, "member", None)
             if profile is not None:
-                member = await tx.directory.upsert_member(workspace.id, profile, now)
+                member = await self._remember(tx, workspace.id, profile, now)
             channel = getattr(event, "channel", None)
             community = (
                 await tx.directory.community_by_channel(workspace.id, channel) if channel else None
@@ -145,35 +161,47 @@ class Dispatcher:
                         occurred_at=event.occurred_at,
                     )
                 )
+            stopped = (member.opted_out_all, set(member.opted_out)) if member else None
             await self._route(turn, event, member, community)
+            if member is not None and stopped is not None:
+                await self._end_stopped_runs(turn, member, *stopped)
         log.info(
             "event processed",
             extra={"event_type": type(event).__name__, "event_key": key, "enqueued": turn.enqueued},
         )
         if turn.enqueued:
             self._on_enqueued()
-        if turn.run_now is not None and self.run_now is not None:
-            # after the answer, not before: platforms wait for it (Slack: 3 seconds)
-            task = asyncio.ensure_future(self._run_now(*turn.run_now))
+        if turn.run_now and self.run_now is not None:
+            # after the answer, not before: platforms wait for it (Slack: 3 seconds). Nothing
+            # is lost if this process dies first: the launch is recorded, the scheduler runs it.
+            task = asyncio.ensure_future(self._run_now())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         return "processed"
 
-    async def _run_now(self, community_id: int, playbook: str) -> None:
+    async def _run_now(self) -> None:
         assert self.run_now is not None
         try:
-            await self.run_now(community_id, playbook)
+            await self.run_now()
         except Exception:
-            log.exception("running a ritual now failed", extra={"playbook": playbook})
+            log.exception("running ritual launches failed; the scheduler will retry")
+
+    @staticmethod
+    async def _remember(
+        tx: Transaction, workspace_id: int, profile: MemberProfile, now: datetime
+    ) -> Member:
+        """Store what the platform says of a member, but no timezone or locale we don't know."""
+        return await tx.directory.upsert_member(workspace_id, known_profile(profile), now)
 
     async def idle(self) -> None:
         """Wait for work begun after an event's answer (``checkin now``) to finish."""
         while self._background:
             await asyncio.gather(*self._background)
 
-    async def fire_schedule(self, fire: Fire, members: Sequence[MemberProfile] | None) -> bool:
+    async def fire_schedule(self, fire: Fire) -> bool:
         """Act on a scheduled fire once, across processes: start the ritual for the community,
-        or for each of ``members`` (its roster) whose timezone fires now, or post its digest.
+        or record its launch for each member whose timezone fires now (the scheduler executes
+        it, in chunks), or post its digest.
 
         A fire that is ``skipped`` (missed beyond the grace window) or falls on a ``holiday`` is
         recorded and starts nothing. A member's run still going from the previous fire ends:
@@ -212,22 +240,205 @@ class Dispatcher:
                 digest = await digest_actions(tx, workspace, community, playbook, fire.fire_at)
                 await self._enqueue(turn, digest, None)
             elif not schedule.per_member:
-                started = await self._start(
-                    turn, schedule.playbook, community, None, scheduled=True
+                run = await self._start(turn, schedule.playbook, community, None, scheduled=True)
+                started = int(run is not None)
+            else:
+                await tx.runs.request_launch(
+                    fire.community_id, schedule.playbook, now, zones=fire.zones
                 )
-            for profile in members or ():
-                member = await tx.directory.upsert_member(workspace.id, profile, now)
-                if (
-                    fire.zones is None
-                    or zone_name(member.timezone, community.timezone) in fire.zones
-                ):
-                    started += await self._start(
-                        turn, schedule.playbook, community, member, scheduled=True
-                    )
             log.info("scheduled ritual fired", extra={"key": schedule.key, "runs": started})
         if turn.enqueued:
             self._on_enqueued()
         return True
+
+    async def launch_chunk(
+        self,
+        launch_id: int,
+        token: str,
+        members: Sequence[MemberProfile] | None,
+        *,
+        final: bool,
+        lease: timedelta,
+    ) -> bool:
+        """Start a recorded launch's ritual for the next ``members`` (in user-id order; None:
+        a ritual for the community as a whole), in one transaction with the launch's progress,
+        so a crash between chunks resumes after the last one committed and asks nobody twice.
+        The ``final`` chunk finishes the launch and tells who asked for it how many members
+        were asked now and how many later (outside their working hours).
+
+        False when the launch is no longer this caller's (another process took it over)."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            launch = await tx.runs.held_launch(launch_id, token)
+            if launch is None:
+                return False
+            community = await tx.directory.community(launch.community_id)
+            workspace = (
+                await tx.directory.workspace_by_id(community.workspace_id) if community else None
+            )
+            if (
+                community is None
+                or workspace is None
+                or launch.playbook not in self._engine.playbooks
+            ):
+                launch.status, launch.finished_at = "failed", now
+                launch.error = "the community or the ritual no longer exists"
+                return False
+            assert community.id is not None
+            if launch.playbook not in await tx.directory.enabled_playbooks(community.id):
+                launch.status, launch.finished_at = "failed", now
+                launch.error = "the ritual was switched off"
+                log.info("launch of a ritual switched off dropped", extra={"launch": launch_id})
+                return False
+            turn = _Turn(tx, workspace, now)
+            if members is None and final:
+                run = await self._start(turn, launch.playbook, community, None, scheduled=True)
+                launch.asked_now += int(run is not None)
+            for profile in members or ():
+                if profile.user_id <= launch.cursor:
+                    continue  # a chunk committed before a crash: already done
+                run = await self._start_for(turn, launch, community, profile)
+                if run is not None and NOT_STARTED in run.variables:
+                    launch.asked_later += 1
+                elif run is not None:
+                    launch.asked_now += 1
+                launch.cursor = profile.user_id
+            launch.lease_until = now + lease
+            if final:
+                launch.status, launch.finished_at = "done", now
+                told = await notices.launch_counted(
+                    tx, workspace, community, launch, self._engine.playbooks
+                )
+                await self._enqueue(turn, told, None)
+                log.info(
+                    "ritual launched",
+                    extra={
+                        "playbook": launch.playbook,
+                        "now": launch.asked_now,
+                        "later": launch.asked_later,
+                    },
+                )
+        if turn.enqueued:
+            self._on_enqueued()
+        return True
+
+    async def fail_launch(self, launch_id: int, token: str, reason: str) -> None:
+        """Give up a launch that cannot go on (its roster cannot be read, again and again):
+        recorded, and who asked for it is told."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            launch = await tx.runs.held_launch(launch_id, token)
+            if launch is None:
+                return
+            launch.status, launch.finished_at, launch.error = "failed", now, reason[:500]
+            community = await tx.directory.community(launch.community_id)
+            workspace = (
+                await tx.directory.workspace_by_id(community.workspace_id) if community else None
+            )
+            if community is None or workspace is None:
+                return
+            turn = _Turn(tx, workspace, now)
+            told = await notices.launch_failed(
+                tx, workspace, community, launch, self._engine.playbooks
+            )
+            await self._enqueue(turn, told, None)
+        if turn.enqueued:
+            self._on_enqueued()
+
+    async def _start_for(
+        self, turn: _Turn, launch: RitualLaunch, community: Community, profile: MemberProfile
+    ) -> Run | None:
+        """Start a launch's ritual for one member, if their timezone is one it is for; a member
+        whose start raises is left out (logged), not every other one with them."""
+        assert turn.workspace.id is not None
+        name = launch.playbook
+        try:
+            async with turn.tx.session.begin_nested():
+                member = await self._remember(turn.tx, turn.workspace.id, profile, turn.now)
+                zone = zone_name(member.timezone, community.timezone)
+                if launch.zones is not None and zone not in launch.zones:
+                    return None
+                return await self._start(turn, name, community, member, scheduled=True)
+        except Exception:
+            log.exception("starting a ritual for one member failed", extra={"playbook": name})
+            return None
+
+    # -- runs that fail, stop or lose their member ----------------------------------------
+
+    async def _wake_failed(self, run_id: str, exc: Exception) -> None:
+        """A run's wake-up raised (its transaction rolled back): wake it again later, backing
+        off, and after MAX_WAKE_FAILURES in a row mark it failed and tell the facilitators."""
+        now = self._clock()
+        try:
+            async with self._store.transaction() as tx:
+                run = await tx.runs.get(run_id, lock=True)
+                if run is None or run.status not in ACTIVE:
+                    return
+                run.failures += 1
+                run.updated_at = now
+                if run.failures < MAX_WAKE_FAILURES:
+                    run.wake_at = now + WAKE_BACKOFF * 4 ** (run.failures - 1)
+                    log.warning(
+                        "waking a run failed; retried later",
+                        extra={"run": run.id, "failures": run.failures, "wake_at": run.wake_at},
+                    )
+                    return
+                run.status, run.wake_at = "failed", None
+                run.error = (
+                    f"waking it at step {run.step!r} failed {run.failures} times "
+                    f"({type(exc).__name__})"
+                )
+                await tx.runs.skip_queued(run.id, run.error)
+                log.error("run failed", extra={"run": run.id, "playbook": run.playbook})
+                community = await tx.directory.community(run.community_id)
+                workspace = await tx.directory.workspace_by_id(run.workspace_id)
+                if community is None or workspace is None:
+                    return
+                turn = _Turn(tx, workspace, now)
+                await self._tell_failed(turn, run, community)
+        except Exception:
+            log.exception("recording a run's failure failed; the next pass retries")
+            return
+        if turn.enqueued:
+            self._on_enqueued()
+
+    async def _tell_failed(self, turn: _Turn, run: Run, community: Community) -> None:
+        """Tell the community's facilitators a run failed — once for a ritual failing the same
+        way for many members."""
+        if await turn.tx.runs.failed_alike_since(run, turn.now - FAILURE_NOTICE_QUIET):
+            return
+        told = await notices.run_failed(
+            turn.tx, turn.workspace, community, run, self._engine.playbooks
+        )
+        await self._enqueue(turn, told, None)
+
+    async def _end_stopped_runs(
+        self, turn: _Turn, member: Member, all_before: bool, before: set[str]
+    ) -> None:
+        """A member who just stopped a ritual (its stop button, ``optout``) or all of them:
+        their runs of it end at once, and what those runs still had queued is not sent."""
+        playbooks: set[str] | None
+        if member.opted_out_all and not all_before:
+            playbooks = None
+        else:
+            playbooks = set(member.opted_out) - before
+            if not playbooks:
+                return
+        assert turn.workspace.id is not None
+        ended = await turn.tx.runs.finish_member_runs(
+            turn.workspace.id,
+            member.user_id,
+            turn.now,
+            "member stopped the ritual",
+            playbooks=playbooks,
+        )
+        if ended:
+            log.info("runs ended: member stopped the ritual", extra={"runs": ended})
+
+    async def _answer_stale(self, turn: _Turn, member: Member, run: Run) -> None:
+        """A click on a button of a run that is over: say so, instead of nothing."""
+        answer = notices.stale_click(member, run, turn.workspace, self._engine.playbooks)
+        await self._enqueue(turn, [answer], None)
 
     # -- routing --------------------------------------------------------------------------
 
@@ -245,6 +456,16 @@ class Dispatcher:
                 member.unreachable = True
             case MemberJoined() if community is not None:
                 await self._start_triggered(turn, community, member, "member_joined")
+            case MemberLeft() if community is not None and member is not None:
+                assert turn.workspace.id is not None
+                ended = await turn.tx.runs.finish_member_runs(
+                    turn.workspace.id,
+                    member.user_id,
+                    turn.now,
+                    "member left the community",
+                    community_id=community.id,
+                )
+                log.info("member left: their runs ended", extra={"runs": ended})
             case CommandInvoked() if member is not None:
                 started = 0
                 if community is not None and event.name not in BUILT_IN:
@@ -293,7 +514,7 @@ class Dispatcher:
                 continue
             if command is not None and getattr(playbook.trigger, "command", None) != command:
                 continue
-            started += await self._start(turn, name, community, member)
+            started += await self._start(turn, name, community, member) is not None
         return started
 
     async def _start_from_button(self, turn: _Turn, callback: str, member: Member | None) -> None:
@@ -317,25 +538,25 @@ class Dispatcher:
         member: Member | None,
         *,
         scheduled: bool = False,
-    ) -> int:
+    ) -> Run | None:
         """Start ``name`` for its subject, unless it already runs for them. A ``scheduled``
         start waits for working time, and ends a run of an earlier cycle first (last week's
         check-in when this week's starts) — but leaves one begun less than RECENT ago alone
         (``checkin now`` this morning, or a member who just changed timezone)."""
         playbook = self._engine.playbooks[name]
         if playbook.has_member_subject and member is None:
-            return 0
+            return None
         subject = member.user_id if (member and playbook.has_member_subject) else ""
         assert community.id is not None and turn.workspace.id is not None
         if member is not None and subject and not_now(member, name, turn.now):
             log.info("member opted out or snoozed: ritual not started", extra={"playbook": name})
-            return 0
+            return None
         running = await turn.tx.runs.active(community.id, name, subject)
         if running is not None and (not scheduled or running.created_at > turn.now - RECENT):
             log.info("playbook already running for this subject", extra={"playbook": name})
-            return 0
+            return None
         if running is not None:
-            await turn.tx.runs.finish(running, turn.now)
+            await turn.tx.runs.finish(running, turn.now, "superseded by the next cycle")
             log.info("previous run superseded", extra={"playbook": name})
         run_id = self._new_run_id()
         overrides = await turn.tx.directory.playbook_settings(community.id, name)
@@ -353,7 +574,7 @@ class Dispatcher:
         )
         await turn.tx.runs.add(run)
         await self._apply(turn, run, community, transition, ctx.locale)
-        return 1
+        return run
 
     async def _resume(self, turn: _Turn, run_id: str, event: Event, member: Member | None) -> None:
         run = await turn.tx.runs.get(run_id, lock=True)
@@ -363,11 +584,23 @@ class Dispatcher:
         if member is not None and run.subject and member.user_id != run.subject:
             log.info("answer from someone else than the run's member ignored")
             return
+        answering = isinstance(event, ButtonClicked | FormSubmitted) and member is not None
+        if run.status not in ACTIVE:
+            if answering and member is not None and run.subject:
+                await self._answer_stale(turn, member, run)
+            log.info("event for a finished run ignored")
+            return
         community = await turn.tx.directory.community(run.community_id)
         assert community is not None and turn.workspace.id is not None
         subject = (
             await turn.tx.directory.member(turn.workspace.id, run.subject) if run.subject else None
         )
+        if subject is not None and (subject.opted_out_all or run.playbook in subject.opted_out):
+            # stopped by other means than its own button (a command, another process): end it
+            await turn.tx.runs.finish(run, turn.now, "member stopped the ritual")
+            if answering:
+                await self._answer_stale(turn, subject, run)
+            return
         overrides = await turn.tx.directory.playbook_settings(run.community_id, run.playbook)
         ctx = run_context(run.id, community, subject, turn.workspace, overrides)
         state = RunState(run.playbook, run.step, run.status, dict(run.variables), run.wake_at)  # type: ignore[arg-type]
@@ -382,13 +615,16 @@ class Dispatcher:
     ) -> None:
         state = transition.state
         run.step = state.step
-        run.status = state.status
+        run.status = "failed" if transition.error else state.status
         run.variables = dict(state.variables)
         run.wake_at = state.wake_at
         run.updated_at = turn.now
-        run.error = transition.error
+        run.error = transition.error[:500] if transition.error else None
+        run.failures = 0
         if transition.error:
             log.error("run stopped", extra={"playbook": run.playbook, "reason": transition.error})
+            await turn.tx.session.flush()
+            await self._tell_failed(turn, run, community)
         assert community.id is not None
         for answer in transition.answers:
             await turn.tx.runs.add_answer(
@@ -471,9 +707,7 @@ class Dispatcher:
             opened_for=opened,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)
-        if invocation.run_now is not None and community is not None:
-            assert community.id is not None
-            turn.run_now = (community.id, invocation.run_now)
+        turn.run_now = turn.run_now or invocation.run_now is not None
 
     async def _setup_submitted(self, turn: _Turn, member: Member, event: FormSubmitted) -> None:
         """A setup form: the ``community setup`` command of its channel, with its values."""

@@ -11,16 +11,23 @@ on days that were worked).
 
 A ritual for each member fires at its cron time in each member's own timezone: one occurrence
 per distinct instant, for the members whose timezone fires then.
+
+Starting a ritual for many members is a launch: recorded with what asked for it (the fire's
+occurrence, or a facilitator's ``checkin now``) and executed here — claimed by one process (a
+lease), its members handled in chunks that each commit their progress, so a crash loses nothing
+and the next process continues where it stopped; one member whose start fails is left out, not
+every other one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -29,14 +36,32 @@ from bot.runtime.clock import Clock
 from bot.runtime.context import calendar_for
 from bot.vocabulary.events import Event, MemberProfile, Tick, WorkspaceRef
 from bot.vocabulary.ports import DispatchResult
-from playbooks.calendar import zone
+from playbooks.calendar import valid_zone, zone
 from playbooks.schema import Playbook, ScheduleTrigger
 from storage.store import Store, Transaction
 from storage.tables import Community, PlaybookEnablement
 
 log = logging.getLogger(__name__)
 
-FireSchedule = Callable[["Fire", "Sequence[MemberProfile] | None"], Awaitable[bool]]
+FireSchedule = Callable[["Fire"], Awaitable[bool]]
+
+
+class Launcher(Protocol):
+    """Executes ritual launches chunk by chunk (the dispatcher)."""
+
+    async def launch_chunk(
+        self,
+        launch_id: int,
+        token: str,
+        members: Sequence[MemberProfile] | None,
+        *,
+        final: bool,
+        lease: timedelta,
+    ) -> bool: ...
+
+    async def fail_launch(self, launch_id: int, token: str, reason: str) -> None: ...
+
+
 #: The members of a community (its platform roster): ``await roster(workspace, channel)``.
 RosterLookup = Callable[[WorkspaceRef, str], Awaitable[list[MemberProfile]]]
 LOOKBACK = timedelta(days=7)
@@ -44,6 +69,12 @@ PURGE_EVERY = timedelta(hours=1)
 #: The same wall-clock time happens within 26 hours around the world (UTC-12 to UTC+14).
 ZONE_SPREAD = timedelta(hours=26)
 DIGEST = "#digest"
+#: Members started per transaction of a launch, and how long a claim on it holds.
+LAUNCH_CHUNK = 50
+LAUNCH_LEASE = timedelta(minutes=2)
+#: Claims of one launch (each after a crash, an error or an unreadable roster) before it is
+#: given up (recorded, and who asked for it told).
+LAUNCH_ATTEMPTS = 5
 Outcome = Literal["started", "skipped", "holiday"]
 
 
@@ -94,6 +125,8 @@ def fires_by_instant(
     """The latest fire of ``cron`` in each zone, zones firing at the same instant together."""
     fires: dict[datetime, set[str]] = {}
     for name in zones:
+        if valid_zone(name) is None:
+            continue  # never stored since; an old row follows the community's timezone
         try:
             fire = latest_fire(cron, name, after, until)
         except (ValueError, LookupError, OSError):
@@ -128,6 +161,9 @@ class Scheduler:
         grace: timedelta = timedelta(hours=1),
         dedupe_retention: timedelta = timedelta(days=7),
         roster: RosterLookup | None = None,
+        launcher: Launcher | None = None,
+        chunk_size: int = LAUNCH_CHUNK,
+        lease: timedelta = LAUNCH_LEASE,
     ) -> None:
         self._store = store
         self._dispatch = dispatch
@@ -137,6 +173,9 @@ class Scheduler:
         self._grace = grace
         self._dedupe_retention = dedupe_retention
         self._roster = roster
+        self._launcher = launcher
+        self._chunk_size = chunk_size
+        self._lease = lease
         self._driver: AsyncIOScheduler | None = None
         self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
@@ -144,6 +183,7 @@ class Scheduler:
     async def tick(self) -> int:
         """One pass; returns how many runs were woken or started."""
         woken = await self._wake_due_runs() + await self._fire_due_schedules()
+        await self.run_launches()
         await self._forget_old_event_keys()
         return woken
 
@@ -174,12 +214,12 @@ class Scheduler:
                 if await self._dispatch(tick) == "processed":
                     woken += 1
             except Exception:  # one broken run must not hold up every other one
-                log.exception("waking a run failed; it will be retried", extra={"run": run.run_id})
+                log.exception("waking a run failed; it backs off", extra={"run": run.run_id})
         return woken
 
     async def _fire_due_schedules(self) -> int:
         now = self._clock()
-        pending: list[tuple[Fire, WorkspaceRef, str]] = []
+        pending: list[Fire] = []
         async with self._store.transaction() as tx:
             names = [n for n, pb in self._playbooks.items() if schedules_of(pb, {})]
             for enablement in await tx.directory.enablements(names) if names else ():
@@ -188,23 +228,16 @@ class Scheduler:
                     continue
                 workspace = await tx.directory.workspace_by_id(community.workspace_id)
                 assert workspace is not None and workspace.id is not None
-                ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
                 playbook = self._playbooks[enablement.playbook]
                 for schedule in schedules_of(playbook, enablement.settings):
                     zones = {community.timezone}
                     if schedule.per_member:
                         zones |= await tx.directory.member_timezones(workspace.id)
-                    for fire in await self._due(tx, community, enablement, schedule, zones, now):
-                        pending.append((fire, ref, community.channel_id))
+                    pending += await self._due(tx, community, enablement, schedule, zones, now)
         started = 0
-        for fire, workspace_ref, channel in pending:
-            members = None
-            if fire.schedule.per_member and fire.outcome == "started":
-                members = await self._members(workspace_ref, channel)
-                if members is None:
-                    continue  # the roster could not be read: try again next pass
+        for fire in pending:
             try:
-                started += int(await self._fire_schedule(fire, members))
+                started += int(await self._fire_schedule(fire))
             except Exception:  # nor one broken community every other one
                 log.exception(
                     "a scheduled fire failed; it will be retried", extra={"key": fire.schedule.key}
@@ -240,27 +273,82 @@ class Scheduler:
             due.append(Fire(community.id, schedule, at, outcome, frozenset(fire_zones)))
         return due
 
-    async def run_now(self, community_id: int, playbook: str) -> bool:
-        """Start a scheduled ritual now for the community (or each of its members, wherever
-        they are) — a facilitator's ``checkin now``. Recorded like a fire, so it happens once."""
+    async def run_now(self) -> int:
+        """Execute the recorded launches at once (after a facilitator's ``checkin now``)."""
+        return await self.run_launches()
+
+    async def run_launches(self) -> int:
+        """Execute every launch nobody else holds; returns how many were finished here."""
+        if self._launcher is None:
+            return 0
+        finished = 0
+        token = uuid.uuid4().hex
+        while True:
+            async with self._store.transaction() as tx:
+                launch = await tx.runs.claim_launch(self._clock(), token, self._lease)
+                if launch is None:
+                    return finished
+                assert launch.id is not None
+                launch_id, cursor, attempts = launch.id, launch.cursor, launch.attempts
+                target = await self._launch_target(tx, launch.community_id, launch.playbook)
+            try:
+                if attempts > LAUNCH_ATTEMPTS:
+                    reason = f"not completed after {LAUNCH_ATTEMPTS} attempts"
+                    await self._launcher.fail_launch(launch_id, token, reason)
+                    continue
+                finished += await self._execute(launch_id, token, cursor, target)
+            except Exception:  # one broken launch must not hold up the others
+                log.exception("a ritual launch failed; it is retried when its claim ends")
+
+    async def _launch_target(
+        self, tx: Transaction, community_id: int, playbook: str
+    ) -> tuple[WorkspaceRef, str, bool] | None:
+        """Where a launch's members are (workspace, channel) and whether the ritual is for
+        each member; None when the community is gone."""
+        community = await tx.directory.community(community_id)
+        if community is None:
+            return None
+        workspace = await tx.directory.workspace_by_id(community.workspace_id)
+        assert workspace is not None
         found = self._playbooks.get(playbook)
         schedules = [s for s in schedules_of(found, {}) if not s.is_digest] if found else []
-        if not schedules:
-            return False
-        async with self._store.transaction() as tx:
-            community = await tx.directory.community(community_id)
-            if community is None:
-                return False
-            workspace = await tx.directory.workspace_by_id(community.workspace_id)
-            assert workspace is not None
-            ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
-        members = None
-        if schedules[0].per_member:
-            members = await self._members(ref, community.channel_id)
-            if members is None:
-                return False
-        fire = Fire(community_id, schedules[0], self._clock(), "started", None)
-        return await self._fire_schedule(fire, members)
+        per_member = schedules[0].per_member if schedules else True
+        ref = WorkspaceRef(workspace.platform, workspace.external_id)  # type: ignore[arg-type]
+        return ref, community.channel_id, per_member
+
+    async def _execute(
+        self,
+        launch_id: int,
+        token: str,
+        cursor: str,
+        target: tuple[WorkspaceRef, str, bool] | None,
+    ) -> int:
+        launcher = self._launcher
+        assert launcher is not None
+        if target is None:  # the launch chunk records why
+            await launcher.launch_chunk(launch_id, token, [], final=True, lease=self._lease)
+            return 0
+        workspace, channel, per_member = target
+        if not per_member:
+            done = await launcher.launch_chunk(
+                launch_id, token, None, final=True, lease=self._lease
+            )
+            return int(done)
+        roster = await self._members(workspace, channel)
+        if roster is None:
+            return 0  # tried again when the claim ends
+        members = sorted(
+            {m.user_id: m for m in roster if m.user_id > cursor}.values(), key=lambda m: m.user_id
+        )
+        size = max(1, self._chunk_size)
+        chunks = [members[i : i + size] for i in range(0, len(members), size)] or [[]]
+        for index, chunk in enumerate(chunks):
+            final = index == len(chunks) - 1
+            if not await launcher.launch_chunk(
+                launch_id, token, chunk, final=final, lease=self._lease
+            ):
+                return 0  # taken over by another process: it finishes the launch
+        return 1
 
     async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile] | None:
         if self._roster is None:

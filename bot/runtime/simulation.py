@@ -146,6 +146,7 @@ class Simulation:
             self.playbooks,
             self.clock,
             roster=Rosters(self.store, {}),
+            launcher=self.dispatcher,
         )
         self.dispatcher.run_now = self.scheduler.run_now
         self._pending: list[tuple[datetime, ev.Event]] = []

@@ -364,6 +364,36 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "bad_length": {"en": "at most {limit} characters", "fr": "{limit} caractères au plus"},
     "bad_people_count": {"en": "at most {limit} people", "fr": "{limit} personnes au plus"},
     "bad_holidays_count": {"en": "at most {limit} days", "fr": "{limit} jours au plus"},
+    # -- lifecycle: launches, failed runs, stopped rituals ------------------------------------
+    "launch_counted": {
+        "en": "{title} in {name}: {now} member(s) asked now, {later} later (outside their "
+        "working hours).",
+        "fr": "{title} dans {name} : {now} membre(s) sollicité(s) maintenant, {later} plus tard "
+        "(hors de leurs heures de travail).",
+    },
+    "launch_failed": {
+        "en": "{title} in {name} could not be started for every member ({done} asked): {reason}.",
+        "fr": "{title} dans {name} n'a pas pu démarrer pour tous les membres ({done} "
+        "sollicité(s)) : {reason}.",
+    },
+    "run_failed": {
+        "en": "{title} stopped for {who} in {name}: {reason}. If the community "
+        "customised it, /animateur rituals reset {ritual} goes back to the bundled version.",
+        "fr": "{title} s'est arrêté pour {who} dans {name} : {reason}. Si la "
+        "communauté l'a personnalisé, /animateur rituals reset {ritual} revient à la version "
+        "d'origine.",
+    },
+    "run_failed_community": {"en": "the community", "fr": "la communauté"},
+    "run_stopped_click": {
+        "en": "You stopped “{title}”: this button does nothing any more. "
+        "(optin {ritual} to get it back)",
+        "fr": "Vous avez arrêté « {title} » : ce bouton ne fait plus rien. "
+        "(optin {ritual} pour le reprendre)",
+    },
+    "run_over_click": {
+        "en": "“{title}” is over: this button does nothing any more.",
+        "fr": "« {title} » est terminé : ce bouton ne fait plus rien.",
+    },
 }
 
 
