@@ -7,11 +7,12 @@ usage line; one a member may not use says who can. Playbooks may add commands of
 
 from __future__ import annotations
 
+import asyncio
 import copy
-import shlex
 from collections.abc import Mapping
 from datetime import timedelta
 
+from bot.runtime.arguments import ArgumentError, check_length, split_words
 from bot.runtime.community_setup import community
 from bot.runtime.context import community_context, normalize_locale
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
@@ -185,11 +186,9 @@ async def snooze(inv: Invocation, args: list[str]) -> None:
         inv.say("unsnoozed")
         return
     try:
-        length = parse_duration(args[0])
-    except ValueError:
-        length = None
-    if length is None or length > MAX_SNOOZE:
-        raise Usage(text("bad_duration", inv.locale))
+        length = parse_duration(args[0], MAX_SNOOZE)
+    except ValueError as problem:
+        raise Usage(text("bad_duration", inv.locale)) from problem
     inv.member.snoozed_until = inv.now + length
     zone = calendar_zone(inv.member.timezone, inv.community.timezone if inv.community else "UTC")
     until = inv.member.snoozed_until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -224,22 +223,30 @@ def playbook_commands(inv: Invocation) -> list[str]:
 
 
 def split_args(event: CommandInvoked) -> list[str]:
-    """The words after the command; quotes group words (``name="Data & AI"``)."""
-    try:
-        return shlex.split(" ".join(event.args))
-    except ValueError:  # an unbalanced quote: take the words as they come
-        return list(event.args)
+    """The words after the command; quotes group words (``name="Data & AI"``). Raises
+    ArgumentError for an unclosed quote or a text too long (see bot.runtime.arguments)."""
+    return split_words(" ".join(event.args))
 
 
 async def answer(inv: Invocation) -> str:
-    """Run the command and return its private answer (an unknown one lists those that exist)."""
+    """Run the command and return its private answer (an unknown one lists those that exist).
+    A text too long to be a command is refused unread (nor echoed)."""
+    try:
+        check_length(" ".join((inv.event.name, *inv.event.args)))
+    except ArgumentError as problem:
+        inv.say(problem.key, **problem.values)
+        return "\n".join(inv.replies)
     handler = BUILT_IN.get(inv.event.name)
     if handler is None:
         listed = ", ".join(["help", *playbook_commands(inv)])
         inv.say("unknown_command", asked=inv.event.name, commands=listed)
         return "\n".join(inv.replies)
     try:
-        await handler(inv, split_args(inv.event))
+        try:
+            args = split_args(inv.event)
+        except ArgumentError as problem:
+            raise Usage(text(problem.key, inv.locale, **problem.values)) from problem
+        await handler(inv, args)
     except Usage as problem:
         if inv.submitted is not None:  # a form: what to fix, not how to type the command
             inv.say("setup_not_applied")

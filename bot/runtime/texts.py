@@ -307,6 +307,22 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "community_unchanged": {"en": "{name}: nothing to change.", "fr": "{name} : rien à changer."},
     "bad_name": {"en": "at most 200 characters", "fr": "200 caractères au plus"},
     "bad_facilitators": {"en": "at least one person", "fr": "au moins une personne"},
+    # -- bounds: what a command may say (bot/runtime/arguments.py, rituals set) --
+    "command_too_long": {
+        "en": "This command is too long ({length} characters): at most {most} characters "
+        "and {words} words.",
+        "fr": "Cette commande est trop longue ({length} caractères) : {most} caractères "
+        "et {words} mots au plus.",
+    },
+    "unclosed_quote": {
+        "en": "A quote is not closed in “{start}”: close it, e.g. name=\"Data & AI\".",
+        "fr": "Un guillemet n'est pas fermé dans « {start} » : fermez-le, par ex. "
+        "name=\"Data & IA\".",
+    },
+    "too_many_overrides": {
+        "en": "at most {most} settings at once",
+        "fr": "{most} réglages au plus à la fois",
+    },
 }
 
 
