@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from playbooks import trial
 from playbooks.schema import MEMBER_STEPS, Ask, Branch, Playbook
 
 LIBRARY = Path(__file__).parent / "library"
@@ -167,6 +168,10 @@ def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
         ]
         raise PlaybookError(sorted(problems, key=lambda p: p.line)) from exc
     problems = [Problem(file, lines.get(path, 1), msg) for path, msg in _references(playbook)]
+    if problems:
+        raise PlaybookError(problems)
+    # only once the steps hold together: texts are rendered as runs would render them
+    problems = [Problem(file, lines.get(path, 1), msg) for path, msg in trial.problems(playbook)]
     if problems:
         raise PlaybookError(problems)
     return playbook

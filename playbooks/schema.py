@@ -183,7 +183,14 @@ class Record(StepBase):
 
     kind: Literal["record"]
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    #: a template, like texts
     value: str
+
+    @field_validator("value")
+    @classmethod
+    def _value_compiles(cls, value: str) -> str:
+        check_template(value)
+        return value
 
 
 class End(StepBase):

@@ -8,9 +8,9 @@ usage line; one a member may not use says who can. Playbooks may add commands of
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from bot.runtime.arguments import ArgumentError, check_length, split_words
 from bot.runtime.community_setup import community
@@ -22,10 +22,18 @@ from bot.vocabulary.events import CommandInvoked
 from playbooks import schema
 from playbooks.calendar import zone as calendar_zone
 from playbooks.durations import parse_duration
-from playbooks.engine import try_render
-from playbooks.overrides import OverrideError, apply_overrides
+from playbooks.engine import CommunityContext
+from playbooks.overrides import (
+    MAX_PAIRS,
+    OverrideError,
+    TooManySettings,
+    UnknownSetting,
+    apply_overrides,
+    with_pairs,
+)
 from playbooks.schema import CommandTrigger, Playbook
 from playbooks.templates import RenderError
+from playbooks.trial import try_render
 
 MAX_SNOOZE = timedelta(weeks=26)
 
@@ -103,37 +111,47 @@ async def rituals(inv: Invocation, args: list[str]) -> None:
 
 
 async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
-    """``rituals set``: this community's own schedule, digest time or step texts, validated
-    like a playbook file before anything is stored."""
+    """``rituals set``: this community's own schedule, digest time, waits or step texts,
+    validated like a playbook file — texts rendered with hostile answers — before anything is
+    stored."""
     community = inv.require_facilitator()
     assert community.id is not None
-    settings = copy.deepcopy(await inv.tx.directory.playbook_settings(community.id, name))
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        parts = key.split(".")
-        if sep and key in ("schedule", "digest"):
-            settings[key] = value
-        elif sep and len(parts) == 3 and parts[0] == "text":
-            settings.setdefault("texts", {}).setdefault(parts[1], {})[parts[2]] = value
-        elif sep and len(parts) == 2 and parts[0] in ("wait", "reminder"):
-            settings.setdefault(f"{parts[0]}s", {})[parts[1]] = value
-        else:
-            raise Usage(text("bad_override_key", inv.locale, setting=key))
+    stored = await inv.tx.directory.playbook_settings(community.id, name)
     try:
-        customised = apply_overrides(inv.playbooks[name], settings)
+        settings = with_pairs(stored, pairs)
+    except UnknownSetting as problem:
+        raise Usage(text("bad_override_key", inv.locale, setting=problem.key)) from problem
+    except TooManySettings as problem:
+        raise Usage(text("too_many_overrides", inv.locale, most=MAX_PAIRS)) from problem
+    # rendering is bounded by its budget; off the event loop all the same, so that other
+    # workspaces' events go on meanwhile
+    context = community_context(community)
+    refused = await asyncio.to_thread(_refusal, inv.playbooks[name], settings, context)
+    if refused is not None:
+        raise Usage(refused)
+    await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
+    fields = ", ".join(pair.partition("=")[0] for pair in pairs)
+    inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
+
+
+def _refusal(
+    playbook: Playbook, settings: Mapping[str, Any], community: CommunityContext
+) -> str | None:
+    """Why ``settings`` cannot be stored for ``playbook`` (None: they can)."""
+    try:
+        customised = apply_overrides(playbook, settings)
     except OverrideError as problem:
-        raise Usage(str(problem)) from problem
+        return str(problem)
     for step_id, texts in settings.get("texts", {}).items():
         template = getattr(customised.step(step_id), "text", None)
         assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
         for locale in texts:
             try:
-                try_render(template.get(locale), community_context(community), locale)
+                member = customised.has_member_subject
+                try_render(template.get(locale), community, locale, member=member)
             except RenderError as problem:
-                raise Usage(f"text.{step_id}.{locale}: {problem}") from problem
-    await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
-    fields = ", ".join(pair.partition("=")[0] for pair in pairs)
-    inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
+                return f"text.{step_id}.{locale}: {problem}"
+    return None
 
 
 async def checkin(inv: Invocation, args: list[str]) -> None:
