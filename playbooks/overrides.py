@@ -44,7 +44,7 @@ def with_pairs(settings: Mapping[str, Any], pairs: list[str]) -> dict[str, Any]:
     ``reminder.<step>=…``. Not validated against the playbook: see :func:`apply_overrides`."""
     if len(pairs) > MAX_PAIRS:
         raise TooManySettings(f"at most {MAX_PAIRS} settings at once")
-    changed = json.loads(json.dumps(dict(settings)))  # a deep copy of plain JSON values
+    changed: dict[str, Any] = json.loads(json.dumps(dict(settings)))  # a deep copy
     for pair in pairs:
         key, sep, value = pair.partition("=")
         parts = key.split(".")

@@ -32,9 +32,9 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateAssertionError
 from jinja2.filters import do_join, do_replace, sync_do_sum
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context, Namespace
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import Cycler, Joiner
+from jinja2.utils import Cycler, Joiner, Namespace
 from jinja2.visitor import NodeTransformer
 
 
@@ -54,8 +54,9 @@ class Limits:
     value: int = 20_000
     #: characters (or items) of all the values it builds, together
     produced: int = 1_000_000
-    #: wall-clock seconds
-    seconds: float = 0.25
+    #: wall-clock seconds (a backstop: the counts above bound a render long before, even on a
+    #: loaded machine)
+    seconds: float = 1.0
 
 
 LIMITS = Limits()
@@ -68,7 +69,7 @@ class BudgetExceeded(Exception):
 class Budget:
     """What one render has spent so far."""
 
-    __slots__ = ("limits", "_clock", "_deadline", "iterations", "calls", "depth", "produced")
+    __slots__ = ("_clock", "_deadline", "calls", "depth", "iterations", "limits", "produced")
 
     def __init__(self, limits: Limits = LIMITS, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
@@ -151,21 +152,92 @@ def _check_values(values: Iterable[Any]) -> None:
 
 #: Filters useful in a message whose result grows at most in proportion to their input.
 FILTERS = frozenset(
-    "abs attr capitalize count d default dictsort e escape first float forceescape groupby int "
-    "items join last length list lower map max min reject rejectattr replace reverse round "
-    "safe select selectattr sort string striptags sum title trim truncate unique upper "
-    "urlencode wordcount".split()
+    {
+        "abs",
+        "attr",
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "e",
+        "escape",
+        "first",
+        "float",
+        "forceescape",
+        "groupby",
+        "int",
+        "items",
+        "join",
+        "last",
+        "length",
+        "list",
+        "lower",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "replace",
+        "reverse",
+        "round",
+        "safe",
+        "select",
+        "selectattr",
+        "sort",
+        "string",
+        "striptags",
+        "sum",
+        "title",
+        "trim",
+        "truncate",
+        "unique",
+        "upper",
+        "urlencode",
+        "wordcount",
+    }
 )
 _STR_METHODS = frozenset(
-    "capitalize casefold count endswith find index isalnum isalpha isdecimal isdigit islower "
-    "isnumeric isspace istitle isupper lower lstrip partition removeprefix removesuffix rfind "
-    "rindex rpartition rsplit rstrip split splitlines startswith strip swapcase title upper".split()
+    {
+        "capitalize",
+        "casefold",
+        "count",
+        "endswith",
+        "find",
+        "index",
+        "isalnum",
+        "isalpha",
+        "isdecimal",
+        "isdigit",
+        "islower",
+        "isnumeric",
+        "isspace",
+        "istitle",
+        "isupper",
+        "lower",
+        "lstrip",
+        "partition",
+        "removeprefix",
+        "removesuffix",
+        "rfind",
+        "rindex",
+        "rpartition",
+        "rsplit",
+        "rstrip",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "upper",
+    }
 )
 #: methods of built-in values a text may call (no other: ``"x".center(10**9)``)
-_METHODS: tuple[tuple[type, frozenset[str]], ...] = (
+_METHODS: tuple[tuple[type | tuple[type, ...], frozenset[str]], ...] = (
     (str, _STR_METHODS),
     (dict, frozenset({"get", "items", "keys", "values"})),
-    (list | tuple, frozenset({"count", "index"})),
+    ((list, tuple), frozenset({"count", "index"})),
 )
 _BUILT_IN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset)
 _FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -197,7 +269,9 @@ def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @pass_eval_context
-def _join(eval_ctx: EvalContext, value: Any, d: str = "", attribute: str | int | None = None) -> Any:
+def _join(
+    eval_ctx: EvalContext, value: Any, d: str = "", attribute: str | int | None = None
+) -> Any:
     items = list(value)
     if attribute is not None:
         items = [eval_ctx.environment.getitem(item, attribute) for item in items]
@@ -317,7 +391,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         """``str.format`` is not offered (its widths build any size): see is_safe_attribute."""
         return None
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         budget = _CURRENT.get()
         if budget is not None:
             budget.enter()
@@ -343,7 +417,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
 def _binop_size(operator: str, left: Any, right: Any, limits: Limits) -> int:
     """How large ``left <operator> right`` would be, before computing it (0: not a concern)."""
-    sized = str | bytes | list | tuple
+    sized = (str, bytes, list, tuple)
     whole = int
     if operator == "*":
         if isinstance(left, sized) and isinstance(right, whole):
@@ -363,5 +437,6 @@ def _binop_size(operator: str, left: Any, right: Any, limits: Limits) -> int:
             for number in (width, precision):
                 if number == "*" or (number and int(number) > limits.value):
                     raise BudgetExceeded(f"a % format wider than {limits.value} characters")
-        return len(left) + sum(len(str(v)) for v in (right if isinstance(right, tuple) else (right,)))
+        values = right if isinstance(right, tuple) else (right,)
+        return len(left) + sum(len(str(v)) for v in values)
     return 0

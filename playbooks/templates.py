@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Template, TemplateError, TemplateSyntaxError
 
-from playbooks.sandbox import LIMITS, Budget, BudgetExceeded, BoundedEnvironment, Limits, spending
+from playbooks.sandbox import LIMITS, BoundedEnvironment, Budget, BudgetExceeded, Limits, spending
 
 ENVIRONMENT = BoundedEnvironment(autoescape=False, keep_trailing_newline=False)
 #: The longest text a playbook (or a community's override) may give a step.
@@ -40,10 +40,14 @@ def check_template(template: str) -> None:
 
 def render(template: str, variables: Mapping[str, Any], limits: Limits = LIMITS) -> str:
     """``template`` rendered with ``variables`` within ``limits``; raises RenderError."""
-    budget = Budget(limits)
-    stop = spending(budget)
     try:
-        compiled = _compiled(template)
+        compiled = _compiled(template)  # bounded by the text's length, cached
+    except RecursionError as exc:
+        raise RenderError("template error: nested too deeply") from exc
+    except (TemplateError, ValueError) as exc:
+        raise RenderError(f"{type(exc).__name__}: {exc}") from exc
+    stop = spending(Budget(limits))
+    try:
         parts: list[str] = []
         size = 0
         for chunk in compiled.generate(**variables):  # streamed: stops at the size limit

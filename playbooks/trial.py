@@ -10,7 +10,7 @@ instead of ending members' runs later.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +26,7 @@ PathKey = tuple[str | int, ...]
 HOSTILE_ANSWERS: tuple[tuple[str, str], ...] = (
     ("an empty answer", ""),
     (f"a {MAX_ANSWER_LENGTH}-character answer", "x" * MAX_ANSWER_LENGTH),
-    (f"a {MAX_ANSWER_LENGTH}-character answer of wide characters", "é🎉" * (MAX_ANSWER_LENGTH // 2)),
+    (f"a {MAX_ANSWER_LENGTH}-character answer in emoji", "é🎉" * (MAX_ANSWER_LENGTH // 2)),
     ("an answer holding template syntax", "{{ 7 * 7 }} {% for x in y %} {# #} }} {{"),
     ("an answer in several scripts", "Zoë 🎉 日本語 عربى \u202e\u0301 «»"),
     ("the answer 42", "42"),
@@ -46,34 +46,47 @@ SAMPLE_COMMUNITY = CommunityContext(
     timezone="Pacific/Kiritimati",
 )
 #: all the trial renders of one text together take at most this long (each at most its own)
-TOTAL_SECONDS = 4 * LIMITS.seconds
+TOTAL_SECONDS = 2 * LIMITS.seconds
 
 
 class _Every(dict[str, str]):
-    """Answers where every question was answered with the same value."""
+    """Answers where every question (``keys``, and any other asked for) got the same value."""
 
-    def __init__(self, value: str) -> None:
-        super().__init__()
+    def __init__(self, value: str, keys: Iterable[str]) -> None:
+        super().__init__(dict.fromkeys(keys, value))
         self.value = value
 
     def __missing__(self, key: str) -> str:
         return self.value
 
 
-def _answer_sets() -> Iterator[tuple[str, Mapping[str, str]]]:
+def _answer_sets(keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, str]]]:
     yield "no answer yet", {}
     for described, value in HOSTILE_ANSWERS:
-        yield f"with {described}", _Every(value)
+        yield f"with {described}", _Every(value, keys)
+
+
+def answer_keys(playbook: schema.Playbook) -> tuple[str, ...]:
+    """The names a run's answers go by: its questions' and its records'."""
+    recorded = (s.key for s in playbook.steps if isinstance(s, schema.Record))
+    return (*sorted(question_keys(playbook)), *recorded)
 
 
 def try_render(
-    template: str, community: CommunityContext, locale: str, *, member: bool = True
+    template: str,
+    community: CommunityContext,
+    locale: str,
+    *,
+    member: bool = True,
+    keys: Iterable[str] = (),
 ) -> None:
-    """Render ``template`` as a run would, with each hostile set of answers (for a member of
-    ``community``, or for the community alone); raises RenderError saying with which."""
+    """Render ``template`` as a run would, with each hostile set of answers to ``keys`` (for a
+    member of ``community``, or for the community alone); raises RenderError saying with
+    which."""
     deadline = time.monotonic() + TOTAL_SECONDS
+    keys = tuple(keys)
     for subject in _MEMBERS if member else (None,):
-        for described, answers in _answer_sets():
+        for described, answers in _answer_sets(keys):
             values = {"community": community, "member": subject, "answers": answers}
             _render_by(deadline, template, values | {"locale": locale}, described)
 
@@ -119,11 +132,11 @@ def texts_of(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
 
 def problems(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
     """``(where, what)`` for every text of ``playbook`` a trial render refuses."""
-    member = playbook.has_member_subject
+    member, keys = playbook.has_member_subject, answer_keys(playbook)
     for path, template in texts_of(playbook):
         locale = str(path[-1]) if path[-1] in schema.LOCALES else "en"
         try:
-            try_render(template, SAMPLE_COMMUNITY, locale, member=member)
+            try_render(template, SAMPLE_COMMUNITY, locale, member=member, keys=keys)
         except RenderError as exc:
             yield path, f"{'.'.join(str(p) for p in path)}: {exc}"
     digest = playbook.digest
@@ -134,11 +147,11 @@ def problems(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
         if text is None:
             continue
         for locale in schema.LOCALES:
-            path: PathKey = ("digest", field, locale)
+            where: PathKey = ("digest", field, locale)
             deadline = time.monotonic() + TOTAL_SECONDS
             try:
                 for described, data in _digests(playbook):
                     values = {"community": SAMPLE_COMMUNITY, "digest": data, "locale": locale}
                     _render_by(deadline, text.get(locale), values, f"with {described}")
             except RenderError as exc:
-                yield path, f"{'.'.join(str(p) for p in path)}: {exc}"
+                yield where, f"{'.'.join(str(p) for p in where)}: {exc}"

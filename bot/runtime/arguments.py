@@ -63,7 +63,7 @@ def split_words(text: str) -> list[str]:
     if in_word:
         words.append("".join(current))
     if len(words) > MAX_WORDS:
-        raise ArgumentError("command_too_long", _limits(length=len(text)))
+        raise ArgumentError("command_too_many_words", _limits(count=len(words)))
     return words
 
 

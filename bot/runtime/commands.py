@@ -33,7 +33,7 @@ from playbooks.overrides import (
 )
 from playbooks.schema import CommandTrigger, Playbook
 from playbooks.templates import RenderError
-from playbooks.trial import try_render
+from playbooks.trial import answer_keys, try_render
 
 MAX_SNOOZE = timedelta(weeks=26)
 
@@ -147,8 +147,8 @@ def _refusal(
         assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
         for locale in texts:
             try:
-                member = customised.has_member_subject
-                try_render(template.get(locale), community, locale, member=member)
+                member, keys = customised.has_member_subject, answer_keys(customised)
+                try_render(template.get(locale), community, locale, member=member, keys=keys)
             except RenderError as problem:
                 return f"text.{step_id}.{locale}: {problem}"
     return None

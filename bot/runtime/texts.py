@@ -314,10 +314,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "Cette commande est trop longue ({length} caractères) : {most} caractères "
         "et {words} mots au plus.",
     },
+    "command_too_many_words": {
+        "en": "This command has too many words ({count}): at most {words}.",
+        "fr": "Cette commande a trop de mots ({count}) : {words} au plus.",
+    },
     "unclosed_quote": {
-        "en": "A quote is not closed in “{start}”: close it, e.g. name=\"Data & AI\".",
+        "en": 'A quote is not closed in “{start}”: close it, e.g. name="Data & AI".',
         "fr": "Un guillemet n'est pas fermé dans « {start} » : fermez-le, par ex. "
-        "name=\"Data & IA\".",
+        'name="Data & IA".',
     },
     "too_many_overrides": {
         "en": "at most {most} settings at once",
