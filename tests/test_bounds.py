@@ -34,8 +34,11 @@ from tests.slack_support import (
 from tests.test_commands import say
 from tests.test_playbook_validation import VALID
 
-#: 25 million iterations: the bot froze for every workspace while the sandbox rendered them
-NESTED_LOOPS = "{% for i in range(5000) %}{% for j in range(5000) %}x{% endfor %}{% endfor %}"
+#: 100 million iterations: the bot froze for every workspace while the sandbox rendered them
+NESTED_LOOPS = (
+    "{% for i in range(5000) %}{% for j in range(5000) %}{% for k in range(4) %}x"
+    "{% endfor %}{% endfor %}{% endfor %}"
+)
 
 
 # -- the template bomb, through the real stack --------------------------------------------------
