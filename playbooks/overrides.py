@@ -30,7 +30,10 @@ class UnknownSetting(OverrideError):
     """``key=value`` names nothing that can be set; ``key`` is what was written."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(key)
+        super().__init__(
+            f"{key!r} cannot be set (schedule, digest, text.<step>.<en|fr>, wait.<step> "
+            "or reminder.<step>)"
+        )
         self.key = key
 
 
