@@ -21,6 +21,7 @@ from bot.runtime.clock import ManualClock
 from playbooks.loader import PlaybookError, load_library, parse_playbook
 from playbooks.overrides import OverrideError, apply_overrides, with_pairs
 from playbooks.schema import Playbook
+from playbooks.templates import RenderError, render
 from storage.database import make_engine, upgrade
 from tests.builders import T0, joined
 from tests.conftest import Harness
@@ -195,6 +196,29 @@ def test_rituals_set_never_stores_what_breaks_the_community(tmp_path: Path) -> N
             loop.run_until_complete(attempt(name, pairs))
 
         check()
+
+
+# -- texts -----------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "{{", "}}", "{%", "%}", " for x in ", " endfor ", " if ", " endif ", " set ns = ", "range(",
+    "5000", "99", ")", "(", "'x'", " * ", " ** ", " ~ ", " + ", " % ", "|join",
+    "|replace('', 'yy')", "|list", "|sum", "namespace(s='x')", "ns.s", "answers.a", "member.name",
+    "community.charter",
+    "loop.index", "macro m(n)", "m(n)", "endmacro", "x", ",", "[", "]", ".split()", ".upper()",
+]  # fmt: skip
+
+
+@settings(BOUNDED, max_examples=100)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join) | st.text(max_size=80))
+def test_any_text_renders_within_its_limits_or_says_why(template: str) -> None:
+    values = {"answers": {"a": "x" * 3000}, "member": None, "community": None}
+    try:
+        rendered = render(template, values)
+    except RenderError as refused:
+        assert str(refused)
+        return
+    assert len(rendered) <= 20_000
 
 
 # -- the playbook loader ---------------------------------------------------------------------
