@@ -262,7 +262,7 @@ async def test_a_900_kb_command_is_answered_at_once_with_why(slack_bot: SlackBot
     assert time.monotonic() - started < 5.0
     length = len("community setup name=") + 900_000
     assert answer["text"] == (
-        f"This command is too long ({length} characters): at most 4000 characters and 100 words."
+        f"This command is too long ({length} characters): at most 10000 characters and 100 words."
     )
     helped = fixture("command_help") | {"response_url": url, "trigger_id": "t-2"}
     assert (await slack_bot.form(helped)).status == 200
@@ -286,6 +286,13 @@ async def test_an_unclosed_quote_is_an_error_not_a_value(harness: Harness) -> No
     done = await say(harness, "U-dan", 'community setup objective=l\'entraide name="Data & AI"')
     assert done == "Data & AI updated: objective, name."
     assert "Why it exists: l'entraide" in await say(harness, "U-dan", "community show")
+
+
+async def test_every_setup_value_at_its_longest_fits_in_one_command(harness: Harness) -> None:
+    line = f"community setup charter={'c' * 3000} objective={'o' * 1000} resources={'r' * 2000}"
+    assert await say(harness, "U-dan", line) == (
+        "Data & IA updated: charter, objective, resources."
+    )
 
 
 async def test_too_many_words_are_refused(harness: Harness) -> None:

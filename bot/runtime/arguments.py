@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: The longest command text read, and the most words it may have.
-MAX_LENGTH = 4000
+#: The longest command text read (every ``community setup`` value at its longest fits), and
+#: the most words it may have.
+MAX_LENGTH = 10_000
 MAX_WORDS = 100
 _QUOTES = "\"'"
 #: what a backslash escapes inside double quotes, and outside quotes
