@@ -91,21 +91,6 @@ class Transition:
     error: str | None = None
 
 
-class _AnyAnswer(dict[str, str]):
-    """Answers for a trial rendering: every question answered with an ellipsis."""
-
-    def __missing__(self, key: str) -> str:
-        return "…"
-
-
-def try_render(template: str, community: CommunityContext, locale: str) -> None:
-    """Render ``template`` as a member's DM would be, with made-up answers; raises RenderError
-    when it cannot be (so a customised text is refused before any run meets it)."""
-    member = MemberContext("U-sample", "Ada")
-    values = {"community": community, "member": member, "answers": _AnyAnswer(), "locale": locale}
-    render(template, values)
-
-
 def _broken(state: RunState, exc: RenderError) -> Transition:
     """A text that cannot be rendered ends the run (with why), instead of failing every retry."""
     ended = replace(state, status="done", step=None, wake_at=None)

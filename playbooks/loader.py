@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from playbooks import trial
 from playbooks.schema import MEMBER_STEPS, Ask, Branch, Playbook
 
 LIBRARY = Path(__file__).parent / "library"
@@ -141,11 +142,40 @@ def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
             )
 
 
+#: A playbook file is read only up to this size, and this many YAML nodes.
+MAX_FILE = 200_000
+MAX_NODES = 20_000
+
+
+def _check_nodes(node: yaml.Node | None, file: str) -> None:
+    """Refuse anchors reused by aliases (``*a``: a few lines can stand for billions of values)
+    and documents too large to be a playbook."""
+    seen: set[int] = set()
+    pending = [node] if node is not None else []
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            line = current.start_mark.line + 1
+            raise PlaybookError([Problem(file, line, "aliases (*name) are not allowed")])
+        seen.add(id(current))
+        if len(seen) > MAX_NODES:
+            raise PlaybookError([Problem(file, 1, f"more than {MAX_NODES} YAML values")])
+        if isinstance(current, yaml.MappingNode):
+            pending.extend(part for pair in current.value for part in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
+
+
 def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
     """Validate one playbook; raises PlaybookError listing every problem found."""
+    if len(text) > MAX_FILE:
+        raise PlaybookError([Problem(file, 1, f"more than {MAX_FILE} characters")])
     try:
         node = yaml.compose(text, Loader=_Loader)
+        _check_nodes(node, file)
         data = yaml.load(text, Loader=_Loader)
+    except RecursionError as exc:
+        raise PlaybookError([Problem(file, 1, "YAML nested too deeply")]) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -167,6 +197,10 @@ def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
         ]
         raise PlaybookError(sorted(problems, key=lambda p: p.line)) from exc
     problems = [Problem(file, lines.get(path, 1), msg) for path, msg in _references(playbook)]
+    if problems:
+        raise PlaybookError(problems)
+    # only once the steps hold together: texts are rendered as runs would render them
+    problems = [Problem(file, lines.get(path, 1), msg) for path, msg in trial.problems(playbook)]
     if problems:
         raise PlaybookError(problems)
     return playbook

@@ -18,10 +18,48 @@ from pydantic import ValidationError
 from playbooks.schema import LOCALES, Playbook
 
 KEYS = ("schedule", "digest", "texts", "waits", "reminders")
+#: Settings changed by one ``rituals set``.
+MAX_PAIRS = 20
 
 
 class OverrideError(ValueError):
     """The overrides do not fit the playbook; the message says what and where."""
+
+
+class UnknownSetting(OverrideError):
+    """``key=value`` names nothing that can be set; ``key`` is what was written."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"{key!r} cannot be set (schedule, digest, text.<step>.<en|fr>, wait.<step> "
+            "or reminder.<step>)"
+        )
+        self.key = key
+
+
+class TooManySettings(OverrideError):
+    """More than :data:`MAX_PAIRS` settings at once."""
+
+
+def with_pairs(settings: Mapping[str, Any], pairs: list[str]) -> dict[str, Any]:
+    """``settings`` (stored overrides) with ``key=value`` pairs as ``rituals set`` writes them:
+    ``schedule=…``, ``digest=…``, ``text.<step>.<en|fr>=…``, ``wait.<step>=…``,
+    ``reminder.<step>=…``. Not validated against the playbook: see :func:`apply_overrides`."""
+    if len(pairs) > MAX_PAIRS:
+        raise TooManySettings(f"at most {MAX_PAIRS} settings at once")
+    changed: dict[str, Any] = json.loads(json.dumps(dict(settings)))  # a deep copy
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        parts = key.split(".")
+        if sep and key in ("schedule", "digest"):
+            changed[key] = value
+        elif sep and len(parts) == 3 and parts[0] == "text":
+            changed.setdefault("texts", {}).setdefault(parts[1], {})[parts[2]] = value
+        elif sep and len(parts) == 2 and parts[0] in ("wait", "reminder"):
+            changed.setdefault(f"{parts[0]}s", {})[parts[1]] = value
+        else:
+            raise UnknownSetting(key)
+    return changed
 
 
 _CACHE: dict[tuple[int, str], tuple[Playbook, Playbook]] = {}
@@ -33,6 +71,7 @@ def apply_overrides(playbook: Playbook, overrides: Mapping[str, Any]) -> Playboo
     every step of every run of a customised ritual asks for it."""
     if not overrides:
         return playbook
+    _check_shape(overrides)
     key = (id(playbook), json.dumps(dict(overrides), sort_keys=True))
     cached = _CACHE.get(key)
     if cached is not None and cached[0] is playbook:
@@ -42,6 +81,24 @@ def apply_overrides(playbook: Playbook, overrides: Mapping[str, Any]) -> Playboo
         _CACHE.clear()
     _CACHE[key] = (playbook, result)
     return result
+
+
+def _check_shape(overrides: Mapping[str, Any]) -> None:
+    """Texts where texts are expected (stored overrides are read back from anywhere)."""
+    for key, value in overrides.items():
+        if key not in KEYS:
+            raise OverrideError(f"unknown setting {key!r} (known: {', '.join(KEYS)})")
+        nested = {"texts": 2, "waits": 1, "reminders": 1}.get(key, 0)
+        if not _texts(value, nested):
+            raise OverrideError(f"{key}: not a setting as rituals set writes it")
+
+
+def _texts(value: Any, depth: int) -> bool:
+    if depth == 0:
+        return isinstance(value, str)
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str) and _texts(v, depth - 1) for k, v in value.items()
+    )
 
 
 def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:

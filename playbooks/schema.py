@@ -6,12 +6,11 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from apscheduler.triggers.cron import CronTrigger
-from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbooks.calendar import parse_at
 from playbooks.durations import parse_duration
-from playbooks.templates import ENVIRONMENT
+from playbooks.templates import check_template
 
 LOCALES = ("en", "fr")
 StepId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -30,10 +29,7 @@ class LocalizedText(Strict):
     @field_validator("en", "fr")
     @classmethod
     def _template_compiles(cls, value: str) -> str:
-        try:
-            ENVIRONMENT.parse(value)
-        except TemplateSyntaxError as exc:
-            raise ValueError(f"template error: {exc.message} (template line {exc.lineno})") from exc
+        check_template(value)
         return value
 
     def get(self, locale: str) -> str:
@@ -187,7 +183,14 @@ class Record(StepBase):
 
     kind: Literal["record"]
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    #: a template, like texts
     value: str
+
+    @field_validator("value")
+    @classmethod
+    def _value_compiles(cls, value: str) -> str:
+        check_template(value)
+        return value
 
 
 class End(StepBase):

@@ -7,11 +7,12 @@ usage line; one a member may not use says who can. Playbooks may add commands of
 
 from __future__ import annotations
 
-import copy
-import shlex
+import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
+from bot.runtime.arguments import ArgumentError, check_length, split_words
 from bot.runtime.community_setup import PEOPLE_LIMIT, community, strangers_among
 from bot.runtime.context import community_context, normalize_locale
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
@@ -21,10 +22,18 @@ from bot.vocabulary.events import CommandInvoked
 from playbooks import schema
 from playbooks.calendar import zone as calendar_zone
 from playbooks.durations import parse_duration
-from playbooks.engine import try_render
-from playbooks.overrides import OverrideError, apply_overrides
+from playbooks.engine import CommunityContext
+from playbooks.overrides import (
+    MAX_PAIRS,
+    OverrideError,
+    TooManySettings,
+    UnknownSetting,
+    apply_overrides,
+    with_pairs,
+)
 from playbooks.schema import CommandTrigger, Playbook
 from playbooks.templates import RenderError
+from playbooks.trial import answer_keys, try_render
 
 MAX_SNOOZE = timedelta(weeks=26)
 
@@ -111,37 +120,47 @@ async def rituals(inv: Invocation, args: list[str]) -> None:
 
 
 async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
-    """``rituals set``: this community's own schedule, digest time or step texts, validated
-    like a playbook file before anything is stored."""
+    """``rituals set``: this community's own schedule, digest time, waits or step texts,
+    validated like a playbook file — texts rendered with hostile answers — before anything is
+    stored."""
     community = inv.require_facilitator()
     assert community.id is not None
-    settings = copy.deepcopy(await inv.tx.directory.playbook_settings(community.id, name))
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        parts = key.split(".")
-        if sep and key in ("schedule", "digest"):
-            settings[key] = value
-        elif sep and len(parts) == 3 and parts[0] == "text":
-            settings.setdefault("texts", {}).setdefault(parts[1], {})[parts[2]] = value
-        elif sep and len(parts) == 2 and parts[0] in ("wait", "reminder"):
-            settings.setdefault(f"{parts[0]}s", {})[parts[1]] = value
-        else:
-            raise Usage(text("bad_override_key", inv.locale, setting=key))
+    stored = await inv.tx.directory.playbook_settings(community.id, name)
     try:
-        customised = apply_overrides(inv.playbooks[name], settings)
+        settings = with_pairs(stored, pairs)
+    except UnknownSetting as problem:
+        raise Usage(text("bad_override_key", inv.locale, setting=problem.key)) from problem
+    except TooManySettings as problem:
+        raise Usage(text("too_many_overrides", inv.locale, most=MAX_PAIRS)) from problem
+    # rendering is bounded by its budget; off the event loop all the same, so that other
+    # workspaces' events go on meanwhile
+    context = community_context(community)
+    refused = await asyncio.to_thread(_refusal, inv.playbooks[name], settings, context)
+    if refused is not None:
+        raise Usage(refused)
+    await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
+    fields = ", ".join(pair.partition("=")[0] for pair in pairs)
+    inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
+
+
+def _refusal(
+    playbook: Playbook, settings: Mapping[str, Any], community: CommunityContext
+) -> str | None:
+    """Why ``settings`` cannot be stored for ``playbook`` (None: they can)."""
+    try:
+        customised = apply_overrides(playbook, settings)
     except OverrideError as problem:
-        raise Usage(str(problem)) from problem
+        return str(problem)
     for step_id, texts in settings.get("texts", {}).items():
         template = getattr(customised.step(step_id), "text", None)
         assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
         for locale in texts:
             try:
-                try_render(template.get(locale), community_context(community), locale)
+                member, keys = customised.has_member_subject, answer_keys(customised)
+                try_render(template.get(locale), community, locale, member=member, keys=keys)
             except RenderError as problem:
-                raise Usage(f"text.{step_id}.{locale}: {problem}") from problem
-    await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
-    fields = ", ".join(pair.partition("=")[0] for pair in pairs)
-    inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
+                return f"text.{step_id}.{locale}: {problem}"
+    return None
 
 
 async def checkin(inv: Invocation, args: list[str]) -> None:
@@ -201,11 +220,9 @@ async def snooze(inv: Invocation, args: list[str]) -> None:
         inv.say("unsnoozed")
         return
     try:
-        length = parse_duration(args[0])
-    except ValueError:
-        length = None
-    if length is None or length > MAX_SNOOZE:
-        raise Usage(text("bad_duration", inv.locale))
+        length = parse_duration(args[0], MAX_SNOOZE)
+    except ValueError as problem:
+        raise Usage(text("bad_duration", inv.locale)) from problem
     inv.member.snoozed_until = inv.now + length
     zone = calendar_zone(inv.member.timezone, inv.community.timezone if inv.community else "UTC")
     until = inv.member.snoozed_until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -240,22 +257,30 @@ def playbook_commands(inv: Invocation) -> list[str]:
 
 
 def split_args(event: CommandInvoked) -> list[str]:
-    """The words after the command; quotes group words (``name="Data & AI"``)."""
-    try:
-        return shlex.split(" ".join(event.args))
-    except ValueError:  # an unbalanced quote: take the words as they come
-        return list(event.args)
+    """The words after the command; quotes group words (``name="Data & AI"``). Raises
+    ArgumentError for an unclosed quote or a text too long (see bot.runtime.arguments)."""
+    return split_words(" ".join(event.args))
 
 
 async def answer(inv: Invocation) -> str:
-    """Run the command and return its private answer (an unknown one lists those that exist)."""
+    """Run the command and return its private answer (an unknown one lists those that exist).
+    A text too long to be a command is refused unread (nor echoed)."""
+    try:
+        check_length(" ".join((inv.event.name, *inv.event.args)))
+    except ArgumentError as problem:
+        inv.say(problem.key, **problem.values)
+        return "\n".join(inv.replies)
     handler = BUILT_IN.get(inv.event.name)
     if handler is None:
         listed = ", ".join(["help", *playbook_commands(inv)])
         inv.say("unknown_command", asked=inv.event.name, commands=listed)
         return "\n".join(inv.replies)
     try:
-        await handler(inv, split_args(inv.event))
+        try:
+            args = split_args(inv.event)
+        except ArgumentError as problem:
+            raise Usage(text(problem.key, inv.locale, **problem.values)) from problem
+        await handler(inv, args)
     except Usage as problem:
         if inv.submitted is not None:  # a form: what to fix, not how to type the command
             inv.say("setup_not_applied")

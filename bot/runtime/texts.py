@@ -394,6 +394,26 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "“{title}” is over: this button does nothing any more.",
         "fr": "« {title} » est terminé : ce bouton ne fait plus rien.",
     },
+    # -- bounds: what a command may say (bot/runtime/arguments.py, rituals set) --
+    "command_too_long": {
+        "en": "This command is too long ({length} characters): at most {most} characters "
+        "and {words} words.",
+        "fr": "Cette commande est trop longue ({length} caractères) : {most} caractères "
+        "et {words} mots au plus.",
+    },
+    "command_too_many_words": {
+        "en": "This command has too many words ({count}): at most {words}.",
+        "fr": "Cette commande a trop de mots ({count}) : {words} au plus.",
+    },
+    "unclosed_quote": {
+        "en": 'A quote is not closed in “{start}”: close it, e.g. name="Data & AI".',
+        "fr": "Un guillemet n'est pas fermé dans « {start} » : fermez-le, par ex. "
+        'name="Data & IA".',
+    },
+    "too_many_overrides": {
+        "en": "at most {most} settings at once",
+        "fr": "{most} réglages au plus à la fois",
+    },
 }
 
 

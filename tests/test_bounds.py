@@ -1,0 +1,301 @@
+"""Bounded work per input: templates render under a budget, durations and numbers are bounded,
+and commands are read in linear time — a hostile facilitator or member never stalls the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.cli import main
+from bot.settings import SlackSettings
+from playbooks.durations import parse_duration
+from playbooks.loader import PlaybookError, parse_playbook
+from playbooks.sandbox import Limits
+from playbooks.templates import RenderError, render
+from tests.conftest import Harness, LiveServer, wait_for
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_support import (
+    BOT_USER,
+    SECRET,
+    TEAM,
+    TOKEN,
+    SlackBot,
+    fixture,
+    running_bot,
+    seed_slack_community,
+)
+from tests.test_commands import say
+from tests.test_playbook_validation import VALID
+
+#: 100 million iterations: the bot froze for every workspace while the sandbox rendered them
+NESTED_LOOPS = (
+    "{% for i in range(5000) %}{% for j in range(5000) %}{% for k in range(4) %}x"
+    "{% endfor %}{% endfor %}{% endfor %}"
+)
+
+
+# -- the template bomb, through the real stack --------------------------------------------------
+
+
+async def _command(server: LiveServer, user: str, name: str, args: str = "") -> tuple[int, str]:
+    """Post ``/animateur <name> <args>`` to the local API; its status and the reply (by then)."""
+    before = len(await server.messages(user=user))
+    status, _ = await server.post_event(
+        type="command", channel="C-data", user=user, command=name, args=args
+    )
+
+    async def replied() -> list[dict[str, Any]]:
+        return (await server.messages(user=user))[before:]
+
+    [reply] = await wait_for(replied)
+    return status, str(reply["text"])
+
+
+async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
+    live_server: LiveServer,
+) -> None:
+    bomb = f'set welcome text.objective.en="{NESTED_LOOPS}"'
+    facilitator = asyncio.ensure_future(_command(live_server, "U-dan", "rituals", bomb))
+    await asyncio.sleep(0.05)  # the bomb is being validated
+    started = time.monotonic()
+    status, help_reply = await _command(live_server, "U-bob", "help")
+    answered_in = time.monotonic() - started
+    assert (status, help_reply.splitlines()[0]) == (202, "What you can do:")
+    assert answered_in < 3.0, f"another member waited {answered_in:.1f} s"
+
+    status, refused = await facilitator
+    assert status == 202
+    assert refused.startswith(
+        "text.objective.en: template too expensive: more than 5000 loop iterations"
+    )
+    assert refused.splitlines()[-1].startswith("Usage: /animateur rituals list")
+    _, listed = await _command(live_server, "U-dan", "rituals", "list")
+    assert "• welcome (Welcome) — on" in listed and "(customised)" not in listed
+
+
+@pytest.mark.timeout(30)
+def test_the_bomb_from_the_issue_is_refused_at_once() -> None:
+    bomb = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+    with pytest.raises(RenderError, match="template too expensive: range"):
+        render(bomb, {})
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("{{ 'x' * 100000 }}", "a value of more than 20000 characters"),
+        ("{{ 'x' * 15000 }}{{ 'y' * 15000 }}", "more than 20000 characters of text"),
+        ("{% for i in range(6000) %}.{% endfor %}", "range() of more than 5000 numbers"),
+        ("{% for c in 'x' * 3000 %}{{ c }}{{ c }}{% endfor %}{{ 'x' * 0 }}", None),
+        ("{% for a in 'ab' * 50 %}{% for b in 'cd' * 50 %}.{% endfor %}{% endfor %}", "5000 loop"),
+        ("{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}", "calls nested more than 30 deep"),
+        ("{{ '%50000d' % 1 }}", "a % format wider than 20000 characters"),
+        ("{{ 2 ** 100000 }}", "a value of more than 20000 characters"),
+        ("{{ ('ab' * 500)|replace('', 'y' * 500) }}", "a value of more than 20000 characters"),
+        (
+            "{% set ns = namespace(s='x') %}{% for i in range(20) %}"
+            "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+            "a value of more than 20000 characters",
+        ),
+        ("{{ 'x'.center(50000) }}", "access to attribute 'center' of 'str' object is unsafe"),
+        ("{{ '{:>50000}'.format(1) }}", "access to attribute 'format' of 'str' object is unsafe"),
+        ("{% for x in [[1]] recursive %}{{ loop(x) }}{% endfor %}", "recursive loops"),
+    ],
+)
+def test_every_render_is_bounded_with_a_reason(template: str, reason: str | None) -> None:
+    if reason is None:  # within every limit: rendered as before
+        assert len(render(template, {})) == 6000
+        return
+    with pytest.raises(RenderError) as refused:
+        render(template, {})
+    assert reason in str(refused.value)
+
+
+def test_a_render_has_a_deadline() -> None:
+    slow = "{% for i in range(3) %}{{ i }}{% endfor %}"
+    assert render(slow, {}) == "012"
+    with pytest.raises(RenderError, match="template too expensive: it takes more than 0 s"):
+        render(slow, {}, Limits(seconds=0.0))
+
+
+# -- validation with hostile answers ---------------------------------------------------------
+
+
+async def test_a_text_that_breaks_on_some_answers_is_refused_when_set(harness: Harness) -> None:
+    quadratic = (
+        'rituals set checkin text.result.en="{% for a in answers.objective %}'
+        '{% for b in answers.objective %}.{% endfor %}{% endfor %}"'
+    )
+    refused = await say(harness, "U-dan", quadratic)
+    assert refused.startswith(
+        "text.result.en: template too expensive: more than 5000 loop iterations "
+        "(with a 3000-character answer)"
+    ), refused
+    dividing = "{{ 100 // (answers.get('objective', '1')|int) }}%"
+    refused = await say(harness, "U-dan", f'rituals set checkin text.result.en="{dividing}"')
+    assert refused.startswith("text.result.en: ZeroDivisionError"), refused
+    assert refused.splitlines()[0].endswith("(with an empty answer)")
+    fine = 'rituals set checkin text.result.en="You aimed at {{ answers.objective|upper }}"'
+    assert (await say(harness, "U-dan", fine)).startswith("Weekly check-in customised")
+    async with harness.store.transaction() as tx:
+        settings = await tx.directory.playbook_settings(1, "checkin")
+    assert settings == {"texts": {"result": {"en": "You aimed at {{ answers.objective|upper }}"}}}
+
+
+def test_a_bomb_in_a_playbook_file_is_reported_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = VALID.replace("      en: Hello", f'      en: "{NESTED_LOOPS}"')
+    with pytest.raises(PlaybookError) as caught:
+        parse_playbook(bomb, "ritual.yaml")
+    [problem] = caught.value.problems
+    assert str(problem) == (
+        "ritual.yaml:10: steps.0.text.en: template too expensive: more than 5000 loop "
+        "iterations (no answer yet)"
+    )
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb, encoding="utf-8")
+    assert main(["playbooks", "check", str(path)]) == 1
+    assert capsys.readouterr().out.startswith(f"{path}:10: steps.0.text.en: template too")
+
+
+def test_a_file_text_that_breaks_only_on_long_answers_is_reported() -> None:
+    asks = VALID.replace(
+        "    kind: send_dm\n    text:\n      en: Hello\n",
+        "    kind: ask\n    text:\n      en: Hello\n",
+    ) + (
+        "  - id: echo\n    kind: send_dm\n    text:\n"
+        "      en: '{{ answers.hello ~ answers.hello ~ answers.hello ~ answers.hello "
+        "~ answers.hello ~ answers.hello ~ answers.hello }}'\n      fr: ok\n"
+    )
+    with pytest.raises(PlaybookError) as caught:
+        parse_playbook(asks, "ritual.yaml")
+    [problem] = [str(p) for p in caught.value.problems]
+    assert problem.startswith("ritual.yaml:15: steps.1.text.en: template too expensive: a value")
+    assert problem.endswith("(with a 3000-character answer)")
+
+
+# -- durations and numbers -----------------------------------------------------------------
+
+
+def test_durations_are_bounded_and_never_overflow() -> None:
+    assert parse_duration("365d") == timedelta(days=365)
+    assert parse_duration("52w1d") == timedelta(days=365)
+    for huge in ("9999999999w", "366d", "99999999d", "9" * 5000 + "s"):
+        with pytest.raises(ValueError, match=r"too long|is not a duration"):
+            parse_duration(huge)
+
+
+async def test_a_huge_snooze_answers_usage_not_500(live_server: LiveServer) -> None:
+    status, reply = await _command(live_server, "U-bob", "snooze", "9999999999w")
+    assert status == 202
+    assert reply.splitlines() == [
+        "a duration such as 3d or 2w, at most 26w, or off",
+        "Usage: /animateur snooze <duration: 3d, 2w…|off>",
+    ]
+    status, reply = await _command(live_server, "U-bob", "snooze", "2w")
+    assert (status, reply.startswith("Rituals paused for you until")) == (202, True), reply
+    await _command(live_server, "U-bob", "snooze", "27w")
+    async with live_server.bot.store.transaction() as tx:
+        community = (await tx.directory.communities())[0]
+        bob = await tx.directory.member(community.workspace_id, "U-bob")
+    assert bob is not None and bob.snoozed_until is not None, "27w changed nothing"
+
+
+async def test_a_huge_reminder_is_refused_and_members_still_join(live_server: LiveServer) -> None:
+    status, reply = await _command(
+        live_server, "U-dan", "rituals", "set welcome reminder.charter=99999999d"
+    )
+    assert status == 202
+    assert reply.startswith("steps.1.ask.reminder: '99999999d' is too long: at most 365 days")
+    async with live_server.bot.store.transaction() as tx:
+        community = (await tx.directory.communities())[0]
+        assert community.id is not None
+        assert await tx.directory.playbook_settings(community.id, "welcome") == {}
+    join = {"type": "member_joined", "channel": "C-data", "user": "U-chloe", "id": "join-9"}
+    status, body = await live_server.post_event(**join)
+    assert (status, body["status"]) == (202, "processed")
+    welcome = await wait_for(lambda: live_server.messages(user="U-chloe"))
+    assert "Data & IA" in welcome[0]["text"]
+    _, reply = await _command(live_server, "U-dan", "rituals", "set welcome reminder.charter=2d")
+    assert reply == "Welcome customised in Data & IA: reminder.charter."
+
+
+async def test_too_many_settings_at_once_are_refused(harness: Harness) -> None:
+    pairs = " ".join(f"reminder.charter={n}h" for n in range(1, 23))
+    refused = await say(harness, "U-dan", f"rituals set welcome {pairs}")
+    assert refused.startswith("at most 20 settings at once\nUsage: /animateur rituals")
+    async with harness.store.transaction() as tx:
+        assert await tx.directory.playbook_settings(1, "welcome") == {}
+
+
+# -- inbound text ----------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
+    async with FakeSlackApi() as slack:
+        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+        slack.add_user(TEAM, "U0001", "ada", locale="en-US", tz="America/New_York")
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+        async with running_bot(database_url, slack, settings) as running:
+            await seed_slack_community(running.bot)
+            yield running
+
+
+async def test_a_900_kb_command_is_answered_at_once_with_why(slack_bot: SlackBot) -> None:
+    url = slack_bot.slack.response_url()
+    huge = fixture("command_help") | {
+        "text": "community setup name=" + "a" * 900_000,
+        "response_url": url,
+    }
+    started = time.monotonic()
+    assert (await slack_bot.form(huge)).status == 200
+    [answer] = await wait_for(lambda: _some(slack_bot.slack.responses), within=10.0)
+    assert time.monotonic() - started < 5.0
+    length = len("community setup name=") + 900_000
+    assert answer["text"] == (
+        f"This command is too long ({length} characters): at most 10000 characters and 100 words."
+    )
+    helped = fixture("command_help") | {"response_url": url, "trigger_id": "t-2"}
+    assert (await slack_bot.form(helped)).status == 200
+    answers = await wait_for(lambda: _some(slack_bot.slack.responses[1:]))
+    assert answers[0]["text"].startswith("What you can do:")
+
+
+async def _some(found: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    return found or None
+
+
+async def test_an_unclosed_quote_is_an_error_not_a_value(harness: Harness) -> None:
+    refused = await say(harness, "U-dan", 'community setup name="Data')
+    assert refused.splitlines()[0] == (
+        'A quote is not closed in “name="Data”: close it, e.g. name="Data & AI".'
+    )
+    assert refused.splitlines()[1].startswith("Usage: /animateur community show | setup")
+    assert (await say(harness, "U-dan", "community show")).startswith("*Data & IA*")
+    french = await say(harness, "U-alice", "optout 'welcome")
+    assert french.startswith("Un guillemet n'est pas fermé dans « 'welcome »")
+    done = await say(harness, "U-dan", 'community setup objective=l\'entraide name="Data & AI"')
+    assert done == "Data & AI updated: objective, name."
+    assert "Why it exists: l'entraide" in await say(harness, "U-dan", "community show")
+
+
+async def test_every_setup_value_at_its_longest_fits_in_one_command(harness: Harness) -> None:
+    line = f"community setup charter={'c' * 3000} objective={'o' * 1000} resources={'r' * 2000}"
+    assert await say(harness, "U-dan", line) == (
+        "Data & IA updated: charter, objective, resources."
+    )
+
+
+async def test_too_many_words_are_refused(harness: Harness) -> None:
+    refused = await say(harness, "U-dan", "rituals " + "x " * 120)
+    assert refused.startswith("This command has too many words (120): at most 100.")
+    assert refused.splitlines()[-1].startswith("Usage: /animateur rituals")
