@@ -4,6 +4,7 @@ and commands are read in linear time — a hostile facilitator or member never s
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from bot.cli import main
+from bot.runtime import commands
 from bot.settings import SlackSettings
 from playbooks.durations import parse_duration
 from playbooks.loader import PlaybookError, parse_playbook
@@ -78,6 +80,35 @@ async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
     assert refused.splitlines()[-1].startswith("Usage: /animateur rituals list")
     _, listed = await _command(live_server, "U-dan", "rituals", "list")
     assert "• welcome (Welcome) — on" in listed and "(customised)" not in listed
+
+
+async def test_trial_renders_of_a_text_hold_no_database_lock(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a facilitator's texts are tried (slowly, here), other events are processed: the
+    trial runs outside the event's transaction — on SQLite one holds the only write lock."""
+    entered, release = threading.Event(), threading.Event()
+    trial = commands._refusal
+
+    def slow_trial(*args: Any) -> str | None:
+        entered.set()
+        release.wait(20)
+        return trial(*args)
+
+    monkeypatch.setattr(commands, "_refusal", slow_trial)
+    text = 'set welcome text.objective.en="Hello {{ member.name }}"'
+    facilitator = asyncio.ensure_future(_command(live_server, "U-dan", "rituals", text))
+    assert await asyncio.to_thread(entered.wait, 10), "the trial never started"
+    try:
+        status, help_reply = await _command(live_server, "U-bob", "help")
+        assert (status, help_reply.splitlines()[0]) == (202, "What you can do:")
+        assert not facilitator.done(), "the trial was over before the other member's answer"
+    finally:
+        release.set()
+    status, said = await facilitator
+    assert (status, said) == (202, "Welcome customised in Data & IA: text.objective.en.")
+    _, listed = await _command(live_server, "U-dan", "rituals", "list")
+    assert "• welcome (Welcome) — on (customised)" in listed
 
 
 @pytest.mark.timeout(30)

@@ -7,7 +7,9 @@ usage line; one a member may not use says who can. Playbooks may add commands of
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
+import functools
+import json
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -132,12 +134,14 @@ async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
         raise Usage(text("bad_override_key", inv.locale, setting=problem.key)) from problem
     except TooManySettings as problem:
         raise Usage(text("too_many_overrides", inv.locale, most=MAX_PAIRS)) from problem
-    # rendering is bounded by its budget; off the event loop all the same, so that other
-    # workspaces' events go on meanwhile
+    # rendering is bounded by its budget; off the event loop and outside the transaction all
+    # the same, so that other events (every workspace's, on SQLite) go on meanwhile
     context = community_context(community)
-    refused = await asyncio.to_thread(_refusal, inv.playbooks[name], settings, context)
+    inputs = json.dumps([name, settings, dataclasses.asdict(context)], sort_keys=True, default=str)
+    trial = functools.partial(_refusal, inv.playbooks[name], settings, context)
+    refused = inv.outside(f"rituals set:{inputs}", trial)
     if refused is not None:
-        raise Usage(refused)
+        raise Usage(str(refused))
     await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
     fields = ", ".join(pair.partition("=")[0] for pair in pairs)
     inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)

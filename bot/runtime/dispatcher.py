@@ -20,7 +20,7 @@ from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import known_profile, resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
-from bot.runtime.governance import ROUNDS, Answers, Governance, PlatformQuestions
+from bot.runtime.governance import ROUNDS, Answers, Governance, OutsideWork, PlatformQuestions
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
 from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
@@ -115,7 +115,8 @@ class Dispatcher:
 
     async def handle(self, event: Event) -> DispatchResult:
         """Process the event once. A command that needs the platform's answers (who may run a
-        community) rolls back; they are asked outside any transaction and the event runs again.
+        community) or slow work (trial renders of a facilitator's texts) rolls back; they are
+        asked or done outside any transaction and the event runs again.
         A run's wake-up that fails is retried later, and not for ever."""
         try:
             answers = Answers()
@@ -124,6 +125,8 @@ class Dispatcher:
                     return await self._handle(event, answers)
                 except PlatformQuestions as asked:
                     await self._governance.ask(event.workspace, asked.questions, answers)
+                except OutsideWork as work:
+                    answers.worked_out[work.key] = await asyncio.to_thread(work.work)
             answers.final = True  # what is still unknown now, the platform could not tell
             return await self._handle(event, answers)
         except Exception as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -54,6 +54,18 @@ class Question:
     user: str = ""
 
 
+class OutsideWork(Exception):
+    """The command needs ``work`` done outside the transaction and off the event loop (a slow,
+    CPU-bound check such as rendering a facilitator's texts with hostile answers): the
+    dispatcher rolls the event back, runs it in a thread, and runs the event again with its
+    result under ``key`` — so no database lock is held meanwhile."""
+
+    def __init__(self, key: str, work: Callable[[], object]) -> None:
+        self.key = key
+        self.work = work
+        super().__init__(f"work outside the transaction: {key[:80]}")
+
+
 class PlatformQuestions(Exception):
     """The command needs these answers from the platform: ask them outside the transaction,
     then run the event again."""
@@ -69,6 +81,8 @@ class Answers:
 
     facts: dict[str, ChannelFacts | None] = field(default_factory=dict)
     members: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+    #: results of OutsideWork, by key
+    worked_out: dict[str, object] = field(default_factory=dict)
     #: the last round: a question still unanswered means the platform could not tell
     final: bool = False
 

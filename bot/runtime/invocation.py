@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.runtime.context import resolve_locale
-from bot.runtime.governance import Checks, Governance
+from bot.runtime.governance import Checks, Governance, OutsideWork
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
@@ -65,6 +65,18 @@ class Invocation:
     @property
     def locale(self) -> str:
         return resolve_locale(self.member, self.community, self.workspace)
+
+    def outside(self, key: str, work: Callable[[], object]) -> object:
+        """What ``work`` returns, done outside the event's transaction and off the event loop:
+        the first time, OutsideWork sends it to the dispatcher, which runs the event again
+        with the result. ``key`` must name the work's inputs (the same key, the same result).
+        In the event's last round it is done here instead."""
+        done = self.governance.answers.worked_out
+        if key not in done:
+            if not self.governance.answers.final:
+                raise OutsideWork(key, work)
+            done[key] = work()
+        return done[key]
 
     def say(self, key: str, **values: object) -> None:
         self.replies.append(text(key, self.locale, **values))
