@@ -23,7 +23,12 @@ from tests.fuzz_support import FUZZ, answered_cleanly, capturing_errors, mutated
 from tests.teams_support import APP_ID, TeamsBot, activity, running_teams_bot, seed_team_community
 
 KINDS = {
-    "message": ["message_personal", "message_channel_mention", "message_card_submit"],
+    "message": [
+        "message_personal",
+        "message_channel_mention",
+        "message_channel_mention_user",
+        "message_card_submit",
+    ],
     "conversationUpdate": [
         "conversation_update_member_added",
         "conversation_update_member_removed",

@@ -253,3 +253,21 @@ async def test_community_setup_is_a_card_of_inputs_whose_submit_is_stored(
     async with teams_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
     assert (community.objective, community.target_engagement) == ("Partager vite", 80)
+
+
+async def test_a_facilitator_adds_a_mentioned_member_by_their_mention(teams_bot: TeamsBot) -> None:
+    """``@Animateur facilitator add @Zoe Martin`` in a channel, as Teams sends it: Zoe's
+    mention arrives as her user id (from the mention entity), the bot's own is dropped."""
+    await teams_bot.install_in_team()
+    await teams_bot.add_member("29:1zoe", "Zoe Martin")
+    async with teams_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+        community.facilitators = ["29:1abc"]
+    command = activity("message_channel_mention_user", teams_bot.connector)
+    assert (await teams_bot.post(command))[0] == 201
+
+    [answer] = await messages(teams_bot, "29:1abc", 1)
+    assert answer["text"] == "29:1zoe anime désormais Data."
+    async with teams_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert community.facilitators == ["29:1abc", "29:1zoe"]

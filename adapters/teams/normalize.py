@@ -172,8 +172,9 @@ def command_text(activity: Activity) -> str | None:
 def _resolve_mentions(text: str, mentions: list[Mapping[str, Any]], bot_id: Any) -> str:
     """Each ``<at>…</at>`` in ``text`` replaced by the id of the mention entity whose ``text`` it
     is (entities are taken in order, each once): nothing for the bot, the user id for anyone
-    else, the name itself when no entity names it. Teams may split one mention of a full name
-    into several (``<at>Zoe</at> <at>Martin</at>``, same id): they make one id."""
+    else, the name itself when no entity names it. In place, so ``sponsors=<at>Sam</at>`` stays
+    one word. Teams may split one mention of a full name into several (``<at>Zoe</at>
+    <at>Martin</at>``, the same id): they make one id."""
     unused = list(mentions)
     parts: list[str] = []
     last_id: str | None = None  # the id just written, while only spaces follow it
@@ -181,20 +182,20 @@ def _resolve_mentions(text: str, mentions: list[Mapping[str, Any]], bot_id: Any)
     for match in _MENTION.finditer(text):
         between = text[position : match.start()]
         position = match.end()
-        if between.strip():
-            last_id = None
-        parts.append(between)
         entity = next((e for e in unused if e.get("text") == match.group(0)), None)
         if entity is not None:
             unused.remove(entity)
         who = ((entity or {}).get("mentioned") or {}).get("id")
+        if isinstance(who, str) and who and who == last_id and not between.strip():
+            continue  # the rest of the same person's name
+        parts.append(between)
         if not isinstance(who, str) or not who:
-            parts.append(f" {match.group(1)} ")
+            parts.append(match.group(1))
             last_id = None
         elif who == bot_id:
-            parts.append(" ")
-        elif who != last_id:
-            parts.append(f" {who} ")
+            last_id = None
+        else:
+            parts.append(who)
             last_id = who
     parts.append(text[position:])
     return "".join(parts)
