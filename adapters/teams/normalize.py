@@ -122,7 +122,8 @@ def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
     events: list[ev.Event] = []
     for added in activity.get("membersAdded") or []:
         if added.get("id") == bot_id:
-            name = ((activity.get("channelData") or {}).get("team") or {}).get("name", "")
+            name = ((activity.get("channelData") or {}).get("team") or {}).get("name") or ""
+            name = str(name)[:NAME_CHARS]
             events.append(ev.AppInstalled(**_common(activity, ":bot-added"), name=name))
         else:
             events.append(
