@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from adapters.teams.normalize import CARD_ACTION
 
-#: Teams user ids (``29:…``) run to about 120 characters; conversation ids a little longer.
-Id = Annotated[str, Field(min_length=1, max_length=256)]
+#: Teams user ids (``29:…``) run to about 120 characters, 1:1 conversation ids a little
+#: longer: bounded by what storage keeps (storage.tables.PLATFORM_ID; tenants: a GUID).
+Id = Annotated[str, Field(max_length=255)]
+TenantId = Annotated[str, Field(max_length=128)]
 Text = Annotated[str, Field(max_length=100_000)]
 
 
@@ -41,13 +43,13 @@ class Account(_Part):
 class Member(Account):
     """Someone added to or removed from a conversation: who, at least."""
 
-    id: Id
+    id: Annotated[Id, Field(min_length=1)]
 
 
 class Conversation(_Part):
     id: Id | None = None
     conversation_type: str | None = Field(default=None, alias="conversationType")
-    tenant_id: Id | None = Field(default=None, alias="tenantId")
+    tenant_id: TenantId | None = Field(default=None, alias="tenantId")
     is_group: StrictBool | None = Field(default=None, alias="isGroup")
 
 
@@ -64,7 +66,7 @@ class Reaction(_Part):
 
 
 class Tenant(_Part):
-    id: Id | None = None
+    id: TenantId | None = None
 
 
 class Team(_Part):
