@@ -200,6 +200,10 @@ async def test_mutated_activities_with_a_valid_token_never_answer_a_server_error
     ):
         await seed_team_community(bot.bot)
         token = identity.authorization(APP_ID, connector.url)
+        malformed = activity("message_reaction_added", connector) | {"entities": "x"}
+        assert (await bot.post(malformed))[0] == 401, "who sends it is checked first"
+        status, body = await bot.post(malformed, token)
+        assert status == 400 and body["problems"][0]["field"] == "entities"
         # kinds that send nothing back: outbound calls would need a token from Azure here
         for kind in ("messageReaction", "invoke"):
             await _fuzz(bot, kind, headers=lambda _payload: token)
