@@ -1,16 +1,20 @@
-"""Inbound JSON made safe to read, at the edge of every platform: a bounded nesting depth, and no
-NUL characters.
+"""Inbound JSON made safe to read, at the edge of every platform: a bounded nesting depth, and
+only text a database can store.
 
-PostgreSQL refuses U+0000 in text and JSON values, and no member means one (it comes from a broken
-client or a hostile one): dropping it keeps the rest of the text, on every database alike.
+PostgreSQL refuses U+0000 in text and JSON values, and no database driver encodes a lone UTF-16
+surrogate (``"\\ud800"`` is valid JSON): no member means either (they come from a broken client or
+a hostile one). NUL is dropped and a lone surrogate becomes U+FFFD, keeping the rest of the text,
+on every database alike.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 NUL = "\x00"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: deeper than any activity or event we read: refused before anything walks it
 MAX_DEPTH = 32
 
@@ -20,7 +24,7 @@ class UnreadableJson(ValueError):
 
 
 def loads(raw: bytes | str) -> Any:
-    """Parsed JSON no deeper than MAX_DEPTH, with every NUL removed; UnreadableJson otherwise."""
+    """Parsed JSON no deeper than MAX_DEPTH, its text made storable; UnreadableJson otherwise."""
     too_deep = f"the JSON is nested deeper than {MAX_DEPTH} levels"
     try:
         value = json.loads(raw)
@@ -30,7 +34,7 @@ def loads(raw: bytes | str) -> Any:
         raise UnreadableJson("the body is not JSON") from exc
     if depth(value) > MAX_DEPTH:
         raise UnreadableJson(too_deep)
-    return without_nul(value)
+    return storable(value)
 
 
 def depth(value: Any) -> int:
@@ -50,12 +54,17 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def without_nul(value: Any) -> Any:
-    """``value`` (parsed JSON) with every NUL removed from its strings and keys."""
+def _replacement(match: re.Match[str]) -> str:
+    return "" if match.group() == NUL else "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """``value`` (parsed JSON) with every NUL removed from its strings and keys, and every lone
+    surrogate replaced."""
     if isinstance(value, str):
-        return value.replace(NUL, "") if NUL in value else value
+        return _UNSTORABLE.sub(_replacement, value)
     if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
+        return {storable(k): storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [without_nul(v) for v in value]
+        return [storable(v) for v in value]
     return value

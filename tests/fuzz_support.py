@@ -42,6 +42,7 @@ tricky_text = st.sampled_from(
         "",
         "\x00",
         "he\x00lp",
+        "lone \ud800 surrogate",
         "<at>",
         "</at>",
         "<at>Zoe</at>",

@@ -12,6 +12,14 @@ def test_nul_is_dropped_from_strings_and_keys_at_any_depth() -> None:
     assert loads(raw) == {"text": "hello", "list": [{"name": "Noor"}, 1, None, True]}
 
 
+def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
+    """Valid JSON, but no database driver encodes it."""
+    assert loads('{"answer": "M\\ud800L", "ok": "\\ud83d\\ude00"}') == {
+        "answer": "M\ufffdL",
+        "ok": "\U0001f600",
+    }
+
+
 def test_json_up_to_the_depth_limit_is_read_and_deeper_is_refused() -> None:
     assert loads("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
     with pytest.raises(UnreadableJson, match="nested deeper"):

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from hypothesis import given
+from sqlalchemy import select
 
 from bot.settings import TeamsSettings
+from storage.tables import Answer
 from tests.conftest import wait_for
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.bot_identity import FakeBotIdentity
@@ -210,3 +212,24 @@ async def test_mutated_activities_with_a_valid_token_never_answer_a_server_error
         # the token was good: a well-formed activity still gets through
         valid = activity("message_reaction_added", connector)
         assert (await bot.post(valid, token))[0] == 201
+
+
+async def test_an_answer_with_a_lone_surrogate_is_stored_with_a_replacement(
+    teams_bot: TeamsBot,
+) -> None:
+    """``\\ud800`` is valid JSON that no database driver encodes: the answer is kept, readable."""
+    await teams_bot.add_member("29:1new", "Noor")
+
+    async def shown(count: int) -> list[dict[str, Any]] | None:
+        found = teams_bot.messages_to("29:1new")
+        return found if len(found) >= count else None
+
+    question = (await wait_for(lambda: shown(2), within=10))[1]
+    assert (await teams_bot.post(teams_bot.click(question, "I accept", "29:1new")))[0] == 200
+    free_text = (await wait_for(lambda: shown(3), within=10))[2]
+    answer = teams_bot.answer(free_text, "Meet \ud800 people", "29:1new")
+    status, _ = await _post_raw(teams_bot, answer)
+    assert status == 200
+    async with teams_bot.bot.store.transaction() as tx:
+        rows = (await tx.session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+    assert [a.value for a in rows] == ["accept", "Meet \ufffd people"]
