@@ -22,7 +22,14 @@ from tests.conftest import wait_for
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.bot_identity import FakeBotIdentity
 from tests.fuzz_support import FUZZ, answered_cleanly, capturing_errors, mutated, poster
-from tests.teams_support import APP_ID, TeamsBot, activity, running_teams_bot, seed_team_community
+from tests.teams_support import (
+    APP_ID,
+    TENANT,
+    TeamsBot,
+    activity,
+    running_teams_bot,
+    seed_team_community,
+)
 
 KINDS = {
     "message": [
@@ -196,7 +203,7 @@ async def test_mutated_activities_with_a_valid_token_never_answer_a_server_error
         running_teams_bot(
             database_url,
             connector,
-            teams=TeamsSettings(id=APP_ID, password="secret", _env_file=None),
+            teams=TeamsSettings(id=APP_ID, password="secret", tenant_id=TENANT, _env_file=None),
             teams_openid_metadata_url=identity.openid_url,
         ) as bot,
     ):
