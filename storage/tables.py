@@ -10,6 +10,14 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
+#: A platform's id for a person or a conversation: Teams user ids run to about 120 characters,
+#: its 1:1 conversation ids further; Slack's and the local platform's are short.
+PLATFORM_ID = 255
+#: an event's dedupe key: a platform's event id, plus a person's id for per-member events
+EVENT_KEY = 600
+#: a stored conversation reference's key: ``conversation:``/``user:``/``channel:`` and an id
+REFERENCE_KEY = 300
+
 
 def _workspace_fk() -> Any:
     return Field(sa_column=Column(Integer, ForeignKey("workspace.id"), nullable=False, index=True))
@@ -33,7 +41,7 @@ class Member(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _workspace_fk()
-    user_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=PLATFORM_ID)
     display_name: str = Field(default="", max_length=200)
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
@@ -53,7 +61,7 @@ class Community(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _workspace_fk()
-    channel_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=PLATFORM_ID)
     name: str = Field(max_length=200)
     objective: str = Field(default="", sa_type=Text)
     charter: str = Field(default="", sa_type=Text)
@@ -110,7 +118,7 @@ class Run(SQLModel, table=True):
     workspace_id: int = _workspace_fk()
     community_id: int = Field(foreign_key="community.id", index=True)
     playbook: str = Field(max_length=64)
-    subject: str = Field(default="", max_length=64)
+    subject: str = Field(default="", max_length=PLATFORM_ID)
     step: str | None = Field(default=None, max_length=64)
     #: waiting_answer | waiting_timer | done | failed (``error`` says why)
     status: str = Field(max_length=16)
@@ -135,7 +143,7 @@ class Delivery(SQLModel, table=True):
     workspace_id: int = _workspace_fk()
     run_id: str | None = Field(default=None, max_length=32, index=True)
     playbook: str | None = Field(default=None, max_length=64)
-    recipient: str = Field(max_length=64)
+    recipient: str = Field(max_length=PLATFORM_ID)
     action: dict[str, Any] = Field(sa_type=JSON)
     #: pending | in_flight | sent | failed (permanent) | dead (gave up) | blocked
     #: | skipped (opt-out)
@@ -157,16 +165,16 @@ class ActivityRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _workspace_fk()
     community_id: int | None = Field(default=None, foreign_key="community.id")
-    user_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=PLATFORM_ID)
     kind: str = Field(max_length=32)
-    channel: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=PLATFORM_ID)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ProcessedEvent(SQLModel, table=True):
     """Keys of events already handled: a retried delivery of the same key is not processed again."""
 
-    key: str = Field(primary_key=True, max_length=255)
+    key: str = Field(primary_key=True, max_length=EVENT_KEY)
     processed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
@@ -178,7 +186,7 @@ class Answer(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     run_id: str = Field(max_length=32, index=True)
     playbook: str = Field(max_length=64)
-    user_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=PLATFORM_ID)
     step: str = Field(max_length=64)
     key: str = Field(max_length=64)
     value: str = Field(sa_type=Text)
@@ -238,6 +246,6 @@ class ConversationReference(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _workspace_fk()
-    key: str = Field(max_length=200)
+    key: str = Field(max_length=REFERENCE_KEY)
     data: dict[str, Any] = Field(sa_type=JSON)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -252,6 +252,11 @@ class RecordingTeamsBot(TeamsActivityHandler):
         ("message_personal", 201, ("message", ("help", None))),
         ("message_channel_mention", 201, ("message", ("help", None))),
         (
+            "message_channel_mention_user",
+            201,
+            ("message", ("facilitator add <at>Zoe Martin</at>", None)),
+        ),
+        (
             "message_card_submit",
             201,
             (
@@ -289,7 +294,7 @@ async def test_fixtures_reach_the_expected_teams_handler(
 
 def test_every_fixture_is_covered() -> None:
     names = {p.stem for p in FIXTURES.glob("*.json")} - {"expected"}
-    assert len(names) == 11
+    assert len(names) == 12
     for name in names:
         body = json.loads((FIXTURES / f"{name}.json").read_text())
         assert body["channelId"] == "msteams"

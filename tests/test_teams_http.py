@@ -20,7 +20,7 @@ from storage.references import StoredReferences
 from storage.tables import Answer, Delivery
 from tests.builders import EACH_MEMBER_MONDAY
 from tests.conftest import wait_for
-from tests.fakes.bot_connector import FakeBotConnector, roster
+from tests.fakes.bot_connector import FakeBotConnector, roster, route_matches
 from tests.fakes.bot_identity import FakeBotIdentity
 from tests.teams_support import (
     APP_ID,
@@ -253,3 +253,46 @@ async def test_community_setup_is_a_card_of_inputs_whose_submit_is_stored(
     async with teams_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
     assert (community.objective, community.target_engagement) == ("Partager vite", 80)
+
+
+async def test_a_facilitator_adds_a_mentioned_member_by_their_mention(teams_bot: TeamsBot) -> None:
+    """``@Animateur facilitator add @Zoe Martin`` in a channel, as Teams sends it: Zoe's
+    mention arrives as her user id (from the mention entity), the bot's own is dropped."""
+    await teams_bot.install_in_team()
+    await teams_bot.add_member("29:1zoe", "Zoe Martin")
+    async with teams_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+        community.facilitators = ["29:1abc"]
+    command = activity("message_channel_mention_user", teams_bot.connector)
+    assert (await teams_bot.post(command))[0] == 201
+
+    [answer] = await messages(teams_bot, "29:1abc", 1)
+    assert answer["text"] == "29:1zoe anime désormais Data."
+    async with teams_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert community.facilitators == ["29:1abc", "29:1zoe"]
+
+
+#: Teams user and 1:1 conversation ids are this long (about 120 and 140 characters)
+LONG_USER = "29:1" + "GcS4EyB_oSI8A88XmWBN7NJFyMqe3QGnJdgLfFGkJnVelzRGos0bPbpsfJjcbAD" * 2
+LONG_CHAT = "a:1" + "Hd4-fU4vWkdLYw2YiZAWTbGPiFkVHexsnb7XnUlRVzrCq1QyBlNxdQXdkM5cvql" * 2 + "gsl8"
+
+
+async def test_members_with_ids_as_long_as_teams_makes_them_are_served(
+    teams_bot: TeamsBot,
+) -> None:
+    """The 64-character id columns refused real Teams members on PostgreSQL (HTTP 5xx)."""
+    await teams_bot.install_in_team()
+    assert (await teams_bot.add_member(LONG_USER, "Noor"))[0] == 201
+    welcome, _question = await messages(teams_bot, LONG_USER, 2)
+    assert welcome["text"].startswith("Welcome to *Data*, Noor!")
+
+    message = activity("message_personal", teams_bot.connector)
+    message["from"] = {"id": LONG_USER, "name": "Noor"}
+    message["conversation"] = {"id": LONG_CHAT, "conversationType": "personal", "tenantId": TENANT}
+    assert (await teams_bot.post(message))[0] == 201
+    [reply] = await teams_bot.connector.wait_for(
+        lambda call: route_matches("send", call.route) and call.conversation_id == LONG_CHAT,
+        timeout=10,
+    )
+    assert reply.body is not None and reply.body["text"].startswith("Ce que vous pouvez faire")

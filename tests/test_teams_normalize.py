@@ -51,3 +51,50 @@ def test_the_bots_own_activities_are_ignored() -> None:
     message = activity("message_personal")
     message["from"] = message["recipient"]
     assert to_events(message) == []
+
+
+def _mention(text: str, user: str, name: str) -> dict[str, Any]:
+    """A mention entity as Teams sends it with a message."""
+    return {"type": "mention", "text": text, "mentioned": {"id": user, "name": name}}
+
+
+def test_a_mentioned_member_becomes_their_id_and_the_bot_mention_goes() -> None:
+    message = activity("message_channel_mention_user")
+    assert command_text(message) == "facilitator add 29:1zoe"
+
+
+def test_a_full_name_split_into_two_mentions_is_one_member() -> None:
+    """Teams may send ``<at>Zoe</at> <at>Martin</at>``, two entities for one person."""
+    message = activity("message_channel_mention_user")
+    message["text"] = "<at>Animateur</at> facilitator add <at>Zoe</at> <at>Martin</at>"
+    bot = message["entities"][0]
+    message["entities"] = [
+        bot,
+        _mention("<at>Zoe</at>", "29:1zoe", "Zoe"),
+        _mention("<at>Martin</at>", "29:1zoe", "Martin"),
+    ]
+    assert command_text(message) == "facilitator add 29:1zoe"
+
+
+def test_two_members_with_the_same_name_keep_their_own_ids_in_order() -> None:
+    message = activity("message_personal")
+    message["text"] = "community setup sponsors=<at>Sam</at>,<at>Sam</at>"
+    message["entities"] = [
+        _mention("<at>Sam</at>", "29:1sam-a", "Sam"),
+        _mention("<at>Sam</at>", "29:1sam-b", "Sam"),
+    ]
+    assert command_text(message) == "community setup sponsors=29:1sam-a,29:1sam-b"
+
+
+def test_a_mention_no_entity_names_keeps_its_name() -> None:
+    """Only the entities say who is mentioned (the sender writes the text): without one, the
+    name stays, and the command says it is no person."""
+    message = activity("message_channel_mention")
+    message["text"] = "<at>Animateur</at> facilitator add <at>Zoe</at>"
+    assert command_text(message) == "facilitator add Zoe"
+
+
+def test_an_entity_for_another_text_does_not_name_this_mention() -> None:
+    message = activity("message_channel_mention_user")
+    message["text"] = "<at>Animateur</at> facilitator add <at>Zoe</at>"
+    assert command_text(message) == "facilitator add Zoe"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from adapters.inbound_json import UnreadableJson, loads
 from adapters.local.inbox import LocalInbox, LocalMessage
 from adapters.local.normalize import LocalEventIn, MessagePostedIn, UnknownMessage, to_event
 from bot.vocabulary.ports import Clock, EventSink
@@ -48,9 +48,9 @@ class LocalPlatform:
 
     async def post_event(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "the body must be a JSON object")
+            body = loads(await request.read())  # and without NUL: PostgreSQL refuses it
+        except UnreadableJson as exc:
+            return _error(400, "the body must be a JSON object", reason=str(exc))
         if not isinstance(body, dict):
             return _error(400, "the body must be a JSON object")
         try:

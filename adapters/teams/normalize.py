@@ -20,9 +20,13 @@ VERB_CHOICE, VERB_ANSWER, VERB_HOME = "animateur.choice", "animateur.answer", "a
 #: a form's submit: every input's value comes in the data, under the input's id
 VERB_FORM = "animateur.form"
 ANSWER_INPUT = "answer"
+#: the one invoke the bot answers: a click or submit on one of its cards (Action.Execute)
+CARD_ACTION = "adaptiveCard/action"
 #: what a card's data carries besides its inputs' values
 _NOT_INPUTS = frozenset({"callback", "verb"})
-_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+#: what storage keeps of a member's profile; longer values are cut (names) or dropped
+NAME_CHARS, LOCALE_CHARS, TIMEZONE_CHARS = 200, 16, 64
 
 
 def tenant_of(activity: Activity) -> str:
@@ -57,14 +61,26 @@ def _client_info(activity: Activity) -> Mapping[str, Any]:
     return {}
 
 
+def _bounded(value: Any, chars: int) -> str | None:
+    """A profile detail, or None when there is none or it is too long to be real."""
+    return value if isinstance(value, str) and 0 < len(value) <= chars else None
+
+
+def _profile(account: Mapping[str, Any], info: Mapping[str, Any] | None = None) -> ev.MemberProfile:
+    name = account.get("name")
+    return ev.MemberProfile(
+        str(account.get("id")),
+        name[:NAME_CHARS] if isinstance(name, str) and name else None,
+        _bounded((info or {}).get("locale"), LOCALE_CHARS),
+        _bounded((info or {}).get("timezone"), TIMEZONE_CHARS),
+    )
+
+
 def sender_profile(activity: Activity) -> ev.MemberProfile | None:
     sender = activity.get("from") or {}
     if not sender.get("id"):
         return None
-    info = _client_info(activity)
-    return ev.MemberProfile(
-        str(sender["id"]), sender.get("name") or None, info.get("locale"), info.get("timezone")
-    )
+    return _profile(sender, _client_info(activity))
 
 
 def _common(activity: Activity, suffix: str = "") -> ev.EventFields:
@@ -86,7 +102,7 @@ def to_events(activity: Activity) -> list[ev.Event]:
     member = sender_profile(activity)
     if member is None or member.user_id == bot_id:
         return []
-    if kind == "invoke" and activity.get("name") == "adaptiveCard/action":
+    if kind == "invoke" and activity.get("name") == CARD_ACTION:
         action = (activity.get("value") or {}).get("action") or {}
         event = _card_event(activity, member, action.get("verb"), action.get("data") or {})
         return [event] if event else []
@@ -106,14 +122,15 @@ def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
     events: list[ev.Event] = []
     for added in activity.get("membersAdded") or []:
         if added.get("id") == bot_id:
-            name = ((activity.get("channelData") or {}).get("team") or {}).get("name", "")
+            name = ((activity.get("channelData") or {}).get("team") or {}).get("name") or ""
+            name = str(name)[:NAME_CHARS]
             events.append(ev.AppInstalled(**_common(activity, ":bot-added"), name=name))
         else:
             events.append(
                 ev.MemberJoined(
                     **_common(activity, f":added:{added.get('id')}"),
                     channel=team,
-                    member=ev.MemberProfile(str(added.get("id")), added.get("name") or None),
+                    member=_profile(added),
                 )
             )
     for removed in activity.get("membersRemoved") or []:
@@ -122,7 +139,7 @@ def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
                 ev.MemberLeft(
                     **_common(activity, f":removed:{removed.get('id')}"),
                     channel=team,
-                    member=ev.MemberProfile(str(removed.get("id")), removed.get("name") or None),
+                    member=_profile(removed),
                 )
             )
     return events
@@ -140,16 +157,49 @@ def _installation(activity: Activity) -> list[ev.Event]:
 
 
 def command_text(activity: Activity) -> str | None:
-    """The command words of a message to the bot, else None (a plain channel message)."""
+    """The command words of a message to the bot, else None (a plain channel message).
+
+    The bot's own mention is removed; another member's (``<at>Zoe</at>``) becomes their user id,
+    read from the activity's mention entities (never from the text, which the sender wrote)."""
     text = str(activity.get("text") or "")
-    mentioned = any(
-        e.get("type") == "mention"
-        and (e.get("mentioned") or {}).get("id") == (activity.get("recipient") or {}).get("id")
-        for e in activity.get("entities") or []
-    )
+    bot_id = (activity.get("recipient") or {}).get("id")
+    mentions = [e for e in activity.get("entities") or [] if e.get("type") == "mention"]
+    mentioned = any((e.get("mentioned") or {}).get("id") == bot_id for e in mentions)
     if not (is_personal(activity) or mentioned):
         return None
-    return " ".join(_MENTION.sub(" ", text).split())
+    return " ".join(_resolve_mentions(text, mentions, bot_id).split())
+
+
+def _resolve_mentions(text: str, mentions: list[Mapping[str, Any]], bot_id: Any) -> str:
+    """Each ``<at>…</at>`` in ``text`` replaced by the id of the mention entity whose ``text`` it
+    is (entities are taken in order, each once): nothing for the bot, the user id for anyone
+    else, the name itself when no entity names it. In place, so ``sponsors=<at>Sam</at>`` stays
+    one word. Teams may split one mention of a full name into several (``<at>Zoe</at>
+    <at>Martin</at>``, the same id): they make one id."""
+    unused = list(mentions)
+    parts: list[str] = []
+    last_id: str | None = None  # the id just written, while only spaces follow it
+    position = 0
+    for match in _MENTION.finditer(text):
+        between = text[position : match.start()]
+        position = match.end()
+        entity = next((e for e in unused if e.get("text") == match.group(0)), None)
+        if entity is not None:
+            unused.remove(entity)
+        who = ((entity or {}).get("mentioned") or {}).get("id")
+        if isinstance(who, str) and who and who == last_id and not between.strip():
+            continue  # the rest of the same person's name
+        parts.append(between)
+        if not isinstance(who, str) or not who:
+            parts.append(match.group(1))
+            last_id = None
+        elif who == bot_id:
+            last_id = None
+        else:
+            parts.append(who)
+            last_id = who
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:

@@ -7,7 +7,6 @@ answers non-2xx and the Bot Connector retries; the activity id makes a retry a n
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -30,12 +29,14 @@ from botbuilder.schema import (
 )
 from msrest.serialization import Model
 
+from adapters.inbound_json import UnreadableJson, loads
 from adapters.limits import Pacer
 from adapters.teams.cards import render
 from adapters.teams.channels import installer_entries
 from adapters.teams.config import TeamsConfig
 from adapters.teams.errors import classify
-from adapters.teams.normalize import is_personal, team_of, tenant_of, to_events
+from adapters.teams.inbound import MalformedActivity, read_activity
+from adapters.teams.normalize import CARD_ACTION, is_personal, team_of, tenant_of, to_events
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from bot.vocabulary.ports import EventSink, ReferenceStore, SendOutcome
@@ -60,6 +61,17 @@ def _wire(activity: Activity) -> dict[str, Any]:
     return data
 
 
+def _addressed(body: dict[str, Any]) -> Activity:
+    """What authenticating a request reads of its activity: the channel and the service URL
+    (checked against the token's claims), taken only when they are text."""
+    channel, service = body.get("channelId"), body.get("serviceUrl")
+    return Activity(
+        channel_id=channel if isinstance(channel, str) else None,
+        service_url=service if isinstance(service, str) else None,
+        recipient=ChannelAccount(),
+    )
+
+
 class TeamsPlatform:
     def __init__(self, config: TeamsConfig, sink: EventSink, references: ReferenceStore) -> None:
         self.config = config
@@ -79,24 +91,44 @@ class TeamsPlatform:
     # -- inbound --------------------------------------------------------------------------
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
+        """Read the activity at the edge: anything botbuilder or our normalisation could not
+        read is answered 400 with the reason, before a turn starts."""
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "send the activity as application/json"}, status=415)
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"error": "the body is not JSON"}, status=400)
+            body = loads(await request.read())
+        except UnreadableJson as exc:
+            return web.json_response({"error": str(exc)}, status=400)
         if not isinstance(body, dict) or not body.get("type"):
             return web.json_response({"error": "an activity needs a type"}, status=400)
-        activity = Activity().deserialize(body)
-        # Authenticate first: CloudAdapter.process turns only some token failures into 401.
+        # Authenticate first: CloudAdapter.process turns only some token failures into 401, and
+        # who sent it is known before what it says is examined.
         try:
             authenticated = await self.adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
+                _addressed(body), request.headers.get("Authorization", "")
             )
         except Exception as exc:
             log.warning("teams request refused", extra={"reason": type(exc).__name__})
             return web.json_response({"error": "unauthorized"}, status=401)
-        invoke = await self.adapter.process_activity(authenticated, activity, self.on_turn)
+        try:
+            activity = read_activity(body)
+        except MalformedActivity as exc:
+            log.warning("teams activity refused", extra={"problems": len(exc.problems)})
+            return web.json_response(
+                {"error": "malformed activity", "problems": exc.problems[:20]}, status=400
+            )
+        if activity.type == ActivityTypes.invoke and activity.name != CARD_ACTION:
+            # botbuilder would answer 501; nothing here asks Teams for any other invoke
+            return web.json_response(
+                {"error": f"this bot answers no {str(activity.name)[:64]!r} invoke"}, status=400
+            )
+        try:
+            invoke = await self.adapter.process_activity(authenticated, activity, self.on_turn)
+        except Exception as exc:
+            # not the activity's fault (it was read above): the Bot Connector retries a 5xx.
+            # The type only: a database error's text carries the statement's parameters.
+            log.error("teams turn failed", extra={"error": type(exc).__name__})
+            return web.json_response({"error": "the activity could not be processed"}, status=503)
         if invoke is None:
             return web.Response(status=201)
         reply = invoke.body
@@ -110,7 +142,7 @@ class TeamsPlatform:
         await self._remember(activity)
         for event in to_events(activity):
             await self._sink(event)
-        if activity.get("type") == "invoke" and activity.get("name") == "adaptiveCard/action":
+        if activity.get("type") == "invoke" and activity.get("name") == CARD_ACTION:
             body = {
                 "statusCode": 200,
                 "type": "application/vnd.microsoft.activity.message",
@@ -123,7 +155,8 @@ class TeamsPlatform:
             )
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
-        log.error("teams turn failed", extra={"error": f"{type(error).__name__}: {error}"[:300]})
+        """Whoever ran the turn reports it: the inbound endpoint (an error, answered 503) or a
+        send (classified by TeamsSender): botbuilder's default would log it a second time."""
         raise error
 
     async def _remember(self, activity: dict[str, Any]) -> None:
