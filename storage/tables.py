@@ -222,13 +222,13 @@ class RitualLaunch(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     playbook: str = Field(max_length=64)
     #: the facilitator who asked, told how many members were asked now and later
-    requested_by: str | None = Field(default=None, max_length=64)
+    requested_by: str | None = Field(default=None, max_length=PLATFORM_ID)
     #: only the members whose timezone is one of these (a scheduled fire); None: everyone
     zones: list[str] | None = Field(default=None, sa_type=JSON)
     #: pending | done | failed
     status: str = Field(default="pending", max_length=16)
     #: the last member (user id, in order) already handled
-    cursor: str = Field(default="", max_length=64)
+    cursor: str = Field(default="", max_length=PLATFORM_ID)
     asked_now: int = 0
     asked_later: int = 0
     claimed_by: str | None = Field(default=None, max_length=32)

@@ -134,6 +134,25 @@ async def test_checkin_now_is_done_by_a_new_process_when_the_first_dies_after_an
         await third.store.close()
 
 
+async def test_checkin_now_reaches_members_with_ids_as_long_as_teams_makes_them(
+    database_url: str,
+) -> None:
+    """A launch remembers the last member it handled: Teams ids (``29:…``, ~120 characters)
+    fit, on PostgreSQL too."""
+    clock = ManualClock(T0)
+    harness = await checkin_harness(database_url, clock)
+    long_ids = [f"29:1{'x' * 118}{i}" for i in range(3)]
+    try:
+        await harness.seed(["checkin"])
+        await join_all(harness, long_ids)
+        harness.dispatcher.run_now = None
+        await harness.dispatcher.handle(command("U-dan", "checkin now"))
+        await harness.scheduler.tick()
+        assert await questions_to(harness) == sorted(["U-dan", *long_ids])
+    finally:
+        await harness.store.close()
+
+
 async def test_a_launch_for_a_ritual_switched_off_meanwhile_starts_nothing(
     database_url: str,
 ) -> None:

@@ -28,6 +28,7 @@ WIDENED: dict[str, list[tuple[str, int, int, bool]]] = {
     "answer": [("user_id", 64, 255, False)],
     "processedevent": [("key", 255, 600, False)],
     "conversationreference": [("key", 200, 300, False)],
+    "rituallaunch": [("requested_by", 64, 255, True), ("cursor", 64, 255, False)],
 }
 
 
