@@ -117,6 +117,7 @@ def test_the_manifest_declares_exactly_what_the_adapter_handles() -> None:
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND == "/animateur"
     assert command["url"] == "https://bot.example.com/slack/events"
+    assert command["should_escape"] is True, "mentions arrive as <@U…|name>, resolvable"
     settings = manifest["settings"]
     assert settings["event_subscriptions"]["request_url"] == "https://bot.example.com/slack/events"
     assert set(settings["event_subscriptions"]["bot_events"]) == set(BOT_EVENTS)

@@ -167,20 +167,24 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
 
 #: A control sequence of Slack's message format (``<@U1|ada>``, ``<#C1|general>``,
 #: ``<!here>``, ``<https://…|label>``) or one of the three entities Slack escapes.
-_FORMATTED = re.compile(r"<([^<>]*)>|&(amp|lt|gt);")
+_FORMATTED = re.compile(r"<([@#!][^<>]*|[a-zA-Z][a-zA-Z0-9+.-]*:[^<>]*)>|&(amp|lt|gt);")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _entities(text: str) -> str:
+    return _ENTITY.sub(lambda found: _ENTITIES[found.group(1)], text)
 
 
 def _unformat(found: re.Match[str]) -> str:
     if found.group(2):
         return _ENTITIES[found.group(2)]
     target, _, label = found.group(1).partition("|")
-    label = _FORMATTED.sub(_unformat, label)
     if target[:1] in ("@", "#"):  # a member or a channel: its id is what a command needs
         return f"<{target}>"
     if target.startswith("!"):  # <!here>, <!subteam^S1|@team>, <!date^…|fallback>
-        return label or "@" + target[1:].partition("^")[0]
-    return label or target  # a link: what the member typed
+        return _entities(label) or "@" + target[1:].partition("^")[0]
+    return _entities(label or target)  # a link: what the member typed
 
 
 def command_text(text: str) -> str:
