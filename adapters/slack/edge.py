@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from adapters.slack.manifest import COMMAND as OUR_COMMAND
+
 #: Slack refuses a request signed more than 5 minutes ago (replays).
 MAX_AGE_SECONDS = 5 * 60
 #: Deeper than this is no Slack payload (a modal's state is about 5 levels deep).
@@ -443,9 +445,11 @@ def admit(body: dict[str, Any]) -> Admitted | Answered:
     """The payload for Bolt, or the answer to give at once."""
     try:
         body = without_nul(body)
-        kind = body.get("type")
+        kind = body.get("type") if isinstance(body.get("type"), str) else None
         if "command" in body:
             COMMAND.check(body, "")
+            if body["command"] != OUR_COMMAND:
+                return Answered(400, "unknown command")
         elif "ssl_check" in body:
             pass
         elif kind == "url_verification":

@@ -105,7 +105,7 @@ def utc_now() -> datetime:
 def _when(seconds: Any) -> datetime:
     try:
         return datetime.fromtimestamp(float(seconds), UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):  # not a time (or not one of ours)
         return datetime.now(UTC)
 
 
