@@ -31,6 +31,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -61,6 +64,27 @@ PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked,
 #: The longest one views.open may take (the trigger lasts 3 s from the click), and the pause
 #: before trying again when it failed at once.
 VIEWS_OPEN_TIMEOUT, VIEWS_OPEN_PAUSE = 2.5, 0.1
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode, with the same checks as the HTTP edge (no signature: the socket is the
+    app's own). What is refused is acknowledged all the same: Slack would only send it again."""
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        if req.type in ("events_api", "interactive", "slash_commands"):
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            checked = edge.admit(payload)
+            if isinstance(checked, edge.Answered):
+                if checked.status >= 400:
+                    log.info(
+                        "slack envelope refused",
+                        extra={"status": checked.status, "reason": checked.reason},
+                    )
+                response = SocketModeResponse(envelope_id=req.envelope_id)
+                await client.send_socket_mode_response(response)
+                return
+            req.payload = checked.body
+        await super().handle(client, req)
 
 
 class SlackPlatform:
@@ -126,7 +150,7 @@ class SlackPlatform:
     async def start(self) -> None:
         """Connect Socket Mode when an app token is configured."""
         if self.config.app_token:
-            self._socket = AsyncSocketModeHandler(
+            self._socket = CheckedSocketModeHandler(
                 self.app, self.config.app_token, web_client=self.client
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
