@@ -36,7 +36,8 @@ MAX_AGE_SECONDS = 5 * 60
 #: Deeper than this is no Slack payload (a modal's state is about 5 levels deep).
 MAX_DEPTH = 32
 
-#: Event types the adapter acts on (the manifest subscribes to exactly these).
+#: Event types the adapter acts on (the manifest's message.* subscriptions all arrive as
+#: "message").
 HANDLED_EVENTS = frozenset(
     {
         "app_home_opened",

@@ -50,15 +50,6 @@ from bot.vocabulary.ports import EventSink
 
 log = logging.getLogger(__name__)
 
-#: Raw Slack event types we listen to (message.* subscriptions all arrive as "message").
-EVENT_TYPES = (
-    "app_home_opened",
-    "member_joined_channel",
-    "message",
-    "reaction_added",
-    "reaction_removed",
-    "team_join",
-)
 #: Events whose member we look up (users.info); busy ones (messages) are not worth a call.
 PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked, ev.FormSubmitted)
 #: The longest one views.open may take (the trigger lasts 3 s from the click), and the pause
@@ -70,7 +61,9 @@ class CheckedSocketModeHandler(AsyncSocketModeHandler):
     """Socket Mode, with the same checks as the HTTP edge (no signature: the socket is the
     app's own). What is refused is acknowledged all the same: Slack would only send it again."""
 
-    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(  # type: ignore[override]
+        self, client: SocketModeClient, req: SocketModeRequest
+    ) -> None:
         if req.type in ("events_api", "interactive", "slash_commands"):
             payload = req.payload if isinstance(req.payload, dict) else {}
             checked = edge.admit(payload)
@@ -137,7 +130,7 @@ class SlackPlatform:
 
     def routes(self) -> list[web.AbstractRouteDef]:
         routes: list[web.AbstractRouteDef] = []
-        if self.config.signing_secret:  # HTTP mode: every request is signature-checked by Bolt
+        if self.config.signing_secret:  # HTTP mode: every request is checked by the edge
             routes.append(web.post("/slack/events", self._http))
         flow = self.app.oauth_flow
         if flow is not None:
@@ -246,7 +239,7 @@ class SlackPlatform:
     # -- listeners ------------------------------------------------------------------------
 
     def _register(self) -> None:
-        for name in EVENT_TYPES:
+        for name in sorted(edge.HANDLED_EVENTS):
             self.app.event(name)(self._on_event)
         self.app.command(COMMAND)(self._on_command)
         self.app.action(re.compile(rf"^{re.escape(normalize.CHOICE_PREFIX)}"))(self._on_click)
@@ -254,8 +247,8 @@ class SlackPlatform:
         self.app.action(normalize.ANSWER_ACTION)(self._on_open_modal)
         self.app.action(normalize.FORM_ACTION)(self._on_open_modal)
         self.app.view(normalize.ANSWER_MODAL)(self._on_answer)
-        # anything else is acknowledged (else Slack retries it, or shows the member an error);
-        # over HTTP the edge already answers unhandled events, Socket Mode has no edge
+        # anything else is acknowledged (else Slack retries it, or shows the member an error):
+        # link buttons, views not ours (the edge answers unhandled events itself)
         self.app.event(re.compile(".*"))(self._acknowledge)
         self.app.action(re.compile(".*"))(self._acknowledge)
         self.app.view(re.compile(".*"))(self._acknowledge)
