@@ -78,7 +78,7 @@ async def test_a_malformed_socket_mode_envelope_is_acknowledged_and_not_processe
                 await slack.wait_for_ack(envelope)
                 [welcome, *_] = await slack.wait_for_call("chat.postMessage", timeout=10)
                 assert welcome.args["channel"] == "U0002", "NUL removed, the join processed"
-        assert logs.failures() == []
+                assert logs.failures() == []
 
 
 async def test_an_oauth_install_stores_the_installation_and_its_token_is_used(
