@@ -52,9 +52,9 @@ log = logging.getLogger(__name__)
 
 #: Events whose member we look up (users.info); busy ones (messages) are not worth a call.
 PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked, ev.FormSubmitted)
-#: The longest one views.open may take (the trigger lasts 3 s from the click), and the pause
-#: before trying again when it failed at once.
-VIEWS_OPEN_TIMEOUT, VIEWS_OPEN_PAUSE = 2.5, 0.1
+#: The longest one views.open may take — the trigger lasts 3 s from the click, so a call that
+#: hangs leaves time for another — and the pause before trying again after a failure.
+VIEWS_OPEN_TIMEOUT, VIEWS_OPEN_PAUSE = 1.2, 0.1
 
 
 class CheckedSocketModeHandler(AsyncSocketModeHandler):
