@@ -85,3 +85,12 @@ def test_a_modal_with_broken_metadata_is_refused() -> None:
 )
 def test_an_escaped_command_reads_as_typed_with_mentions_as_ids(sent: str, typed: str) -> None:
     assert normalize.command_text(sent) == typed
+
+
+def test_an_event_in_a_channel_shared_with_another_organisation_is_for_our_workspace() -> None:
+    body = json.loads((FIXTURES / "event_message.json").read_text("utf-8"))
+    body |= {"team_id": "T0777", "is_ext_shared_channel": True}
+    body["event"]["team"] = "T0777"
+    body["authorizations"] = [{"team_id": "T0001", "user_id": BOT_USER, "is_bot": True}]
+    event = normalize.from_event(body, BOT_USER)
+    assert event is not None and event.workspace.external_id == "T0001"

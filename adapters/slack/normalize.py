@@ -62,11 +62,21 @@ def _key(*parts: Any) -> str:
 
 
 def team_of(body: Body) -> str:
-    """The workspace a payload is about: events, commands and interactions say it differently."""
+    """The workspace a payload is for: the one the app is installed in (as Bolt reads it —
+    in a channel shared with another organisation, an event may have happened there)."""
     if body.get("type") == "event_callback":
-        return _text(body.get("team_id")) or _text(_mapping(body.get("event")).get("team"))
+        authorizations = body.get("authorizations")
+        first = authorizations[0] if isinstance(authorizations, list) and authorizations else {}
+        return (
+            _text(_mapping(first).get("team_id"))
+            or _text(body.get("team_id"))
+            or _text(_mapping(body.get("event")).get("team"))
+        )
     if "command" in body:
         return _text(body.get("team_id"))
+    installed = _text(_mapping(body.get("view")).get("app_installed_team_id"))
+    if installed:
+        return installed
     team = body.get("team")
     if isinstance(team, str):
         return team
