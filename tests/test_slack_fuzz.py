@@ -86,6 +86,8 @@ MEANINGFUL = [
     "facilitator add <@U0002|grace>",
     '{"callback": "run:x:y"}',
     "{not json",
+    "payload",
+    "payload=%7B",
     "1700000000.000100",
 ]
 TEXTS = st.one_of(
