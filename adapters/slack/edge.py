@@ -24,7 +24,7 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -36,18 +36,6 @@ MAX_AGE_SECONDS = 5 * 60
 #: Deeper than this is no Slack payload (a modal's state is about 5 levels deep).
 MAX_DEPTH = 32
 
-#: Event types the adapter acts on (the manifest's message.* subscriptions all arrive as
-#: "message").
-HANDLED_EVENTS = frozenset(
-    {
-        "app_home_opened",
-        "member_joined_channel",
-        "message",
-        "reaction_added",
-        "reaction_removed",
-        "team_join",
-    }
-)
 #: Interactive payload types Slack may send that the bot never asks for: acknowledged, ignored.
 IGNORED_INTERACTIONS = frozenset(
     {
@@ -358,14 +346,17 @@ EVENT = CONTEXT.extended(
     {"tab": Nullable(STRING), "reaction": STRING, "channel_type": Nullable(STRING)},
     required={"type"},
 )
-#: The handled events need these to mean anything.
-EVENT_NEEDS = {
-    "member_joined_channel": {"user", "channel"},
-    "team_join": {"user"},
-    "app_home_opened": {"user"},
-    "reaction_added": {"user", "reaction", "item"},
-    "reaction_removed": {"user", "reaction", "item"},
-    "message": {"channel"},
+#: What the handled events need to mean anything (beyond ``CONTEXT``).
+_MEMBER_IN_CHANNEL = Obj({"user": ID, "channel": ID}, frozenset({"user", "channel"}))
+_REACTION = Obj({"user": ID, "reaction": Text(100)}, frozenset({"user", "reaction", "item"}))
+EVENT_NEEDS: Mapping[str, Spec] = {
+    "member_joined_channel": _MEMBER_IN_CHANNEL,
+    "member_left_channel": _MEMBER_IN_CHANNEL,
+    "team_join": Obj({}, frozenset({"user"})),
+    "app_home_opened": Obj({"user": ID}, frozenset({"user"})),
+    "reaction_added": _REACTION,
+    "reaction_removed": _REACTION,
+    "message": Obj({"channel": ID}, frozenset({"channel"})),
 }
 EVENT_CALLBACK = CONTEXT.extended(
     {"event": EVENT, "event_id": KEY, "event_time": NUMBER, "event_context": STRING},
@@ -428,21 +419,20 @@ VIEW_SUBMISSION = CONTEXT.extended(
 )
 
 
-def _check_event_callback(body: dict[str, Any]) -> str | None:
+def _check_event_callback(body: dict[str, Any], handled: Collection[str]) -> str | None:
     """None when the event is to go on; else why it is acknowledged and ignored."""
     event = body.get("event")
     kind = event.get("type") if isinstance(event, dict) else None
-    if isinstance(kind, str) and kind not in HANDLED_EVENTS:
+    if isinstance(kind, str) and kind not in handled:
         return f"event {kind[:60]!r} not handled"
     EVENT_CALLBACK.check(body, "")
-    assert isinstance(event, dict)
-    for name in sorted(EVENT_NEEDS.get(str(kind), ())):
-        if event.get(name) in (None, ""):
-            raise Invalid(f"event.{name}", "a value (it is required)")
+    needs = EVENT_NEEDS.get(str(kind))
+    if needs is not None:
+        needs.check(event, "event")
     return None
 
 
-def admit(body: dict[str, Any]) -> Admitted | Answered:
+def admit(body: dict[str, Any], handled: Collection[str]) -> Admitted | Answered:
     """The payload for Bolt, or the answer to give at once."""
     try:
         body = without_nul(body)
@@ -456,7 +446,7 @@ def admit(body: dict[str, Any]) -> Admitted | Answered:
         elif kind == "url_verification":
             URL_VERIFICATION.check(body, "")
         elif kind == "event_callback":
-            ignored = _check_event_callback(body)
+            ignored = _check_event_callback(body, handled)
             if ignored:
                 return Answered(200, ignored)
         elif kind == "app_rate_limited":
@@ -475,9 +465,13 @@ def admit(body: dict[str, Any]) -> Admitted | Answered:
 
 
 def check(
-    secret: str, headers: Mapping[str, str], raw: bytes, content_type: str
+    secret: str,
+    headers: Mapping[str, str],
+    raw: bytes,
+    content_type: str,
+    handled: Collection[str],
 ) -> Admitted | Answered:
-    """Everything above, for one HTTP request."""
+    """Everything above, for one HTTP request (``handled``: the event types acted on)."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
     if not signed(secret, timestamp, signature, raw, time.time()):
@@ -485,4 +479,4 @@ def check(
     body = parse(raw, content_type)
     if isinstance(body, Answered):
         return body
-    return admit(body)
+    return admit(body, handled)

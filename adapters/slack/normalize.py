@@ -142,7 +142,7 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
         return None
     match kind:
         case "member_joined_channel":
-            return ev.MemberJoined(**common, channel=_text(event.get("channel")), member=member)
+            return ev.MemberJoined(**common, channel=event.get("channel", ""), member=member)
         case "team_join":
             # a new person in the workspace (no channel): remembered with their profile
             return ev.MemberJoined(**common, channel="", member=member)

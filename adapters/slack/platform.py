@@ -50,6 +50,15 @@ from bot.vocabulary.ports import EventSink
 
 log = logging.getLogger(__name__)
 
+#: Raw Slack event types we listen to (message.* subscriptions all arrive as "message").
+EVENT_TYPES = (
+    "app_home_opened",
+    "member_joined_channel",
+    "message",
+    "reaction_added",
+    "reaction_removed",
+    "team_join",
+)
 #: Events whose member we look up (users.info); busy ones (messages) are not worth a call.
 PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked, ev.FormSubmitted)
 #: The longest one views.open may take — the trigger lasts 3 s from the click, so a call that
@@ -66,7 +75,7 @@ class CheckedSocketModeHandler(AsyncSocketModeHandler):
     ) -> None:
         if req.type in ("events_api", "interactive", "slash_commands"):
             payload = req.payload if isinstance(req.payload, dict) else {}
-            checked = edge.admit(payload)
+            checked = edge.admit(payload, EVENT_TYPES)
             if isinstance(checked, edge.Answered):
                 if checked.status >= 400:
                     log.info(
@@ -87,14 +96,12 @@ class SlackPlatform:
         self._database = database
         self._profiles = ProfileCache()
         self._late_lookups = LateLookups(self._profiles, self._client_for, self._learned)
-        # no token: each request is given its workspace's (DecidedAuthorize)
-        self.client = AsyncWebClient(base_url=config.api_url)
+        self.client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
         self.installations: AsyncSQLAlchemyInstallationStore | None = None
         settings = None
         configured = None
         if config.bot_token:
-            token_client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
-            configured = ConfiguredBot(token_client, config.bot_token)
+            configured = ConfiguredBot(self.client, config.bot_token)
         self._admission = Admission(configured, self._installed_bot)
         if config.oauth:
             assert config.client_id is not None
@@ -111,7 +118,8 @@ class SlackPlatform:
                 ),
             )
         self.app = AsyncApp(
-            client=self.client,
+            # no token: each request is given its workspace's (DecidedAuthorize)
+            client=AsyncWebClient(base_url=config.api_url),
             signing_secret=config.signing_secret,
             oauth_settings=settings,
             before_authorize=self._admission.before_authorize,
@@ -156,37 +164,49 @@ class SlackPlatform:
         await self.sender.close()
 
     async def bot_token(self, team: str) -> str | None:
-        """The team's bot token."""
+        """The team's bot token. By team id alone: an Enterprise Grid workspace is stored with
+        its enterprise id, which slack_sdk's find_bot would need too (and we do not keep)."""
         if self.installations is None:
             return self.config.bot_token
-        installed = await self._installed_bot(team)
-        return installed.token if installed else None
+        bots = self.installations.bots
+        query = (
+            select(bots.c.bot_token)
+            .where(bots.c.client_id == self.config.client_id, bots.c.team_id == team)
+            .order_by(bots.c.installed_at.desc())
+            .limit(1)
+        )
+        async with self._database.connect() as connection:
+            token = (await connection.execute(query)).scalar_one_or_none()
+        return str(token) if token else None
 
     async def _installed_bot(self, team: str) -> Bot | None:
-        """The team's installation (OAuth). By team id alone: an Enterprise Grid workspace is
-        stored with its enterprise id, which slack_sdk's find_bot would need too (and we do not
-        keep)."""
+        """The team's installation (OAuth): its token, and who the bot is there."""
         if self.installations is None:
+            return None
+        token = await self.bot_token(team)
+        if not token:
             return None
         bots = self.installations.bots
         query = (
-            select(bots.c.bot_token, bots.c.bot_user_id, bots.c.bot_id, bots.c.enterprise_id)
+            select(bots.c.bot_user_id, bots.c.bot_id, bots.c.enterprise_id)
             .where(bots.c.client_id == self.config.client_id, bots.c.team_id == team)
             .order_by(bots.c.installed_at.desc())
             .limit(1)
         )
         async with self._database.connect() as connection:
             row = (await connection.execute(query)).first()
-        if row is None or not row.bot_token:
+        if row is None:
             return None
-        return Bot(team, str(row.bot_token), row.bot_user_id, row.bot_id, row.enterprise_id)
+        return Bot(team, token, row.bot_user_id, row.bot_id, row.enterprise_id)
 
     # -- HTTP -----------------------------------------------------------------------------
 
     async def _http(self, request: web.Request) -> web.Response:
         arrived = calls.now()
         raw = await request.read()
-        checked = edge.check(self.config.signing_secret, request.headers, raw, request.content_type)
+        checked = edge.check(
+            self.config.signing_secret, request.headers, raw, request.content_type, EVENT_TYPES
+        )
         if isinstance(checked, edge.Answered):
             if checked.status >= 400:
                 log.info(
@@ -239,7 +259,7 @@ class SlackPlatform:
     # -- listeners ------------------------------------------------------------------------
 
     def _register(self) -> None:
-        for name in sorted(edge.HANDLED_EVENTS):
+        for name in EVENT_TYPES:
             self.app.event(name)(self._on_event)
         self.app.command(COMMAND)(self._on_command)
         self.app.action(re.compile(rf"^{re.escape(normalize.CHOICE_PREFIX)}"))(self._on_click)

@@ -1,5 +1,6 @@
 """Who a Slack user is (name, locale, time zone, workspace admin), from users.info, cached per
-process.
+process: an hour, but an admin's for a minute only — a demoted admin loses their rights within
+ADMIN_TTL.
 
 A look-up made while Slack waits is bounded by the time left to answer; when it fails (Slack or
 a proxy answering an error page, broken JSON, nothing in time) the event goes on with what the
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: The longest a look-up may take while Slack waits for the answer.
 LOOKUP_TIMEOUT = 1.5
+#: Seconds a cached "is an admin" is trusted (admins may change any community).
+ADMIN_TTL = 60.0
 #: A look-up tried again in the background: no hurry.
 BACKGROUND_TIMEOUT = 10.0
 #: Pauses before the background tries of a failed look-up.
@@ -42,13 +45,21 @@ class Unknown:
 
 
 class ProfileCache:
-    def __init__(self, ttl_seconds: float = 3600.0, size: int = 20_000) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float = 3600.0,
+        size: int = 20_000,
+        admin_ttl_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ttl = ttl_seconds
+        self._admin_ttl = ADMIN_TTL if admin_ttl_seconds is None else admin_ttl_seconds
+        self._clock = clock
         self._size = size
         self._entries: OrderedDict[tuple[str, str], tuple[float, MemberProfile]] = OrderedDict()
 
     def remember(self, team: str, profile: MemberProfile) -> None:
-        self._entries[(team, profile.user_id)] = (time.monotonic(), profile)
+        self._entries[(team, profile.user_id)] = (self._clock(), profile)
         self._entries.move_to_end((team, profile.user_id))
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
@@ -58,7 +69,8 @@ class ProfileCache:
     ) -> MemberProfile | Unknown:
         """The user's profile, or why Slack could not tell ``within`` seconds (never raises)."""
         cached = self._entries.get((team, user_id))
-        if cached and time.monotonic() - cached[0] < self._ttl:
+        age = self._clock() - cached[0] if cached else 0.0
+        if cached and age < (self._admin_ttl if cached[1].is_admin else self._ttl):
             return cached[1]
         if within < calls.SHORTEST_CALL:
             return Unknown("no time left", transient=True)
