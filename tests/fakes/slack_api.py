@@ -125,7 +125,7 @@ GARBLED_BODIES: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class _Fault:
+class _InboundFault:
     kind: str  # a key of GARBLED_BODIES, or "stall"
     status: int = 200
     seconds: float = 0.0
@@ -134,8 +134,8 @@ class _Fault:
 class InboundFaults:
     """Fault modes for Web API methods: ``garble_next`` and ``stall_next``."""
 
-    def _faults(self) -> dict[str, deque[_Fault]]:
-        return self.__dict__.setdefault("_inbound_faults", {})  # type: ignore[no-any-return]
+    def _inbound_faults(self) -> dict[str, deque[_InboundFault]]:
+        return self.__dict__.setdefault("_inbound_fault_queues", {})  # type: ignore[no-any-return]
 
     def garble_next(
         self, method: str, kind: str = "html", status: int = 502, count: int = 1
@@ -145,17 +145,19 @@ class InboundFaults:
         (``application/json`` that does not parse)."""
         if kind not in GARBLED_BODIES:
             raise ValueError(f"unknown garbled kind {kind!r}: {sorted(GARBLED_BODIES)}")
-        self._faults().setdefault(method, deque()).extend([_Fault(kind, status)] * count)
+        self._inbound_faults().setdefault(method, deque()).extend(
+            [_InboundFault(kind, status)] * count
+        )
 
     def stall_next(self, method: str, seconds: float, count: int = 1) -> None:
         """The next ``count`` calls to ``method`` are answered (normally) after ``seconds``."""
-        self._faults().setdefault(method, deque()).extend(
-            [_Fault("stall", seconds=seconds)] * count
+        self._inbound_faults().setdefault(method, deque()).extend(
+            [_InboundFault("stall", seconds=seconds)] * count
         )
 
     async def _inbound_fault(self, method: str) -> tuple[int, str, str] | None:
         """(status, content type, body) to answer instead of Slack, or None to go on."""
-        queued = self._faults().get(method)
+        queued = self._inbound_faults().get(method)
         if not queued:
             return None
         fault = queued.popleft()
