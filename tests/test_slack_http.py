@@ -352,3 +352,36 @@ async def test_a_workspace_admin_may_change_a_community_a_member_may_not(
     async with slack_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
     assert community.target_engagement == 80
+
+
+async def test_escaped_mentions_and_entities_in_a_command_are_read_as_typed(
+    slack_bot: SlackBot,
+) -> None:
+    """With ``should_escape`` Slack sends ``@zoe`` as ``<@U…|zoe>``, ``#data`` as
+    ``<#C…|data>``, a link as ``<https://…>`` and ``&``, ``<``, ``>`` as entities."""
+    slack_bot.slack.add_user(TEAM, "U0009", "dan", locale="en-GB", tz="Europe/London")
+    slack_bot.slack.add_user(TEAM, "U0042", "zoe", locale="fr-FR")
+    slack_bot.slack.add_user(TEAM, "U0043", "zoe.martin", locale="fr-FR")
+    url = slack_bot.slack.response_url()
+    typed = [
+        "facilitator add <@U0042|zoe>",
+        "facilitator add <@U0043|Zoé Martin>",  # a name with a space is still one person
+        'community setup name="R&amp;D &lt;3" resources="<https://wiki.example.com/start>"',
+    ]
+    for number, text in enumerate(typed):
+        command = fixture("command_help") | {
+            "user_id": "U0009",
+            "text": text,
+            "trigger_id": f"t-escaped-{number}",
+            "response_url": url,
+        }
+        assert (await slack_bot.form(command)).status == 200
+        await wait_for(lambda n=number: _at_least(slack_bot.slack.responses, n + 1))
+    added, added_again, updated = slack_bot.slack.responses
+    assert "U0042" in str(added["text"]) and "U0043" in str(added_again["text"])
+    assert str(updated["text"]).startswith("R&D <3 updated")
+    async with slack_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert community.facilitators == ["U0009", "U0042", "U0043"]
+    assert community.name == "R&D <3"
+    assert "https://wiki.example.com/start" in str(community.resources)

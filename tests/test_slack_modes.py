@@ -23,6 +23,7 @@ from tests.slack_support import (
     fixture,
     running_bot,
     seed_slack_community,
+    trapped_logs,
 )
 
 
@@ -56,6 +57,28 @@ async def test_socket_mode_envelopes_are_acked_and_processed_once(database_url: 
             await running.bot.worker.drain()
             assert len(slack.calls_to("chat.postMessage")) == 2, "the retry did nothing more"
             assert not any(r.path == "/slack/events" for r in running.routes)
+
+
+async def test_a_malformed_socket_mode_envelope_is_acknowledged_and_not_processed(
+    database_url: str,
+) -> None:
+    async with FakeSlackApi() as slack:
+        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+        slack.add_user(TEAM, "U0002", "grace", locale="en-GB")
+        settings = SlackSettings(bot_token=TOKEN, app_token="xapp-1", _env_file=None)
+        with trapped_logs() as logs:
+            async with running_bot(database_url, slack, settings) as running:
+                await seed_slack_community(running.bot)
+                broken = joined("Ev-broken") | {"event": "member_joined_channel"}
+                envelope = await slack.socket_send({"type": "events_api", "payload": broken})
+                await slack.wait_for_ack(envelope)  # else Slack would send it again and again
+                nul = joined("Ev-nul")
+                nul["event"]["user"] = "U00\x0002"
+                envelope = await slack.socket_send({"type": "events_api", "payload": nul})
+                await slack.wait_for_ack(envelope)
+                [welcome, *_] = await slack.wait_for_call("chat.postMessage", timeout=10)
+                assert welcome.args["channel"] == "U0002", "NUL removed, the join processed"
+                assert logs.failures() == []
 
 
 async def test_an_oauth_install_stores_the_installation_and_its_token_is_used(
@@ -117,6 +140,7 @@ def test_the_manifest_declares_exactly_what_the_adapter_handles() -> None:
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND == "/animateur"
     assert command["url"] == "https://bot.example.com/slack/events"
+    assert command["should_escape"] is True, "mentions arrive as <@U…|name>, resolvable"
     settings = manifest["settings"]
     assert settings["event_subscriptions"]["request_url"] == "https://bot.example.com/slack/events"
     assert set(settings["event_subscriptions"]["bot_events"]) == set(BOT_EVENTS)

@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 BOT_USER = "UBOT0001"
 #: Interactions carry no timestamp of their own: normalization stamps "now".
 STAMPED_NOW = {
+    "command_escaped_mention",
     "command_help",
     "block_actions",
     "block_actions_stop",
@@ -65,3 +66,31 @@ def test_a_modal_with_broken_metadata_is_refused() -> None:
     body = json.loads((FIXTURES / "view_submission.json").read_text("utf-8"))
     body["view"]["private_metadata"] = "{not json"
     assert normalize.from_view_submission(body) is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("facilitator add <@U0042|zoe>", "facilitator add <@U0042>"),
+        ("facilitator add <@U0042>", "facilitator add <@U0042>"),
+        ("facilitator add <@W0042|Zoé Martin>", "facilitator add <@W0042>"),
+        ("see <#C0002|data-ia> and <#C0003|>", "see <#C0002> and <#C0003>"),
+        ("<!here> <!subteam^S0001|@facilitators>", "@here @facilitators"),
+        ("<https://wiki.example.com/a?b=1&amp;c=2>", "https://wiki.example.com/a?b=1&c=2"),
+        ("<http://example.com|example.com> <mailto:a@b.org|a@b.org>", "example.com a@b.org"),
+        ('name="R&amp;D &lt;3 &gt; all" &amp;lt;', 'name="R&D <3 > all" &lt;'),
+        ("plain words, no escapes", "plain words, no escapes"),
+        ("a lone < or > stays", "a lone < or > stays"),
+    ],
+)
+def test_an_escaped_command_reads_as_typed_with_mentions_as_ids(sent: str, typed: str) -> None:
+    assert normalize.command_text(sent) == typed
+
+
+def test_an_event_in_a_channel_shared_with_another_organisation_is_for_our_workspace() -> None:
+    body = json.loads((FIXTURES / "event_message.json").read_text("utf-8"))
+    body |= {"team_id": "T0777", "is_ext_shared_channel": True}
+    body["event"]["team"] = "T0777"
+    body["authorizations"] = [{"team_id": "T0001", "user_id": BOT_USER, "is_bot": True}]
+    event = normalize.from_event(body, BOT_USER)
+    assert event is not None and event.workspace.external_id == "T0001"

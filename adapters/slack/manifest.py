@@ -43,7 +43,9 @@ def build_manifest(
         "command": COMMAND,
         "description": "Community rituals: help, community, rituals, opt-out…",
         "usage_hint": "help",
-        "should_escape": False,
+        # "@zoe" arrives as "<@U0123|zoe>": commands name people by their ids
+        # (normalize.command_text reads it back)
+        "should_escape": True,
     }
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
     interactivity: dict[str, Any] = {"is_enabled": True}

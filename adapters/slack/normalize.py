@@ -1,11 +1,15 @@
 """Slack payloads (as Bolt hands them over) → neutral events. Pure: no I/O.
 
 Member profiles carry only what the payload says; the listeners enrich them (users.info).
+Payloads reach here checked by the HTTP edge (adapters/slack/edge.py); the readers below still
+take a field of an unexpected type as absent (Socket Mode payloads come without the edge).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -30,8 +34,78 @@ ANSWER_BLOCK, ANSWER_INPUT = f"answer{BLOCK_SUFFIX}", f"answer{INPUT_SUFFIX}"
 Body = Mapping[str, Any]
 
 
+#: Longest event key kept as it is (longer ones are hashed: keys are stored, bounded).
+MAX_KEY = 160
+#: What the database keeps of a profile (longer is not a name, locale or time zone).
+MAX_NAME, MAX_LOCALE, MAX_TIMEZONE = 200, 16, 64
+
+
 def _workspace(team_id: str) -> ev.WorkspaceRef:
     return ev.WorkspaceRef("slack", team_id)
+
+
+def _text(value: Any) -> str:
+    """A string field; anything else (absent, null, another type) is ``""``."""
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _key(*parts: Any) -> str:
+    """An event key from its parts, bounded: a long one is replaced by its digest."""
+    key = ":".join(str(part) for part in parts)
+    if len(key) <= MAX_KEY:
+        return key
+    return f"{parts[0]}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def team_of(body: Body) -> str:
+    """The workspace a payload is for: the one the app is installed in (as Bolt reads it —
+    in a channel shared with another organisation, an event may have happened there)."""
+    if body.get("type") == "event_callback":
+        authorizations = body.get("authorizations")
+        first = authorizations[0] if isinstance(authorizations, list) and authorizations else {}
+        return (
+            _text(_mapping(first).get("team_id"))
+            or _text(body.get("team_id"))
+            or _text(_mapping(body.get("event")).get("team"))
+        )
+    if "command" in body:
+        return _text(body.get("team_id"))
+    installed = _text(_mapping(body.get("view")).get("app_installed_team_id"))
+    if installed:
+        return installed
+    team = body.get("team")
+    if isinstance(team, str):
+        return team
+    return _text(_mapping(team).get("id")) or _text(_mapping(body.get("user")).get("team_id"))
+
+
+def _bounded(value: Any, longest: int) -> str | None:
+    """A profile field the platform gave, or None when it is none (or too long to be one)."""
+    return value if isinstance(value, str) and value and len(value) <= longest else None
+
+
+def profile_from_user(
+    user: Mapping[str, Any], user_id: str, *, with_admin: bool = True
+) -> ev.MemberProfile:
+    """A member's profile from a Slack user object (users.info, team_join)."""
+    profile = _mapping(user.get("profile"))
+    name = (
+        _text(profile.get("display_name"))
+        or _text(profile.get("real_name"))
+        or _text(user.get("real_name"))
+    )
+    admin = bool(user.get("is_admin") or user.get("is_owner")) if with_admin else None
+    return ev.MemberProfile(
+        user_id,
+        name[:MAX_NAME] or None,
+        _bounded(user.get("locale"), MAX_LOCALE),
+        _bounded(user.get("tz"), MAX_TIMEZONE),
+        admin,
+    )
 
 
 def utc_now() -> datetime:
@@ -41,7 +115,7 @@ def utc_now() -> datetime:
 def _when(seconds: Any) -> datetime:
     try:
         return datetime.fromtimestamp(float(seconds), UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, OSError):  # not a time (or not one of ours)
         return datetime.now(UTC)
 
 
@@ -49,20 +123,17 @@ def _member(user: Any) -> ev.MemberProfile | None:
     """A profile from a user id or a full user object (team_join); None for bots."""
     if isinstance(user, str) and user:
         return ev.MemberProfile(user)
-    if isinstance(user, Mapping) and user.get("id") and not user.get("is_bot"):
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-        return ev.MemberProfile(user["id"], name or None, user.get("locale"), user.get("tz"))
+    if isinstance(user, Mapping) and _text(user.get("id")) and not user.get("is_bot"):
+        return profile_from_user(user, user["id"], with_admin=False)
     return None
 
 
 def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
     """An Events API envelope → event, or None when it is nothing to act on."""
-    event = body.get("event") or {}
-    team = body.get("team_id") or event.get("team") or ""
+    event = _mapping(body.get("event"))
     common = ev.EventFields(
-        workspace=_workspace(team),
-        key=body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}",
+        workspace=_workspace(team_of(body)),
+        key=_key(body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"),
         occurred_at=_when(body.get("event_time") or event.get("event_ts")),
     )
     kind = event.get("type")
@@ -82,22 +153,22 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
                 return None
             return ev.MessagePosted(
                 **common,
-                channel=event.get("channel", ""),
+                channel=_text(event.get("channel")),
                 member=member,
-                thread=event.get("thread_ts"),
+                thread=_text(event.get("thread_ts")) or None,
                 is_direct=event.get("channel_type") == "im",
             )
         case "reaction_added" | "reaction_removed":
-            item = event.get("item") or {}
+            item = _mapping(event.get("item"))
             if item.get("type") != "message":
                 return None
             cls = ev.ReactionAdded if kind == "reaction_added" else ev.ReactionRemoved
             return cls(
                 **common,
-                channel=item.get("channel", ""),
+                channel=_text(item.get("channel")),
                 member=member,
-                reaction=event.get("reaction", ""),
-                message_id=item.get("ts", ""),
+                reaction=_text(event.get("reaction")),
+                message_id=_text(item.get("ts")),
             )
         case "app_home_opened":
             if event.get("tab") != "home":
@@ -106,26 +177,58 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
     return None
 
 
+#: A control sequence of Slack's message format (``<@U1|ada>``, ``<#C1|general>``,
+#: ``<!here>``, ``<https://…|label>``) or one of the three entities Slack escapes.
+_FORMATTED = re.compile(r"<([@#!][^<>]*|[a-zA-Z][a-zA-Z0-9+.-]*:[^<>]*)>|&(amp|lt|gt);")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _entities(text: str) -> str:
+    return _ENTITY.sub(lambda found: _ENTITIES[found.group(1)], text)
+
+
+def _unformat(found: re.Match[str]) -> str:
+    if found.group(2):
+        return _ENTITIES[found.group(2)]
+    target, _, label = found.group(1).partition("|")
+    if target[:1] in ("@", "#"):  # a member or a channel: its id is what a command needs
+        return f"<{target}>"
+    if target.startswith("!"):  # <!here>, <!subteam^S1|@team>, <!date^…|fallback>
+        return _entities(label) or "@" + target[1:].partition("^")[0]
+    return _entities(label or target)  # a link: what the member typed
+
+
+def command_text(text: str) -> str:
+    """A slash command's text as the member typed it, mentions kept as ids.
+
+    The manifest asks Slack to escape the command (``should_escape``): ``@zoe`` arrives as
+    ``<@U0123|zoe>`` and ``#general`` as ``<#C0123|general>`` — reduced to ``<@U0123>`` and
+    ``<#C0123>`` (one word each, whatever the name); links become what was typed, and
+    ``&amp;``, ``&lt;``, ``&gt;`` the characters they stand for.
+    """
+    return _FORMATTED.sub(_unformat, text)
+
+
 def from_command(body: Body) -> ev.CommandInvoked:
     """``/animateur <name> <args…>``; ``/animateur`` alone is ``help``."""
-    words = str(body.get("text") or "").split()
+    words = command_text(_text(body.get("text"))).split()
     return ev.CommandInvoked(
-        workspace=_workspace(str(body.get("team_id", ""))),
-        key=f"command:{body.get('trigger_id')}",
+        workspace=_workspace(team_of(body)),
+        key=_key("command", body.get("trigger_id")),
         occurred_at=datetime.now(UTC),
-        channel=str(body.get("channel_id", "")),
-        member=ev.MemberProfile(str(body.get("user_id", ""))),
+        channel=_text(body.get("channel_id")),
+        member=ev.MemberProfile(_text(body.get("user_id"))),
         name=words[0].lower() if words else "help",
         args=tuple(words[1:]),
-        reply_to=str(body.get("response_url") or "") or None,
+        reply_to=_text(body.get("response_url")) or None,
     )
 
 
 def _interaction_common(body: Body, suffix: str) -> ev.EventFields:
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
     return ev.EventFields(
-        workspace=_workspace(team),
-        key=f"interaction:{body.get('trigger_id')}:{suffix}",
+        workspace=_workspace(team_of(body)),
+        key=_key("interaction", body.get("trigger_id"), suffix),
         occurred_at=datetime.now(UTC),
     )
 
@@ -133,18 +236,20 @@ def _interaction_common(body: Body, suffix: str) -> ev.EventFields:
 def from_block_action(body: Body, action: Mapping[str, Any]) -> ev.ButtonClicked | None:
     """A click on one of our buttons: choices carry the callback in ``block_id``, home
     buttons in ``value``."""
-    user = (body.get("user") or {}).get("id")
-    action_id = str(action.get("action_id", ""))
+    user = _text(_mapping(body.get("user")).get("id"))
+    action_id = _text(action.get("action_id"))
     if not user:
         return None
-    container = body.get("container") or {}
+    container = _mapping(body.get("container"))
     message = None
     if container.get("type") == "message":
-        message = ev.MessageRef(container.get("channel_id", ""), container.get("message_ts", ""))
+        message = ev.MessageRef(
+            _text(container.get("channel_id")), _text(container.get("message_ts"))
+        )
     if action_id.startswith(CHOICE_PREFIX):
-        callback, value = str(action.get("block_id", "")), str(action.get("value", ""))
+        callback, value = _text(action.get("block_id")), _text(action.get("value"))
     elif action_id.startswith(HOME_PREFIX):
-        callback, value = str(action.get("value", "")), ""
+        callback, value = _text(action.get("value")), ""
     else:
         return None
     return ev.ButtonClicked(
@@ -170,25 +275,28 @@ def _field_values(state: Mapping[str, Any]) -> dict[str, str]:
     for block_id, inputs in state.items():
         name = block_id.removesuffix(BLOCK_SUFFIX)
         if name != block_id:
-            values[name] = str((inputs.get(f"{name}{INPUT_SUFFIX}") or {}).get("value") or "")
+            field = _mapping(_mapping(inputs).get(f"{name}{INPUT_SUFFIX}"))
+            values[name] = _text(field.get("value"))
     return values
 
 
 def from_view_submission(body: Body) -> ev.FormSubmitted | None:
-    view = body.get("view") or {}
-    user = (body.get("user") or {}).get("id")
+    view = _mapping(body.get("view"))
+    user = _text(_mapping(body.get("user")).get("id"))
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = _field_values(view["state"]["values"])
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        meta = json.loads(_text(view.get("private_metadata")) or "{}")
+        values = _field_values(_mapping(_mapping(view.get("state")).get("values")))
+    except (json.JSONDecodeError, RecursionError):
         return None
-    if not user or not isinstance(meta, dict) or not meta.get("callback") or not values:
+    if not user or not isinstance(meta, dict) or not _text(meta.get("callback")) or not values:
         return None
-    message = ev.MessageRef(meta["channel"], meta["ts"]) if meta.get("ts") else None
+    message = None
+    if _text(meta.get("ts")):
+        message = ev.MessageRef(_text(meta.get("channel")), meta["ts"])
     return ev.FormSubmitted(
-        **_interaction_common(body, str(view.get("id"))),
+        **_interaction_common(body, _text(view.get("id"))),
         member=ev.MemberProfile(user),
-        callback=str(meta["callback"]),
+        callback=meta["callback"],
         values=values,
         message=message,
     )

@@ -4,12 +4,20 @@ Listeners ack after the event is committed (``process_before_response``): dispat
 short database transaction, and the slow part — sending — happens later from the outbox. So a
 crash before the commit gets a non-200 answer and Slack retries; after it, the retry is
 recognised by its ``event_id`` and only acknowledged.
+
+HTTP requests pass the edge first (adapters/slack/edge.py: signature, shape, NUL characters);
+every request then gets its workspace's bot before Bolt authorizes it
+(adapters/slack/authorization.py). Web API calls made while Slack waits are bounded by the time
+left to answer (adapters/slack/calls.py), and their failures never fail the request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,18 +27,22 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack import normalize
+from adapters.slack import calls, edge, normalize
+from adapters.slack.authorization import Admission, Bot, ConfiguredBot, DecidedAuthorize
 from adapters.slack.blocks import modal_for_click
 from adapters.slack.config import SlackConfig
 from adapters.slack.manifest import BOT_SCOPES, COMMAND
-from adapters.slack.profiles import ProfileCache
+from adapters.slack.profiles import LOOKUP_TIMEOUT, LateLookups, ProfileCache
 from adapters.slack.secrets import SealedInstallationStore, SecretKeyError, TokenCipher
 from adapters.slack.sender import SlackSender
 from bot.vocabulary import events as ev
@@ -50,6 +62,32 @@ EVENT_TYPES = (
 )
 #: Events whose member we look up (users.info); busy ones (messages) are not worth a call.
 PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked, ev.FormSubmitted)
+#: The longest one views.open may take — the trigger lasts 3 s from the click, so a call that
+#: hangs leaves time for another — and the pause before trying again after a failure.
+VIEWS_OPEN_TIMEOUT, VIEWS_OPEN_PAUSE = 1.2, 0.1
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode, with the same checks as the HTTP edge (no signature: the socket is the
+    app's own). What is refused is acknowledged all the same: Slack would only send it again."""
+
+    async def handle(  # type: ignore[override]
+        self, client: SocketModeClient, req: SocketModeRequest
+    ) -> None:
+        if req.type in ("events_api", "interactive", "slash_commands"):
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            checked = edge.admit(payload, EVENT_TYPES)
+            if isinstance(checked, edge.Answered):
+                if checked.status >= 400:
+                    log.info(
+                        "slack envelope refused",
+                        extra={"status": checked.status, "reason": checked.reason},
+                    )
+                response = SocketModeResponse(envelope_id=req.envelope_id)
+                await client.send_socket_mode_response(response)
+                return
+            req.payload = checked.body
+        await super().handle(client, req)
 
 
 class SlackPlatform:
@@ -58,9 +96,14 @@ class SlackPlatform:
         self._sink = sink
         self._database = database
         self._profiles = ProfileCache()
+        self._late_lookups = LateLookups(self._profiles, self._client_for, self._learned)
         self.client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
         self.installations: SealedInstallationStore | None = None
         settings = None
+        configured = None
+        if config.bot_token:
+            configured = ConfiguredBot(self.client, config.bot_token)
+        self._admission = Admission(configured, self._installed_bot)
         if config.oauth:
             assert config.client_id is not None
             self.installations = SealedInstallationStore(
@@ -78,10 +121,15 @@ class SlackPlatform:
                 ),
             )
         self.app = AsyncApp(
-            client=self.client,
-            # single workspace: Bolt takes the bot token from ``client``
+            # no token: each request is given its workspace's (DecidedAuthorize)
+            client=AsyncWebClient(base_url=config.api_url),
             signing_secret=config.signing_secret,
             oauth_settings=settings,
+            before_authorize=self._admission.before_authorize,
+            # an AsyncAuthorize instance is taken as it is (its annotation says a function)
+            authorize=DecidedAuthorize(),  # type: ignore[arg-type]
+            # the edge checks signatures (and hands Bolt the payload re-encoded as JSON)
+            request_verification_enabled=False,
             process_before_response=True,
             raise_error_for_unhandled_request=False,
         )
@@ -93,7 +141,7 @@ class SlackPlatform:
 
     def routes(self) -> list[web.AbstractRouteDef]:
         routes: list[web.AbstractRouteDef] = []
-        if self.config.signing_secret:  # HTTP mode: every request is signature-checked by Bolt
+        if self.config.signing_secret:  # HTTP mode: every request is checked by the edge
             routes.append(web.post("/slack/events", self._http))
         flow = self.app.oauth_flow
         if flow is not None:
@@ -106,7 +154,7 @@ class SlackPlatform:
     async def start(self) -> None:
         """Connect Socket Mode when an app token is configured."""
         if self.config.app_token:
-            self._socket = AsyncSocketModeHandler(
+            self._socket = CheckedSocketModeHandler(
                 self.app, self.config.app_token, web_client=self.client
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
@@ -115,6 +163,7 @@ class SlackPlatform:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+        await self._late_lookups.close()
         await self.sender.close()
 
     async def bot_token(self, team: str) -> str | None:
@@ -138,11 +187,53 @@ class SlackPlatform:
             return None
         return str(token) if token else None
 
+    async def _installed_bot(self, team: str) -> Bot | None:
+        """The team's installation (OAuth): its token, and who the bot is there."""
+        if self.installations is None:
+            return None
+        token = await self.bot_token(team)
+        if not token:
+            return None
+        bots = self.installations.bots
+        query = (
+            select(bots.c.bot_user_id, bots.c.bot_id, bots.c.enterprise_id)
+            .where(bots.c.client_id == self.config.client_id, bots.c.team_id == team)
+            .order_by(bots.c.installed_at.desc())
+            .limit(1)
+        )
+        async with self._database.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        return Bot(team, token, row.bot_user_id, row.bot_id, row.enterprise_id)
+
     # -- HTTP -----------------------------------------------------------------------------
 
     async def _http(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        arrived = calls.now()
+        raw = await request.read()
+        checked = edge.check(
+            self.config.signing_secret, request.headers, raw, request.content_type, EVENT_TYPES
+        )
+        if isinstance(checked, edge.Answered):
+            if checked.status >= 400:
+                log.info(
+                    "slack request refused",
+                    extra={"status": checked.status, "reason": checked.reason},
+                )
+            return web.Response(status=checked.status, text=checked.reason)
+        headers: dict[str, str | Sequence[str]] = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in ("content-type", "content-length")
+        }
+        bolt_request = AsyncBoltRequest(
+            body=checked.as_json(),
+            query=request.query_string,
+            headers={**headers, "content-type": "application/json"},
+            context={calls.RECEIVED_AT: arrived},
+        )
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def _install_page(self, request: web.Request) -> web.Response:
         assert self.app.oauth_flow is not None
@@ -184,54 +275,120 @@ class SlackPlatform:
         self.app.action(normalize.ANSWER_ACTION)(self._on_open_modal)
         self.app.action(normalize.FORM_ACTION)(self._on_open_modal)
         self.app.view(normalize.ANSWER_MODAL)(self._on_answer)
+        # anything else is acknowledged (else Slack retries it, or shows the member an error):
+        # link buttons, views not ours (the edge answers unhandled events itself)
+        self.app.event(re.compile(".*"))(self._acknowledge)
+        self.app.action(re.compile(".*"))(self._acknowledge)
+        self.app.view(re.compile(".*"))(self._acknowledge)
+        self.app.view_closed(re.compile(".*"))(self._acknowledge)
 
-    async def _forward(self, event: ev.Event | None, client: AsyncWebClient) -> None:
+    @staticmethod
+    async def _acknowledge(ack: AsyncAck) -> None:
+        await ack()
+
+    async def _forward(
+        self, event: ev.Event | None, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         if event is None:
             return
         if isinstance(event, PROFILED):
-            member = event.member
-            found = await self._profiles.get(client, event.workspace.external_id, member.user_id)
-            merged = ev.MemberProfile(
-                member.user_id,
-                member.display_name or found.display_name,
-                member.locale or found.locale,
-                member.timezone or found.timezone,
-                found.is_admin,
-            )
-            event = replace(event, member=merged)
+            member, team = event.member, event.workspace.external_id
+            within = calls.time_left(context, LOOKUP_TIMEOUT)
+            found = await self._profiles.get(client, team, member.user_id, within)
+            if isinstance(found, ev.MemberProfile):
+                merged = ev.MemberProfile(
+                    member.user_id,
+                    member.display_name or found.display_name,
+                    member.locale or found.locale,
+                    member.timezone or found.timezone,
+                    found.is_admin,
+                )
+                event = replace(event, member=merged)
+            elif found.transient:  # go on with what is stored; ask Slack again later
+                self._late_lookups.schedule(team, member.user_id)
         await self._sink(event)
+
+    async def _client_for(self, team: str) -> AsyncWebClient | None:
+        token = await self.bot_token(team)
+        return AsyncWebClient(token=token, base_url=self.config.api_url) if token else None
+
+    async def _learned(self, team: str, profile: ev.MemberProfile) -> None:
+        """A profile found after its event was processed: stored with the member."""
+        await self._sink(
+            ev.MemberUpdated(
+                workspace=ev.WorkspaceRef("slack", team),
+                key=f"profile:{profile.user_id}:{uuid.uuid4().hex}",
+                occurred_at=normalize.utc_now(),
+                member=profile,
+            )
+        )
 
     async def _on_event(
         self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        await self._forward(normalize.from_event(body, context.bot_user_id), client)
+        await self._forward(normalize.from_event(body, context.bot_user_id), client, context)
 
     async def _on_command(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        await self._forward(normalize.from_command(body), client)
+        await self._forward(normalize.from_command(body), client, context)
         await ack()
 
-    async def _on_click(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _on_click(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         for action in body.get("actions") or []:
-            await self._forward(normalize.from_block_action(body, action), client)
+            if isinstance(action, dict):
+                await self._forward(normalize.from_block_action(body, action), client, context)
         await ack()
 
     async def _on_open_modal(
-        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        """A free-text answer or form button opens its modal at once (trigger_id lasts 3 s)."""
+        """A free-text answer or form button opens its modal at once: the trigger lasts 3 s
+        from the click, so views.open is tried (again) only within that window."""
         await ack()
-        view = modal_for_click(body)
+        try:
+            view = modal_for_click(body)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            view = None
         if view is None:
             log.warning("a form button without a readable form was clicked")
             return
-        try:
-            await client.views_open(trigger_id=body.get("trigger_id"), view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed", extra={"error": exc.response.get("error")})
+        while (within := calls.time_left(context, VIEWS_OPEN_TIMEOUT)) >= calls.SHORTEST_CALL:
+            try:
+                await calls.bounded(
+                    client.views_open(trigger_id=body.get("trigger_id"), view=view), within
+                )
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the click is acknowledged whatever Slack answered
+                log.warning("views.open failed", extra={"error": calls.failure(error)})
+                if calls.permanent(error):
+                    return
+            await asyncio.sleep(VIEWS_OPEN_PAUSE)
+        log.warning("views.open given up: the trigger window is over")
 
-    async def _on_answer(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _on_answer(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         event = normalize.from_view_submission(body)
         # a free-text answer must say something; a form's empty fields mean "unchanged"
         answer = event.values.get("answer") if event else None
@@ -243,5 +400,5 @@ class SlackPlatform:
                 },
             )
             return
-        await self._forward(event, client)
+        await self._forward(event, client, context)
         await ack()

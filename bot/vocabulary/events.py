@@ -145,6 +145,14 @@ class HomeOpened(EventBase):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberUpdated(EventBase):
+    """The platform told more about a member (e.g. a profile look-up that succeeded late):
+    their profile is stored, nothing else happens."""
+
+    member: MemberProfile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tick(EventBase):
     """The scheduler waking one run whose timer is due."""
 
@@ -163,6 +171,7 @@ Event = (
     | ButtonClicked
     | FormSubmitted
     | HomeOpened
+    | MemberUpdated
     | Tick
 )
 

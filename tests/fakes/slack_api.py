@@ -107,7 +107,71 @@ def _is_user_id(value: str) -> bool:
     return len(value) > 1 and value[0] in "UW" and value[1:].isalnum() and value.isupper()
 
 
-class FakeSlackApi(Served):
+# -- inbound fault modes (slackin) ----------------------------------------------------------
+# What a proxy in front of Slack, or a struggling Slack, answers to the calls the bot makes
+# while it answers an inbound request (users.info, views.open, auth.test…): a body that is no
+# JSON (text/plain, an HTML error page), broken JSON, or an answer that comes too late.
+# Self-contained: ``FakeSlackApi._handle_api`` asks ``_inbound_fault`` before anything else.
+
+GARBLED_BODIES: dict[str, tuple[str, str]] = {
+    "text": ("text/plain", "upstream connect error or disconnect/reset before headers"),
+    "html": (
+        "text/html",
+        "<html><head><title>502 Bad Gateway</title></head><body>"
+        "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+    ),
+    "invalid_json": ("application/json", '{"ok": true, "user": {"id": "U'),
+}
+
+
+@dataclass(frozen=True)
+class _InboundFault:
+    kind: str  # a key of GARBLED_BODIES, or "stall"
+    status: int = 200
+    seconds: float = 0.0
+
+
+class InboundFaults:
+    """Fault modes for Web API methods: ``garble_next`` and ``stall_next``."""
+
+    def _inbound_faults(self) -> dict[str, deque[_InboundFault]]:
+        return self.__dict__.setdefault("_inbound_fault_queues", {})  # type: ignore[no-any-return]
+
+    def garble_next(
+        self, method: str, kind: str = "html", status: int = 502, count: int = 1
+    ) -> None:
+        """The next ``count`` calls to ``method`` answer HTTP ``status`` with a body that is no
+        Slack answer: ``text`` (text/plain), ``html`` (an HTML error page) or ``invalid_json``
+        (``application/json`` that does not parse)."""
+        if kind not in GARBLED_BODIES:
+            raise ValueError(f"unknown garbled kind {kind!r}: {sorted(GARBLED_BODIES)}")
+        self._inbound_faults().setdefault(method, deque()).extend(
+            [_InboundFault(kind, status)] * count
+        )
+
+    def stall_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls to ``method`` are answered (normally) after ``seconds``."""
+        self._inbound_faults().setdefault(method, deque()).extend(
+            [_InboundFault("stall", seconds=seconds)] * count
+        )
+
+    async def _inbound_fault(self, method: str) -> tuple[int, str, str] | None:
+        """(status, content type, body) to answer instead of Slack, or None to go on."""
+        queued = self._inbound_faults().get(method)
+        if not queued:
+            return None
+        fault = queued.popleft()
+        if fault.kind == "stall":
+            await asyncio.sleep(fault.seconds)
+            return None
+        content_type, body = GARBLED_BODIES[fault.kind]
+        return fault.status, content_type, body
+
+
+# -- end of inbound fault modes -------------------------------------------------------------
+
+
+class FakeSlackApi(InboundFaults, Served):
     """An aiohttp server on 127.0.0.1 answering ``/api/<method>`` and a Socket Mode ``/socket``."""
 
     def __init__(self, *, app_id: str = "A0001", host: str = "127.0.0.1") -> None:
@@ -471,6 +535,14 @@ class FakeSlackApi(Served):
             except (binascii.Error, UnicodeDecodeError):
                 pass
 
+        garbled = await self._inbound_fault(method)  # inbound fault modes (slackin)
+        if garbled is not None:
+            status, content_type, raw = garbled
+            self.calls.append(
+                Call(method, args, token, request.method, request.content_type, status)
+            )
+            self._notify()
+            return web.Response(status=status, text=raw, content_type=content_type)
         status, body, headers = self._dispatch(method, args, token)
         self.calls.append(
             Call(
