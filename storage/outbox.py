@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -46,20 +46,28 @@ class Outbox:
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
-        Messages to one recipient go out in order: a delivery waits while an older one to the
-        same recipient is still pending or in flight (a retried welcome before its question).
-        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint batches.
+        Messages to one recipient go out in order, and so do the messages of one run (a card
+        updated after a click before the next question, which has another recipient key): a
+        delivery waits while an older one to the same recipient, or of the same run, is still
+        pending or in flight. So a claim holds at most one delivery per recipient and per run,
+        and their sends may run concurrently. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
+        several workers claim disjoint batches.
         """
         earlier = aliased(Delivery)
+        unfinished = col(earlier.status).in_(("pending", "in_flight"))
+        older = col(earlier.id) < col(Delivery.id)
         blocked_by_older = (
             select(earlier.id)
             .where(
                 earlier.workspace_id == Delivery.workspace_id,
                 earlier.recipient == Delivery.recipient,
-                col(earlier.id) < col(Delivery.id),
-                col(earlier.status).in_(("pending", "in_flight")),
+                older,
+                unfinished,
             )
             .exists()
+        )
+        run_unfinished = (
+            select(earlier.id).where(earlier.run_id == Delivery.run_id, older, unfinished).exists()
         )
         query = (
             select(Delivery)
@@ -69,6 +77,7 @@ class Outbox:
                         col(Delivery.status) == "pending",
                         col(Delivery.next_attempt_at) <= now,
                         ~blocked_by_older,
+                        or_(col(Delivery.run_id).is_(None), ~run_unfinished),
                     ),
                     and_(col(Delivery.status) == "in_flight", col(Delivery.lease_until) < now),
                 )
@@ -84,6 +93,22 @@ class Outbox:
             delivery.attempts += 1
         await self._s.flush()
         return claimed
+
+    async def renew(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
+        """Push the leases of ``claims`` (delivery id, attempt number) to ``until``, in one
+        statement; a row another worker took over since (other attempt number) is left alone.
+        Returns how many leases were renewed."""
+        if not claims:
+            return 0
+        mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.attempts) == a) for i, a in claims))
+        statement = (
+            update(Delivery)
+            .where(col(Delivery.status) == "in_flight", mine)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self._s.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def get(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
         query = select(Delivery).where(Delivery.id == delivery_id)

@@ -7,6 +7,7 @@ answers non-2xx and the Bot Connector retries; the activity id makes a retry a n
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.core import BotAdapter, TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -43,8 +44,22 @@ log = logging.getLogger(__name__)
 
 #: Per conversation: 7 operations a second in bursts, about 60 in 30 seconds over time.
 PER_CONVERSATION = (2.0, 7.0)
+#: Seconds for one proactive send (opening a 1:1 when needed, then the message): a Bot
+#: Connector call answers in well under a second; one that does not is abandoned and retried.
+SEND_TIMEOUT = 10.0
+#: Seconds each HTTP call of a send may take (requests' timeout on the connector client).
+CALL_TIMEOUT = 5.0
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
+
+
+def _bound_connector_calls(turn_context: TurnContext) -> None:
+    """Give the turn's connector client a short timeout (botbuilder's default is 100 s), so a
+    hanging Bot Connector call frees its thread soon."""
+    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    connection = getattr(getattr(client, "config", None), "connection", None)
+    if connection is not None:
+        connection.timeout = CALL_TIMEOUT
 
 
 def _wire(activity: Activity) -> dict[str, Any]:
@@ -234,8 +249,9 @@ class TeamsPlatform:
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, teams: TeamsPlatform) -> None:
+    def __init__(self, teams: TeamsPlatform, timeout: float = SEND_TIMEOUT) -> None:
         self._teams = teams
+        self._timeout = timeout
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         key, open_with = self._destination(action)
@@ -246,6 +262,7 @@ class TeamsSender:
         sent: list[str] = []
 
         async def deliver(turn_context: TurnContext) -> None:
+            _bound_connector_calls(turn_context)
             if isinstance(action, act.UpdateMessage):
                 activity.id = action.message.message_id
                 await turn_context.update_activity(activity)
@@ -254,11 +271,18 @@ class TeamsSender:
             response = await turn_context.send_activity(activity)
             sent.append(getattr(response, "id", "") or "")
 
+        # Only the Bot Connector calls are timed: a wait for pacing above never counts.
         try:
-            reached = await self._teams.run_in(workspace, key, deliver, open_chat_with=open_with)
+            async with asyncio.timeout(self._timeout):
+                reached = await self._teams.run_in(
+                    workspace, key, deliver, open_chat_with=open_with
+                )
+        except TimeoutError:
+            log.warning("teams send timed out")
+            return SendOutcome("retry", error="timeout")
         except Exception as exc:
             outcome = classify(exc)
-            if outcome.status == "retry" and outcome.retry_after:
+            if outcome.retry_after:
                 self._teams.pause(workspace.external_id, key, outcome.retry_after)
             log.warning(
                 "teams send failed", extra={"outcome": outcome.status, "error": outcome.error}

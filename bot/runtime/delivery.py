@@ -1,9 +1,16 @@
 """Outbound path: a worker takes due deliveries from the outbox and sends them.
 
-Retries transient failures with exponential backoff and jitter (or the platform's Retry-After),
-stops at permanent ones, stops sending to members who blocked the bot, honours opt-outs at send
-time, and dead-letters after ``max_attempts``. A crash mid-send loses nothing: the lease expires
-and another worker (or this one, restarted) sends it again.
+Sends to different recipients run concurrently (at most ``concurrency`` at once), each
+recipient's messages one after the other and in order (the outbox never hands out a recipient's
+next message while an older one is in flight). Retries transient failures with exponential
+backoff and jitter; a rate limit (429) or a pacing wait is rescheduled after the platform's
+Retry-After without spending an attempt. Stops at permanent failures, stops sending to members
+who blocked the bot, honours opt-outs at send time, and dead-letters after ``max_attempts``.
+
+Claims are short leases renewed while the send is under way (a heartbeat), so a crash mid-send
+loses nothing and holds nothing for long: the dead worker's claims expire within ``lease`` and
+another worker (or this one, restarted) sends them. A worker only records an outcome while the
+row is still in flight with its own attempt number (fencing).
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         if retry_after is not None:
             # a little jitter so a whole queue paused together does not return together
-            return max(0.0, retry_after) * rng.uniform(1.0, 1.2)
+            return min(self.max_delay, max(0.0, retry_after)) * rng.uniform(1.0, 1.2)
         exponential = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
         return float(exponential * rng.uniform(0.5, 1.0))
 
@@ -60,59 +67,161 @@ class DeliveryWorker:
         clock: Clock,
         policy: RetryPolicy | None = None,
         batch_size: int = 50,
-        lease: timedelta = timedelta(seconds=120),
+        lease: timedelta = timedelta(seconds=15),
         rng: random.Random | None = None,
+        *,
+        concurrency: int = 16,
+        renew_every: float | None = None,
+        send_timeout: float = 60.0,
     ) -> None:
+        """``lease``: how long a claim holds without renewal (a dead worker's sends wait that
+        long); ``renew_every``: seconds between renewals while sends are under way (a third
+        of the lease by default); ``send_timeout``: a last guard around one send (senders time
+        out their own platform calls sooner)."""
         self._store = store
         self._senders = senders  # not copied: platforms may register after the worker exists
         self._clock = clock
         self._policy = policy or RetryPolicy()
-        self._batch = batch_size
+        self._batch = max(1, batch_size)
         self._lease = lease
         self._rng = rng or random.Random()
+        self._concurrency = max(1, concurrency)
+        self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
+        self._send_timeout = send_timeout
         self._wakeup = asyncio.Event()
         self._stopping = False
+        #: delivery id → (its send task, the attempt number it was claimed with)
+        self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Tell the worker new deliveries are waiting (called after each commit that enqueues)."""
         self._wakeup.set()
 
     def stop(self) -> None:
-        """Finish the send under way, then return from :meth:`run` (nothing is cut mid-send)."""
+        """Stop claiming; the sends under way finish, then :meth:`run` returns."""
         self._stopping = True
         self._wakeup.set()
 
+    @property
+    def in_flight(self) -> int:
+        """How many sends this worker has under way."""
+        return len(self._active)
+
     async def run(self, idle_poll: float = 1.0) -> None:
-        """Send until stopped; wakes on :meth:`wake` or every ``idle_poll`` seconds."""
+        """Send until stopped; wakes on :meth:`wake`, when a send ends, or every ``idle_poll``
+        seconds. Cancelled (a crash, a hard shutdown), it abandons its sends without recording
+        anything: their claims expire within the lease."""
         self._stopping = False
-        while not self._stopping:
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("delivery worker pass failed; retrying")
-            self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=idle_poll)
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                claimed = 0
+                try:
+                    claimed = await self._claim_more()
+                except Exception:
+                    log.exception("delivery worker could not claim; retrying")
+                if claimed and len(self._active) < self._concurrency:
+                    continue  # there may be more due right now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=idle_poll)
+            await self._settle()
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
 
     async def drain(self) -> int:
-        """Send everything due now; returns how many deliveries were attempted."""
+        """Send everything due now (and what becomes due as earlier messages to the same
+        recipients go out); returns how many deliveries were attempted."""
         attempted = 0
+        try:
+            while True:
+                claimed = 0 if self._stopping else await self._claim_more()
+                attempted += claimed
+                if not self._active:
+                    if not claimed:
+                        return attempted
+                    continue
+                if claimed and len(self._active) < self._concurrency:
+                    continue
+                tasks = [task for task, _ in self._active.values()]
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+
+    # -- claims -----------------------------------------------------------------------------
+
+    async def _claim_more(self) -> int:
+        free = self._concurrency - len(self._active)
+        if free <= 0 or self._stopping:
+            return 0
+        async with self._store.transaction() as tx:
+            claimed = await tx.outbox.claim(self._clock(), min(free, self._batch), self._lease)
+        for delivery in claimed:
+            self._start(delivery)
+        return len(claimed)
+
+    def _start(self, delivery: Delivery) -> None:
+        assert delivery.id is not None
+        delivery_id = delivery.id
+        task = asyncio.create_task(self._deliver(delivery), name=f"delivery-{delivery_id}")
+        self._active[delivery_id] = (task, delivery.attempts)
+
+        def finished(done: asyncio.Task[None]) -> None:
+            if self._active.get(delivery_id, (None, 0))[0] is done:
+                del self._active[delivery_id]
+            if not done.cancelled() and done.exception() is not None:
+                error = done.exception()
+                log.error(
+                    "delivery could not be recorded; its claim expires and it is sent again",
+                    extra={"delivery": delivery_id, "error": type(error).__name__},
+                )
+            self._wakeup.set()
+
+        task.add_done_callback(finished)
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._renew_leases(), name="delivery-leases")
+
+    async def _renew_leases(self) -> None:
+        """While sends are under way, push their leases forward (one statement for all)."""
         while True:
-            async with self._store.transaction() as tx:
-                claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease)
-            if not claimed:
-                return attempted
-            for delivery in claimed:
-                if self._stopping:  # the rest of the claim goes back when its lease ends
-                    return attempted
-                await self._deliver(delivery)
-                attempted += 1
+            await asyncio.sleep(self._renew_every)
+            if not self._active:
+                self._heartbeat = None  # no await since the check: a new send starts a new one
+                return
+            claims = [(key, attempts) for key, (_, attempts) in self._active.items()]
+            try:
+                async with self._store.transaction() as tx:
+                    await tx.outbox.renew(claims, self._clock() + self._lease)
+            except Exception as exc:
+                log.warning("delivery leases not renewed", extra={"error": type(exc).__name__})
+
+    async def _settle(self) -> None:
+        """Let the sends under way finish and record (a graceful stop)."""
+        while self._active:
+            await asyncio.wait([task for task, _ in self._active.values()])
+        self._stop_heartbeat()
+
+    def _abandon(self) -> None:
+        """Drop the sends under way without recording (their leases expire)."""
+        for task, _ in list(self._active.values()):
+            task.cancel()
+        self._active.clear()
+        self._stop_heartbeat()
+
+    def _stop_heartbeat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+
+    # -- one delivery -----------------------------------------------------------------------
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
         async with self._store.transaction() as tx:
             # Fencing: the claim is ours while the row is in flight with our attempt number;
-            # renew the lease for this one send (a batch can outlast the lease it was claimed with).
+            # renew the lease for this one send (a claim can wait a little before it starts).
             row = await tx.outbox.get(delivery.id, lock=True)
             if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
                 log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
@@ -135,8 +244,8 @@ class DeliveryWorker:
             assert workspace is not None
             try:
                 action = action_from_dict(delivery.action)
-            except ValueError as exc:
-                verdict = SendOutcome("permanent", error=str(exc))
+            except ValueError:
+                verdict = SendOutcome("permanent", error="unreadable action")
         if verdict is None:
             assert workspace is not None and action is not None
             verdict = await self._send(workspace.platform, workspace.external_id, action)
@@ -147,10 +256,19 @@ class DeliveryWorker:
         if sender is None:
             return SendOutcome("permanent", error=f"no sender for platform {platform!r}")
         try:
-            return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]
+            async with asyncio.timeout(self._send_timeout):
+                return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]
+        except TimeoutError:
+            log.warning("send timed out; will retry", extra={"platform": platform})
+            return SendOutcome("retry", error="timeout")
         except Exception as exc:
-            log.exception("sender raised; will retry")
-            return SendOutcome("retry", error=f"{type(exc).__name__}: {exc}"[:300])
+            # The exception's text may quote the platform's answer or the message: keep it out
+            # of the row and the log; its type says enough to look further.
+            log.warning(
+                "sender raised; will retry",
+                extra={"platform": platform, "error": type(exc).__name__},
+            )
+            return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
     async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
         assert delivery.id is not None
@@ -161,13 +279,14 @@ class DeliveryWorker:
                 log.warning("delivery outcome dropped: claim lost", extra={"delivery": delivery.id})
                 return
             row.lease_until = None
-            row.last_error = outcome.error
+            row.last_error = outcome.error[:500] if outcome.error else None
             if outcome.status == "sent":
                 row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
                 workspace = await tx.directory.workspace_by_id(row.workspace_id)
                 if workspace is not None and workspace.status == "revoked":
                     workspace.status = "active"  # the credentials work again
             elif outcome.status == "deferred":
+                # not attempted (pacing), or refused before any work (a rate limit): no attempt
                 wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
                 row.status, row.attempts = "pending", row.attempts - 1
                 row.next_attempt_at = now + timedelta(seconds=wait)
@@ -176,11 +295,18 @@ class DeliveryWorker:
                 row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
                 log.warning(
                     "delivery will be retried",
-                    extra={"delivery": row.id, "attempt": row.attempts, "wait_s": round(wait, 2)},
+                    extra={
+                        "delivery": row.id,
+                        "attempt": row.attempts,
+                        "wait_s": round(wait, 2),
+                        "error": row.last_error,
+                    },
                 )
             elif outcome.status == "retry":
                 row.status = "dead"
-                log.error("delivery dead-lettered", extra={"delivery": row.id})
+                log.error(
+                    "delivery dead-lettered", extra={"delivery": row.id, "error": row.last_error}
+                )
             elif outcome.status == "blocked":
                 row.status = "blocked"
                 await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
@@ -194,7 +320,10 @@ class DeliveryWorker:
                 log.error("workspace credentials refused; workspace marked revoked, sends held")
             else:
                 row.status = "failed"
-                log.error("delivery failed permanently", extra={"delivery": row.id})
+                log.error(
+                    "delivery failed permanently",
+                    extra={"delivery": row.id, "error": row.last_error},
+                )
 
     async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
