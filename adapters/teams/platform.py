@@ -15,12 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import BotAdapter, TurnContext, serializer_helper
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -34,6 +31,7 @@ from msrest.serialization import Model
 from adapters.limits import Pacer
 from adapters.teams.cards import render
 from adapters.teams.config import TeamsConfig
+from adapters.teams.connector import FittedAuthentication
 from adapters.teams.errors import classify
 from adapters.teams.normalize import is_personal, team_of, tenant_of, to_events
 from bot.vocabulary import actions as act
@@ -47,19 +45,8 @@ PER_CONVERSATION = (2.0, 7.0)
 #: Seconds for one proactive send (opening a 1:1 when needed, then the message): a Bot
 #: Connector call answers in well under a second; one that does not is abandoned and retried.
 SEND_TIMEOUT = 10.0
-#: Seconds each HTTP call of a send may take (requests' timeout on the connector client).
-CALL_TIMEOUT = 5.0
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
-
-
-def _bound_connector_calls(turn_context: TurnContext) -> None:
-    """Give the turn's connector client a short timeout (botbuilder's default is 100 s), so a
-    hanging Bot Connector call frees its thread soon."""
-    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-    connection = getattr(getattr(client, "config", None), "connection", None)
-    if connection is not None:
-        connection.timeout = CALL_TIMEOUT
 
 
 def _wire(activity: Activity) -> dict[str, Any]:
@@ -79,9 +66,7 @@ class TeamsPlatform:
         self.config = config
         self._sink = sink
         self._references = references
-        self.adapter = CloudAdapter(
-            ConfigurationBotFrameworkAuthentication(config.botbuilder_configuration())
-        )
+        self.adapter = CloudAdapter(FittedAuthentication(config.botbuilder_configuration()))
         self.adapter.on_turn_error = self._on_turn_error
         self._pacer = Pacer()
         self._rosters: dict[tuple[str, str], tuple[float, list[MemberProfile]]] = {}
@@ -262,7 +247,6 @@ class TeamsSender:
         sent: list[str] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            _bound_connector_calls(turn_context)
             if isinstance(action, act.UpdateMessage):
                 activity.id = action.message.message_id
                 await turn_context.update_activity(activity)
