@@ -1,8 +1,10 @@
 """Outbound path: a worker takes due deliveries from the outbox and sends them.
 
-Sends to different recipients run concurrently (at most ``concurrency`` at once), each
-recipient's messages one after the other and in order (the outbox never hands out a recipient's
-next message while an older one is in flight). Retries transient failures with exponential
+Claims are taken in batches; their sends run concurrently (at most ``concurrency`` at once, in
+claim order), each recipient's messages one after the other and in order (the outbox never hands
+out a recipient's next message while an older one is claimed). A new batch is claimed as soon as
+fewer than ``concurrency`` claimed deliveries are left, so one hanging call holds back only its
+own recipient. Retries transient failures with exponential
 backoff and jitter; a rate limit (429) or a pacing wait is rescheduled after the platform's
 Retry-After without spending an attempt. Stops at permanent failures, stops sending to members
 who blocked the bot, honours opt-outs at send time, and dead-letters after ``max_attempts``.
@@ -90,8 +92,9 @@ class DeliveryWorker:
         self._send_timeout = send_timeout
         self._wakeup = asyncio.Event()
         self._stopping = False
-        #: delivery id → (its send task, the attempt number it was claimed with)
+        #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
         self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
+        self._slots = asyncio.Semaphore(self._concurrency)
         self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -99,13 +102,14 @@ class DeliveryWorker:
         self._wakeup.set()
 
     def stop(self) -> None:
-        """Stop claiming; the sends under way finish, then :meth:`run` returns."""
+        """Stop claiming; the sends under way finish, claims not started yet go back, then
+        :meth:`run` returns."""
         self._stopping = True
         self._wakeup.set()
 
     @property
     def in_flight(self) -> int:
-        """How many sends this worker has under way."""
+        """How many deliveries this worker has claimed and not recorded yet."""
         return len(self._active)
 
     async def run(self, idle_poll: float = 1.0) -> None:
@@ -153,11 +157,11 @@ class DeliveryWorker:
     # -- claims -----------------------------------------------------------------------------
 
     async def _claim_more(self) -> int:
-        free = self._concurrency - len(self._active)
-        if free <= 0 or self._stopping:
+        """Claim a batch once fewer than ``concurrency`` claimed deliveries are left."""
+        if len(self._active) >= self._concurrency or self._stopping:
             return 0
         async with self._store.transaction() as tx:
-            claimed = await tx.outbox.claim(self._clock(), min(free, self._batch), self._lease)
+            claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
@@ -165,7 +169,7 @@ class DeliveryWorker:
     def _start(self, delivery: Delivery) -> None:
         assert delivery.id is not None
         delivery_id = delivery.id
-        task = asyncio.create_task(self._deliver(delivery), name=f"delivery-{delivery_id}")
+        task = asyncio.create_task(self._in_turn(delivery), name=f"delivery-{delivery_id}")
         self._active[delivery_id] = (task, delivery.attempts)
 
         def finished(done: asyncio.Task[None]) -> None:
@@ -216,6 +220,21 @@ class DeliveryWorker:
             self._heartbeat = None
 
     # -- one delivery -----------------------------------------------------------------------
+
+    async def _in_turn(self, delivery: Delivery) -> None:
+        """Wait for a free slot (in claim order), then deliver; once stopping, give it back."""
+        async with self._slots:
+            if self._stopping:
+                await self._release(delivery)
+                return
+            await self._deliver(delivery)
+
+    async def _release(self, delivery: Delivery) -> None:
+        """Hand an unstarted claim back (no attempt spent) so another worker sends it now."""
+        async with self._store.transaction() as tx:
+            row = await tx.outbox.get(delivery.id or 0, lock=True)
+            if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
+                row.status, row.attempts, row.lease_until = "pending", row.attempts - 1, None
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
