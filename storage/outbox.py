@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,9 @@ class Outbox:
         await self._s.flush()
         return delivery
 
-    async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+    async def claim(
+        self, now: datetime, limit: int, lease: timedelta, exclude: Collection[int] = ()
+    ) -> Sequence[Delivery]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
         Messages to one recipient go out in order, and so do the messages of one run (a card
@@ -51,7 +53,8 @@ class Outbox:
         delivery waits while an older one to the same recipient, or of the same run, is still
         pending or in flight. So a claim holds at most one delivery per recipient and per run,
         and their sends may run concurrently. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
-        several workers claim disjoint batches.
+        several workers claim disjoint batches. ``exclude``: rows the caller holds already
+        (a lease it has not renewed yet is still its own).
         """
         earlier = aliased(Delivery)
         unfinished = col(earlier.status).in_(("pending", "in_flight"))
@@ -86,6 +89,8 @@ class Outbox:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if exclude:
+            query = query.where(col(Delivery.id).not_in(list(exclude)))
         claimed = (await self._s.execute(query)).scalars().all()
         for delivery in claimed:
             delivery.status = "in_flight"

@@ -275,6 +275,38 @@ async def test_a_slow_send_keeps_its_claim_alive_so_it_is_not_sent_twice(
         assert len(rig.posted_to("U0002")) == 2, "no duplicate"
 
 
+async def test_a_worker_never_takes_back_its_own_send_when_its_lease_lapses(
+    database_url: str,
+) -> None:
+    async for rig in slack_rig(database_url):
+        late = DeliveryWorker(  # its heartbeat comes late (a busy process): the lease lapses
+            rig.harness.store,
+            {"slack": rig.sender},
+            rig.clock,
+            RetryPolicy(max_attempts=3),
+            lease=timedelta(seconds=0.3),
+            renew_every=60,
+        )
+        rig.slack.hang_next("chat.postMessage", 4, channel="U0002")
+        await rig.join("U0002")
+        running = asyncio.create_task(late.run(idle_poll=0.05))
+        try:
+            await wait_for(lambda: _true(rig.slack.hanging == 1))
+            rig.clock.advance(timedelta(seconds=200))
+            await asyncio.sleep(0.5)  # several claim passes of its own
+            assert rig.posted_to("U0002") == [], "the welcome was not sent a second time"
+            rig.slack.release_hangs()
+            await wait_for(lambda: _true(len(rig.posted_to("U0002")) == 2), within=10)
+        finally:
+            late.stop()
+            await asyncio.wait_for(running, 10)
+        assert [(d.status, d.attempts) for d in await rig.deliveries()] == [
+            ("sent", 1),
+            ("sent", 1),
+        ]
+        assert len(rig.posted_to("U0002")) == 2, "no duplicate"
+
+
 async def _true(value: bool) -> bool:
     return value
 

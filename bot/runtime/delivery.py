@@ -161,7 +161,8 @@ class DeliveryWorker:
         if len(self._active) >= self._concurrency or self._stopping:
             return 0
         async with self._store.transaction() as tx:
-            claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease)
+            held = list(self._active)  # never our own claims again, even with a lapsed lease
+            claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease, held)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
