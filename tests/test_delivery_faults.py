@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ import pytest_asyncio
 
 from adapters.limits import Pacer
 from adapters.slack.sender import SlackSender
+from adapters.teams import connector
 from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.vocabulary import events as ev
@@ -71,6 +73,7 @@ class SlackRig:
         return sorted(ts for channel, ts in self.slack.messages if channel == dm)
 
 
+@asynccontextmanager
 async def slack_rig(database_url: str, **sender_options: object) -> AsyncIterator[SlackRig]:
     clock = ManualClock(T0)
     async with FakeSlackApi() as slack:
@@ -93,7 +96,7 @@ async def slack_rig(database_url: str, **sender_options: object) -> AsyncIterato
 
 @pytest_asyncio.fixture
 async def rig(database_url: str) -> AsyncIterator[SlackRig]:
-    async for built in slack_rig(database_url):
+    async with slack_rig(database_url) as built:
         yield built
 
 
@@ -174,7 +177,7 @@ async def test_a_503_from_a_proxy_is_retried_and_dead_letters_with_http_503(
 
 async def test_a_hanging_call_does_not_hold_back_other_recipients(database_url: str) -> None:
     # timeouts long enough that only concurrency can get the others out before the hang ends
-    async for rig in slack_rig(database_url, timeouts={"chat.postMessage": 60.0}):
+    async with slack_rig(database_url, timeouts={"chat.postMessage": 60.0}) as rig:
         rig.slack.hang_next("chat.postMessage", 30, channel="U0002")
         await rig.join(*MEMBERS)  # U0002 first: their welcome is the oldest delivery
         worker = asyncio.create_task(rig.worker.run(idle_poll=0.1))
@@ -240,7 +243,7 @@ async def test_a_send_in_flight_when_its_worker_died_goes_out_seconds_later(
 async def test_a_slow_send_keeps_its_claim_alive_so_it_is_not_sent_twice(
     database_url: str,
 ) -> None:
-    async for rig in slack_rig(database_url):
+    async with slack_rig(database_url) as rig:
         short = DeliveryWorker(
             rig.harness.store,
             {"slack": rig.sender},
@@ -278,7 +281,7 @@ async def test_a_slow_send_keeps_its_claim_alive_so_it_is_not_sent_twice(
 async def test_a_worker_never_takes_back_its_own_send_when_its_lease_lapses(
     database_url: str,
 ) -> None:
-    async for rig in slack_rig(database_url):
+    async with slack_rig(database_url) as rig:
         late = DeliveryWorker(  # its heartbeat comes late (a busy process): the lease lapses
             rig.harness.store,
             {"slack": rig.sender},
@@ -361,3 +364,25 @@ async def test_teams_503_pages_are_retried_then_dead_letter_as_http_503(teams: T
     await wait_for(settled, within=20)
     assert await _statuses(teams) == [("dead", 2, "http 503"), ("dead", 2, "http 503")]
     assert [c.status for c in teams.connector.calls_to("send")] == [503] * 4, "each retried"
+
+
+async def test_teams_a_hanging_call_does_not_hold_back_other_members(
+    teams: TeamsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # timeouts long enough that only concurrency can get the others out before the hang ends
+    monkeypatch.setattr(connector, "CALL_TIMEOUT", 60.0)
+    assert teams.bot.teams is not None
+    monkeypatch.setattr(teams.bot.teams.sender, "timeout", 60.0)
+    teams.connector.hang_next("create_conversation", 30)  # the first member's 1:1
+    users = [f"29:1m{i}" for i in range(6)]
+    for user in users:
+        await teams.add_member(user, f"Member {user}")
+
+    async def others_served() -> bool:
+        return all(len(teams.messages_to(user)) == 2 for user in users[1:])
+
+    await wait_for(others_served, within=15)
+    assert teams.connector.hanging == 1 and teams.messages_to(users[0]) == [], "still hanging"
+    teams.connector.release_hangs()
+    await wait_for(lambda: _true(len(teams.messages_to(users[0])) == 2), within=15)
+    assert [s[0] for s in await _statuses(teams)] == ["sent"] * 12

@@ -236,7 +236,8 @@ class TeamsSender:
 
     def __init__(self, teams: TeamsPlatform, timeout: float = SEND_TIMEOUT) -> None:
         self._teams = teams
-        self._timeout = timeout
+        #: seconds one send may take, all its Bot Connector calls included
+        self.timeout = timeout
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         key, open_with = self._destination(action)
@@ -257,7 +258,7 @@ class TeamsSender:
 
         # Only the Bot Connector calls are timed: a wait for pacing above never counts.
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self.timeout):
                 reached = await self._teams.run_in(
                     workspace, key, deliver, open_chat_with=open_with
                 )
