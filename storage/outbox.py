@@ -121,6 +121,16 @@ class Outbox:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
 
+    async def get_many(self, ids: Collection[int], *, lock: bool = False) -> dict[int, Delivery]:
+        """The deliveries with these ids (one statement), by id."""
+        if not ids:
+            return {}
+        query = select(Delivery).where(col(Delivery.id).in_(list(ids))).order_by(col(Delivery.id))
+        if lock:
+            query = query.with_for_update()
+        rows = (await self._s.execute(query)).scalars().all()
+        return {row.id: row for row in rows if row.id is not None}
+
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Delivery]:
         query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
         if status is not None:

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,8 +29,8 @@ from bot.runtime.clock import Clock
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
-from storage.store import Store
-from storage.tables import Delivery, Member
+from storage.store import Store, Transaction
+from storage.tables import Delivery, Member, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,9 @@ class DeliveryWorker:
         #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
         self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
         self._slots = asyncio.Semaphore(self._concurrency)
+        #: outcomes waiting to be committed, and the task committing them
+        self._outcomes: list[tuple[Delivery, SendOutcome, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -213,6 +216,9 @@ class DeliveryWorker:
         for task, _ in list(self._active.values()):
             task.cancel()
         self._active.clear()
+        if self._recorder is not None:
+            self._recorder.cancel()
+        self._outcomes.clear()
         self._stop_heartbeat()
 
     def _stop_heartbeat(self) -> None:
@@ -291,59 +297,104 @@ class DeliveryWorker:
             return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
     async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
-        assert delivery.id is not None
+        """Record an outcome; returns once committed. Outcomes that arrive while a commit is
+        under way are recorded together in the next one (completions are batched)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((delivery, outcome, done))
+        if self._recorder is None:
+            self._recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
+        await done
+
+    async def _record_outcomes(self) -> None:
+        try:
+            while self._outcomes:
+                await asyncio.sleep(0)  # let outcomes of the same moment join
+                batch, self._outcomes = self._outcomes, []
+                try:
+                    await self._apply_outcomes([(d, o) for d, o, _ in batch])
+                except Exception as exc:
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._recorder = None
+
+    async def _apply_outcomes(self, batch: list[tuple[Delivery, SendOutcome]]) -> None:
         now = self._clock()
         async with self._store.transaction() as tx:
-            row = await tx.outbox.get(delivery.id, lock=True)
-            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
-                log.warning("delivery outcome dropped: claim lost", extra={"delivery": delivery.id})
-                return
-            row.lease_until = None
-            row.last_error = outcome.error[:500] if outcome.error else None
-            if outcome.status == "sent":
-                row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
-                workspace = await tx.directory.workspace_by_id(row.workspace_id)
-                if workspace is not None and workspace.status == "revoked":
-                    workspace.status = "active"  # the credentials work again
-            elif outcome.status == "deferred":
-                # not attempted (pacing), or refused before any work (a rate limit): no attempt
-                wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
-                row.status, row.attempts = "pending", row.attempts - 1
-                row.next_attempt_at = now + timedelta(seconds=wait)
-            elif outcome.status == "retry" and row.attempts < self._policy.max_attempts:
-                wait = self._policy.delay(row.attempts, outcome.retry_after, self._rng)
-                row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
-                log.warning(
-                    "delivery will be retried",
-                    extra={
-                        "delivery": row.id,
-                        "attempt": row.attempts,
-                        "wait_s": round(wait, 2),
-                        "error": row.last_error,
-                    },
-                )
-            elif outcome.status == "retry":
-                row.status = "dead"
-                log.error(
-                    "delivery dead-lettered", extra={"delivery": row.id, "error": row.last_error}
-                )
-            elif outcome.status == "blocked":
-                row.status = "blocked"
-                await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
-            elif outcome.status == "unauthorized":
-                # held, not lost: retried every ``held_for`` seconds until the credentials work
-                row.status, row.attempts = "pending", row.attempts - 1
-                row.next_attempt_at = now + timedelta(seconds=self._policy.held_for)
-                workspace = await tx.directory.workspace_by_id(row.workspace_id)
-                if workspace is not None:
-                    workspace.status = "revoked"
-                log.error("workspace credentials refused; workspace marked revoked, sends held")
-            else:
-                row.status = "failed"
-                log.error(
-                    "delivery failed permanently",
-                    extra={"delivery": row.id, "error": row.last_error},
-                )
+            rows = await tx.outbox.get_many([d.id for d, _ in batch if d.id is not None], lock=True)
+            workspaces: dict[int, Workspace | None] = {}
+
+            async def workspace_of(row: Delivery) -> Workspace | None:
+                if row.workspace_id not in workspaces:
+                    found = await tx.directory.workspace_by_id(row.workspace_id)
+                    workspaces[row.workspace_id] = found
+                return workspaces[row.workspace_id]
+
+            for delivery, outcome in batch:
+                row = rows.get(delivery.id or 0)
+                if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
+                    log.warning(
+                        "delivery outcome dropped: claim lost", extra={"delivery": delivery.id}
+                    )
+                    continue
+                await self._apply(row, outcome, now, workspace_of, tx)
+
+    async def _apply(
+        self,
+        row: Delivery,
+        outcome: SendOutcome,
+        now: datetime,
+        workspace_of: Callable[[Delivery], Awaitable[Workspace | None]],
+        tx: Transaction,
+    ) -> None:
+        row.lease_until = None
+        row.last_error = outcome.error[:500] if outcome.error else None
+        if outcome.status == "sent":
+            row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
+            workspace = await workspace_of(row)
+            if workspace is not None and workspace.status == "revoked":
+                workspace.status = "active"  # the credentials work again
+        elif outcome.status == "deferred":
+            # not attempted (pacing), or refused before any work (a rate limit): no attempt
+            wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
+            row.status, row.attempts = "pending", row.attempts - 1
+            row.next_attempt_at = now + timedelta(seconds=wait)
+        elif outcome.status == "retry" and row.attempts < self._policy.max_attempts:
+            wait = self._policy.delay(row.attempts, outcome.retry_after, self._rng)
+            row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
+            log.warning(
+                "delivery will be retried",
+                extra={
+                    "delivery": row.id,
+                    "attempt": row.attempts,
+                    "wait_s": round(wait, 2),
+                    "error": row.last_error,
+                },
+            )
+        elif outcome.status == "retry":
+            row.status = "dead"
+            log.error("delivery dead-lettered", extra={"delivery": row.id, "error": row.last_error})
+        elif outcome.status == "blocked":
+            row.status = "blocked"
+            await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
+        elif outcome.status == "unauthorized":
+            # held, not lost: retried every ``held_for`` seconds until the credentials work
+            row.status, row.attempts = "pending", row.attempts - 1
+            row.next_attempt_at = now + timedelta(seconds=self._policy.held_for)
+            workspace = await workspace_of(row)
+            if workspace is not None:
+                workspace.status = "revoked"
+            log.error("workspace credentials refused; workspace marked revoked, sends held")
+        else:
+            row.status = "failed"
+            log.error(
+                "delivery failed permanently", extra={"delivery": row.id, "error": row.last_error}
+            )
 
     async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
