@@ -373,8 +373,8 @@ async def test_teams_a_hanging_call_does_not_hold_back_other_members(
     monkeypatch.setattr(connector, "CALL_TIMEOUT", 60.0)
     assert teams.bot.teams is not None
     monkeypatch.setattr(teams.bot.teams.sender, "timeout", 60.0)
-    teams.connector.hang_next("create_conversation", 30)  # the first member's 1:1
     users = [f"29:1m{i}" for i in range(6)]
+    teams.connector.hang_next("create_conversation", 30, member=users[0])  # opening their 1:1
     for user in users:
         await teams.add_member(user, f"Member {user}")
 

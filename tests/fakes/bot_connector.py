@@ -799,13 +799,21 @@ class FakeBotConnector(Served):
             return faults  # type: ignore[no-any-return]
 
     def hang_next(
-        self, route: str, seconds: float, *, conversation: str | None = None, count: int = 1
+        self,
+        route: str,
+        seconds: float,
+        *,
+        conversation: str | None = None,
+        member: str | None = None,
+        count: int = 1,
     ) -> None:
-        """The next ``count`` calls to ``route`` (a name or group; to ``conversation`` only, if
-        given) wait ``seconds`` — or until :meth:`release_hangs` — then are served as usual."""
+        """The next ``count`` calls to ``route`` (a name or group; to ``conversation`` only,
+        or creating a conversation with ``member`` only, if given) wait ``seconds`` — or until
+        :meth:`release_hangs` — then are served as usual."""
         _check_selector(route)
+        fault = _RawFault(route, conversation, hang=seconds, member=member)
         with self._lock:
-            self._outbound.queue.extend([_RawFault(route, conversation, hang=seconds)] * count)
+            self._outbound.queue.extend([fault] * count)
 
     def release_hangs(self) -> None:
         """End the hangs under way now (they are then served as usual)."""
@@ -856,10 +864,13 @@ class FakeBotConnector(Served):
         conversation = params.get("conversation_id")
         with self._lock:
             faults = self._outbound
+            members = body.get("members") if isinstance(body, dict) else None
+            member_ids = {m.get("id") for m in members or [] if isinstance(m, dict)}
             for index, fault in enumerate(faults.queue):
-                if route_matches(fault.selector, route) and fault.conversation in (
-                    None,
-                    conversation,
+                if (
+                    route_matches(fault.selector, route)
+                    and fault.conversation in (None, conversation)
+                    and (fault.member is None or fault.member in member_ids)
                 ):
                     del faults.queue[index]
                     break
@@ -911,6 +922,7 @@ class _RawFault:
     body: str = ""
     content_type: str = "text/plain"
     headers: dict[str, str] = field(default_factory=dict)
+    member: str | None = None
 
 
 @dataclass
