@@ -209,7 +209,10 @@ class DeliveryWorker:
         """Let the sends under way finish and record (a graceful stop)."""
         while self._active:
             await asyncio.wait([task for task, _ in self._active.values()])
+        heartbeat = self._heartbeat
         self._stop_heartbeat()
+        if heartbeat is not None:  # let a renewal under way roll back cleanly
+            await asyncio.wait([heartbeat])
 
     def _abandon(self) -> None:
         """Drop the sends under way without recording (their leases expire)."""
