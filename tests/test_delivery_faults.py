@@ -182,6 +182,7 @@ async def test_a_hanging_call_does_not_hold_back_other_recipients(database_url: 
         await rig.join(*MEMBERS)  # U0002 first: their welcome is the oldest delivery
         worker = asyncio.create_task(rig.worker.run(idle_poll=0.1))
         try:
+            await wait_for(lambda: _true(rig.slack.hangs_started == 1), within=10)
             others = MEMBERS[1:]
             await wait_for(
                 lambda: _true(all(len(rig.posted_to(u)) == 2 for u in others)), within=10
@@ -377,6 +378,7 @@ async def test_teams_a_hanging_call_does_not_hold_back_other_members(
     teams.connector.hang_next("create_conversation", 30, member=users[0])  # opening their 1:1
     for user in users:
         await teams.add_member(user, f"Member {user}")
+    await wait_for(lambda: _true(teams.connector.hanging == 1), within=10)
 
     async def others_served() -> bool:
         return all(len(teams.messages_to(user)) == 2 for user in users[1:])
@@ -385,4 +387,8 @@ async def test_teams_a_hanging_call_does_not_hold_back_other_members(
     assert teams.connector.hanging == 1 and teams.messages_to(users[0]) == [], "still hanging"
     teams.connector.release_hangs()
     await wait_for(lambda: _true(len(teams.messages_to(users[0])) == 2), within=15)
-    assert [s[0] for s in await _statuses(teams)] == ["sent"] * 12
+
+    async def all_recorded() -> bool:
+        return [s[0] for s in await _statuses(teams)] == ["sent"] * 12
+
+    await wait_for(all_recorded, within=10)
