@@ -45,6 +45,8 @@ PER_CONVERSATION = (2.0, 7.0)
 #: Seconds for one proactive send (opening a 1:1 when needed, then the message): a Bot
 #: Connector call answers in well under a second; one that does not is abandoned and retried.
 SEND_TIMEOUT = 10.0
+#: Sends under way at once (fewer than the default thread pool's threads, which run them).
+IN_FLIGHT = 4
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
 
@@ -238,8 +240,15 @@ class TeamsSender:
         self._teams = teams
         #: seconds one send may take, all its Bot Connector calls included
         self.timeout = timeout
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
+        # Paced when it can leave: botbuilder's HTTP runs in the default thread pool, and a
+        # send paced then queued behind busy threads would go out later, bunched with others.
+        async with self._in_flight:
+            return await self._send(workspace, action)
+
+    async def _send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         key, open_with = self._destination(action)
         wait = await self._teams.pace(workspace.external_id, key)
         if wait:
