@@ -98,6 +98,7 @@ class DeliveryWorker:
         #: outcomes waiting to be committed, and the task committing them
         self._outcomes: list[tuple[Delivery, SendOutcome, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
+        self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
         self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -143,10 +144,13 @@ class DeliveryWorker:
         attempted = 0
         try:
             while True:
+                finished_before = self._finished
                 claimed = 0 if self._stopping else await self._claim_more()
                 attempted += claimed
                 if not self._active:
-                    if not claimed:
+                    # done, unless a send finished during the claim (its next message may be
+                    # due now, and the claim did not see it yet)
+                    if not claimed and self._finished == finished_before:
                         return attempted
                     continue
                 if claimed and len(self._active) < self._concurrency:
@@ -179,6 +183,7 @@ class DeliveryWorker:
         def finished(done: asyncio.Task[None]) -> None:
             if self._active.get(delivery_id, (None, 0))[0] is done:
                 del self._active[delivery_id]
+            self._finished += 1
             if not done.cancelled() and done.exception() is not None:
                 error = done.exception()
                 log.error(
