@@ -7,10 +7,10 @@ answers non-2xx and the Bot Connector retries; the activity id makes a retry a n
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
+from asyncio import Semaphore, timeout
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -240,7 +240,7 @@ class TeamsSender:
         self._teams = teams
         #: seconds one send may take, all its Bot Connector calls included
         self.timeout = timeout
-        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self._in_flight = Semaphore(IN_FLIGHT)
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         # Paced when it can leave: botbuilder's HTTP runs in the default thread pool, and a
@@ -267,7 +267,7 @@ class TeamsSender:
 
         # Only the Bot Connector calls are timed: a wait for pacing above never counts.
         try:
-            async with asyncio.timeout(self.timeout):
+            async with timeout(self.timeout):
                 reached = await self._teams.run_in(
                     workspace, key, deliver, open_chat_with=open_with
                 )
