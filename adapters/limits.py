@@ -43,6 +43,8 @@ class Pacer:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(rate, burst, burst, self._clock())
+        else:  # a key first seen through pause() gets its real budget now
+            bucket.rate, bucket.burst = rate, burst
         return bucket
 
     async def wait(self, key: tuple[str, ...], rate: float, burst: float = 1.0) -> float:
@@ -61,6 +63,11 @@ class Pacer:
         bucket.tokens -= 1  # reserve it, then sleep until it exists
         await self._sleep(needed)  # type: ignore[misc]
         return 0.0
+
+    def paused(self, key: tuple[str, ...]) -> float:
+        """Seconds left of a Retry-After pause on ``key`` (0: not paused)."""
+        bucket = self._buckets.get(key)
+        return max(0.0, bucket.paused_until - self._clock()) if bucket is not None else 0.0
 
     def pause(self, key: tuple[str, ...], seconds: float) -> None:
         """The platform said Retry-After: nothing goes out on ``key`` until then."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -43,23 +43,34 @@ class Outbox:
         await self._s.flush()
         return delivery
 
-    async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+    async def claim(
+        self, now: datetime, limit: int, lease: timedelta, exclude: Collection[int] = ()
+    ) -> Sequence[Delivery]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
-        Messages to one recipient go out in order: a delivery waits while an older one to the
-        same recipient is still pending or in flight (a retried welcome before its question).
-        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint batches.
+        Messages to one recipient go out in order, and so do the messages of one run (a card
+        updated after a click before the next question, which has another recipient key): a
+        delivery waits while an older one to the same recipient, or of the same run, is still
+        pending or in flight. So a claim holds at most one delivery per recipient and per run,
+        and their sends may run concurrently. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
+        several workers claim disjoint batches. ``exclude``: rows the caller holds already
+        (a lease it has not renewed yet is still its own).
         """
         earlier = aliased(Delivery)
+        unfinished = col(earlier.status).in_(("pending", "in_flight"))
+        older = col(earlier.id) < col(Delivery.id)
         blocked_by_older = (
             select(earlier.id)
             .where(
                 earlier.workspace_id == Delivery.workspace_id,
                 earlier.recipient == Delivery.recipient,
-                col(earlier.id) < col(Delivery.id),
-                col(earlier.status).in_(("pending", "in_flight")),
+                older,
+                unfinished,
             )
             .exists()
+        )
+        run_unfinished = (
+            select(earlier.id).where(earlier.run_id == Delivery.run_id, older, unfinished).exists()
         )
         query = (
             select(Delivery)
@@ -69,6 +80,7 @@ class Outbox:
                         col(Delivery.status) == "pending",
                         col(Delivery.next_attempt_at) <= now,
                         ~blocked_by_older,
+                        or_(col(Delivery.run_id).is_(None), ~run_unfinished),
                     ),
                     and_(col(Delivery.status) == "in_flight", col(Delivery.lease_until) < now),
                 )
@@ -77,6 +89,8 @@ class Outbox:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if exclude:
+            query = query.where(col(Delivery.id).not_in(list(exclude)))
         claimed = (await self._s.execute(query)).scalars().all()
         for delivery in claimed:
             delivery.status = "in_flight"
@@ -85,11 +99,37 @@ class Outbox:
         await self._s.flush()
         return claimed
 
+    async def renew(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
+        """Push the leases of ``claims`` (delivery id, attempt number) to ``until``, in one
+        statement; a row another worker took over since (other attempt number) is left alone.
+        Returns how many leases were renewed."""
+        if not claims:
+            return 0
+        mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.attempts) == a) for i, a in claims))
+        statement = (
+            update(Delivery)
+            .where(col(Delivery.status) == "in_flight", mine)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self._s.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def get(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
         query = select(Delivery).where(Delivery.id == delivery_id)
         if lock:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def get_many(self, ids: Collection[int], *, lock: bool = False) -> dict[int, Delivery]:
+        """The deliveries with these ids (one statement), by id."""
+        if not ids:
+            return {}
+        query = select(Delivery).where(col(Delivery.id).in_(list(ids))).order_by(col(Delivery.id))
+        if lock:
+            query = query.with_for_update()
+        rows = (await self._s.execute(query)).scalars().all()
+        return {row.id: row for row in rows if row.id is not None}
 
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Delivery]:
         query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)

@@ -17,16 +17,22 @@ from tests.conftest import Harness
 
 
 class ScriptedSender:
-    """A platform whose answers to the first DM are scripted in order; it accepts the rest."""
+    """A platform whose answers to DMs to ``target`` are scripted in order; it accepts the
+    rest (sends to several recipients run concurrently: their order is not fixed)."""
 
     platform = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, target: str = "U-bob") -> None:
+        self.target = target
         self.script: list[SendOutcome | Exception] = []
         self.sent: list[act.Action] = []
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
-        scripted = isinstance(action, act.SendDirectMessage) and self.script
+        scripted = (
+            isinstance(action, act.SendDirectMessage)
+            and action.user_id == self.target
+            and self.script
+        )
         outcome = self.script.pop(0) if scripted else SendOutcome("sent", platform_ref="x")
         if isinstance(outcome, Exception):
             raise outcome

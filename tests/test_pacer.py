@@ -51,3 +51,15 @@ async def test_retry_after_pauses_the_key_until_then() -> None:
     assert await pacer.wait(("T1", "chat.postMessage"), rate=10, burst=10) == 30.0
     time.now = 30.0
     assert await pacer.wait(("T1", "chat.postMessage"), rate=10, burst=10) == 0.0
+
+
+async def test_after_a_retry_after_pause_the_key_gets_its_own_budget_back() -> None:
+    time = FakeTime()
+    pacer = Pacer(clock=time, sleep=time.sleep)
+    pacer.pause(("T1", "chat.update"), 30)  # a 429 before anything was sent on this key
+    assert pacer.paused(("T1", "chat.update")) == 30.0
+    time.now = 30.0
+    assert pacer.paused(("T1", "chat.update")) == 0.0
+    waits = [await pacer.wait(("T1", "chat.update"), rate=10, burst=10) for _ in range(5)]
+    assert waits == [0.0] * 5
+    assert time.slept == [], "the burst of 10 a second applies, not a stand-in of 1 a second"

@@ -138,8 +138,9 @@ def failure(status: int | None, code: str = "", retry_after: str | None = None) 
 
 
 def test_connector_failures_map_to_outcomes() -> None:
-    assert classify(failure(429, "Throttled", "3")).status == "retry"
-    assert classify(failure(429, "Throttled", "3")).retry_after == 3.0
+    throttled = classify(failure(429, "Throttled", "3"))
+    assert (throttled.status, throttled.retry_after) == ("deferred", 3.0), "spends no attempt"
+    assert throttled.error == "ratelimited"
     for status in (412, 502, 504):
         assert classify(failure(status)).status == "retry"
     assert classify(failure(403, "ConversationBlockedByUser")).status == "blocked"

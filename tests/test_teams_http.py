@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from adapters.teams.platform import IN_FLIGHT
 from bot.app import ConfigurationError, build
 from bot.runtime.clock import ManualClock
 from bot.settings import Settings, TeamsSettings
@@ -181,7 +182,9 @@ async def test_a_scheduled_ritual_reaches_a_60_member_team_within_limits(
         assert connector.rate_violations == 0
         stamps = sorted(c.at for c in sends)
         busiest = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
-        assert busiest <= 2 * 20, "about tenant_rps a second after the first burst"
+        # the pacer lets a burst of 20 go, then 20 a second; sends run concurrently, so a few
+        # paced in one second may reach the connector in the next (at most those in flight)
+        assert busiest <= 2 * 20 + IN_FLIGHT, "about tenant_rps a second after the first burst"
 
 
 async def test_with_an_app_id_only_valid_tokens_get_in(database_url: str) -> None:

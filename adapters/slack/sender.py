@@ -1,9 +1,17 @@
-"""Send neutral actions through the Slack Web API, paced per workspace and method."""
+"""Send neutral actions through the Slack Web API, paced per channel and by Slack's 429s.
+
+Failures are told by what Slack answered — its error code, ``ratelimited``, ``http 503`` for a
+proxy's HTML or text page, ``timeout`` — never by an exception's text (it can quote the answer).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -23,13 +31,32 @@ log = logging.getLogger(__name__)
 TokenSource = Callable[[str], Awaitable[str | None]]
 
 #: Requests per second and burst, per workspace and method (Slack's published tiers).
+#: chat.postMessage has no fixed workspace ceiling here: Slack allows about one message a second
+#: per channel (bursts tolerated) and says when to slow down (429 + Retry-After), honoured below.
 METHOD_RATES: dict[str, tuple[float, float]] = {
-    "chat.postMessage": (10.0, 10.0),  # plus 1/s per channel below
     "chat.update": (50 / 60, 5.0),  # tier 3
     "chat.postEphemeral": (100 / 60, 10.0),  # tier 4
     "views.publish": (100 / 60, 10.0),  # tier 4
 }
+POSTING = "chat.postMessage"
 PER_CHANNEL_RATE = (1.0, 3.0)  # chat.postMessage: about one message a second per channel
+
+#: Seconds one call may take (Slack answers these in well under a second). A call still
+#: unanswered then is abandoned and retried later as a spent attempt: it may have gone through.
+#: views.open must land within the trigger's 3-second window.
+CALL_TIMEOUTS: dict[str, float] = {
+    "chat.postMessage": 5.0,
+    "chat.update": 5.0,
+    "chat.postEphemeral": 5.0,
+    "views.publish": 5.0,
+    "views.open": 2.5,
+    "conversations.open": 5.0,
+}
+DEFAULT_TIMEOUT = 10.0
+RESPONSE_URL_TIMEOUT = 5.0
+#: A Retry-After we cannot read (or none) means this; a huge one is capped.
+DEFAULT_RETRY_AFTER = 1.0
+MAX_RETRY_AFTER = 3600.0
 
 #: Errors that will not go away by retrying.
 PERMANENT = frozenset(
@@ -61,10 +88,17 @@ UNAUTHORIZED = frozenset(
 class SlackSender:
     platform = "slack"
 
-    def __init__(self, tokens: TokenSource, api_url: str, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        tokens: TokenSource,
+        api_url: str,
+        pacer: Pacer | None = None,
+        timeouts: Mapping[str, float] | None = None,
+    ) -> None:
         self._tokens = tokens
         self._api_url = api_url
         self._pacer = pacer or Pacer()
+        self._timeouts = {**CALL_TIMEOUTS, **(timeouts or {})}
         self._clients: dict[str, AsyncWebClient] = {}
 
     def _client(self, token: str) -> AsyncWebClient:
@@ -92,12 +126,17 @@ class SlackSender:
         wait = await self._pace(team, call)
         if wait:
             return SendOutcome("deferred", retry_after=wait, error="paced")
+        # Only the call itself is timed: a wait for pacing above never counts as an attempt.
         try:
-            response = await self._client(token).api_call(call.method, json=call.args)
+            async with asyncio.timeout(self._timeouts.get(call.method, DEFAULT_TIMEOUT)):
+                response = await self._client(token).api_call(call.method, json=call.args)
         except SlackApiError as exc:
             return self._failure(team, call, exc)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return SendOutcome("retry", error=f"network: {type(exc).__name__}")
+        except TimeoutError:
+            log.warning("slack call timed out", extra={"method": call.method})
+            return SendOutcome("retry", error="timeout")
+        except aiohttp.ClientError as exc:
+            return SendOutcome("retry", error=_network(exc))
         ref = response.get("ts") or response.get("message_ts")
         channel = response.get("channel") or call.args.get("channel", "")
         return SendOutcome("sent", platform_ref=f"{channel}:{ref}" if ref else None)
@@ -113,37 +152,90 @@ class SlackSender:
         """Answer a slash command through its response_url (the ephemeral ``call`` would post):
         works in DMs and private channels the bot is not in, where chat.postEphemeral cannot."""
         try:
-            response = await AsyncWebhookClient(url).send(
-                text=call.args["text"], blocks=call.args["blocks"], response_type="ephemeral"
-            )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return SendOutcome("retry", error=f"network: {type(exc).__name__}")
+            async with asyncio.timeout(RESPONSE_URL_TIMEOUT):
+                response = await AsyncWebhookClient(url).send(
+                    text=call.args["text"], blocks=call.args["blocks"], response_type="ephemeral"
+                )
+        except TimeoutError:
+            return SendOutcome("retry", error="timeout")
+        except aiohttp.ClientError as exc:
+            return SendOutcome("retry", error=_network(exc))
         if response.status_code == 200:
             return SendOutcome("sent")
         if response.status_code in (404, 410):
             return SendOutcome("permanent", error="expired_url")
+        if response.status_code == 429:
+            retry_after = retry_after_of(response.headers)
+            return SendOutcome("deferred", retry_after=retry_after, error="ratelimited")
         return SendOutcome("retry", error=f"response_url http {response.status_code}")
 
     async def _pace(self, team: str, call: SlackCall) -> float:
-        rate, burst = METHOD_RATES.get(call.method, (20 / 60, 5.0))
-        wait = await self._pacer.wait(("slack", team, call.method), rate, burst)
-        if wait or call.method != "chat.postMessage":
-            return wait
+        if call.method != POSTING:
+            rate, burst = METHOD_RATES.get(call.method, (20 / 60, 5.0))
+            return await self._pacer.wait(("slack", team, call.method), rate, burst)
+        paused = self._pacer.paused(("slack", team, call.method))  # after a 429
+        if paused:
+            return paused
         channel = str(call.args.get("channel", ""))
         return await self._pacer.wait(("slack", team, "channel", channel), *PER_CHANNEL_RATE)
 
     def _failure(self, team: str, call: SlackCall, exc: SlackApiError) -> SendOutcome:
-        status = exc.response.status_code
-        error = str(exc.response.get("error") or f"http {status}")
+        status, body, headers = _answer(exc)
+        code = body.get("error")
+        error = str(code)[:100] if isinstance(code, str) and code else f"http {status}"
         if status == 429 or error == "ratelimited":
-            retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+            # Slack refused before doing anything: not an attempt, come back when it says
+            retry_after = retry_after_of(headers)
             self._pacer.pause(("slack", team, call.method), retry_after)
             log.warning(
                 "slack rate limited", extra={"method": call.method, "retry_after": retry_after}
             )
-            return SendOutcome("retry", retry_after=retry_after, error="ratelimited")
+            return SendOutcome("deferred", retry_after=retry_after, error="ratelimited")
         if error in UNAUTHORIZED:
             return SendOutcome("unauthorized", error=error)
         if error in PERMANENT:
             return SendOutcome("permanent", error=error)
         return SendOutcome("retry", error=error)
+
+
+def _answer(exc: SlackApiError) -> tuple[int | None, dict[str, Any], Mapping[str, str]]:
+    """Status, JSON body ({} when Slack — or a proxy — answered text or HTML) and headers of a
+    failed call. slack_sdk hands a SlackResponse, or aiohttp's raw response for a body it
+    could not parse."""
+    response = exc.response
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        status = getattr(response, "status", None)
+    data = getattr(response, "data", None)
+    headers = getattr(response, "headers", None)
+    return (
+        status if isinstance(status, int) else None,
+        data if isinstance(data, dict) else {},
+        headers if isinstance(headers, Mapping) else {},
+    )
+
+
+def retry_after_of(headers: Mapping[str, str]) -> float:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if not value:
+        return DEFAULT_RETRY_AFTER
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return DEFAULT_RETRY_AFTER
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return DEFAULT_RETRY_AFTER
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
+
+
+def _network(exc: aiohttp.ClientError) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "unreachable"
+    return "network error"

@@ -1,4 +1,8 @@
-"""How a Bot Connector failure should be handled (status code and error code → outcome)."""
+"""How a Bot Connector failure should be handled (status code and error code → outcome).
+
+The reason kept is what the service answered (``http 503``, ``http 403 Forbidden``,
+``ratelimited``, ``timeout``), never an exception's text: it can quote the answer or the message.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ from typing import Any
 
 from bot.vocabulary.ports import SendOutcome
 
-RETRIED = {429, 412, 500, 502, 503, 504}
+RETRIED = {412, 500, 502, 503, 504}
 BLOCKED_CODES = {"ConversationBlockedByUser", "MessageWritesBlocked", "BotDisabledByAdmin"}
+#: Exception types (requests, urllib3) that mean no answer in time / no connection.
+TIMEOUTS = {"Timeout", "ReadTimeout", "ConnectTimeout", "ReadTimeoutError"}
+UNREACHABLE = {"ConnectionError", "NewConnectionError", "ConnectionRefusedError"}
+MAX_RETRY_AFTER = 3600.0
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -24,7 +32,7 @@ def code_of(exc: BaseException) -> str:
     inner = getattr(error, "error", None)
     code = getattr(inner, "code", None) or getattr(error, "code", None)
     if code:
-        return str(code)
+        return "".join(c for c in str(code) if c.isalnum())[:60]
     text = str(getattr(getattr(exc, "response", None), "text", "") or exc)
     return next((c for c in BLOCKED_CODES if c in text), "")
 
@@ -33,16 +41,44 @@ def retry_after_of(exc: BaseException) -> float | None:
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     try:
         value = headers.get("Retry-After")
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+        seconds = float(value) if value is not None else None
+    except (TypeError, ValueError, AttributeError):
         return None
+    if seconds is None or seconds != seconds:  # absent, NaN
+        return None
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (msrest keeps the requests error aside)."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found and len(found) < 8:
+        found.append(current)
+        inner = getattr(current, "inner_exception", None)
+        current = inner if isinstance(inner, BaseException) else current.__cause__
+    return found
+
+
+def network_error(exc: BaseException) -> str:
+    """``timeout`` when the service did not answer in time, else ``unreachable`` /
+    ``network error`` (the names of the exception types say which)."""
+    names = {type(cause).__name__ for cause in _causes(exc)}
+    if any(isinstance(c, TimeoutError) for c in _causes(exc)) or names & TIMEOUTS:
+        return "timeout"
+    if names & UNREACHABLE:
+        return "unreachable"
+    return "network error"
 
 
 def classify(exc: BaseException) -> SendOutcome:
     status, code = status_of(exc), code_of(exc)
-    error = f"http {status} {code}".strip() if status else f"{type(exc).__name__}: {exc}"[:300]
     if status is None:
-        return SendOutcome("retry", error=error)  # network trouble
+        return SendOutcome("retry", error=network_error(exc))
+    error = f"http {status} {code}".strip()[:100]
+    if status == 429:
+        # refused before any work: not an attempt; come back when the service says
+        return SendOutcome("deferred", retry_after=retry_after_of(exc) or 1.0, error="ratelimited")
     if status == 403 and code in BLOCKED_CODES:
         return SendOutcome("blocked", error=error)
     if status == 401:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from asyncio import Semaphore, timeout
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -34,6 +32,7 @@ from adapters.limits import Pacer
 from adapters.teams.cards import render
 from adapters.teams.channels import installer_entries
 from adapters.teams.config import TeamsConfig
+from adapters.teams.connector import FittedAuthentication
 from adapters.teams.errors import classify
 from adapters.teams.inbound import MalformedActivity, read_activity
 from adapters.teams.normalize import CARD_ACTION, is_personal, team_of, tenant_of, to_events
@@ -45,6 +44,11 @@ log = logging.getLogger(__name__)
 
 #: Per conversation: 7 operations a second in bursts, about 60 in 30 seconds over time.
 PER_CONVERSATION = (2.0, 7.0)
+#: Seconds for one proactive send (opening a 1:1 when needed, then the message): a Bot
+#: Connector call answers in well under a second; one that does not is abandoned and retried.
+SEND_TIMEOUT = 10.0
+#: Sends under way at once (fewer than the default thread pool's threads, which run them).
+IN_FLIGHT = 4
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
 
@@ -77,9 +81,7 @@ class TeamsPlatform:
         self.config = config
         self._sink = sink
         self._references = references
-        self.adapter = CloudAdapter(
-            ConfigurationBotFrameworkAuthentication(config.botbuilder_configuration())
-        )
+        self.adapter = CloudAdapter(FittedAuthentication(config.botbuilder_configuration()))
         self.adapter.on_turn_error = self._on_turn_error
         self._pacer = Pacer()
         self._rosters: dict[tuple[str, str], tuple[float, list[MemberProfile]]] = {}
@@ -269,10 +271,19 @@ class TeamsPlatform:
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, teams: TeamsPlatform) -> None:
+    def __init__(self, teams: TeamsPlatform, timeout: float = SEND_TIMEOUT) -> None:
         self._teams = teams
+        #: seconds one send may take, all its Bot Connector calls included
+        self.timeout = timeout
+        self._in_flight = Semaphore(IN_FLIGHT)
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
+        # Paced when it can leave: botbuilder's HTTP runs in the default thread pool, and a
+        # send paced then queued behind busy threads would go out later, bunched with others.
+        async with self._in_flight:
+            return await self._send(workspace, action)
+
+    async def _send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         key, open_with = self._destination(action)
         wait = await self._teams.pace(workspace.external_id, key)
         if wait:
@@ -289,11 +300,18 @@ class TeamsSender:
             response = await turn_context.send_activity(activity)
             sent.append(getattr(response, "id", "") or "")
 
+        # Only the Bot Connector calls are timed: a wait for pacing above never counts.
         try:
-            reached = await self._teams.run_in(workspace, key, deliver, open_chat_with=open_with)
+            async with timeout(self.timeout):
+                reached = await self._teams.run_in(
+                    workspace, key, deliver, open_chat_with=open_with
+                )
+        except TimeoutError:
+            log.warning("teams send timed out")
+            return SendOutcome("retry", error="timeout")
         except Exception as exc:
             outcome = classify(exc)
-            if outcome.status == "retry" and outcome.retry_after:
+            if outcome.retry_after:
                 self._teams.pause(workspace.external_id, key, outcome.retry_after)
             log.warning(
                 "teams send failed", extra={"outcome": outcome.status, "error": outcome.error}

@@ -1,9 +1,18 @@
 """Outbound path: a worker takes due deliveries from the outbox and sends them.
 
-Retries transient failures with exponential backoff and jitter (or the platform's Retry-After),
-stops at permanent ones, stops sending to members who blocked the bot, honours opt-outs at send
-time, and dead-letters after ``max_attempts``. A crash mid-send loses nothing: the lease expires
-and another worker (or this one, restarted) sends it again.
+Claims are taken in batches; their sends run concurrently (at most ``concurrency`` at once, in
+claim order), each recipient's messages one after the other and in order (the outbox never hands
+out a recipient's next message while an older one is claimed). A new batch is claimed as soon as
+fewer than ``concurrency`` claimed deliveries are left, so one hanging call holds back only its
+own recipient. Retries transient failures with exponential
+backoff and jitter; a rate limit (429) or a pacing wait is rescheduled after the platform's
+Retry-After without spending an attempt. Stops at permanent failures, stops sending to members
+who blocked the bot, honours opt-outs at send time, and dead-letters after ``max_attempts``.
+
+Claims are short leases renewed while the send is under way (a heartbeat), so a crash mid-send
+loses nothing and holds nothing for long: the dead worker's claims expire within ``lease`` and
+another worker (or this one, restarted) sends them. A worker only records an outcome while the
+row is still in flight with its own attempt number (fencing).
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,8 +29,8 @@ from bot.runtime.clock import Clock
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
-from storage.store import Store
-from storage.tables import Delivery, Member
+from storage.store import Store, Transaction
+from storage.tables import Delivery, Member, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +47,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         if retry_after is not None:
             # a little jitter so a whole queue paused together does not return together
-            return max(0.0, retry_after) * rng.uniform(1.0, 1.2)
+            return min(self.max_delay, max(0.0, retry_after)) * rng.uniform(1.0, 1.2)
         exponential = min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1))
         return float(exponential * rng.uniform(0.5, 1.0))
 
@@ -60,59 +69,193 @@ class DeliveryWorker:
         clock: Clock,
         policy: RetryPolicy | None = None,
         batch_size: int = 50,
-        lease: timedelta = timedelta(seconds=120),
+        lease: timedelta = timedelta(seconds=15),
         rng: random.Random | None = None,
+        *,
+        concurrency: int = 16,
+        renew_every: float | None = None,
+        send_timeout: float = 60.0,
     ) -> None:
+        """``lease``: how long a claim holds without renewal (a dead worker's sends wait that
+        long); ``renew_every``: seconds between renewals while sends are under way (a third
+        of the lease by default); ``send_timeout``: a last guard around one send (senders time
+        out their own platform calls sooner)."""
         self._store = store
         self._senders = senders  # not copied: platforms may register after the worker exists
         self._clock = clock
         self._policy = policy or RetryPolicy()
-        self._batch = batch_size
+        self._batch = max(1, batch_size)
         self._lease = lease
         self._rng = rng or random.Random()
+        self._concurrency = max(1, concurrency)
+        self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
+        self._send_timeout = send_timeout
         self._wakeup = asyncio.Event()
         self._stopping = False
+        #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
+        self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
+        self._slots = asyncio.Semaphore(self._concurrency)
+        #: outcomes waiting to be committed, and the task committing them
+        self._outcomes: list[tuple[Delivery, SendOutcome, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
+        self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
+        self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Tell the worker new deliveries are waiting (called after each commit that enqueues)."""
         self._wakeup.set()
 
     def stop(self) -> None:
-        """Finish the send under way, then return from :meth:`run` (nothing is cut mid-send)."""
+        """Stop claiming; the sends under way finish, claims not started yet go back, then
+        :meth:`run` returns."""
         self._stopping = True
         self._wakeup.set()
 
+    @property
+    def in_flight(self) -> int:
+        """How many deliveries this worker has claimed and not recorded yet."""
+        return len(self._active)
+
     async def run(self, idle_poll: float = 1.0) -> None:
-        """Send until stopped; wakes on :meth:`wake` or every ``idle_poll`` seconds."""
+        """Send until stopped; wakes on :meth:`wake`, when a send ends, or every ``idle_poll``
+        seconds. Cancelled (a crash, a hard shutdown), it abandons its sends without recording
+        anything: their claims expire within the lease."""
         self._stopping = False
-        while not self._stopping:
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("delivery worker pass failed; retrying")
-            self._wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=idle_poll)
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                claimed = 0
+                try:
+                    claimed = await self._claim_more()
+                except Exception:
+                    log.exception("delivery worker could not claim; retrying")
+                if claimed and len(self._active) < self._concurrency:
+                    continue  # there may be more due right now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=idle_poll)
+            await self._settle()
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
 
     async def drain(self) -> int:
-        """Send everything due now; returns how many deliveries were attempted."""
+        """Send everything due now (and what becomes due as earlier messages to the same
+        recipients go out); returns how many deliveries were attempted."""
         attempted = 0
+        try:
+            while True:
+                finished_before = self._finished
+                claimed = 0 if self._stopping else await self._claim_more()
+                attempted += claimed
+                if not self._active:
+                    # done, unless a send finished during the claim (its next message may be
+                    # due now, and the claim did not see it yet)
+                    if not claimed and self._finished == finished_before:
+                        return attempted
+                    continue
+                if claimed and len(self._active) < self._concurrency:
+                    continue
+                tasks = [task for task, _ in self._active.values()]
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+
+    # -- claims -----------------------------------------------------------------------------
+
+    async def _claim_more(self) -> int:
+        """Claim a batch once fewer than ``concurrency`` claimed deliveries are left."""
+        if len(self._active) >= self._concurrency or self._stopping:
+            return 0
+        async with self._store.transaction() as tx:
+            held = list(self._active)  # never our own claims again, even with a lapsed lease
+            claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease, held)
+        for delivery in claimed:
+            self._start(delivery)
+        return len(claimed)
+
+    def _start(self, delivery: Delivery) -> None:
+        assert delivery.id is not None
+        delivery_id = delivery.id
+        task = asyncio.create_task(self._in_turn(delivery), name=f"delivery-{delivery_id}")
+        self._active[delivery_id] = (task, delivery.attempts)
+
+        def finished(done: asyncio.Task[None]) -> None:
+            if self._active.get(delivery_id, (None, 0))[0] is done:
+                del self._active[delivery_id]
+            self._finished += 1
+            if not done.cancelled() and done.exception() is not None:
+                error = done.exception()
+                log.error(
+                    "delivery could not be recorded; its claim expires and it is sent again",
+                    extra={"delivery": delivery_id, "error": type(error).__name__},
+                )
+            self._wakeup.set()
+
+        task.add_done_callback(finished)
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._renew_leases(), name="delivery-leases")
+
+    async def _renew_leases(self) -> None:
+        """While sends are under way, push their leases forward (one statement for all)."""
         while True:
-            async with self._store.transaction() as tx:
-                claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease)
-            if not claimed:
-                return attempted
-            for delivery in claimed:
-                if self._stopping:  # the rest of the claim goes back when its lease ends
-                    return attempted
-                await self._deliver(delivery)
-                attempted += 1
+            await asyncio.sleep(self._renew_every)
+            if not self._active:
+                self._heartbeat = None  # no await since the check: a new send starts a new one
+                return
+            claims = [(key, attempts) for key, (_, attempts) in self._active.items()]
+            try:
+                async with self._store.transaction() as tx:
+                    await tx.outbox.renew(claims, self._clock() + self._lease)
+            except Exception as exc:
+                log.warning("delivery leases not renewed", extra={"error": type(exc).__name__})
+
+    async def _settle(self) -> None:
+        """Let the sends under way finish and record (a graceful stop)."""
+        while self._active:
+            await asyncio.wait([task for task, _ in self._active.values()])
+        heartbeat = self._heartbeat
+        self._stop_heartbeat()
+        if heartbeat is not None:  # let a renewal under way roll back cleanly
+            await asyncio.wait([heartbeat])
+
+    def _abandon(self) -> None:
+        """Drop the sends under way without recording (their leases expire)."""
+        for task, _ in list(self._active.values()):
+            task.cancel()
+        self._active.clear()
+        if self._recorder is not None:
+            self._recorder.cancel()
+        self._outcomes.clear()
+        self._stop_heartbeat()
+
+    def _stop_heartbeat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+
+    # -- one delivery -----------------------------------------------------------------------
+
+    async def _in_turn(self, delivery: Delivery) -> None:
+        """Wait for a free slot (in claim order), then deliver; once stopping, give it back."""
+        async with self._slots:
+            if self._stopping:
+                await self._release(delivery)
+                return
+            await self._deliver(delivery)
+
+    async def _release(self, delivery: Delivery) -> None:
+        """Hand an unstarted claim back (no attempt spent) so another worker sends it now."""
+        async with self._store.transaction() as tx:
+            row = await tx.outbox.get(delivery.id or 0, lock=True)
+            if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
+                row.status, row.attempts, row.lease_until = "pending", row.attempts - 1, None
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
         async with self._store.transaction() as tx:
             # Fencing: the claim is ours while the row is in flight with our attempt number;
-            # renew the lease for this one send (a batch can outlast the lease it was claimed with).
+            # renew the lease for this one send (a claim can wait a little before it starts).
             row = await tx.outbox.get(delivery.id, lock=True)
             if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
                 log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
@@ -135,8 +278,8 @@ class DeliveryWorker:
             assert workspace is not None
             try:
                 action = action_from_dict(delivery.action)
-            except ValueError as exc:
-                verdict = SendOutcome("permanent", error=str(exc))
+            except ValueError:
+                verdict = SendOutcome("permanent", error="unreadable action")
         if verdict is None:
             assert workspace is not None and action is not None
             verdict = await self._send(workspace.platform, workspace.external_id, action)
@@ -147,54 +290,119 @@ class DeliveryWorker:
         if sender is None:
             return SendOutcome("permanent", error=f"no sender for platform {platform!r}")
         try:
-            return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]
+            async with asyncio.timeout(self._send_timeout):
+                return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]
+        except TimeoutError:
+            log.warning("send timed out; will retry", extra={"platform": platform})
+            return SendOutcome("retry", error="timeout")
         except Exception as exc:
-            log.exception("sender raised; will retry")
-            return SendOutcome("retry", error=f"{type(exc).__name__}: {exc}"[:300])
+            # The exception's text may quote the platform's answer or the message: keep it out
+            # of the row and the log; its type says enough to look further.
+            log.warning(
+                "sender raised; will retry",
+                extra={"platform": platform, "error": type(exc).__name__},
+            )
+            return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
     async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
-        assert delivery.id is not None
+        """Record an outcome; returns once committed. Outcomes that arrive while a commit is
+        under way are recorded together in the next one (completions are batched)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((delivery, outcome, done))
+        if self._recorder is None:
+            self._recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
+        await done
+
+    async def _record_outcomes(self) -> None:
+        try:
+            while self._outcomes:
+                await asyncio.sleep(0)  # let outcomes of the same moment join
+                batch, self._outcomes = self._outcomes, []
+                try:
+                    await self._apply_outcomes([(d, o) for d, o, _ in batch])
+                except Exception as exc:
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._recorder = None
+
+    async def _apply_outcomes(self, batch: list[tuple[Delivery, SendOutcome]]) -> None:
         now = self._clock()
         async with self._store.transaction() as tx:
-            row = await tx.outbox.get(delivery.id, lock=True)
-            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
-                log.warning("delivery outcome dropped: claim lost", extra={"delivery": delivery.id})
-                return
-            row.lease_until = None
-            row.last_error = outcome.error
-            if outcome.status == "sent":
-                row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
-                workspace = await tx.directory.workspace_by_id(row.workspace_id)
-                if workspace is not None and workspace.status == "revoked":
-                    workspace.status = "active"  # the credentials work again
-            elif outcome.status == "deferred":
-                wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
-                row.status, row.attempts = "pending", row.attempts - 1
-                row.next_attempt_at = now + timedelta(seconds=wait)
-            elif outcome.status == "retry" and row.attempts < self._policy.max_attempts:
-                wait = self._policy.delay(row.attempts, outcome.retry_after, self._rng)
-                row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
-                log.warning(
-                    "delivery will be retried",
-                    extra={"delivery": row.id, "attempt": row.attempts, "wait_s": round(wait, 2)},
-                )
-            elif outcome.status == "retry":
-                row.status = "dead"
-                log.error("delivery dead-lettered", extra={"delivery": row.id})
-            elif outcome.status == "blocked":
-                row.status = "blocked"
-                await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
-            elif outcome.status == "unauthorized":
-                # held, not lost: retried every ``held_for`` seconds until the credentials work
-                row.status, row.attempts = "pending", row.attempts - 1
-                row.next_attempt_at = now + timedelta(seconds=self._policy.held_for)
-                workspace = await tx.directory.workspace_by_id(row.workspace_id)
-                if workspace is not None:
-                    workspace.status = "revoked"
-                log.error("workspace credentials refused; workspace marked revoked, sends held")
-            else:
-                row.status = "failed"
-                log.error("delivery failed permanently", extra={"delivery": row.id})
+            rows = await tx.outbox.get_many([d.id for d, _ in batch if d.id is not None], lock=True)
+            workspaces: dict[int, Workspace | None] = {}
+
+            async def workspace_of(row: Delivery) -> Workspace | None:
+                if row.workspace_id not in workspaces:
+                    found = await tx.directory.workspace_by_id(row.workspace_id)
+                    workspaces[row.workspace_id] = found
+                return workspaces[row.workspace_id]
+
+            for delivery, outcome in batch:
+                row = rows.get(delivery.id or 0)
+                if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
+                    log.warning(
+                        "delivery outcome dropped: claim lost", extra={"delivery": delivery.id}
+                    )
+                    continue
+                await self._apply(row, outcome, now, workspace_of, tx)
+
+    async def _apply(
+        self,
+        row: Delivery,
+        outcome: SendOutcome,
+        now: datetime,
+        workspace_of: Callable[[Delivery], Awaitable[Workspace | None]],
+        tx: Transaction,
+    ) -> None:
+        row.lease_until = None
+        row.last_error = outcome.error[:500] if outcome.error else None
+        if outcome.status == "sent":
+            row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
+            workspace = await workspace_of(row)
+            if workspace is not None and workspace.status == "revoked":
+                workspace.status = "active"  # the credentials work again
+        elif outcome.status == "deferred":
+            # not attempted (pacing), or refused before any work (a rate limit): no attempt
+            wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
+            row.status, row.attempts = "pending", row.attempts - 1
+            row.next_attempt_at = now + timedelta(seconds=wait)
+        elif outcome.status == "retry" and row.attempts < self._policy.max_attempts:
+            wait = self._policy.delay(row.attempts, outcome.retry_after, self._rng)
+            row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
+            log.warning(
+                "delivery will be retried",
+                extra={
+                    "delivery": row.id,
+                    "attempt": row.attempts,
+                    "wait_s": round(wait, 2),
+                    "error": row.last_error,
+                },
+            )
+        elif outcome.status == "retry":
+            row.status = "dead"
+            log.error("delivery dead-lettered", extra={"delivery": row.id, "error": row.last_error})
+        elif outcome.status == "blocked":
+            row.status = "blocked"
+            await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
+        elif outcome.status == "unauthorized":
+            # held, not lost: retried every ``held_for`` seconds until the credentials work
+            row.status, row.attempts = "pending", row.attempts - 1
+            row.next_attempt_at = now + timedelta(seconds=self._policy.held_for)
+            workspace = await workspace_of(row)
+            if workspace is not None:
+                workspace.status = "revoked"
+            log.error("workspace credentials refused; workspace marked revoked, sends held")
+        else:
+            row.status = "failed"
+            log.error(
+                "delivery failed permanently", extra={"delivery": row.id, "error": row.last_error}
+            )
 
     async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:

@@ -136,7 +136,11 @@ class Simulation:
         self.store = Store(make_engine(database_url))
         self.engine = Engine(self.playbooks)
         self.worker = DeliveryWorker(
-            self.store, {"local": self.recorder}, self.clock, RetryPolicy(max_attempts=3)
+            self.store,
+            {"local": self.recorder},
+            self.clock,
+            RetryPolicy(max_attempts=3),
+            concurrency=1,  # one send at a time: the same timeline on every run
         )
         self.dispatcher = Dispatcher(self.store, self.engine, self.clock)
         self.scheduler = Scheduler(

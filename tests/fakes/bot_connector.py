@@ -524,6 +524,9 @@ class FakeBotConnector(Served):
             except (UnicodeDecodeError, json.JSONDecodeError):
                 bad_json = True
         headers = CIMultiDictProxy(CIMultiDict(request.headers))
+        faulted = await self._outbound_fault(request, route, params, body, headers)  # delivery
+        if faulted is not None:
+            return faulted
         with self._lock:
             if bad_json:
                 status, payload, extra = self._error(400, "BadSyntax", "Invalid JSON body")
@@ -781,3 +784,149 @@ class FakeBotConnector(Served):
         if team is None:
             return self._error(404, "NotFound", "Team not found")
         return 200, {k: v for k, v in team.items() if v is not None}, {}
+
+    # == Outbound faults (delivery tests) ===================================================
+    # Hangs, and answers a gateway gives that are not the Bot Connector's JSON: 429 with a
+    # text/plain body and Retry-After, 5xx HTML pages. Self-contained: state lives in
+    # ``_outbound`` (created on first use); the only hook is one call in ``_handle``.
+
+    @property
+    def _outbound(self) -> OutboundFaults:
+        with self._lock:
+            faults = self.__dict__.get("_outbound_faults")
+            if faults is None:
+                faults = self.__dict__["_outbound_faults"] = OutboundFaults()
+            return faults  # type: ignore[no-any-return]
+
+    def hang_next(
+        self,
+        route: str,
+        seconds: float,
+        *,
+        conversation: str | None = None,
+        member: str | None = None,
+        count: int = 1,
+    ) -> None:
+        """The next ``count`` calls to ``route`` (a name or group; to ``conversation`` only,
+        or creating a conversation with ``member`` only, if given) wait ``seconds`` — or until
+        :meth:`release_hangs` — then are served as usual."""
+        _check_selector(route)
+        fault = _RawFault(route, conversation, hang=seconds, member=member)
+        with self._lock:
+            self._outbound.queue.extend([fault] * count)
+
+    def release_hangs(self) -> None:
+        """End the hangs under way now (they are then served as usual)."""
+        with self._lock:
+            self._outbound.released += 1
+
+    @property
+    def hanging(self) -> int:
+        with self._lock:
+            return self._outbound.hanging
+
+    def rate_limit_plain_next(self, route: str, retry_after: int = 1, count: int = 1) -> None:
+        """The next ``count`` calls answer 429 ``text/plain`` with ``Retry-After``."""
+        _check_selector(route)
+        fault = _RawFault(
+            route,
+            status=429,
+            body="Too Many Requests",
+            content_type="text/plain",
+            headers={"Retry-After": str(retry_after)},
+        )
+        with self._lock:
+            self._outbound.queue.extend([fault] * count)
+
+    def fail_http_next(
+        self,
+        route: str,
+        status: int = 503,
+        count: int = 1,
+        *,
+        body: str = "<html><body><h1>503 Service Unavailable</h1></body></html>",
+        content_type: str = "text/html",
+    ) -> None:
+        """The next ``count`` calls answer ``status`` with a non-JSON body (an HTML page)."""
+        _check_selector(route)
+        fault = _RawFault(route, status=status, body=body, content_type=content_type)
+        with self._lock:
+            self._outbound.queue.extend([fault] * count)
+
+    async def _outbound_fault(
+        self,
+        request: web.Request,
+        route: str,
+        params: dict[str, str],
+        body: Any,
+        headers: Mapping[str, str],
+    ) -> web.Response | None:
+        conversation = params.get("conversation_id")
+        with self._lock:
+            faults = self._outbound
+            members = body.get("members") if isinstance(body, dict) else None
+            member_ids = {m.get("id") for m in members or [] if isinstance(m, dict)}
+            for index, fault in enumerate(faults.queue):
+                if (
+                    route_matches(fault.selector, route)
+                    and fault.conversation in (None, conversation)
+                    and (fault.member is None or fault.member in member_ids)
+                ):
+                    del faults.queue[index]
+                    break
+            else:
+                return None
+            if fault.hang:
+                faults.hanging += 1
+                released = faults.released
+        if fault.hang:
+            deadline = time.monotonic() + fault.hang
+            try:
+                while time.monotonic() < deadline:
+                    with self._lock:
+                        if faults.released != released:
+                            break
+                    await asyncio.sleep(0.02)
+            finally:
+                with self._lock:
+                    faults.hanging -= 1
+            return None  # then served as usual
+        with self._lock:
+            self.calls.append(
+                ConnectorCall(
+                    request.method,
+                    request.path,
+                    body if isinstance(body, dict) else None,
+                    headers,
+                    route,
+                    params,
+                    dict(request.query),
+                    fault.status,
+                    fault.body,
+                    time.monotonic(),
+                )
+            )
+        return web.Response(
+            status=fault.status,
+            body=fault.body.encode(),
+            headers={"Content-Type": fault.content_type, **fault.headers},
+        )
+
+
+@dataclass(frozen=True)
+class _RawFault:
+    selector: str
+    conversation: str | None = None
+    hang: float = 0.0
+    status: int = 200
+    body: str = ""
+    content_type: str = "text/plain"
+    headers: dict[str, str] = field(default_factory=dict)
+    member: str | None = None
+
+
+@dataclass
+class OutboundFaults:
+    queue: list[_RawFault] = field(default_factory=list)
+    released: int = 0
+    hanging: int = 0

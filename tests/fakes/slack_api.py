@@ -543,6 +543,9 @@ class FakeSlackApi(InboundFaults, Served):
             )
             self._notify()
             return web.Response(status=status, text=raw, content_type=content_type)
+        faulted = await self._outbound_fault(request, method, args, token)  # delivery faults
+        if faulted is not None:
+            return faulted
         status, body, headers = self._dispatch(method, args, token)
         self.calls.append(
             Call(
@@ -878,3 +881,125 @@ class FakeSlackApi(InboundFaults, Served):
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    # == Outbound faults (delivery tests) ===================================================
+    # Hangs, and answers a proxy or an overloaded Slack gives that are not Slack's JSON:
+    # 429 with a text/plain body and Retry-After, 5xx HTML pages. Self-contained: state lives in
+    # ``_faults`` (created on first use); the only hook is one call in ``_handle_api``.
+
+    @property
+    def _faults(self) -> OutboundFaults:
+        faults = self.__dict__.get("_outbound_faults")
+        if faults is None:
+            faults = self.__dict__["_outbound_faults"] = OutboundFaults()
+        return faults
+
+    def hang_next(
+        self, method: str, seconds: float, *, channel: str | None = None, count: int = 1
+    ) -> None:
+        """The next ``count`` calls to ``method`` (to ``channel`` only, if given: a user id
+        means their DM) wait ``seconds`` — or until :meth:`release_hangs` — before Slack
+        handles them as usual (so a call given up by its client may still take effect)."""
+        self._faults.queue.extend([_Fault(method, channel=channel, hang=seconds)] * count)
+
+    def release_hangs(self) -> None:
+        """End the hangs under way now (they are then answered as usual)."""
+        self._faults.release.set()
+        self._faults.release = asyncio.Event()
+
+    @property
+    def hanging(self) -> int:
+        """Calls hanging right now."""
+        return self._faults.hanging
+
+    @property
+    def hangs_started(self) -> int:
+        return self._faults.hangs_started
+
+    def rate_limit_plain_next(
+        self, method: str, retry_after: int = 1, count: int = 1, *, channel: str | None = None
+    ) -> None:
+        """The next ``count`` calls answer 429 ``text/plain`` "Too Many Requests" with
+        ``Retry-After`` (a proxy's or a load balancer's rate limit, not Slack's JSON)."""
+        fault = _Fault(
+            method,
+            channel=channel,
+            status=429,
+            body="Too Many Requests",
+            content_type="text/plain",
+            headers={"Retry-After": str(retry_after)},
+        )
+        self._faults.queue.extend([fault] * count)
+
+    def fail_http_next(
+        self,
+        method: str,
+        status: int = 503,
+        count: int = 1,
+        *,
+        body: str = "<html><body><h1>503 Service Unavailable</h1></body></html>",
+        content_type: str = "text/html",
+        channel: str | None = None,
+    ) -> None:
+        """The next ``count`` calls answer ``status`` with a non-JSON ``body`` (an HTML error
+        page by default; ``application/json`` with a broken body works too)."""
+        fault = _Fault(method, channel=channel, status=status, body=body, content_type=content_type)
+        self._faults.queue.extend([fault] * count)
+
+    async def _outbound_fault(
+        self, request: web.Request, method: str, args: JsonDict, token: str | None
+    ) -> web.Response | None:
+        faults = self._faults
+        wanted = self._channel(args.get("channel")) if "channel" in args else None
+        for index, fault in enumerate(faults.queue):
+            if fault.method == method and fault.channel in (None, wanted, args.get("channel")):
+                del faults.queue[index]
+                break
+        else:
+            return None
+        if fault.hang:
+            faults.hanging += 1
+            faults.hangs_started += 1
+            self._notify()
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(faults.release.wait(), fault.hang)
+            finally:
+                faults.hanging -= 1
+            return None  # then handled as usual
+        self.calls.append(
+            Call(
+                method,
+                args,
+                token,
+                request.method,
+                request.content_type,
+                fault.status,
+                {"ok": False, "raw": fault.body},
+            )
+        )
+        self._notify()
+        return web.Response(
+            status=fault.status,
+            body=fault.body.encode(),
+            headers={"Content-Type": fault.content_type, **fault.headers},
+        )
+
+
+@dataclass(frozen=True)
+class _Fault:
+    method: str
+    channel: str | None = None
+    hang: float = 0.0
+    status: int = 200
+    body: str = ""
+    content_type: str = "text/plain"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class OutboundFaults:
+    queue: list[_Fault] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    hanging: int = 0
+    hangs_started: int = 0
