@@ -139,3 +139,25 @@ def trapped_logs() -> Iterator[LogTrap]:
         yield trap
     finally:
         root.removeHandler(trap)
+
+
+@asynccontextmanager
+async def seeded_slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
+    """One workspace over HTTP, two members (Grace in Paris, Ada in New York), the community
+    seeded: what most Slack tests start from."""
+    async with FakeSlackApi() as slack:
+        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+        slack.add_user(TEAM, "U0002", "grace", locale="fr-FR", tz="Europe/Paris")
+        slack.add_user(TEAM, "U0001", "ada", locale="en-US", tz="America/New_York")
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+        async with running_bot(database_url, slack, settings) as running:
+            await seed_slack_community(running.bot)
+            yield running
+
+
+def joined_envelope(user: str, event_id: str) -> dict[str, Any]:
+    """``member_joined_channel`` for ``user``, with its own event id."""
+    envelope = fixture("event_member_joined_channel")
+    envelope["event"]["user"] = user
+    envelope["event_id"] = event_id
+    return envelope

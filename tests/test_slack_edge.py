@@ -13,20 +13,14 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from bot.settings import SlackSettings
 from storage.tables import Community, Member, ProcessedEvent, Workspace
 from tests.conftest import wait_for
-from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import (
-    BOT_USER,
-    SECRET,
     TEAM,
-    TOKEN,
     LogTrap,
     SlackBot,
     fixture,
-    running_bot,
-    seed_slack_community,
+    seeded_slack_bot,
     trapped_logs,
 )
 
@@ -35,14 +29,8 @@ Payload = dict[str, Any]
 
 @pytest_asyncio.fixture
 async def slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
-    async with FakeSlackApi() as slack:
-        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
-        slack.add_user(TEAM, "U0002", "grace", locale="fr-FR", tz="Europe/Paris")
-        slack.add_user(TEAM, "U0001", "ada", locale="en-US", tz="America/New_York")
-        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
-        async with running_bot(database_url, slack, settings) as running:
-            await seed_slack_community(running.bot)
-            yield running
+    async with seeded_slack_bot(database_url) as running:
+        yield running
 
 
 @pytest.fixture

@@ -27,8 +27,10 @@ from tests.slack_support import (
     TOKEN,
     SlackBot,
     fixture,
+    joined_envelope,
     running_bot,
     seed_slack_community,
+    seeded_slack_bot,
 )
 
 GARBLED = [("html", 502), ("text", 503), ("invalid_json", 200)]
@@ -36,21 +38,12 @@ GARBLED = [("html", 502), ("text", 503), ("invalid_json", 200)]
 
 @pytest_asyncio.fixture
 async def slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
-    async with FakeSlackApi() as slack:
-        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
-        slack.add_user(TEAM, "U0002", "grace", locale="fr-FR", tz="Europe/Paris")
-        slack.add_user(TEAM, "U0001", "ada", locale="en-US", tz="America/New_York")
-        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
-        async with running_bot(database_url, slack, settings) as running:
-            await seed_slack_community(running.bot)
-            yield running
+    async with seeded_slack_bot(database_url) as running:
+        yield running
 
 
 def joined(user: str = "U0002", event_id: str = "Ev-fault-1") -> dict[str, Any]:
-    envelope = fixture("event_member_joined_channel")
-    envelope["event"]["user"] = user
-    envelope["event_id"] = event_id
-    return envelope
+    return joined_envelope(user, event_id)
 
 
 def help_command(slack: FakeSlackApi, trigger: str = "t-help") -> dict[str, str]:

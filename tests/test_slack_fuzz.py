@@ -17,18 +17,12 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import SlackSettings
-from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import (
-    BOT_USER,
-    SECRET,
     TEAM,
-    TOKEN,
     LogTrap,
     SlackBot,
     fixture,
-    running_bot,
-    seed_slack_community,
+    seeded_slack_bot,
     trapped_logs,
 )
 
@@ -168,14 +162,8 @@ def mutated_form(draw: st.DrawFn, base: dict[str, str]) -> dict[str, str]:
 
 @pytest_asyncio.fixture
 async def slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
-    async with FakeSlackApi() as slack:
-        slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
-        slack.add_user(TEAM, "U0002", "grace", locale="fr-FR", tz="Europe/Paris")
-        slack.add_user(TEAM, "U0001", "ada", locale="en-US", tz="America/New_York")
-        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
-        async with running_bot(database_url, slack, settings) as running:
-            await seed_slack_community(running.bot)
-            yield running
+    async with seeded_slack_bot(database_url) as running:
+        yield running
 
 
 @pytest.fixture
