@@ -406,6 +406,42 @@ async def test_a_run_that_keeps_failing_is_marked_failed_and_its_facilitators_to
         await harness.store.close()
 
 
+async def test_a_failed_wake_up_of_a_run_that_moved_on_leaves_its_timer_alone(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wake-up that fails backs the run off — unless the run was moved meanwhile (an answer,
+    another process): a stale failure must not replace its new timer nor count against it."""
+    harness = Harness.create(database_url, ManualClock(T0), {"nudge": parse_playbook(NUDGE)})
+    try:
+        await harness.seed(["nudge"])
+        await join_all(harness, ["U-alice"])
+        [run] = await harness.runs()
+        assert run.wake_at is not None
+
+        def broken(state: RunState, event: ev.Event, ctx: RunContext, now: Any) -> Transition:
+            raise RuntimeError("an engine bug")
+
+        monkeypatch.setattr(harness.engine, "on_event", broken)
+        harness.clock.advance(timedelta(hours=2))
+
+        def tick(wake_at: datetime) -> ev.Tick:
+            return ev.Tick(
+                workspace=WORKSPACE, key=key(), occurred_at=T0, run_id=run.id, wake_at=wake_at
+            )
+
+        with pytest.raises(RuntimeError):
+            await harness.dispatcher.handle(tick(run.wake_at - timedelta(days=1)))
+        [after] = await harness.runs()
+        assert (after.failures, after.wake_at) == (0, run.wake_at), "a stale failure is ignored"
+
+        with pytest.raises(RuntimeError):
+            await harness.dispatcher.handle(tick(run.wake_at))
+        [after] = await harness.runs()
+        assert after.failures == 1 and after.wake_at == harness.clock() + timedelta(minutes=5)
+    finally:
+        await harness.store.close()
+
+
 MOOD = """
 name: mood
 title: {en: Mood, fr: Humeur}

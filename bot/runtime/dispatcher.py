@@ -131,7 +131,7 @@ class Dispatcher:
             return await self._handle(event, answers)
         except Exception as exc:
             if isinstance(event, Tick):
-                await self._wake_failed(event.run_id, exc)
+                await self._wake_failed(event, exc)
             raise
 
     async def _handle(self, event: Event, answers: Answers) -> DispatchResult:
@@ -368,14 +368,18 @@ class Dispatcher:
 
     # -- runs that fail, stop or lose their member ----------------------------------------
 
-    async def _wake_failed(self, run_id: str, exc: Exception) -> None:
+    async def _wake_failed(self, tick: Tick, exc: Exception) -> None:
         """A run's wake-up raised (its transaction rolled back): wake it again later, backing
-        off, and after MAX_WAKE_FAILURES in a row mark it failed and tell the facilitators."""
+        off, and after MAX_WAKE_FAILURES in a row mark it failed and tell the facilitators —
+        unless the run moved on meanwhile (an answer, another process): then that stands."""
         now = self._clock()
         try:
             async with self._store.transaction() as tx:
-                run = await tx.runs.get(run_id, lock=True)
+                run = await tx.runs.get(tick.run_id, lock=True)
                 if run is None or run.status not in ACTIVE:
+                    return
+                if tick.wake_at is not None and run.wake_at != tick.wake_at:
+                    log.info("a failed wake-up of a run that moved on meanwhile is ignored")
                     return
                 run.failures += 1
                 run.updated_at = now

@@ -209,6 +209,7 @@ class Scheduler:
                 key=f"tick:{run.run_id}:{run.wake_at.isoformat()}",
                 occurred_at=now,
                 run_id=run.run_id,
+                wake_at=run.wake_at,
             )
             try:
                 if await self._dispatch(tick) == "processed":

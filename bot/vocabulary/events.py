@@ -157,6 +157,8 @@ class Tick(EventBase):
     """The scheduler waking one run whose timer is due."""
 
     run_id: str
+    #: the wake-up time it answers (None: whenever); a run that moved on since ignores it
+    wake_at: datetime | None = None
 
 
 Event = (
