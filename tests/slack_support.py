@@ -60,8 +60,9 @@ class SlackBot:
         secret: str = SECRET,
         retry: int | None = None,
         path: str = "/slack/events",
+        timestamp: str | None = None,
     ) -> Reply:
-        timestamp = str(int(time.time()) - age)
+        timestamp = timestamp if timestamp is not None else str(int(time.time()) - age)
         headers = {"Content-Type": content_type}
         if signed:  # Slack's v0 signature, over the bytes as sent (UTF-8 or not)
             base = b"v0:" + timestamp.encode() + b":" + body

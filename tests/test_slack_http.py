@@ -143,6 +143,8 @@ async def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(
     assert (await slack_bot.event(joined(), signed=False)).status == 401
     assert (await slack_bot.event(joined(), secret="not-the-secret")).status == 401
     assert (await slack_bot.event(joined(), age=6 * 60)).status == 401
+    for odd in ("²", "-5", "1e9", ""):  # "²" is a digit to str.isdigit(), not to int()
+        assert (await slack_bot.event(joined(), timestamp=odd)).status == 401, odd
     await asyncio.sleep(0.5)
     assert slack_bot.slack.calls == []
     async with slack_bot.bot.store.transaction() as tx:

@@ -81,7 +81,9 @@ class Invalid(Exception):
 
 def signed(secret: str, timestamp: str, signature: str, raw: bytes, now: float) -> bool:
     """Slack's v0 request signature: HMAC-SHA256 of ``v0:<timestamp>:<body>``."""
-    if not secret or not timestamp.isdigit() or abs(now - int(timestamp)) > MAX_AGE_SECONDS:
+    if not secret or not (timestamp.isascii() and timestamp.isdigit()):
+        return False  # "²" is a digit to isdigit(), not to int()
+    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
         return False
     mac = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256)
     return hmac.compare_digest("v0=" + mac.hexdigest(), signature)
