@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete, func
@@ -9,7 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.tables import ActivityRecord, ProcessedEvent
+from storage.tables import EVENT_KEY, ActivityRecord, ProcessedEvent
+
+
+def stored_key(key: str) -> str:
+    """The key as stored: a key longer than the column keeps its start and gets the digest of
+    the whole (cutting it would make two events that share a long prefix one)."""
+    if len(key) <= EVENT_KEY:
+        return key
+    return f"{key[:200]}…sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class Activity:
@@ -20,7 +29,7 @@ class Activity:
         """Claim an event key; False when it was processed before (by any process)."""
         try:
             async with self._s.begin_nested():
-                self._s.add(ProcessedEvent(key=key[:255], processed_at=now))
+                self._s.add(ProcessedEvent(key=stored_key(key), processed_at=now))
                 await self._s.flush()
         except IntegrityError:
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from bot.runtime.clock import ManualClock
@@ -26,6 +28,19 @@ async def test_a_join_starts_the_welcome_once_whatever_the_retries(harness: Harn
     )
     kinds = [d.action["type"] for d in await harness.deliveries()]
     assert kinds == ["SendDirectMessage", "AskQuestion"]
+
+
+async def test_events_whose_long_keys_share_a_prefix_are_each_processed(harness: Harness) -> None:
+    """Teams keys run long (tenant, activity and member ids): two events differing only past
+    the key column's length are two events, and a retry of either is still a duplicate."""
+    prefix = "activity:" + "x" * 700
+    first, second = (replace(joined(user), key=prefix + user) for user in ("U-bob", "U-eve"))
+    assert [await harness.dispatcher.handle(e) for e in (first, second, first)] == [
+        "processed",
+        "processed",
+        "duplicate",
+    ]
+    assert sorted(r.subject for r in await harness.runs()) == ["U-bob", "U-eve"]
 
 
 async def test_a_second_join_while_the_welcome_runs_does_not_restart_it(harness: Harness) -> None:
