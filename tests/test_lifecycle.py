@@ -169,6 +169,10 @@ async def test_a_launch_for_a_ritual_switched_off_meanwhile_starts_nothing(
         async with harness.store.transaction() as tx:
             [launch] = await tx.runs.launches()
         assert (launch.status, launch.error) == ("failed", "the ritual was switched off")
+        assert (await told(harness, "U-dan"))[-1] == (
+            "Weekly check-in in Data & IA could not be started for every member (0 asked): "
+            "the ritual was switched off."
+        ), "the facilitator told it starts learns it did not"
     finally:
         await harness.store.close()
 

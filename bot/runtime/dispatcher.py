@@ -288,12 +288,19 @@ class Dispatcher:
                 launch.error = "the community or the ritual no longer exists"
                 return False
             assert community.id is not None
+            turn = _Turn(tx, workspace, now)
             if launch.playbook not in await tx.directory.enabled_playbooks(community.id):
                 launch.status, launch.finished_at = "failed", now
                 launch.error = "the ritual was switched off"
                 log.info("launch of a ritual switched off dropped", extra={"launch": launch_id})
-                return False
-            turn = _Turn(tx, workspace, now)
+                # who asked for it was told it starts: now they learn it did not
+                told = await notices.launch_failed(
+                    tx, workspace, community, launch, self._engine.playbooks
+                )
+                await self._enqueue(turn, told, None)
+                final, members, dropped = False, (), True  # nothing more of it
+            else:
+                dropped = False
             if members is None and final:
                 run = await self._start(turn, launch.playbook, community, None, scheduled=True)
                 launch.asked_now += int(run is not None)
@@ -306,7 +313,8 @@ class Dispatcher:
                 elif run is not None:
                     launch.asked_now += 1
                 launch.cursor = profile.user_id
-            launch.lease_until = now + lease
+            if not dropped:
+                launch.lease_until = now + lease
             if final:
                 launch.status, launch.finished_at = "done", now
                 told = await notices.launch_counted(
@@ -323,7 +331,7 @@ class Dispatcher:
                 )
         if turn.enqueued:
             self._on_enqueued()
-        return True
+        return not dropped
 
     async def fail_launch(self, launch_id: int, token: str, reason: str) -> None:
         """Give up a launch that cannot go on (its roster cannot be read, again and again):
