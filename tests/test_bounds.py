@@ -36,6 +36,25 @@ from tests.slack_support import (
 from tests.test_commands import say
 from tests.test_playbook_validation import VALID
 
+#: two equal lists of 20000 lists of 20000 distinct-but-equal 20000-character texts: comparing
+#: them froze the whole process (one C-level operation holds the GIL) for more than 40 s
+FREEZE = (
+    '{% set s1="x"*20000 %}{% set s2="x"*19999 ~ "x" %}{% set a=[s1]*20000 %}'
+    "{% set b=[s2]*20000 %}{{ [a]*20000 == [b]*20000 }}"
+)
+#: 20000 items each looked for among 20000 texts: more than 15 s against a 1 s budget
+SELECT_IN = (
+    '{% set s1="x"*20000 %}{% set s2="x"*19999 ~ "y" %}{% set a=[s1]*20000 %}'
+    '{% set b=[s2]*20000 %}{{ a|select("in", b)|list|length }}'
+)
+#: gigabytes of text made of a list before any size was checked
+LIST_AS_TEXT = '{{ [["x"*20000]*20000]*20000 }}'
+FORMATTED_LIST = '{% set a = ["x"*20000]*20000 %}{{ "%s" % ([a]*20000,) }}'
+#: a thousand million texts by list literals alone: 10 × 10 × 10…
+LITERALS = (
+    '{% set s="x"*19000 %}{% set a=[s,s,s,s,s,s,s,s,s,s] %}{% set b=[a,a,a,a,a,a,a,a,a,a] %}'
+    "{% set c=[b,b,b,b,b,b,b,b,b,b] %}{{ c == c }}"
+)
 #: 100 million iterations: the bot froze for every workspace while the sandbox rendered them
 NESTED_LOOPS = (
     "{% for i in range(5000) %}{% for j in range(5000) %}{% for k in range(4) %}x"
@@ -118,6 +137,7 @@ def test_the_bomb_from_the_issue_is_refused_at_once() -> None:
         render(bomb, {})
 
 
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("template", "reason"),
     [
@@ -138,6 +158,14 @@ def test_the_bomb_from_the_issue_is_refused_at_once() -> None:
         ("{{ 'x'.center(50000) }}", "access to attribute 'center' of 'str' object is unsafe"),
         ("{{ '{:>50000}'.format(1) }}", "access to attribute 'format' of 'str' object is unsafe"),
         ("{% for x in [[1]] recursive %}{{ loop(x) }}{% endfor %}", "recursive loops"),
+        (FREEZE, "a value of more than 20000 characters"),
+        (SELECT_IN, "a value of more than 20000 characters"),
+        (LIST_AS_TEXT, "a value of more than 20000 characters"),
+        (FORMATTED_LIST, "a value of more than 20000 characters"),
+        (LITERALS, "a value of more than 20000 characters"),
+        ("{{ ('x' * 6000)|select('in', 'xy')|list|length }}", "more than 5000 loop iterations"),
+        ("{{ (['x'] * 3000 + ['y'] * 3000)|map('upper')|list }}", "more than 5000 loop iterations"),
+        ("{% set d = {} %}{{ dict.update(d, a=1) }}", "attribute 'update' of 'type' object"),
     ],
 )
 def test_every_render_is_bounded_with_a_reason(template: str, reason: str | None) -> None:
