@@ -4,6 +4,7 @@ and commands are read in linear time — a hostile facilitator or member never s
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from playbooks.durations import parse_duration
 from playbooks.loader import PlaybookError, parse_playbook
 from playbooks.sandbox import Limits
 from playbooks.templates import RenderError, render
+from playbooks.trial import isolated
 from tests.conftest import Harness, LiveServer, wait_for
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import (
@@ -79,10 +81,20 @@ async def _command(server: LiveServer, user: str, name: str, args: str = "") -> 
     return status, str(reply["text"])
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        (NESTED_LOOPS, "more than 5000 loop iterations"),
+        (FREEZE, "a value of more than 20000 characters"),
+        (SELECT_IN, "a value of more than 20000 characters"),
+    ],
+    ids=["nested loops", "comparison freeze", "select in"],
+)
 async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
-    live_server: LiveServer,
+    live_server: LiveServer, template: str, reason: str
 ) -> None:
-    bomb = f'set welcome text.objective.en="{NESTED_LOOPS}"'
+    bomb = f"set welcome text.objective.en='{template}'"
     facilitator = asyncio.ensure_future(_command(live_server, "U-dan", "rituals", bomb))
     await asyncio.sleep(0.05)  # the bomb is being validated
     started = time.monotonic()
@@ -93,9 +105,7 @@ async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
 
     status, refused = await facilitator
     assert status == 202
-    assert refused.startswith(
-        "text.objective.en: template too expensive: more than 5000 loop iterations"
-    )
+    assert refused.startswith(f"text.objective.en: template too expensive: {reason}"), refused
     assert refused.splitlines()[-1].startswith("Usage: /animateur rituals list")
     _, listed = await _command(live_server, "U-dan", "rituals", "list")
     assert "• welcome (Welcome) — on" in listed and "(customised)" not in listed
@@ -184,6 +194,23 @@ def test_a_render_has_a_deadline() -> None:
         render(slow, {}, Limits(seconds=0.0))
 
 
+def test_a_trial_that_runs_too_long_is_killed_and_refused() -> None:
+    started = time.monotonic()
+    with pytest.raises(RenderError) as refused:
+        isolated(time.sleep, 60)  # anything a render could do that no budget interrupts
+    assert str(refused.value) == "template too expensive: trying it took longer than 5 s"
+    assert time.monotonic() - started < 30
+    assert multiprocessing.active_children() == [], "the trial's process is still running"
+    assert isolated(len, "still works") == 11
+
+
+def test_a_trial_that_needs_gigabytes_is_stopped_and_refused() -> None:
+    with pytest.raises(RenderError) as refused:
+        isolated(bytearray, 2 * 2**30)
+    assert str(refused.value).startswith("template too expensive: it needs too much memory")
+    assert isolated(bytearray, 10) == bytearray(10)
+
+
 # -- validation with hostile answers ---------------------------------------------------------
 
 
@@ -206,6 +233,27 @@ async def test_a_text_that_breaks_on_some_answers_is_refused_when_set(harness: H
     async with harness.store.transaction() as tx:
         settings = await tx.directory.playbook_settings(1, "checkin")
     assert settings == {"texts": {"result": {"en": "You aimed at {{ answers.objective|upper }}"}}}
+
+
+async def test_a_text_that_breaks_once_the_community_grows_is_refused_when_set(
+    harness: Harness,
+) -> None:
+    """Fine with the objective the community has today (a few words), a text looping over it
+    twice would end every run once a facilitator writes a 1000-character objective."""
+    grows = (
+        "{% for a in community.objective %}{% for b in community.objective %}.{% endfor %}"
+        "{% endfor %}"
+    )
+    refused = await say(harness, "U-dan", f'rituals set welcome text.objective.en="{grows}"')
+    assert refused.startswith(
+        "text.objective.en: template too expensive: more than 5000 loop iterations"
+    ), refused
+    once = "Our aim: {% for c in community.objective %}{{ c }}{% endfor %}"
+    done = await say(harness, "U-dan", f'rituals set welcome text.objective.en="{once}"')
+    assert done == "Welcome customised in Data & IA: text.objective.en."
+    async with harness.store.transaction() as tx:
+        settings = await tx.directory.playbook_settings(1, "welcome")
+    assert settings == {"texts": {"objective": {"en": once}}}
 
 
 def test_a_bomb_in_a_playbook_file_is_reported_at_its_line(
