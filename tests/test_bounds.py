@@ -335,6 +335,23 @@ async def test_a_huge_reminder_is_refused_and_members_still_join(live_server: Li
     assert reply == "Welcome customised in Data & IA: reminder.charter."
 
 
+async def test_a_schedule_or_digest_more_often_than_daily_is_refused(harness: Harness) -> None:
+    for setting in ('schedule="* * * * *"', 'digest="*/5 9 * * *"', 'schedule="0 9,17 * * *"'):
+        refused = await say(harness, "U-dan", f"rituals set checkin {setting}")
+        key, _, cron = setting.partition("=")
+        assert refused.startswith(
+            f"{key}: '{cron.strip(chr(34))}' may fire more than once a day; a community's {key} "
+            "fires at most once a day"
+        ), refused
+        assert refused.splitlines()[-1].startswith("Usage: /animateur rituals list")
+    async with harness.store.transaction() as tx:
+        assert await tx.directory.playbook_settings(1, "checkin") == {}
+    done = await say(harness, "U-dan", 'rituals set checkin schedule="0 10 * * tue"')
+    assert done == "Weekly check-in customised in Data & IA: schedule."
+    done = await say(harness, "U-dan", 'rituals set checkin digest="0 17 * * mon-fri"')
+    assert done == "Weekly check-in customised in Data & IA: digest."
+
+
 async def test_too_many_settings_at_once_are_refused(harness: Harness) -> None:
     pairs = " ".join(f"reminder.charter={n}h" for n in range(1, 23))
     refused = await say(harness, "U-dan", f"rituals set welcome {pairs}")
