@@ -397,11 +397,15 @@ def _ticked(_context: Context, value: Any) -> Any:
 
 
 def _finalized(value: Any) -> Any:
-    """What ``{{ … }}`` outputs, measured (nested) before it is made a text."""
+    """What ``{{ … }}`` outputs, measured (nested) before it is made a text, and counted as
+    built (``{% set x %}…{% endset %}`` keeps what it outputs)."""
     limits = _limits()
     size = measure(value, limits.output)
     if size > limits.output:
         raise BudgetExceeded(f"more than {limits.output} characters of text")
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.add(size)
     return value
 
 

@@ -176,6 +176,11 @@ def test_the_bomb_from_the_issue_is_refused_at_once() -> None:
         ("{{ ('x' * 6000)|select('in', 'xy')|list|length }}", "more than 5000 loop iterations"),
         ("{{ (['x'] * 3000 + ['y'] * 3000)|map('upper')|list }}", "more than 5000 loop iterations"),
         ("{% set d = {} %}{{ dict.update(d, a=1) }}", "attribute 'update' of 'type' object"),
+        (  # 40 MB kept by a block before anything was output
+            '{% set s = "x"*20000 %}{% set y %}{% for i in range(2000) %}{{ s }}{% endfor %}'
+            "{% endset %}{{ y|length }}",
+            "it builds more than 1000000 characters",
+        ),
     ],
 )
 def test_every_render_is_bounded_with_a_reason(template: str, reason: str | None) -> None:
