@@ -200,7 +200,7 @@ def parse_playbook(text: str, file: str = "<playbook>") -> Playbook:
     if problems:
         raise PlaybookError(problems)
     # only once the steps hold together: texts are rendered as runs would render them
-    problems = [Problem(file, lines.get(path, 1), msg) for path, msg in trial.problems(playbook)]
+    problems = [Problem(file, lines.get(path, 1), msg) for path, msg in trial.checked(playbook)]
     if problems:
         raise PlaybookError(problems)
     return playbook

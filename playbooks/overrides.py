@@ -10,6 +10,7 @@ the week, or a duration).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,9 @@ from pydantic import ValidationError
 from playbooks.schema import LOCALES, Playbook
 
 KEYS = ("schedule", "digest", "texts", "waits", "reminders")
+#: A community's own schedule or digest fires at most once a day (the bundled rituals' fire
+#: once a week): one minute and one hour, any days — ``"* * * * *"`` would post every minute.
+_ONCE_A_DAY = re.compile(r"\d{1,2} \d{1,2} \S+ \S+ \S+")
 #: Settings changed by one ``rituals set``.
 MAX_PAIRS = 20
 
@@ -105,6 +109,9 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
     unknown = sorted(set(overrides) - set(KEYS))
     if unknown:
         raise OverrideError(f"unknown setting {unknown[0]!r} (known: {', '.join(KEYS)})")
+    for key in ("schedule", "digest"):
+        if key in overrides:
+            _check_once_a_day(key, overrides[key])
     data = playbook.model_dump(mode="python", exclude_none=True)
     if "schedule" in overrides:
         if data["trigger"]["on"] != "schedule":
@@ -140,6 +147,15 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise OverrideError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
+
+
+def _check_once_a_day(key: str, cron: str) -> None:
+    fields = cron.split()
+    if len(fields) == 5 and not _ONCE_A_DAY.fullmatch(" ".join(fields)):  # else: not a cron
+        raise OverrideError(
+            f"{key}: {cron!r} may fire more than once a day; a community's {key} fires at most "
+            'once a day: one minute and one hour, e.g. "30 9 * * mon" or "0 17 * * mon-fri"'
+        )
 
 
 def _ids(steps: Mapping[str, Any], kind: str) -> str:

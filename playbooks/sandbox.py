@@ -32,7 +32,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateAssertionError
 from jinja2.filters import do_join, do_replace, sync_do_sum
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 from jinja2.visitor import NodeTransformer
@@ -101,7 +101,7 @@ class Budget:
 
     def produce(self, value: Any) -> None:
         """Account for a value built: too large alone, or too much together, is refused."""
-        self.add(measure(value))
+        self.add(measure(value, self.limits.value))
 
     def add(self, size: int) -> None:
         check_size(size, self.limits)
@@ -128,13 +128,29 @@ def _limits() -> Limits:
     return budget.limits if budget is not None else LIMITS
 
 
-def measure(value: Any) -> int:
-    """Characters of a text, items of a collection, digits of a whole number; else 0."""
-    if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
-        return len(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value.bit_length() * 3 // 10 + 1
-    return 0
+def measure(value: Any, cap: int | None = None) -> int:
+    """The NESTED size of a value: characters of its texts, items of its collections and of
+    every collection inside, digits of its whole numbers; 0 for anything else. Counting stops
+    once over ``cap`` (the value limit by default), so measuring costs O(cap) even for a list
+    that holds the same huge list 20000 times (or itself)."""
+    most = _limits().value if cap is None else cap
+    total, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += item.bit_length() * 3 // 10 + 1
+        elif isinstance(item, list | tuple | set | frozenset | dict | Namespace):
+            if isinstance(item, Namespace):
+                item = getattr(item, "_Namespace__attrs", {})
+            total += len(item)
+            if total > most:
+                return total
+            pending.extend(item.items() if isinstance(item, dict) else item)
+        if total > most:
+            return total
+    return total
 
 
 def check_size(size: int, limits: Limits) -> None:
@@ -142,10 +158,25 @@ def check_size(size: int, limits: Limits) -> None:
         raise BudgetExceeded(f"a value of more than {limits.value} characters")
 
 
+def _length(value: Any) -> int:
+    """Characters of a text, items of a collection (not nested), digits of a whole number."""
+    if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
+        return len(value)
+    return measure(value) if isinstance(value, int) else 0
+
+
 def _check_values(values: Iterable[Any]) -> None:
+    """Inputs (values already built, or given to the render) are not too large at their top."""
     limits = _limits()
     for value in values:
-        check_size(measure(value), limits)
+        check_size(_length(value), limits)
+
+
+def _check_built(value: Any) -> Any:
+    """``value`` if, nested, it is not larger than one value may be."""
+    limits = _limits()
+    check_size(measure(value, limits.value), limits)
+    return value
 
 
 # -- what texts may use ---------------------------------------------------------------------
@@ -242,10 +273,28 @@ _METHODS: tuple[tuple[type | tuple[type, ...], frozenset[str]], ...] = (
 _BUILT_IN = (str, bytes, int, float, complex, list, tuple, dict, set, frozenset)
 _FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _COUNTED, _CONCAT = "_counted_loop", "_bounded_concat"
+_LITERAL, _TICKED = "_bounded_literal", "_ticked"
+#: filters that go through their input item by item: each item spends an iteration
+ITERATING = frozenset(
+    {"groupby", "join", "list", "map", "max", "min", "reject", "rejectattr", "select"}
+    | {"selectattr", "sort", "sum", "unique"}
+)
+
+
+def _items_counted(iterable: Any) -> Iterator[Any]:
+    budget = _CURRENT.get()
+    for item in iterable:
+        if budget is not None:
+            budget.iterate()
+        yield item
 
 
 def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` (a filter) counted as a call, its inputs and result measured."""
+
+    # the value filtered comes after the context, eval context or environment Jinja passes
+    value_at = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+    iterates = name in ITERATING
 
     @wraps(func)  # keeps Jinja's pass_context/pass_eval_context marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
@@ -254,6 +303,8 @@ def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
             budget.enter()
         try:
             _check_values(chain(args, kwargs.values()))
+            if iterates and len(args) > value_at and not isinstance(args[value_at], Undefined):
+                args = (*args[:value_at], _items_counted(args[value_at]), *args[value_at + 1 :])
             result = func(*args, **kwargs)
         finally:
             if budget is not None:
@@ -275,7 +326,11 @@ def _join(
     items = list(value)
     if attribute is not None:
         items = [eval_ctx.environment.getitem(item, attribute) for item in items]
-    check_size(sum(len(str(item)) for item in items) + len(d) * len(items), _limits())
+    limits = _limits()
+    size = len(d) * len(items)
+    for item in items:  # measured before any is made a text (a list's text can be huge)
+        size += measure(item, limits.value)
+        check_size(size, limits)
     return do_join(eval_ctx, items, d)
 
 
@@ -308,15 +363,50 @@ def _counted_loop(_context: Context, iterable: Any) -> Iterator[Any]:
 
 @pass_context
 def _bounded_concat(_context: Context, parts: list[Any]) -> str:
-    """``a ~ b``: measured before it is built."""
+    """``a ~ b``: measured before it is built (before any part is made a text)."""
+    limits = _limits()
+    size = 0
+    for part in parts:
+        size += measure(part, limits.value)
+        check_size(size, limits)
     texts = [str(part) for part in parts]
-    size = sum(len(t) for t in texts)
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.add(sum(len(t) for t in texts))
+    else:
+        check_size(sum(len(t) for t in texts), limits)
+    return "".join(texts)
+
+
+@pass_context
+def _bounded_literal(_context: Context, value: Any) -> Any:
+    """``[…]``, ``(…)``, ``{…}`` written in a text: measured, nested, when built."""
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.produce(value)
+    return _check_built(value)
+
+
+@pass_context
+def _ticked(_context: Context, value: Any) -> Any:
+    """A comparison's result, the render's deadline checked after it."""
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.tick()
+    return value
+
+
+def _finalized(value: Any) -> Any:
+    """What ``{{ … }}`` outputs, measured (nested) before it is made a text, and counted as
+    built (``{% set x %}…{% endset %}`` keeps what it outputs)."""
+    limits = _limits()
+    size = measure(value, limits.output)
+    if size > limits.output:
+        raise BudgetExceeded(f"more than {limits.output} characters of text")
     budget = _CURRENT.get()
     if budget is not None:
         budget.add(size)
-    else:
-        check_size(size, LIMITS)
-    return "".join(texts)
+    return value
 
 
 def _range(*args: int) -> range:
@@ -346,6 +436,24 @@ class _Bounding(NodeTransformer):
         node.iter = nodes.Filter(node.iter, _COUNTED, [], [], None, None, lineno=node.lineno)
         return node
 
+    def _wrapped(self, node: nodes.Expr, name: str) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
+
+    def visit_List(self, node: nodes.List) -> nodes.Node:
+        return self._wrapped(node, _LITERAL)
+
+    def visit_Dict(self, node: nodes.Dict) -> nodes.Node:
+        return self._wrapped(node, _LITERAL)
+
+    def visit_Tuple(self, node: nodes.Tuple) -> nodes.Node:
+        if node.ctx != "load":  # a target: ``{% for a, b in … %}``, ``{% set a, b = … %}``
+            return self.generic_visit(node)
+        return self._wrapped(node, _LITERAL)
+
+    def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
+        return self._wrapped(node, _TICKED)
+
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         parts = nodes.List(node.nodes, lineno=node.lineno)
@@ -370,6 +478,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         kept |= {"join": _join, "replace": _replace, "sum": _sum}
         self.filters = {name: _bounded(name, f) for name, f in kept.items()}
         self.filters |= {_COUNTED: _counted_loop, _CONCAT: _bounded_concat}
+        self.filters |= {_LITERAL: _bounded_literal, _TICKED: _ticked}
+        self.finalize = _finalized
         self.globals.clear()
         self.globals |= {
             "range": _range,
@@ -381,6 +491,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if callable(value) and isinstance(obj, type):  # ``dict.update(d, …)`` changes ``d``
             return False
         if callable(value) and isinstance(obj, _BUILT_IN):
             allowed = next((names for kind, names in _METHODS if isinstance(obj, kind)), None)
@@ -419,11 +531,11 @@ def _binop_size(operator: str, left: Any, right: Any, limits: Limits) -> int:
     """How large ``left <operator> right`` would be, before computing it (0: not a concern)."""
     sized = (str, bytes, list, tuple)
     whole = int
-    if operator == "*":
+    if operator == "*":  # nested: ``[a] * 20000`` holds 20000 times all of ``a``
         if isinstance(left, sized) and isinstance(right, whole):
-            return len(left) * max(0, right)
+            return measure(left, limits.value) * max(0, right)
         if isinstance(right, sized) and isinstance(left, whole):
-            return len(right) * max(0, left)
+            return measure(right, limits.value) * max(0, left)
         if isinstance(left, whole) and isinstance(right, whole):
             return measure(left) + measure(right)
     elif operator == "**":
@@ -431,12 +543,11 @@ def _binop_size(operator: str, left: Any, right: Any, limits: Limits) -> int:
             return measure(left) * right
     elif operator == "+":
         if isinstance(left, sized) and isinstance(right, sized):
-            return len(left) + len(right)
+            return measure(left, limits.value) + measure(right, limits.value)
     elif operator == "%" and isinstance(left, str):
         for width, precision in _FORMAT_SPEC.findall(left):
             for number in (width, precision):
                 if number == "*" or (number and int(number) > limits.value):
                     raise BudgetExceeded(f"a % format wider than {limits.value} characters")
-        values = right if isinstance(right, tuple) else (right,)
-        return len(left) + sum(len(str(v)) for v in values)
+        return len(left) + measure(right, limits.value)  # before any value is made a text
     return 0

@@ -5,18 +5,28 @@ answer, a 3000-character one, one holding template syntax, emoji, a number. Text
 with each of those (and with no answer yet), so a text that breaks on some answers is refused
 when it is written — in a file (``animateur playbooks check``) or in chat (``rituals set``) —
 instead of ending members' runs later.
+
+Trials run in a process of their own (:func:`isolated`), killed after :data:`ISOLATED_SECONDS`
+or when it needs more than :data:`ISOLATED_MEMORY` bytes: whatever a text finds that the
+render budget misses, it cannot freeze the bot or exhaust its memory. They are tried against
+the community as it is and against :data:`SAMPLE_COMMUNITY`, every field at its longest, so
+that a text does not break later when the community's texts grow.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import resource
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
 
 from playbooks import schema
 from playbooks.digest import DigestData, DigestEntry, question_keys
 from playbooks.engine import MAX_ANSWER_LENGTH, CommunityContext, MemberContext
+from playbooks.overrides import OverrideError, apply_overrides
 from playbooks.sandbox import LIMITS
 from playbooks.templates import RenderError, render
 
@@ -35,15 +45,19 @@ HOSTILE_ANSWERS: tuple[tuple[str, str], ...] = (
     ("only spaces", "   "),
 )
 _MEMBERS = (MemberContext("U-sample", "Ada"), MemberContext("U-long", "N" * 200 + " 🎉"))
+#: the longest community texts ``community setup`` accepts, and people it names
+LONGEST = {"name": 200, "objective": 1000, "charter": 3000, "resources": 2000, "people": 20}
+_PERSON = "29:" + "p" * 97  # as long as a Teams member id
 #: a community whose own texts are as long and odd as a facilitator may make them
 SAMPLE_COMMUNITY = CommunityContext(
     channel="C-sample",
-    name="Data & IA 🎉 {{ x }}",
-    objective="o" * 2000,
-    charter="",
-    facilitators=("U-1", "U-2"),
-    sponsors=(),
+    name=("Data & IA 🎉 {{ x }} " * 20)[: LONGEST["name"]],
+    objective="o" * LONGEST["objective"],
+    charter="c" * LONGEST["charter"],
+    facilitators=tuple(f"{_PERSON}{i:02}" for i in range(LONGEST["people"])),
+    sponsors=tuple(f"{_PERSON}{i:02}" for i in range(LONGEST["people"])),
     timezone="Pacific/Kiritimati",
+    resources="r" * LONGEST["resources"],
 )
 #: all the trial renders of one text together take at most this long (each at most its own)
 TOTAL_SECONDS = 2 * LIMITS.seconds
@@ -89,6 +103,30 @@ def try_render(
         for described, answers in _answer_sets(keys):
             values = {"community": community, "member": subject, "answers": answers}
             _render_by(deadline, template, values | {"locale": locale}, described)
+
+
+def settings_refusal(
+    playbook: schema.Playbook, settings: Mapping[str, Any], community: CommunityContext
+) -> str | None:
+    """Why a community's ``settings`` (``rituals set``) cannot be stored for ``playbook``
+    (None: they can): they do not fit it, or one of their texts fails a trial render — with
+    ``community`` as it is, or with the longest community it may become."""
+    try:
+        customised = apply_overrides(playbook, settings)
+    except OverrideError as problem:
+        return str(problem)
+    member, keys = customised.has_member_subject, answer_keys(customised)
+    for step_id, texts in settings.get("texts", {}).items():
+        template = getattr(customised.step(step_id), "text", None)
+        assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
+        for locale in texts:
+            try:
+                for sample in (community, SAMPLE_COMMUNITY):
+                    text = template.get(locale)
+                    try_render(text, sample, locale, member=member, keys=keys)
+            except RenderError as problem:
+                return f"text.{step_id}.{locale}: {problem}"
+    return None
 
 
 def _render_by(deadline: float, template: str, values: Mapping[str, Any], described: str) -> None:
@@ -155,3 +193,83 @@ def problems(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
                     _render_by(deadline, text.get(locale), values, f"with {described}")
             except RenderError as exc:
                 yield where, f"{'.'.join(str(p) for p in where)}: {exc}"
+
+
+# -- trials in a process of their own --------------------------------------------------------
+
+#: all the trials of one playbook, or of one ``rituals set``, take at most this long
+ISOLATED_SECONDS = 5.0
+#: and at most this much memory (address space) — then their process is killed
+ISOLATED_MEMORY = 512 * 1024 * 1024
+#: never fork a process running an event loop and threads: children come from a server process
+_PROCESSES = multiprocessing.get_context("forkserver")
+_PROCESSES.set_forkserver_preload(["playbooks.trial"])
+_T = TypeVar("_T")
+
+
+class TooExpensive(RenderError):
+    """Trials went over their process's time or memory: ``template too expensive: …``."""
+
+
+def isolated(work: Callable[..., _T], *args: Any) -> _T:
+    """``work(*args)`` (a module-level function, picklable arguments and result) done in a
+    process of its own, killed after :data:`ISOLATED_SECONDS` or when it needs more than
+    :data:`ISOLATED_MEMORY`; raises TooExpensive then. Blocks: call it off the event loop."""
+    receiving, sending = _PROCESSES.Pipe(duplex=False)
+    process = _PROCESSES.Process(target=_work_in_child, args=(sending, work, args), daemon=True)
+    process.start()
+    sending.close()
+    try:
+        if not receiving.poll(ISOLATED_SECONDS):
+            raise TooExpensive(
+                f"template too expensive: trying it took longer than {ISOLATED_SECONDS:g} s"
+            )
+        try:
+            done, result = receiving.recv()
+        except EOFError:  # killed: out of memory at a level Python could not report
+            raise TooExpensive(
+                f"template too expensive: trying it needs more than "
+                f"{ISOLATED_MEMORY // 2**20} MB of memory"
+            ) from None
+    finally:
+        process.kill()
+        process.join()
+        receiving.close()
+    if not done:
+        raise result
+    return result  # type: ignore[no-any-return]
+
+
+def _work_in_child(sending: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ISOLATED_MEMORY, ISOLATED_MEMORY))
+    try:
+        outcome: tuple[bool, Any] = (True, work(*args))
+    except MemoryError:
+        outcome = (False, TooExpensive("template too expensive: it needs too much memory"))
+    except Exception as exc:  # handed back to the caller as it was raised
+        outcome = (False, exc if isinstance(exc, RenderError) else RenderError(repr(exc)))
+    sending.send(outcome)
+    sending.close()
+
+
+_CHECKED: dict[str, list[tuple[PathKey, str]]] = {}
+
+
+def checked(playbook: schema.Playbook) -> list[tuple[PathKey, str]]:
+    """:func:`problems` of ``playbook``, found in a process of its own (and remembered: the
+    library is checked each time the bot starts)."""
+    key = playbook.model_dump_json()
+    found = _CHECKED.get(key)
+    if found is None:
+        try:
+            found = isolated(_problem_list, playbook)
+        except TooExpensive as exc:
+            found = [((), str(exc))]
+        if len(_CHECKED) >= 256:
+            _CHECKED.clear()
+        _CHECKED[key] = found
+    return found
+
+
+def _problem_list(playbook: schema.Playbook) -> list[tuple[PathKey, str]]:
+    return list(problems(playbook))

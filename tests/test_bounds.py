@@ -4,6 +4,7 @@ and commands are read in linear time — a hostile facilitator or member never s
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from playbooks.durations import parse_duration
 from playbooks.loader import PlaybookError, parse_playbook
 from playbooks.sandbox import Limits
 from playbooks.templates import RenderError, render
+from playbooks.trial import isolated
 from tests.conftest import Harness, LiveServer, wait_for
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import (
@@ -36,6 +38,25 @@ from tests.slack_support import (
 from tests.test_commands import say
 from tests.test_playbook_validation import VALID
 
+#: two equal lists of 20000 lists of 20000 distinct-but-equal 20000-character texts: comparing
+#: them froze the whole process (one C-level operation holds the GIL) for more than 40 s
+FREEZE = (
+    '{% set s1="x"*20000 %}{% set s2="x"*19999 ~ "x" %}{% set a=[s1]*20000 %}'
+    "{% set b=[s2]*20000 %}{{ [a]*20000 == [b]*20000 }}"
+)
+#: 20000 items each looked for among 20000 texts: more than 15 s against a 1 s budget
+SELECT_IN = (
+    '{% set s1="x"*20000 %}{% set s2="x"*19999 ~ "y" %}{% set a=[s1]*20000 %}'
+    '{% set b=[s2]*20000 %}{{ a|select("in", b)|list|length }}'
+)
+#: gigabytes of text made of a list before any size was checked
+LIST_AS_TEXT = '{{ [["x"*20000]*20000]*20000 }}'
+FORMATTED_LIST = '{% set a = ["x"*20000]*20000 %}{{ "%s" % ([a]*20000,) }}'
+#: a thousand million texts by list literals alone: 10 × 10 × 10…
+LITERALS = (
+    '{% set s="x"*19000 %}{% set a=[s,s,s,s,s,s,s,s,s,s] %}{% set b=[a,a,a,a,a,a,a,a,a,a] %}'
+    "{% set c=[b,b,b,b,b,b,b,b,b,b] %}{{ c == c }}"
+)
 #: 100 million iterations: the bot froze for every workspace while the sandbox rendered them
 NESTED_LOOPS = (
     "{% for i in range(5000) %}{% for j in range(5000) %}{% for k in range(4) %}x"
@@ -60,10 +81,20 @@ async def _command(server: LiveServer, user: str, name: str, args: str = "") -> 
     return status, str(reply["text"])
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        (NESTED_LOOPS, "more than 5000 loop iterations"),
+        (FREEZE, "a value of more than 20000 characters"),
+        (SELECT_IN, "a value of more than 20000 characters"),
+    ],
+    ids=["nested loops", "comparison freeze", "select in"],
+)
 async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
-    live_server: LiveServer,
+    live_server: LiveServer, template: str, reason: str
 ) -> None:
-    bomb = f'set welcome text.objective.en="{NESTED_LOOPS}"'
+    bomb = f"set welcome text.objective.en='{template}'"
     facilitator = asyncio.ensure_future(_command(live_server, "U-dan", "rituals", bomb))
     await asyncio.sleep(0.05)  # the bomb is being validated
     started = time.monotonic()
@@ -74,9 +105,7 @@ async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
 
     status, refused = await facilitator
     assert status == 202
-    assert refused.startswith(
-        "text.objective.en: template too expensive: more than 5000 loop iterations"
-    )
+    assert refused.startswith(f"text.objective.en: template too expensive: {reason}"), refused
     assert refused.splitlines()[-1].startswith("Usage: /animateur rituals list")
     _, listed = await _command(live_server, "U-dan", "rituals", "list")
     assert "• welcome (Welcome) — on" in listed and "(customised)" not in listed
@@ -118,6 +147,7 @@ def test_the_bomb_from_the_issue_is_refused_at_once() -> None:
         render(bomb, {})
 
 
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("template", "reason"),
     [
@@ -138,6 +168,19 @@ def test_the_bomb_from_the_issue_is_refused_at_once() -> None:
         ("{{ 'x'.center(50000) }}", "access to attribute 'center' of 'str' object is unsafe"),
         ("{{ '{:>50000}'.format(1) }}", "access to attribute 'format' of 'str' object is unsafe"),
         ("{% for x in [[1]] recursive %}{{ loop(x) }}{% endfor %}", "recursive loops"),
+        (FREEZE, "a value of more than 20000 characters"),
+        (SELECT_IN, "a value of more than 20000 characters"),
+        (LIST_AS_TEXT, "a value of more than 20000 characters"),
+        (FORMATTED_LIST, "a value of more than 20000 characters"),
+        (LITERALS, "a value of more than 20000 characters"),
+        ("{{ ('x' * 6000)|select('in', 'xy')|list|length }}", "more than 5000 loop iterations"),
+        ("{{ (['x'] * 3000 + ['y'] * 3000)|map('upper')|list }}", "more than 5000 loop iterations"),
+        ("{% set d = {} %}{{ dict.update(d, a=1) }}", "attribute 'update' of 'type' object"),
+        (  # 40 MB kept by a block before anything was output
+            '{% set s = "x"*20000 %}{% set y %}{% for i in range(2000) %}{{ s }}{% endfor %}'
+            "{% endset %}{{ y|length }}",
+            "it builds more than 1000000 characters",
+        ),
     ],
 )
 def test_every_render_is_bounded_with_a_reason(template: str, reason: str | None) -> None:
@@ -154,6 +197,23 @@ def test_a_render_has_a_deadline() -> None:
     assert render(slow, {}) == "012"
     with pytest.raises(RenderError, match="template too expensive: it takes more than 0 s"):
         render(slow, {}, Limits(seconds=0.0))
+
+
+def test_a_trial_that_runs_too_long_is_killed_and_refused() -> None:
+    started = time.monotonic()
+    with pytest.raises(RenderError) as refused:
+        isolated(time.sleep, 60)  # anything a render could do that no budget interrupts
+    assert str(refused.value) == "template too expensive: trying it took longer than 5 s"
+    assert time.monotonic() - started < 30
+    assert multiprocessing.active_children() == [], "the trial's process is still running"
+    assert isolated(len, "still works") == 11
+
+
+def test_a_trial_that_needs_gigabytes_is_stopped_and_refused() -> None:
+    with pytest.raises(RenderError) as refused:
+        isolated(bytearray, 2 * 2**30)
+    assert str(refused.value).startswith("template too expensive: it needs too much memory")
+    assert isolated(bytearray, 10) == bytearray(10)
 
 
 # -- validation with hostile answers ---------------------------------------------------------
@@ -178,6 +238,27 @@ async def test_a_text_that_breaks_on_some_answers_is_refused_when_set(harness: H
     async with harness.store.transaction() as tx:
         settings = await tx.directory.playbook_settings(1, "checkin")
     assert settings == {"texts": {"result": {"en": "You aimed at {{ answers.objective|upper }}"}}}
+
+
+async def test_a_text_that_breaks_once_the_community_grows_is_refused_when_set(
+    harness: Harness,
+) -> None:
+    """Fine with the objective the community has today (a few words), a text looping over it
+    twice would end every run once a facilitator writes a 1000-character objective."""
+    grows = (
+        "{% for a in community.objective %}{% for b in community.objective %}.{% endfor %}"
+        "{% endfor %}"
+    )
+    refused = await say(harness, "U-dan", f'rituals set welcome text.objective.en="{grows}"')
+    assert refused.startswith(
+        "text.objective.en: template too expensive: more than 5000 loop iterations"
+    ), refused
+    once = "Our aim: {% for c in community.objective %}{{ c }}{% endfor %}"
+    done = await say(harness, "U-dan", f'rituals set welcome text.objective.en="{once}"')
+    assert done == "Welcome customised in Data & IA: text.objective.en."
+    async with harness.store.transaction() as tx:
+        settings = await tx.directory.playbook_settings(1, "welcome")
+    assert settings == {"texts": {"objective": {"en": once}}}
 
 
 def test_a_bomb_in_a_playbook_file_is_reported_at_its_line(
@@ -257,6 +338,23 @@ async def test_a_huge_reminder_is_refused_and_members_still_join(live_server: Li
     assert "Data & IA" in welcome[0]["text"]
     _, reply = await _command(live_server, "U-dan", "rituals", "set welcome reminder.charter=2d")
     assert reply == "Welcome customised in Data & IA: reminder.charter."
+
+
+async def test_a_schedule_or_digest_more_often_than_daily_is_refused(harness: Harness) -> None:
+    for setting in ('schedule="* * * * *"', 'digest="*/5 9 * * *"', 'schedule="0 9,17 * * *"'):
+        refused = await say(harness, "U-dan", f"rituals set checkin {setting}")
+        key, _, cron = setting.partition("=")
+        assert refused.startswith(
+            f"{key}: '{cron.strip(chr(34))}' may fire more than once a day; a community's {key} "
+            "fires at most once a day"
+        ), refused
+        assert refused.splitlines()[-1].startswith("Usage: /animateur rituals list")
+    async with harness.store.transaction() as tx:
+        assert await tx.directory.playbook_settings(1, "checkin") == {}
+    done = await say(harness, "U-dan", 'rituals set checkin schedule="0 10 * * tue"')
+    assert done == "Weekly check-in customised in Data & IA: schedule."
+    done = await say(harness, "U-dan", 'rituals set checkin digest="0 17 * * mon-fri"')
+    assert done == "Weekly check-in customised in Data & IA: digest."
 
 
 async def test_too_many_settings_at_once_are_refused(harness: Harness) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -206,6 +207,8 @@ FRAGMENTS = [
     "|replace('', 'yy')", "|list", "|sum", "namespace(s='x')", "ns.s", "answers.a", "member.name",
     "community.charter",
     "loop.index", "macro m(n)", "m(n)", "endmacro", "x", ",", "[", "]", ".split()", ".upper()",
+    "20000", " set a = ", "[a]", "[a, a, a]", " == ", " in ", "|select('in', a)", "|map('upper')",
+    "|sort", "|unique", " set y ", " endset ", "a", "dict.update(", "'%s' % ",
 ]  # fmt: skip
 
 
@@ -213,11 +216,14 @@ FRAGMENTS = [
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join) | st.text(max_size=80))
 def test_any_text_renders_within_its_limits_or_says_why(template: str) -> None:
     values = {"answers": {"a": "x" * 3000}, "member": None, "community": None}
+    started = time.monotonic()
     try:
         rendered = render(template, values)
     except RenderError as refused:
         assert str(refused)
         return
+    finally:  # a render's budget is 1 s: generous, for a loaded machine
+        assert time.monotonic() - started < 10, f"{template!r} held the process"
     assert len(rendered) <= 20_000
 
 

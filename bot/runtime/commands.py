@@ -21,21 +21,18 @@ from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, 
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
-from playbooks import schema
 from playbooks.calendar import zone as calendar_zone
 from playbooks.durations import parse_duration
 from playbooks.engine import CommunityContext
 from playbooks.overrides import (
     MAX_PAIRS,
-    OverrideError,
     TooManySettings,
     UnknownSetting,
-    apply_overrides,
     with_pairs,
 )
 from playbooks.schema import CommandTrigger, Playbook
 from playbooks.templates import RenderError
-from playbooks.trial import answer_keys, try_render
+from playbooks.trial import isolated, settings_refusal
 
 MAX_SNOOZE = timedelta(weeks=26)
 
@@ -150,21 +147,12 @@ async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
 def _refusal(
     playbook: Playbook, settings: Mapping[str, Any], community: CommunityContext
 ) -> str | None:
-    """Why ``settings`` cannot be stored for ``playbook`` (None: they can)."""
+    """Why ``settings`` cannot be stored for ``playbook`` (None: they can): tried in a process
+    of its own, killed when a text takes too long or too much memory."""
     try:
-        customised = apply_overrides(playbook, settings)
-    except OverrideError as problem:
+        return isolated(settings_refusal, playbook, settings, community)
+    except RenderError as problem:
         return str(problem)
-    for step_id, texts in settings.get("texts", {}).items():
-        template = getattr(customised.step(step_id), "text", None)
-        assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
-        for locale in texts:
-            try:
-                member, keys = customised.has_member_subject, answer_keys(customised)
-                try_render(template.get(locale), community, locale, member=member, keys=keys)
-            except RenderError as problem:
-                return f"text.{step_id}.{locale}: {problem}"
-    return None
 
 
 async def checkin(inv: Invocation, args: list[str]) -> None:

@@ -37,10 +37,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "usage_rituals": {
         "en": "/animateur rituals list | enable <ritual> | disable <ritual> | set <ritual> "
-        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<step>.<en|fr>="…" '
+        'schedule="30 9 * * mon" digest="0 9 * * mon" (at most daily) text.<step>.<en|fr>="…" '
         'wait.<step>="fri 15:00" reminder.<step>=4h | reset <ritual>',
         "fr": "/animateur rituals list | enable <rituel> | disable <rituel> | set <rituel> "
-        'schedule="30 9 * * mon" digest="0 9 * * mon" text.<étape>.<en|fr>="…" '
+        'schedule="30 9 * * mon" digest="0 9 * * mon" (une fois par jour au plus) '
+        'text.<étape>.<en|fr>="…" '
         'wait.<étape>="fri 15:00" reminder.<étape>=4h | reset <rituel>',
     },
     "usage_checkin": {"en": "/animateur checkin now", "fr": "/animateur checkin now"},
