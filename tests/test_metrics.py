@@ -23,7 +23,7 @@ from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings
 from playbooks.loader import parse_playbook
 from storage.tables import Delivery
-from tests.builders import T0, joined
+from tests.builders import joined
 from tests.conftest import DATABASES, PG_URL, Harness, LiveServer, reset_postgres, wait_for
 
 
