@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from adapters.local.channels import LocalChannels
 from adapters.local.inbox import LocalInbox
@@ -27,13 +28,14 @@ from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.governance import Creators, Governance
-from bot.runtime.http import health_routes
+from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
+from bot.runtime.metrics import Metrics
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from bot.vocabulary.events import WorkspaceRef
-from bot.vocabulary.ports import Channels, Roster, Sender
+from bot.vocabulary.ports import Channels, EventSink, Roster, Sender
 from playbooks.engine import Engine
 from playbooks.loader import load_library
 from playbooks.schema import Playbook
@@ -59,6 +61,10 @@ class Animateur:
     senders: dict[str, Sender] = field(default_factory=dict)
     slack: SlackPlatform | None = None
     teams: TeamsPlatform | None = None
+    #: what the process counts for ``/metrics`` (its own registry, never a global one)
+    metrics: Metrics = field(default_factory=lambda: Metrics(CollectorRegistry()))
+    #: where the platforms hand their events: the dispatcher, counted
+    events: EventSink | None = None
 
 
 #: The bot an aiohttp application serves (``app[BOT]``).
@@ -147,6 +153,8 @@ def build(
     teams_cfg = teams_config(settings, teams if teams is not None else TeamsSettings())
     store = Store(make_engine(settings.database_url))
     engine = Engine(library)
+    metrics = Metrics(CollectorRegistry())
+    metrics.watch_outbox(store, clock)
     senders: dict[str, Sender] = {}
     inbox: LocalInbox | None = None
     channels: dict[str, Channels] = {}  # who may run a community, per platform
@@ -154,17 +162,18 @@ def build(
         slack_configured=slack_cfg is not None, teams_configured=teams_cfg is not None
     ):
         inbox = LocalInbox()
-        senders["local"] = LocalSender(inbox, clock)
+        senders["local"] = metrics.timed(LocalSender(inbox, clock))
         channels["local"] = LocalChannels()
     worker = DeliveryWorker(
         store, senders, clock, RetryPolicy(max_attempts=settings.delivery_max_attempts)
     )
     governance = Governance(channels, Creators.parse(settings.community_creators))
     dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake, governance=governance)
+    events = metrics.counted(dispatcher.handle)
     slack_platform = None
     if slack_cfg is not None:
-        slack_platform = SlackPlatform(slack_cfg, dispatcher.handle, store.engine)
-        senders["slack"] = slack_platform.sender
+        slack_platform = SlackPlatform(slack_cfg, events, store.engine)
+        senders["slack"] = metrics.timed(slack_platform.sender)
         channels["slack"] = SlackChannels(slack_platform.bot_token, slack_cfg.api_url)
     rosters: dict[str, Roster] = {}
     scheduler = Scheduler(
@@ -176,13 +185,14 @@ def build(
         grace=timedelta(minutes=settings.schedule_grace_minutes),
         roster=Rosters(store, rosters),
         launcher=dispatcher,
+        on_lag=metrics.lag,
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None
     if teams_cfg is not None:
         references = StoredReferences(store)
-        teams_platform = TeamsPlatform(teams_cfg, dispatcher.handle, references)
-        senders["teams"] = teams_platform.sender
+        teams_platform = TeamsPlatform(teams_cfg, events, references)
+        senders["teams"] = metrics.timed(teams_platform.sender)
         rosters["teams"] = teams_platform
         channels["teams"] = TeamsChannels(references, teams_platform)
         if teams_cfg.anonymous:
@@ -199,6 +209,8 @@ def build(
         senders,
         slack_platform,
         teams_platform,
+        metrics,
+        events,
     )
 
 
@@ -227,13 +239,15 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[BOT] = bot
     app.add_routes(health_routes(bot.store))
+    app.add_routes(metrics_routes(bot.metrics))
     app.add_routes(legal_routes())
     if bot.inbox is not None:
 
         async def directory(workspace: str) -> dict[str, Any]:
             return await _local_directory(bot, workspace)
 
-        local = LocalPlatform(bot.inbox, bot.dispatcher.handle, directory, bot.clock)
+        events = bot.events or bot.dispatcher.handle
+        local = LocalPlatform(bot.inbox, events, directory, bot.clock)
         app.add_routes(local.routes())
 
         async def index(_request: web.Request) -> web.Response:

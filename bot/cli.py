@@ -1,4 +1,5 @@
-"""``animateur`` — serve the bot, migrate its database, check, list and simulate playbooks."""
+"""``animateur`` — serve the bot, migrate its database, check, list and simulate playbooks,
+watch its deliveries."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from adapters.slack.secrets import (
 from adapters.teams.package import write_package
 from bot import logs
 from bot.app import ConfigurationError, build, web_app
+from bot.runtime.outbox_status import read_status, render
 from bot.runtime.simulation import synthetic_members
 from bot.runtime.timeline import simulate
 from bot.settings import Settings
@@ -43,6 +45,7 @@ from storage.database import (
     safe_url,
     upgrade,
 )
+from storage.store import Store
 
 #: How long a database may take to answer before the command gives up.
 CONNECT_TIMEOUT = 20.0
@@ -181,6 +184,66 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"database at revision {revision}")
     return 0
+
+
+def _deliveries_status(args: argparse.Namespace, settings: Settings) -> int:
+    url = settings.database_url
+    try:
+        problem = asyncio.run(_schema_problem(url))
+    except DatabaseUrlError as exc:
+        print(f"cannot read deliveries: ANIMATEUR_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
+    if problem:
+        print(f"cannot read deliveries: {problem}", file=sys.stderr)
+        return 1
+    window = timedelta(hours=args.hours)
+    clear = sys.stdout.isatty()
+
+    async def show() -> None:
+        store = Store(make_engine(url))
+        try:
+            while True:
+                status = await asyncio.wait_for(
+                    read_status(store, datetime.now(UTC), window, args.dead), CONNECT_TIMEOUT
+                )
+                if clear and args.watch:
+                    print("\033[H\033[2J", end="")
+                print("\n".join(render(status)), flush=True)
+                if not args.watch:
+                    return
+                print(f"\n(every {args.watch:g} s; Ctrl-C to stop)", flush=True)
+                await asyncio.sleep(args.watch)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(show())
+    except KeyboardInterrupt:
+        return 0
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(f"cannot read deliveries: {_database_problem(url, exc)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r}: give seconds, more than 0 and up to 3600")
+    return seconds
+
+
+def _hours(value: str) -> float:
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= 24 * 31:
+        raise argparse.ArgumentTypeError(f"{value!r}: give hours, more than 0 and up to 744")
+    return hours
 
 
 def _expand(paths: Sequence[str]) -> list[Path]:
@@ -386,6 +449,32 @@ def parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+
+    deliveries = commands.add_parser("deliveries", help="the outbox").add_subparsers(
+        dest="deliveries", required=True
+    )
+    status = deliveries.add_parser(
+        "status",
+        help="deliveries per workspace and ritual, fan-outs under way, dead letters and why",
+    )
+    status.add_argument(
+        "--watch",
+        type=_seconds,
+        nargs="?",
+        const=5.0,
+        metavar="SECONDS",
+        help="refresh every SECONDS (default 5) until Ctrl-C",
+    )
+    status.add_argument(
+        "--hours",
+        type=_hours,
+        default=24.0,
+        help="count finished deliveries created within this many hours (default 24)",
+    )
+    status.add_argument(
+        "--dead", type=_count, default=10, help="how many dead letters to show (default 10)"
+    )
+    status.set_defaults(handler=_deliveries_status)
 
     pb = commands.add_parser("playbooks", help="playbooks").add_subparsers(dest="pb", required=True)
     check = pb.add_parser("check", help="validate playbook files (file:line for each problem)")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from storage.tables import Delivery
+from storage.tables import Delivery, Workspace
 
 FINAL = ("sent", "failed", "dead", "blocked", "skipped")
+UNFINISHED = ("pending", "in_flight")
 
 
 class Outbox:
@@ -136,3 +139,116 @@ class Outbox:
         if status is not None:
             query = query.where(Delivery.status == status)
         return (await self._s.execute(query)).scalars().all()
+
+    # ---- Read-only views for /metrics and `animateur deliveries status` (metrics area) ----
+    # Each read is bounded (LIMIT, or a count capped) and is a range of the index
+    # ix_delivery_status_created (status, created_at): none grows with the outbox's history.
+
+    async def count_by_status(self, statuses: Collection[str], cap: int) -> dict[str, int]:
+        """How many deliveries are in each of ``statuses``, each count capped at ``cap``."""
+        counts: dict[str, int] = {}
+        for status in statuses:
+            capped = (
+                select(col(Delivery.status))
+                .where(col(Delivery.status) == status)
+                .limit(cap)
+                .subquery()
+            )
+            found = await self._s.execute(select(func.count()).select_from(capped))
+            counts[status] = int(found.scalar_one())
+        return counts
+
+    async def oldest_created(self, status: str) -> datetime | None:
+        """When the oldest delivery in ``status`` was created (None: there is none)."""
+        query = select(func.min(col(Delivery.created_at))).where(col(Delivery.status) == status)
+        oldest: datetime | None = (await self._s.execute(query)).scalar_one()
+        return oldest
+
+    async def tally(
+        self, statuses: Collection[str], since: datetime | None = None, limit: int = 500
+    ) -> Sequence[Tally]:
+        """Deliveries in ``statuses`` (created at or after ``since``) counted per workspace,
+        ritual and status; at most ``limit`` groups."""
+        query = (
+            columns(
+                col(Workspace.platform),
+                col(Workspace.external_id),
+                col(Workspace.name),
+                col(Delivery.playbook),
+                col(Delivery.status),
+                func.count(),
+            )
+            .join(Workspace, col(Workspace.id) == col(Delivery.workspace_id))
+            .where(col(Delivery.status).in_(list(statuses)))
+            .group_by(
+                col(Workspace.id),
+                col(Workspace.platform),
+                col(Workspace.external_id),
+                col(Workspace.name),
+                col(Delivery.playbook),
+                col(Delivery.status),
+            )
+            .order_by(col(Workspace.platform), col(Workspace.external_id), col(Delivery.playbook))
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(col(Delivery.created_at) >= since)
+        rows = (await self._s.execute(query)).all()
+        return [Tally(Place(p, w, n, pb), status, int(c)) for p, w, n, pb, status, c in rows]
+
+    async def latest_in(self, status: str, limit: int) -> Sequence[DeadLetter]:
+        """The ``limit`` latest deliveries in ``status``, newest first: where, to whom, how
+        many attempts and why — never what the message said."""
+        query = (
+            columns(
+                col(Delivery.id),
+                col(Workspace.platform),
+                col(Workspace.external_id),
+                col(Workspace.name),
+                col(Delivery.playbook),
+                col(Delivery.recipient),
+                col(Delivery.attempts),
+                col(Delivery.created_at),
+                col(Delivery.last_error),
+            )
+            .join(Workspace, col(Workspace.id) == col(Delivery.workspace_id))
+            .where(col(Delivery.status) == status)
+            .order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
+            .limit(limit)
+        )
+        rows = (await self._s.execute(query)).all()
+        return [
+            DeadLetter(i or 0, Place(p, w, n, pb), status, recipient, attempts, created, error)
+            for i, p, w, n, pb, recipient, attempts, created, error in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where deliveries belong: a workspace and a ritual (None: not a ritual's, e.g. an answer
+    to a command)."""
+
+    platform: str
+    workspace: str
+    workspace_name: str
+    playbook: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    place: Place
+    status: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A delivery that will never be sent, and why (its last error)."""
+
+    id: int
+    place: Place
+    status: str
+    recipient: str
+    attempts: int
+    created_at: datetime
+    reason: str | None

@@ -137,6 +137,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_delivery_due", "status", "next_attempt_at"),
         Index("ix_delivery_recipient", "workspace_id", "recipient", "status"),
+        Index("ix_delivery_status_created", "status", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

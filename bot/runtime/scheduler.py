@@ -164,7 +164,10 @@ class Scheduler:
         launcher: Launcher | None = None,
         chunk_size: int = LAUNCH_CHUNK,
         lease: timedelta = LAUNCH_LEASE,
+        on_lag: Callable[[str, datetime, datetime], None] | None = None,
     ) -> None:
+        """``on_lag(kind, due, now)``: told when a due run (``run``) or fire (``fire``) is
+        processed, to measure how late."""
         self._store = store
         self._dispatch = dispatch
         self._fire_schedule = fire_schedule
@@ -176,6 +179,7 @@ class Scheduler:
         self._launcher = launcher
         self._chunk_size = chunk_size
         self._lease = lease
+        self._on_lag = on_lag
         self._driver: AsyncIOScheduler | None = None
         self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
@@ -204,6 +208,8 @@ class Scheduler:
             due = await tx.runs.due(now)
         woken = 0
         for run in due:
+            if self._on_lag is not None:
+                self._on_lag("run", run.wake_at, self._clock())
             tick = Tick(
                 workspace=WorkspaceRef(run.platform, run.external_id),  # type: ignore[arg-type]
                 key=f"tick:{run.run_id}:{run.wake_at.isoformat()}",
@@ -237,6 +243,8 @@ class Scheduler:
                     pending += await self._due(tx, community, enablement, schedule, zones, now)
         started = 0
         for fire in pending:
+            if self._on_lag is not None:
+                self._on_lag("fire", fire.fire_at, self._clock())
             try:
                 started += int(await self._fire_schedule(fire))
             except Exception:  # nor one broken community every other one
