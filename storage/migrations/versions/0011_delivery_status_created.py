@@ -4,7 +4,7 @@
 (recent deliveries by status, latest dead letters) read the outbox by status then creation
 time: one index makes each of those reads a short range instead of a scan of the history.
 
-Revision ID: 0011_metrics
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 01:50:00
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011_metrics"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
