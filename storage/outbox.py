@@ -15,6 +15,16 @@ from storage.tables import Delivery
 
 FINAL = ("sent", "failed", "dead", "blocked", "skipped")
 
+#: PostgreSQL's answers to a transaction that lost a race: deadlock, serialization failure
+CONFLICTS = ("40P01", "40001")
+
+
+def conflicted(error: BaseException) -> bool:
+    """Whether ``error`` is a transaction that lost a race and may simply be run again."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return code in CONFLICTS
+
 
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:

@@ -275,3 +275,29 @@ async def test_a_renewal_never_waits_for_rows_whose_outcome_is_being_recorded() 
         assert all(leases[key] == later for key, _ in claims[2:])
     finally:
         await store.close()
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # as asyncpg reports it, through SQLAlchemy's adapted error
+
+
+async def test_a_send_whose_claim_check_was_a_deadlock_victim_goes_out_at_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Directory.member
+    calls: list[int] = []
+
+    async def victim(self: Directory, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT member", {}, _Deadlock("deadlock detected"))
+        return await real(self, *args, **kwargs)
+
+    await harness.dispatcher.handle(joined("U-bob"))
+    monkeypatch.setattr(Directory, "member", victim)
+    await harness.worker.drain()
+    assert [(d.status, d.attempts) for d in await harness.deliveries()] == [
+        ("sent", 1),
+        ("sent", 1),
+    ], "run again at once, not left to a lapsed lease and a second attempt"
+    assert len(harness.inbox.for_user("demo", "U-bob")) == 2

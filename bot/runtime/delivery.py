@@ -24,15 +24,19 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.runtime.clock import Clock
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
+from storage.outbox import conflicted
 from storage.store import Store, Transaction
 from storage.tables import Delivery, Member, Workspace
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,16 +323,11 @@ class DeliveryWorker:
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
-        async with self._store.transaction() as tx:
-            # Fencing: the claim is ours while the row is in flight with our attempt number;
-            # renew the lease for this one send (a claim can wait a little before it starts).
-            row = await tx.outbox.get(delivery.id, lock=True)
-            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
-                log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
-                return
-            row.lease_until = self._clock() + self._lease
-            workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
-            member = await tx.directory.member(delivery.workspace_id, delivery.recipient)
+        found = await _rerun_conflicts(lambda: self._prepare(delivery))
+        if found is None:
+            log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
+            return
+        workspace, member = found
         try:
             verdict = self._verdict(delivery, workspace, member)
         except Exception as exc:
@@ -345,6 +344,19 @@ class DeliveryWorker:
         if isinstance(verdict, tuple):
             verdict = await self._send(*verdict)
         await self._record(delivery, verdict)
+
+    async def _prepare(self, delivery: Delivery) -> tuple[Workspace | None, Member | None] | None:
+        """Renew the claim for this one send and read whom it goes to; None: not ours."""
+        async with self._store.transaction() as tx:
+            # Fencing: the claim is ours while the row is in flight with our attempt number;
+            # renew the lease for this one send (a claim can wait a little before it starts).
+            row = await tx.outbox.get(delivery.id or 0, lock=True)
+            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
+                return None
+            row.lease_until = self._clock() + self._lease
+            workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
+            member = await tx.directory.member(delivery.workspace_id, delivery.recipient)
+        return workspace, member
 
     def _verdict(
         self, delivery: Delivery, workspace: Workspace | None, member: Member | None
@@ -528,7 +540,23 @@ class DeliveryWorker:
             )
 
     async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
+        await _rerun_conflicts(lambda: self._finish_once(delivery, status, reason))
+
+    async def _finish_once(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
             if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
                 row.status, row.last_error, row.lease_until = status, reason, None
+
+
+async def _rerun_conflicts(work: Callable[[], Awaitable[T]], tries: int = 4) -> T:
+    """Run a transaction again when PostgreSQL chose it as a deadlock or serialization victim
+    (it was rolled back whole, so running it again is safe)."""
+    for attempt in range(1, tries + 1):
+        try:
+            return await work()
+        except Exception as exc:
+            if attempt == tries or not conflicted(exc):
+                raise
+            await asyncio.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
