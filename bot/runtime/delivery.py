@@ -88,7 +88,7 @@ class DeliveryWorker:
         *,
         concurrency: int = 16,
         renew_every: float | None = None,
-        send_timeout: float = 60.0,
+        send_timeout: float = 20.0,
         record_for: float = 10.0,
     ) -> None:
         """``lease``: how long a claim holds without renewal (a dead worker's sends wait that
@@ -115,8 +115,11 @@ class DeliveryWorker:
         #: outcomes waiting to be committed, and the task committing them
         self._outcomes: list[_Pending] = []
         self._recorder: asyncio.Task[None] | None = None
-        #: claims whose send has started (the rest go back at once on stop)
+        #: claims being prepared, sent or recorded: a stop lets them finish; the others (waiting
+        #: for a slot of the worker or of their platform) go back at once
         self._sending: set[int] = set()
+        #: per platform, its sender's ``max_in_flight`` (sends beyond wait here, unstarted)
+        self._platform_slots: dict[str, asyncio.Semaphore] = {}
         self._giving_back: asyncio.Task[None] | None = None
         self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
         self._heartbeat: asyncio.Task[None] | None = None
@@ -342,7 +345,11 @@ class DeliveryWorker:
             await self._finish(delivery, "skipped", verdict)
             return
         if isinstance(verdict, tuple):
-            verdict = await self._send(*verdict)
+            sent = await self._send(delivery, *verdict)
+            if sent is None:  # stopping before it started: it goes back, no attempt spent
+                await self._give_back([(delivery.id, delivery.attempts)], None)
+                return
+            verdict = sent
         await self._record(delivery, verdict)
 
     async def _prepare(self, delivery: Delivery) -> tuple[Workspace | None, Member | None] | None:
@@ -377,10 +384,36 @@ class DeliveryWorker:
             return SendOutcome("permanent", error="unreadable action")
         return workspace.platform, workspace.external_id, action
 
-    async def _send(self, platform: str, external_id: str, action: Action) -> SendOutcome:
+    async def _send(
+        self, delivery: Delivery, platform: str, external_id: str, action: Action
+    ) -> SendOutcome | None:
+        """Send (once the platform has a free slot); None: stopping before it could start."""
         sender = self._senders.get(platform)
         if sender is None:
             return SendOutcome("permanent", error=f"no sender for platform {platform!r}")
+        slots = self._slots_of(platform, sender)
+        if slots is None:
+            return await self._send_now(sender, platform, external_id, action)
+        # Waiting for the platform, it has not started: a stop gives it back meanwhile.
+        delivery_id = delivery.id or 0
+        self._sending.discard(delivery_id)
+        if self._stopping and slots.locked():
+            return None
+        async with slots:
+            self._sending.add(delivery_id)
+            return await self._send_now(sender, platform, external_id, action)
+
+    def _slots_of(self, platform: str, sender: Sender) -> asyncio.Semaphore | None:
+        """The platform's own limit of sends at once (a sender's ``max_in_flight``), if any."""
+        slots = self._platform_slots.get(platform)
+        limit = getattr(sender, "max_in_flight", None)
+        if slots is None and isinstance(limit, int) and limit < self._concurrency:
+            slots = self._platform_slots[platform] = asyncio.Semaphore(max(1, limit))
+        return slots
+
+    async def _send_now(
+        self, sender: Sender, platform: str, external_id: str, action: Action
+    ) -> SendOutcome:
         try:
             async with asyncio.timeout(self._send_timeout):
                 return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]
