@@ -276,7 +276,7 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         if worker is not None:
             bot.worker.stop()
             try:
-                await asyncio.wait_for(worker, timeout=15)
+                await asyncio.wait_for(worker, timeout=bot.worker.stop_budget)
             except TimeoutError:
                 log.warning("delivery worker did not stop in time; its claims go back later")
         if bot.slack is not None:

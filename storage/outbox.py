@@ -18,6 +18,16 @@ from storage.tables import Delivery, Workspace
 FINAL = ("sent", "failed", "dead", "blocked", "skipped")
 UNFINISHED = ("pending", "in_flight")
 
+#: PostgreSQL's answers to a transaction that lost a race: deadlock, serialization failure
+CONFLICTS = ("40P01", "40001")
+
+
+def conflicted(error: BaseException) -> bool:
+    """Whether ``error`` is a transaction that lost a race and may simply be run again."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return code in CONFLICTS
+
 
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
@@ -47,7 +57,12 @@ class Outbox:
         return delivery
 
     async def claim(
-        self, now: datetime, limit: int, lease: timedelta, exclude: Collection[int] = ()
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        exclude: Collection[int] = (),
+        max_attempts: int | None = None,
     ) -> Sequence[Delivery]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
@@ -58,6 +73,10 @@ class Outbox:
         and their sends may run concurrently. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
         several workers claim disjoint batches. ``exclude``: rows the caller holds already
         (a lease it has not renewed yet is still its own).
+
+        A row whose lease lapsed after ``max_attempts`` attempts (its send kills the worker
+        every time, or never records) is dead-lettered instead of handed out again, so the
+        recipient's later messages go out.
         """
         earlier = aliased(Delivery)
         unfinished = col(earlier.status).in_(("pending", "in_flight"))
@@ -94,29 +113,59 @@ class Outbox:
         )
         if exclude:
             query = query.where(col(Delivery.id).not_in(list(exclude)))
-        claimed = (await self._s.execute(query)).scalars().all()
-        for delivery in claimed:
+        claimed: list[Delivery] = []
+        for delivery in (await self._s.execute(query)).scalars().all():
+            abandoned = delivery.status == "in_flight"
+            if abandoned and max_attempts is not None and delivery.attempts >= max_attempts:
+                delivery.status, delivery.lease_until = "dead", None
+                delivery.last_error = f"abandoned mid-send {delivery.attempts} times"
+                continue
             delivery.status = "in_flight"
             delivery.lease_until = now + lease
             delivery.attempts += 1
+            claimed.append(delivery)
         await self._s.flush()
         return claimed
 
     async def renew(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
-        """Push the leases of ``claims`` (delivery id, attempt number) to ``until``, in one
-        statement; a row another worker took over since (other attempt number) is left alone.
+        """Push the leases of ``claims`` (delivery id, attempt number) to ``until``; a row
+        another worker took over since (other attempt number) is left alone, and so is a row
+        locked right now (its outcome is being recorded: it needs no renewal). Rows are locked
+        in id order, never waited for, so a renewal cannot deadlock with a recorder.
         Returns how many leases were renewed."""
         if not claims:
             return 0
         mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.attempts) == a) for i, a in claims))
+        locked = (
+            select(col(Delivery.id))
+            .where(col(Delivery.status) == "in_flight", mine)
+            .order_by(col(Delivery.id))
+            .with_for_update(skip_locked=True)
+        )
+        ids = list((await self._s.execute(locked)).scalars().all())
+        if not ids:
+            return 0
         statement = (
             update(Delivery)
-            .where(col(Delivery.status) == "in_flight", mine)
+            .where(col(Delivery.id).in_(ids))
             .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )
-        result = await self._s.execute(statement)
-        return int(getattr(result, "rowcount", 0) or 0)
+        await self._s.execute(statement)
+        return len(ids)
+
+    async def release(self, claims: Sequence[tuple[int, int]]) -> int:
+        """Give back claims whose send never started: pending again, no attempt spent, due now
+        (rows taken over since are left alone). Returns how many went back."""
+        rows = await self.get_many([key for key, _ in claims], lock=True)
+        released = 0
+        for key, attempts in claims:
+            row = rows.get(key)
+            if row is not None and (row.status, row.attempts) == ("in_flight", attempts):
+                row.status, row.attempts, row.lease_until = "pending", attempts - 1, None
+                released += 1
+        await self._s.flush()
+        return released
 
     async def get(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
         query = select(Delivery).where(Delivery.id == delivery_id)

@@ -10,7 +10,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
@@ -18,6 +20,8 @@ import pytest_asyncio
 from adapters.limits import Pacer
 from adapters.slack.sender import SlackSender
 from adapters.teams import connector
+from adapters.teams.errors import classify
+from adapters.teams.platform import IN_FLIGHT
 from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.vocabulary import events as ev
@@ -244,15 +248,17 @@ async def test_a_send_in_flight_when_its_worker_died_goes_out_seconds_later(
 async def test_a_slow_send_keeps_its_claim_alive_so_it_is_not_sent_twice(
     database_url: str,
 ) -> None:
-    async with slack_rig(database_url) as rig:
+    # a hang that ends only when released (no race with a call timeout on a busy machine)
+    async with slack_rig(database_url, timeouts={"chat.postMessage": 300.0}) as rig:
         short = DeliveryWorker(
             rig.harness.store,
             {"slack": rig.sender},
             rig.clock,
             RetryPolicy(max_attempts=3),
             lease=timedelta(seconds=0.3),
+            send_timeout=300.0,
         )
-        rig.slack.hang_next("chat.postMessage", 4, channel="U0002")
+        rig.slack.hang_next("chat.postMessage", 600, channel="U0002")
         await rig.join("U0002")
         running = asyncio.create_task(short.run(idle_poll=0.1))
         try:
@@ -282,16 +288,18 @@ async def test_a_slow_send_keeps_its_claim_alive_so_it_is_not_sent_twice(
 async def test_a_worker_never_takes_back_its_own_send_when_its_lease_lapses(
     database_url: str,
 ) -> None:
-    async with slack_rig(database_url) as rig:
+    # a hang that ends only when released (no race with a call timeout on a busy machine)
+    async with slack_rig(database_url, timeouts={"chat.postMessage": 300.0}) as rig:
         late = DeliveryWorker(  # its heartbeat comes late (a busy process): the lease lapses
             rig.harness.store,
             {"slack": rig.sender},
             rig.clock,
             RetryPolicy(max_attempts=3),
             lease=timedelta(seconds=0.3),
+            send_timeout=300.0,
             renew_every=60,
         )
-        rig.slack.hang_next("chat.postMessage", 4, channel="U0002")
+        rig.slack.hang_next("chat.postMessage", 600, channel="U0002")
         await rig.join("U0002")
         running = asyncio.create_task(late.run(idle_poll=0.05))
         try:
@@ -392,3 +400,76 @@ async def test_teams_a_hanging_call_does_not_hold_back_other_members(
         return [s[0] for s in await _statuses(teams)] == ["sent"] * 12
 
     await wait_for(all_recorded, within=10)
+
+
+async def test_teams_a_stop_while_every_send_hangs_gives_back_the_rest_at_once(
+    teams: TeamsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every slot hangs far longer than the checks below wait
+    monkeypatch.setattr(connector, "CALL_TIMEOUT", 60.0)
+    assert teams.bot.teams is not None
+    monkeypatch.setattr(teams.bot.teams.sender, "timeout", 60.0)
+    teams.connector.hang_next("send", 60, count=IN_FLIGHT)
+    users = [f"29:1m{i}" for i in range(IN_FLIGHT + 2)]
+    for user in users:
+        await teams.add_member(user, f"Member {user}")
+    await wait_for(lambda: _true(teams.connector.hanging == IN_FLIGHT), within=10)
+    worker = teams.bot.worker
+    # all welcomes claimed; the platform takes 4 at once, the others wait unstarted
+    await wait_for(lambda: _true(worker.in_flight == len(users)), within=10)
+    worker.stop()
+
+    async def given_back() -> bool:
+        firsts = [d for d in await _deliveries(teams) if d.action["type"] != "AskQuestion"]
+        claims = sorted((d.status, d.attempts) for d in firsts)
+        return claims == [("in_flight", 1)] * IN_FLIGHT + [("pending", 0)] * 2
+
+    await wait_for(given_back, within=3)  # not after the hanging sends (60 s)
+    teams.connector.release_hangs()
+    await wait_for(lambda: _true(worker.in_flight == 0), within=10)
+    sent = [s for s in await _statuses(teams) if s[0] == "sent"]
+    assert sent == [("sent", 1, None)] * IN_FLIGHT, "the sends under way finished, recorded"
+    restarted = asyncio.create_task(worker.run(idle_poll=0.1))
+    try:
+
+        async def all_sent() -> bool:
+            return [s[0] for s in await _statuses(teams)] == ["sent"] * 2 * len(users)
+
+        await wait_for(all_sent, within=20)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(restarted, 10)
+    assert all(len(teams.messages_to(user)) == 2 for user in users), "each message once"
+
+
+async def test_teams_a_201_whose_body_cannot_be_read_counts_as_sent_not_retried(
+    teams: TeamsBot,
+) -> None:
+    teams.connector.fail_http_next("send", 201, body="{cut", content_type="application/json")
+    await teams.add_member("29:1new", "Noor")
+
+    async def settled() -> bool:
+        statuses = await _statuses(teams)
+        return len(statuses) == 2 and all(s[0] not in ("pending", "in_flight") for s in statuses)
+
+    await wait_for(settled, within=20)
+    assert [s[:2] for s in await _statuses(teams)] == [("sent", 1), ("sent", 1)]
+    # the welcome went out once (its answer was cut); the question after it as usual
+    assert [c.status for c in teams.connector.calls_to("send")] == [201, 201]
+    assert len(teams.messages_to("29:1new")) == 1, "the question; the welcome is not sent again"
+
+
+def test_teams_a_retry_after_given_as_an_http_date_is_honoured() -> None:
+    in_two_minutes = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    throttled = Exception("connector said no")
+    throttled.response = SimpleNamespace(  # type: ignore[attr-defined]
+        status_code=429, headers={"Retry-After": in_two_minutes}
+    )
+    outcome = classify(throttled)
+    assert outcome.status == "deferred"
+    assert outcome.retry_after is not None and 90 <= outcome.retry_after <= 120
+    seconds = Exception("connector said no")
+    seconds.response = SimpleNamespace(  # type: ignore[attr-defined]
+        status_code=503, headers={"Retry-After": "7"}
+    )
+    assert classify(seconds).retry_after == 7.0, "a number of seconds as before"

@@ -27,16 +27,17 @@ CALL_TIMEOUT = 5.0
 
 
 class ErrorTolerantDeserializer(RawDeserializer):
-    """msrest's body parser, except that an error answer with a body it cannot read is left
-    unparsed: the operation then raises its usual exception, with the status and headers."""
+    """msrest's body parser, except that an answer with a body it cannot read is left unparsed:
+    an error then raises its usual exception, with the status and headers; a success (2xx)
+    stays one — the message went out, and a retry would send it twice."""
 
     def on_response(self, request: Any, response: Any, **kwargs: Any) -> None:
         try:
             super().on_response(request, response, **kwargs)
         except DeserializationError:
             status = getattr(getattr(response, "http_response", None), "status_code", 0)
-            if not isinstance(status, int) or status < 400:
-                raise  # a success we cannot read is not a success: let it fail
+            if not isinstance(status, int) or status < 200 or 300 <= status < 400:
+                raise
             response.context[self.CONTEXT_NAME] = None
 
 

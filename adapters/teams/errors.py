@@ -6,6 +6,9 @@ The reason kept is what the service answered (``http 503``, ``http 403 Forbidden
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from bot.vocabulary.ports import SendOutcome
@@ -37,16 +40,35 @@ def code_of(exc: BaseException) -> str:
     return next((c for c in BLOCKED_CODES if c in text), "")
 
 
-def retry_after_of(exc: BaseException) -> float | None:
+def retry_after_of(
+    exc: BaseException, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> float | None:
+    """Seconds the answer's Retry-After asks for: a number of seconds or an HTTP date."""
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     try:
         value = headers.get("Retry-After")
-        seconds = float(value) if value is not None else None
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, AttributeError):
         return None
-    if seconds is None or seconds != seconds:  # absent, NaN
+    if value is None:
+        return None
+    try:
+        seconds: float | None = float(value)
+    except (TypeError, ValueError):
+        seconds = _seconds_until(str(value), now())
+    if seconds is None or seconds != seconds:  # unreadable, NaN
         return None
     return min(MAX_RETRY_AFTER, max(0.0, seconds))
+
+
+def _seconds_until(date: str, now: datetime) -> float | None:
+    """An HTTP date (``Wed, 21 Oct 2026 07:28:00 GMT``) as seconds from ``now``."""
+    try:
+        when = parsedate_to_datetime(date.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - now).total_seconds()
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

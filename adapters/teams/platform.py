@@ -270,6 +270,9 @@ class TeamsPlatform:
 
 class TeamsSender:
     platform = "teams"
+    #: the delivery worker starts no more sends at once than this: the others wait there,
+    #: unstarted, so a stop gives them back at once instead of queueing them here
+    max_in_flight = IN_FLIGHT
 
     def __init__(self, teams: TeamsPlatform, timeout: float = SEND_TIMEOUT) -> None:
         self._teams = teams

@@ -24,15 +24,19 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.runtime.clock import Clock
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
+from storage.outbox import conflicted
 from storage.store import Store, Transaction
 from storage.tables import Delivery, Member, Workspace
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,16 @@ def not_now(member: Member, playbook: str, now: datetime) -> str | None:
     return None
 
 
+@dataclass(eq=False, slots=True)
+class _Pending:
+    """An outcome waiting to be committed, and the send waiting for that."""
+
+    delivery: Delivery
+    outcome: SendOutcome
+    done: asyncio.Future[None]
+    failing_since: float | None = None
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -74,12 +88,14 @@ class DeliveryWorker:
         *,
         concurrency: int = 16,
         renew_every: float | None = None,
-        send_timeout: float = 60.0,
+        send_timeout: float = 20.0,
+        record_for: float = 10.0,
     ) -> None:
         """``lease``: how long a claim holds without renewal (a dead worker's sends wait that
         long); ``renew_every``: seconds between renewals while sends are under way (a third
         of the lease by default); ``send_timeout``: a last guard around one send (senders time
-        out their own platform calls sooner)."""
+        out their own platform calls sooner); ``record_for``: how long an outcome that could
+        not be recorded is retried (its claim is held and renewed meanwhile)."""
         self._store = store
         self._senders = senders  # not copied: platforms may register after the worker exists
         self._clock = clock
@@ -90,14 +106,21 @@ class DeliveryWorker:
         self._concurrency = max(1, concurrency)
         self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
         self._send_timeout = send_timeout
+        self._record_for = record_for
         self._wakeup = asyncio.Event()
         self._stopping = False
         #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
         self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
         self._slots = asyncio.Semaphore(self._concurrency)
         #: outcomes waiting to be committed, and the task committing them
-        self._outcomes: list[tuple[Delivery, SendOutcome, asyncio.Future[None]]] = []
+        self._outcomes: list[_Pending] = []
         self._recorder: asyncio.Task[None] | None = None
+        #: claims being prepared, sent or recorded: a stop lets them finish; the others (waiting
+        #: for a slot of the worker or of their platform) go back at once
+        self._sending: set[int] = set()
+        #: per platform, its sender's ``max_in_flight`` (sends beyond wait here, unstarted)
+        self._platform_slots: dict[str, asyncio.Semaphore] = {}
+        self._giving_back: asyncio.Task[None] | None = None
         self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -106,10 +129,30 @@ class DeliveryWorker:
         self._wakeup.set()
 
     def stop(self) -> None:
-        """Stop claiming; the sends under way finish, claims not started yet go back, then
-        :meth:`run` returns."""
+        """Stop claiming; claims not started yet go back at once (one transaction, no attempt
+        spent), the sends under way finish and record, then :meth:`run` returns."""
         self._stopping = True
         self._wakeup.set()
+        unstarted = [
+            (key, task, attempts)
+            for key, (task, attempts) in self._active.items()
+            if key not in self._sending
+        ]
+        if not unstarted:
+            return
+        for key, task, _ in unstarted:
+            del self._active[key]  # no longer ours to renew
+            task.cancel()  # it waits for a slot: it never started
+        claims = [(key, attempts) for key, _, attempts in unstarted]
+        previous = self._giving_back
+        self._giving_back = asyncio.create_task(
+            self._give_back(claims, previous), name="delivery-give-back"
+        )
+
+    @property
+    def stop_budget(self) -> float:
+        """Seconds a graceful stop may take: the longest send, then recording its outcome."""
+        return self._send_timeout + self._record_for + 2.0
 
     @property
     def in_flight(self) -> int:
@@ -169,7 +212,9 @@ class DeliveryWorker:
             return 0
         async with self._store.transaction() as tx:
             held = list(self._active)  # never our own claims again, even with a lapsed lease
-            claimed = await tx.outbox.claim(self._clock(), self._batch, self._lease, held)
+            claimed = await tx.outbox.claim(
+                self._clock(), self._batch, self._lease, held, self._policy.max_attempts
+            )
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
@@ -214,6 +259,8 @@ class DeliveryWorker:
         """Let the sends under way finish and record (a graceful stop)."""
         while self._active:
             await asyncio.wait([task for task, _ in self._active.values()])
+        while self._giving_back is not None:
+            await asyncio.wait([self._giving_back])
         heartbeat = self._heartbeat
         self._stop_heartbeat()
         if heartbeat is not None:  # let a renewal under way roll back cleanly
@@ -224,6 +271,8 @@ class DeliveryWorker:
         for task, _ in list(self._active.values()):
             task.cancel()
         self._active.clear()
+        if self._giving_back is not None:
+            self._giving_back.cancel()
         if self._recorder is not None:
             self._recorder.cancel()
         self._outcomes.clear()
@@ -238,57 +287,133 @@ class DeliveryWorker:
 
     async def _in_turn(self, delivery: Delivery) -> None:
         """Wait for a free slot (in claim order), then deliver; once stopping, give it back."""
+        assert delivery.id is not None
         async with self._slots:
-            if self._stopping:
-                await self._release(delivery)
+            if self._stopping:  # claimed while stop() ran: give it back too
+                await self._give_back([(delivery.id, delivery.attempts)], None)
                 return
-            await self._deliver(delivery)
+            self._sending.add(delivery.id)
+            try:
+                await self._deliver(delivery)
+            finally:
+                self._sending.discard(delivery.id)
 
-    async def _release(self, delivery: Delivery) -> None:
-        """Hand an unstarted claim back (no attempt spent) so another worker sends it now."""
-        async with self._store.transaction() as tx:
-            row = await tx.outbox.get(delivery.id or 0, lock=True)
-            if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
-                row.status, row.attempts, row.lease_until = "pending", row.attempts - 1, None
+    async def _give_back(
+        self, claims: list[tuple[int, int]], previous: asyncio.Task[None] | None
+    ) -> None:
+        """Hand unstarted claims back (no attempt spent) so another worker sends them now; one
+        transaction for all, retried a little (else their leases expire)."""
+        me = asyncio.current_task()
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])
+            for pause in (0.05, 0.2, 0.5, 1.0, None):
+                try:
+                    async with self._store.transaction() as tx:
+                        await tx.outbox.release(claims)
+                    return
+                except Exception as exc:
+                    if pause is None:
+                        log.warning(
+                            "claims not given back; their leases expire",
+                            extra={"error": type(exc).__name__},
+                        )
+                        return
+                    await asyncio.sleep(pause)
+        finally:
+            if self._giving_back is me:
+                self._giving_back = None
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
+        found = await _rerun_conflicts(lambda: self._prepare(delivery))
+        if found is None:
+            log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
+            return
+        workspace, member = found
+        try:
+            verdict = self._verdict(delivery, workspace, member)
+        except Exception as exc:
+            # A fault of ours, the same on every attempt: record it, never leave the row to be
+            # claimed again and again (the recipient's later messages wait behind it).
+            log.error(
+                "delivery could not be prepared",
+                extra={"delivery": delivery.id, "error": type(exc).__name__},
+            )
+            verdict = SendOutcome("permanent", error=f"could not prepare ({type(exc).__name__})")
+        if isinstance(verdict, str):
+            await self._finish(delivery, "skipped", verdict)
+            return
+        if isinstance(verdict, tuple):
+            sent = await self._send(delivery, *verdict)
+            if sent is None:  # stopping before it started: it goes back, no attempt spent
+                await self._give_back([(delivery.id, delivery.attempts)], None)
+                return
+            verdict = sent
+        await self._record(delivery, verdict)
+
+    async def _prepare(self, delivery: Delivery) -> tuple[Workspace | None, Member | None] | None:
+        """Renew the claim for this one send and read whom it goes to; None: not ours."""
         async with self._store.transaction() as tx:
             # Fencing: the claim is ours while the row is in flight with our attempt number;
             # renew the lease for this one send (a claim can wait a little before it starts).
-            row = await tx.outbox.get(delivery.id, lock=True)
+            row = await tx.outbox.get(delivery.id or 0, lock=True)
             if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
-                log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
-                return
+                return None
             row.lease_until = self._clock() + self._lease
             workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
             member = await tx.directory.member(delivery.workspace_id, delivery.recipient)
-        verdict: SendOutcome | None = None
-        action: Action | None = None
+        return workspace, member
+
+    def _verdict(
+        self, delivery: Delivery, workspace: Workspace | None, member: Member | None
+    ) -> SendOutcome | str | tuple[str, str, Action]:
+        """What to do before any send: an outcome already known, a reason to skip the message
+        now, or (platform, workspace id, action) to send."""
         if workspace is None:
-            verdict = SendOutcome("permanent", error="workspace is gone")
-        elif member is not None and member.unreachable:
-            verdict = SendOutcome("blocked", error="member blocked the bot")
-        elif member is not None and delivery.playbook is not None:
+            return SendOutcome("permanent", error="workspace is gone")
+        if member is not None and member.unreachable:
+            return SendOutcome("blocked", error="member blocked the bot")
+        if member is not None and delivery.playbook is not None:
             reason = not_now(member, delivery.playbook, self._clock())
             if reason:
-                await self._finish(delivery, "skipped", reason)
-                return
-        if verdict is None:
-            assert workspace is not None
-            try:
-                action = action_from_dict(delivery.action)
-            except ValueError:
-                verdict = SendOutcome("permanent", error="unreadable action")
-        if verdict is None:
-            assert workspace is not None and action is not None
-            verdict = await self._send(workspace.platform, workspace.external_id, action)
-        await self._record(delivery, verdict)
+                return reason
+        try:
+            action = action_from_dict(delivery.action)
+        except Exception:  # an unknown type, a missing or misshapen field, a nested one...
+            return SendOutcome("permanent", error="unreadable action")
+        return workspace.platform, workspace.external_id, action
 
-    async def _send(self, platform: str, external_id: str, action: Action) -> SendOutcome:
+    async def _send(
+        self, delivery: Delivery, platform: str, external_id: str, action: Action
+    ) -> SendOutcome | None:
+        """Send (once the platform has a free slot); None: stopping before it could start."""
         sender = self._senders.get(platform)
         if sender is None:
             return SendOutcome("permanent", error=f"no sender for platform {platform!r}")
+        slots = self._slots_of(platform, sender)
+        if slots is None:
+            return await self._send_now(sender, platform, external_id, action)
+        # Waiting for the platform, it has not started: a stop gives it back meanwhile.
+        delivery_id = delivery.id or 0
+        self._sending.discard(delivery_id)
+        if self._stopping and slots.locked():
+            return None
+        async with slots:
+            self._sending.add(delivery_id)
+            return await self._send_now(sender, platform, external_id, action)
+
+    def _slots_of(self, platform: str, sender: Sender) -> asyncio.Semaphore | None:
+        """The platform's own limit of sends at once (a sender's ``max_in_flight``), if any."""
+        slots = self._platform_slots.get(platform)
+        limit = getattr(sender, "max_in_flight", None)
+        if slots is None and isinstance(limit, int) and limit < self._concurrency:
+            slots = self._platform_slots[platform] = asyncio.Semaphore(max(1, limit))
+        return slots
+
+    async def _send_now(
+        self, sender: Sender, platform: str, external_id: str, action: Action
+    ) -> SendOutcome:
         try:
             async with asyncio.timeout(self._send_timeout):
                 return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]
@@ -305,36 +430,67 @@ class DeliveryWorker:
             return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
     async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
-        """Record an outcome; returns once committed. Outcomes that arrive while a commit is
-        under way are recorded together in the next one (completions are batched)."""
+        """Record an outcome; returns once committed (the claim stays ours, its lease renewed,
+        until then). Outcomes that arrive while a commit is under way are recorded together in
+        the next one (completions are batched)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append((delivery, outcome, done))
+        self._outcomes.append(_Pending(delivery, outcome, done))
         if self._recorder is None:
             self._recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
         await done
 
     async def _record_outcomes(self) -> None:
+        """Commit the outcomes waiting, batch after batch. A batch that fails (a lost
+        connection, a deadlock) is tried again with backoff for ``record_for`` seconds: fencing
+        makes that safe, and its claims are renewed meanwhile, so nothing is sent twice."""
+        loop = asyncio.get_running_loop()
+        pause = 0.05
         try:
             while self._outcomes:
                 await asyncio.sleep(0)  # let outcomes of the same moment join
                 batch, self._outcomes = self._outcomes, []
                 try:
-                    await self._apply_outcomes([(d, o) for d, o, _ in batch])
+                    failed = await self._apply_outcomes(batch)
+                    error: BaseException | None = None
                 except Exception as exc:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                else:
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_result(None)
+                    failed, error = batch, exc
+                for entry in batch:
+                    if entry not in failed and not entry.done.done():
+                        entry.done.set_result(None)
+                if not failed:
+                    pause = 0.05
+                    continue
+                now = loop.time()
+                retried = []
+                for entry in failed:
+                    if entry.failing_since is None:
+                        entry.failing_since = now
+                    if now - entry.failing_since < self._record_for:
+                        retried.append(entry)
+                    elif not entry.done.done():
+                        entry.done.set_exception(error or RuntimeError("outcome not recorded"))
+                log.warning(
+                    "delivery outcomes not recorded; retrying",
+                    extra={
+                        "count": len(retried),
+                        "error": type(error).__name__ if error else "row failed",
+                    },
+                )
+                if retried:
+                    await asyncio.sleep(pause)
+                    pause = min(2.0, pause * 2)
+                    self._outcomes = retried + self._outcomes
         finally:
             self._recorder = None
 
-    async def _apply_outcomes(self, batch: list[tuple[Delivery, SendOutcome]]) -> None:
+    async def _apply_outcomes(self, batch: list[_Pending]) -> list[_Pending]:
+        """Record a batch in one transaction, each row in its own savepoint: returns the entries
+        whose row failed (the others are committed)."""
         now = self._clock()
+        failed: list[_Pending] = []
         async with self._store.transaction() as tx:
-            rows = await tx.outbox.get_many([d.id for d, _ in batch if d.id is not None], lock=True)
+            ids = [entry.delivery.id for entry in batch if entry.delivery.id is not None]
+            rows = await tx.outbox.get_many(ids, lock=True)
             workspaces: dict[int, Workspace | None] = {}
 
             async def workspace_of(row: Delivery) -> Workspace | None:
@@ -343,14 +499,26 @@ class DeliveryWorker:
                     workspaces[row.workspace_id] = found
                 return workspaces[row.workspace_id]
 
-            for delivery, outcome in batch:
+            for entry in batch:
+                delivery = entry.delivery
                 row = rows.get(delivery.id or 0)
                 if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
                     log.warning(
                         "delivery outcome dropped: claim lost", extra={"delivery": delivery.id}
                     )
                     continue
-                await self._apply(row, outcome, now, workspace_of, tx)
+                try:
+                    async with tx.session.begin_nested():
+                        await self._apply(row, entry.outcome, now, workspace_of, tx)
+                except Exception as exc:
+                    # rolled back to the savepoint: this row only; its objects are reloaded
+                    workspaces.clear()
+                    failed.append(entry)
+                    log.warning(
+                        "delivery outcome not recorded",
+                        extra={"delivery": delivery.id, "error": type(exc).__name__},
+                    )
+        return failed
 
     async def _apply(
         self,
@@ -405,7 +573,23 @@ class DeliveryWorker:
             )
 
     async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
+        await _rerun_conflicts(lambda: self._finish_once(delivery, status, reason))
+
+    async def _finish_once(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
             if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
                 row.status, row.last_error, row.lease_until = status, reason, None
+
+
+async def _rerun_conflicts(work: Callable[[], Awaitable[T]], tries: int = 4) -> T:
+    """Run a transaction again when PostgreSQL chose it as a deadlock or serialization victim
+    (it was rolled back whole, so running it again is safe)."""
+    for attempt in range(1, tries + 1):
+        try:
+            return await work()
+        except Exception as exc:
+            if attempt == tries or not conflicted(exc):
+                raise
+            await asyncio.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
