@@ -126,6 +126,8 @@ class TimedSender:
     def __init__(self, inner: Sender, metrics: Metrics) -> None:
         self.inner = inner
         self.platform = inner.platform
+        #: the platform's own limit of sends at once, read by the delivery worker
+        self.max_in_flight: int | None = getattr(inner, "max_in_flight", None)
         self._metrics = metrics
 
     async def send(self, workspace: WorkspaceRef, action: Action) -> SendOutcome:
