@@ -68,6 +68,15 @@ class Activity:
         )
         return list((await self._s.execute(query)).scalars().all())
 
+    async def member_ids_in(self, community_id: int) -> list[str]:
+        """User ids of the members seen in the community who have not left it, in order."""
+        query = (
+            select(CommunityMember.user_id)
+            .where(CommunityMember.community_id == community_id, col(CommunityMember.present))
+            .order_by(col(CommunityMember.user_id))
+        )
+        return list((await self._s.execute(query)).scalars().all())
+
     async def present_members(self, community_id: int) -> Sequence[Member]:
         """Members seen in the community who have not left it since, in user-id order."""
         query = (
