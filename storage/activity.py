@@ -1,16 +1,18 @@
-"""Activity metadata and the keys of events already processed."""
+"""Activity metadata, who is in each community, and the keys of events already processed."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.tables import EVENT_KEY, ActivityRecord, ProcessedEvent
+from storage.tables import EVENT_KEY, ActivityRecord, CommunityMember, Member, ProcessedEvent
 
 
 def stored_key(key: str) -> str:
@@ -42,37 +44,76 @@ class Activity:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def record(self, record: ActivityRecord) -> None:
+        """Store what happened and, in a community, who is there: the member's row says whether
+        their latest activity there (by when it happened) is that they left."""
         self._s.add(record)
         await self._s.flush()
+        if record.community_id is not None:
+            await self._seen(record)
+
+    async def _seen(self, record: ActivityRecord) -> None:
+        table = CommunityMember.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if self._s.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(
+            workspace_id=record.workspace_id,
+            community_id=record.community_id,
+            user_id=record.user_id,
+            present=record.kind != "member_left",
+            last_seen_at=record.occurred_at,
+        )
+        new = statement.excluded
+        await self._s.execute(
+            statement.on_conflict_do_update(
+                index_elements=["community_id", "user_id"],
+                set_={"present": new.present, "last_seen_at": new.last_seen_at},
+                where=table.c.last_seen_at <= new.last_seen_at,  # a late, older event: no say
+            )
+        )
 
     async def community_ids_for(self, workspace_id: int, user_id: str) -> list[int]:
         """Communities where the member has done anything (joined, posted, reacted…)."""
-        query = (
-            select(ActivityRecord.community_id)
-            .where(
-                ActivityRecord.workspace_id == workspace_id,
-                ActivityRecord.user_id == user_id,
-                col(ActivityRecord.community_id).is_not(None),
-            )
-            .distinct()
+        query = select(CommunityMember.community_id).where(
+            CommunityMember.workspace_id == workspace_id, CommunityMember.user_id == user_id
         )
-        return [cid for cid in (await self._s.execute(query)).scalars().all() if cid is not None]
+        return list((await self._s.execute(query)).scalars().all())
 
     async def member_ids_in(self, community_id: int) -> list[str]:
-        """Members seen in the community who have not left it since."""
+        """User ids of the members seen in the community who have not left it, in order."""
         query = (
-            select(ActivityRecord.user_id, ActivityRecord.kind)
-            .where(ActivityRecord.community_id == community_id)
-            .order_by(col(ActivityRecord.occurred_at), col(ActivityRecord.id))
+            select(CommunityMember.user_id)
+            .where(CommunityMember.community_id == community_id, col(CommunityMember.present))
+            .order_by(col(CommunityMember.user_id))
         )
-        present: dict[str, bool] = {}
-        for user_id, kind in (await self._s.execute(query)).all():
-            present[user_id] = kind != "member_left"
-        return [user_id for user_id, here in present.items() if here]
+        return list((await self._s.execute(query)).scalars().all())
+
+    async def present_members(self, community_id: int) -> Sequence[Member]:
+        """Members seen in the community who have not left it since, in user-id order."""
+        query = (
+            select(Member)
+            .join(
+                CommunityMember,
+                (col(CommunityMember.workspace_id) == col(Member.workspace_id))
+                & (col(CommunityMember.user_id) == col(Member.user_id)),
+            )
+            .where(CommunityMember.community_id == community_id, col(CommunityMember.present))
+            .order_by(col(CommunityMember.user_id))
+        )
+        return (await self._s.execute(query)).scalars().all()
 
     async def active_members(self, community_id: int, since: datetime) -> int:
-        query = select(func.count(func.distinct(ActivityRecord.user_id))).where(
-            ActivityRecord.community_id == community_id,
-            col(ActivityRecord.occurred_at) >= since,
+        """How many members did anything in the community since then."""
+        return (await self.active_counts([community_id], since)).get(community_id, 0)
+
+    async def active_counts(self, community_ids: Sequence[int], since: datetime) -> dict[int, int]:
+        """``active_members`` of several communities at once (absent: none active)."""
+        if not community_ids:
+            return {}
+        query = (
+            select(CommunityMember.community_id, func.count())
+            .where(
+                col(CommunityMember.community_id).in_(community_ids),
+                col(CommunityMember.last_seen_at) >= since,
+            )
+            .group_by(col(CommunityMember.community_id))
         )
-        return int((await self._s.execute(query)).scalar_one())
+        return {cid: int(n) for cid, n in (await self._s.execute(query)).all()}

@@ -13,6 +13,9 @@ from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from storage.tables import Community, Member, PlaybookEnablement, Workspace
 from storage.upsert import insert_missing
 
+#: ids in one ``IN (…)`` list at most
+IN_LIST = 5000
+
 
 class Directory:
     def __init__(self, session: AsyncSession) -> None:
@@ -174,6 +177,36 @@ class Directory:
             .order_by(col(PlaybookEnablement.playbook))
         )
         return list((await self._s.execute(query)).scalars().all())
+
+    async def enabled_playbooks_of(self, community_ids: Sequence[int]) -> dict[int, list[str]]:
+        """``enabled_playbooks`` of several communities at once (absent: none enabled)."""
+        if not community_ids:
+            return {}
+        query = (
+            select(PlaybookEnablement.community_id, PlaybookEnablement.playbook)
+            .where(
+                col(PlaybookEnablement.community_id).in_(community_ids),
+                col(PlaybookEnablement.enabled).is_(True),
+            )
+            .order_by(col(PlaybookEnablement.playbook))
+        )
+        found: dict[int, list[str]] = {}
+        for community_id, playbook in (await self._s.execute(query)).all():
+            found.setdefault(community_id, []).append(playbook)
+        return found
+
+    async def members_by_user_id(
+        self, workspace_id: int, user_ids: Sequence[str]
+    ) -> dict[str, Member]:
+        """The workspace's members among ``user_ids``, by user id (unknown ones left out)."""
+        found: dict[str, Member] = {}
+        for start in range(0, len(user_ids), IN_LIST):  # under every driver's parameter limit
+            query = select(Member).where(
+                Member.workspace_id == workspace_id,
+                col(Member.user_id).in_(list(user_ids[start : start + IN_LIST])),
+            )
+            found.update((m.user_id, m) for m in (await self._s.execute(query)).scalars().all())
+        return found
 
     async def enablements(self, playbooks: Sequence[str]) -> Sequence[PlaybookEnablement]:
         """Enabled (community, playbook) pairs among ``playbooks`` — for the scheduler."""

@@ -103,6 +103,10 @@ class Run(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_run_due", "status", "wake_at"),
+        #: a community's runs still going (home), without reading its past runs
+        Index("ix_run_community_status", "community_id", "status"),
+        #: the runs of a ritual's last cycle (digests), without reading the earlier cycles
+        Index("ix_run_community_started", "community_id", "playbook", "created_at"),
         Index(
             "uq_run_active",
             "community_id",
@@ -170,6 +174,27 @@ class ActivityRecord(SQLModel, table=True):
     kind: str = Field(max_length=32)
     channel: str | None = Field(default=None, max_length=PLATFORM_ID)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CommunityMember(SQLModel, table=True):
+    """Who has been seen in a community, whether they are still there and when they last did
+    anything there: kept by ``storage.activity`` with every activity record, so the roster, a
+    member's communities and the active count read one row per member, never the history."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "user_id"),
+        Index("ix_communitymember_user", "workspace_id", "user_id"),
+        Index("ix_communitymember_seen", "community_id", "last_seen_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    community_id: int = Field(foreign_key="community.id")
+    user_id: str = Field(max_length=PLATFORM_ID)
+    #: False once their latest activity there is that they left
+    present: bool = True
+    #: when their latest activity there happened (it decides ``present``)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -76,9 +76,10 @@ async def _rows(
     values: dict[str, dict[str, str]] = {}
     for found in await tx.runs.answers_of([r.id for r in latest.values()]):
         values.setdefault(found.run_id, {})[found.key] = found.value
+    members = await tx.directory.members_by_user_id(workspace.id, list(latest))
     rows = []
     for subject, run in latest.items():
-        member = await tx.directory.member(workspace.id, subject)
+        member = members.get(subject)
         if member is None:
             continue
         shown = not member.opted_out_all and name not in member.opted_out

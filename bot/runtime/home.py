@@ -30,6 +30,7 @@ async def build_home(
     joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id))
     communities = await tx.directory.communities(workspace.id)
     mine = [c for c in communities if c.id in joined]
+    enabled = await tx.directory.enabled_playbooks_of([c.id for c in mine if c.id is not None])
     if member.opted_out_all:
         sections.append(
             HomeSection(
@@ -44,7 +45,7 @@ async def build_home(
         assert community.id is not None
         lines: list[str] = []
         buttons: list[HomeButton] = []
-        for name in await tx.directory.enabled_playbooks(community.id):
+        for name in enabled.get(community.id, []):
             playbook = playbooks.get(name)
             if playbook is None:
                 continue
@@ -72,10 +73,13 @@ async def build_home(
                 ),
             )
         )
-    for community in communities:
-        if member.user_id not in community.facilitators or community.id is None:
-            continue
-        active = await tx.activity.active_members(community.id, now - timedelta(days=30))
+    facilitated = [c for c in communities if member.user_id in c.facilitators and c.id is not None]
+    actives = await tx.activity.active_counts(
+        [c.id for c in facilitated if c.id is not None], now - timedelta(days=30)
+    )
+    for community in facilitated:
+        assert community.id is not None
+        active = actives.get(community.id, 0)
         running = await tx.runs.count_active(community.id)
         shown = str(active) if active >= MIN_GROUP else text("home_small_group", locale)
         sections.append(

@@ -29,10 +29,7 @@ class Rosters:
             community = await tx.directory.community_by_channel(found.id, channel)
             if community is None or community.id is None:
                 return []
-            user_ids = await tx.activity.member_ids_in(community.id)
-            members = [await tx.directory.member(found.id, uid) for uid in user_ids]
+            members = await tx.activity.present_members(community.id)
         return [
-            MemberProfile(m.user_id, m.display_name or None, m.locale, m.timezone)
-            for m in members
-            if m is not None
+            MemberProfile(m.user_id, m.display_name or None, m.locale, m.timezone) for m in members
         ]
