@@ -185,7 +185,67 @@ async def test_when_slack_cannot_tell_the_command_says_so_and_a_retry_works(
         assert again.startswith("Guild is now an Animateur community")
 
 
+async def test_declaring_with_new_facilitators_and_new_sponsors_asks_slack_once(
+    database_url: str,
+) -> None:
+    async with slack_bot(database_url) as bot:
+        # paul (U0006) and ines (U0007) are people of the workspace the bot never met
+        reply = await command(
+            bot,
+            "U0005",
+            "community setup name=Guild facilitators=<@U0005>,<@U0006> sponsors=<@U0007>",
+        )
+        assert reply.startswith("Guild is now an Animateur community"), reply
+        guild = (await communities(bot))[GUILD]
+        assert guild.facilitators == ["U0005", "U0006"] and guild.sponsors == ["U0007"]
+        asked = [call.args["user"] for call in bot.slack.calls_to("users.info")]
+        assert {"U0006", "U0007"} <= set(asked)
+        assert len(bot.slack.calls_to("conversations.info")) == 1
+
+
+async def test_a_hanging_slack_still_gets_its_answer_within_the_3_second_window(
+    database_url: str,
+) -> None:
+    async with slack_bot(database_url) as bot:
+        # the invoker's profile lookup, then conversations.info and users.info of paul: all hang
+        bot.slack.hang_next("users.info", 30, count=3)
+        bot.slack.hang_next("conversations.info", 30)
+        body = fixture("command_help") | {
+            "user_id": "U0005",
+            "channel_id": GUILD,
+            "text": "community setup name=Guild facilitators=<@U0006>",
+            "trigger_id": "trigger-hang",
+            "response_url": bot.slack.response_url("hang"),
+        }
+        started = asyncio.get_running_loop().time()
+        assert (await bot.form(body)).status == 200
+        assert asyncio.get_running_loop().time() - started < 3.0, "Slack's window"
+        bot.slack.release_hangs()
+
+        async def answered() -> str | None:
+            found = [r for r in bot.slack.responses if "/hang/" in r["path"]]
+            return str(found[0]["text"]) if found else None
+
+        assert (await wait_for(answered)).startswith("Could not check this with the platform")
+        assert GUILD not in await communities(bot)
+        again = await command(bot, "U0005", "community setup name=Guild facilitators=<@U0006>")
+        assert again.startswith("Guild is now an Animateur community")
+
+
 # -- facilitators and sponsors are members -------------------------------------------------
+
+
+async def test_a_stored_person_slack_has_deactivated_is_no_member(database_url: str) -> None:
+    async with slack_bot(database_url) as bot:
+        assert (await command(bot, "U0006", "help", "C0001")).strip()  # paul is stored now
+        bot.slack.users[(TEAM, "U0006")]["deleted"] = True  # then deactivated in Slack
+        refused = await command(bot, "U0009", "facilitator add <@U0006|paul>", "C0001")
+        assert refused.startswith("U0006: not a member")
+        assert (await communities(bot))["C0001"].facilitators == ["U0009"]
+        # a stored person Slack still knows is added
+        assert (await command(bot, "U0005", "help", "C0001")).strip()
+        added = await command(bot, "U0009", "facilitator add <@U0005|cleo>", "C0001")
+        assert added == "U0005 now facilitates Data."
 
 
 async def test_only_people_of_the_workspace_become_facilitators_on_slack(

@@ -32,6 +32,8 @@ def installer_entries(activity: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 class TeamsChannels:
+    knows_everyone = True
+
     def __init__(self, references: ReferenceStore, roster: Roster) -> None:
         self._references = references
         self._roster = roster
