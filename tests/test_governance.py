@@ -499,3 +499,68 @@ async def test_every_change_of_a_community_raises_its_version(store: Store) -> N
         assert found is not None
         versions.append(found.version)
     assert versions == [1, 2, 3, 3]
+
+
+def _concurrent_transactions(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent transactions are PostgreSQL's (SQLite writes one at a time)")
+
+
+async def _community(store: Store) -> int:
+    async with store.transaction() as tx:
+        workspace = await tx.directory.ensure_workspace(WorkspaceRef("local", "w"), T0)
+        assert workspace.id is not None
+        community = await tx.directory.add_community(
+            Community(workspace_id=workspace.id, channel_id="C1", name="C", created_at=T0)
+        )
+        assert community.id is not None
+        return community.id
+
+
+async def test_two_concurrent_changes_make_two_versions(store: Store, database_url: str) -> None:
+    _concurrent_transactions(database_url)
+    community_id = await _community(store)
+    loaded = [asyncio.Event(), asyncio.Event()]
+    go = [asyncio.Event(), asyncio.Event()]
+
+    async def change(me: int, objective: str) -> None:
+        async with store.transaction() as tx:
+            found = await tx.directory.community(community_id)
+            assert found is not None and found.version == 1
+            loaded[me].set()
+            await go[me].wait()
+            found.objective = objective
+
+    first = asyncio.ensure_future(change(0, "one"))
+    second = asyncio.ensure_future(change(1, "two"))
+    await asyncio.gather(loaded[0].wait(), loaded[1].wait())  # both read version 1
+    go[0].set()
+    await first
+    go[1].set()
+    await second
+    async with store.transaction() as tx:
+        found = await tx.directory.community(community_id)
+        assert found is not None and found.objective == "two"
+        assert found.version == 3, "each change counted"
+
+
+async def test_a_locked_community_is_read_as_last_committed(
+    store: Store, database_url: str
+) -> None:
+    _concurrent_transactions(database_url)
+    community_id = await _community(store)
+
+    async def later() -> int:
+        async with store.transaction() as tx:
+            found = await tx.directory.lock_community(community_id)
+            assert found is not None
+            return found.version
+
+    async with store.transaction() as tx:
+        found = await tx.directory.lock_community(community_id)
+        assert found is not None and found.version == 1
+        waiting = asyncio.ensure_future(later())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the second waits for the first to end"
+        found.objective = "new"
+    assert await waiting == 2, "then sees its version"

@@ -96,6 +96,8 @@ async def community(inv: Invocation, args: list[str]) -> None:
     elif args == ["setup"] and inv.submitted is not None:
         if inv.community is not None:
             inv.require_facilitator()  # before telling anything about the form
+            assert inv.community.id is not None  # its version checked and changed atomically:
+            inv.community = await inv.tx.directory.lock_community(inv.community.id)
         _check_opened_for(inv)
         await _setup(inv, await _changed(inv, inv.submitted))
     elif args == ["setup"]:
