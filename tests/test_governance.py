@@ -376,6 +376,30 @@ async def test_on_teams_only_people_of_the_team_become_facilitators(database_url
         assert community.facilitators == ["29:1abc", member]
 
 
+async def test_on_teams_someone_who_left_the_team_is_no_member(database_url: str) -> None:
+    async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
+        connector.set_roster(TEAMS_TEAM, roster(3))
+        await bot.install_in_team()  # added by 29:1abc
+        await _teams_command(bot, "29:1abc", "community setup name=Guild")
+        await _teams_reply(bot, "29:1abc", 1)
+        await _teams_command(bot, "29:left", "help")  # stored: they once talked to the bot…
+        await _teams_reply(bot, "29:left", 1)
+        # …and are no longer on the team's roster: three people named at once, one reading
+        reads = len(connector.calls_to("get_paged_members"))
+        people = ",".join(str(m["id"]) for m in roster(3, start=2)[:2])
+        await _teams_command(bot, "29:1abc", f"community setup sponsors={people},29:left")
+        assert (await _teams_reply(bot, "29:1abc", 2)).startswith("sponsors: 29:left: not a")
+        assert len(connector.calls_to("get_paged_members")) - reads == 1
+        await _teams_command(bot, "29:1abc", "facilitator add 29:left")
+        refused = await _teams_reply(bot, "29:1abc", 3)
+        assert refused == "29:left: not a member of this workspace (mention a member: @name)"
+        await _teams_command(bot, "29:1abc", f"community setup sponsors={people}")
+        assert await _teams_reply(bot, "29:1abc", 4) == "Guild updated: sponsors."
+        async with bot.bot.store.transaction() as tx:
+            [community] = await tx.directory.communities()
+        assert community.facilitators == ["29:1abc"] and community.sponsors == people.split(",")
+
+
 # -- setup forms are bound to their community and its version (Slack modals) -----------------
 
 
