@@ -116,6 +116,18 @@ class Directory:
     async def community(self, community_id: int) -> Community | None:
         return await self._s.get(Community, community_id)
 
+    async def lock_community(self, community_id: int) -> Community | None:
+        """The community as last committed, its row locked until this transaction ends (on
+        PostgreSQL; SQLite has one writer at a time): what is checked against it, such as its
+        version, stays true until the change is written."""
+        query = (
+            select(Community)
+            .where(Community.id == community_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self._s.execute(query)).scalar_one_or_none()
+
     async def communities(self, workspace_id: int | None = None) -> Sequence[Community]:
         query = select(Community).order_by(col(Community.id))
         if workspace_id is not None:

@@ -1,5 +1,6 @@
 """Communities count their changes: every flush that changes a community's settings, or which of
-its rituals are on, raises its ``version`` — whatever code made the change."""
+its rituals are on, raises its ``version`` — whatever code made the change, counted in SQL so
+that concurrent changes are each counted."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.tables import Community, PlaybookEnablement
 
@@ -30,13 +32,22 @@ def _count_changes(session: Session, _context: Any, _instances: Any) -> None:
     for row in [*session.new, *session.dirty]:
         if isinstance(row, PlaybookEnablement) and (row in session.new or _changed(row, "enabled")):
             bumped.add(row.community_id)
-    for community_id in bumped:
+    table = Community.__table__  # type: ignore[attr-defined]
+    for community_id in sorted(bumped):  # one order: concurrent transactions never deadlock
+        # counted by the database (which also locks the row until the commit): two concurrent
+        # changes make two versions, never one
+        version = (
+            session.connection()
+            .execute(
+                table.update()
+                .where(table.c.id == community_id)
+                .values(version=table.c.version + 1)
+                .returning(table.c.version)
+            )
+            .scalar_one_or_none()
+        )
+        if version is None:  # not written yet: it begins at its first version
+            continue
         community = session.identity_map.get(session.identity_key(Community, community_id))
         if isinstance(community, Community):
-            community.version += 1
-        else:  # not loaded in this transaction: counted in the database
-            session.connection().execute(
-                Community.__table__.update()  # type: ignore[attr-defined]
-                .where(Community.__table__.c.id == community_id)  # type: ignore[attr-defined]
-                .values(version=Community.__table__.c.version + 1)  # type: ignore[attr-defined]
-            )
+            set_committed_value(community, "version", version)

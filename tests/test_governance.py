@@ -185,7 +185,67 @@ async def test_when_slack_cannot_tell_the_command_says_so_and_a_retry_works(
         assert again.startswith("Guild is now an Animateur community")
 
 
+async def test_declaring_with_new_facilitators_and_new_sponsors_asks_slack_once(
+    database_url: str,
+) -> None:
+    async with slack_bot(database_url) as bot:
+        # paul (U0006) and ines (U0007) are people of the workspace the bot never met
+        reply = await command(
+            bot,
+            "U0005",
+            "community setup name=Guild facilitators=<@U0005>,<@U0006> sponsors=<@U0007>",
+        )
+        assert reply.startswith("Guild is now an Animateur community"), reply
+        guild = (await communities(bot))[GUILD]
+        assert guild.facilitators == ["U0005", "U0006"] and guild.sponsors == ["U0007"]
+        asked = [call.args["user"] for call in bot.slack.calls_to("users.info")]
+        assert {"U0006", "U0007"} <= set(asked)
+        assert len(bot.slack.calls_to("conversations.info")) == 1
+
+
+async def test_a_hanging_slack_still_gets_its_answer_within_the_3_second_window(
+    database_url: str,
+) -> None:
+    async with slack_bot(database_url) as bot:
+        # the invoker's profile lookup, then conversations.info and users.info of paul: all hang
+        bot.slack.hang_next("users.info", 30, count=3)
+        bot.slack.hang_next("conversations.info", 30)
+        body = fixture("command_help") | {
+            "user_id": "U0005",
+            "channel_id": GUILD,
+            "text": "community setup name=Guild facilitators=<@U0006>",
+            "trigger_id": "trigger-hang",
+            "response_url": bot.slack.response_url("hang"),
+        }
+        started = asyncio.get_running_loop().time()
+        assert (await bot.form(body)).status == 200
+        assert asyncio.get_running_loop().time() - started < 3.0, "Slack's window"
+        bot.slack.release_hangs()
+
+        async def answered() -> str | None:
+            found = [r for r in bot.slack.responses if "/hang/" in r["path"]]
+            return str(found[0]["text"]) if found else None
+
+        assert (await wait_for(answered)).startswith("Could not check this with the platform")
+        assert GUILD not in await communities(bot)
+        again = await command(bot, "U0005", "community setup name=Guild facilitators=<@U0006>")
+        assert again.startswith("Guild is now an Animateur community")
+
+
 # -- facilitators and sponsors are members -------------------------------------------------
+
+
+async def test_a_stored_person_slack_has_deactivated_is_no_member(database_url: str) -> None:
+    async with slack_bot(database_url) as bot:
+        assert (await command(bot, "U0006", "help", "C0001")).strip()  # paul is stored now
+        bot.slack.users[(TEAM, "U0006")]["deleted"] = True  # then deactivated in Slack
+        refused = await command(bot, "U0009", "facilitator add <@U0006|paul>", "C0001")
+        assert refused.startswith("U0006: not a member")
+        assert (await communities(bot))["C0001"].facilitators == ["U0009"]
+        # a stored person Slack still knows is added
+        assert (await command(bot, "U0005", "help", "C0001")).strip()
+        added = await command(bot, "U0009", "facilitator add <@U0005|cleo>", "C0001")
+        assert added == "U0005 now facilitates Data."
 
 
 async def test_only_people_of_the_workspace_become_facilitators_on_slack(
@@ -316,6 +376,30 @@ async def test_on_teams_only_people_of_the_team_become_facilitators(database_url
         assert community.facilitators == ["29:1abc", member]
 
 
+async def test_on_teams_someone_who_left_the_team_is_no_member(database_url: str) -> None:
+    async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
+        connector.set_roster(TEAMS_TEAM, roster(3))
+        await bot.install_in_team()  # added by 29:1abc
+        await _teams_command(bot, "29:1abc", "community setup name=Guild")
+        await _teams_reply(bot, "29:1abc", 1)
+        await _teams_command(bot, "29:left", "help")  # stored: they once talked to the bot…
+        await _teams_reply(bot, "29:left", 1)
+        # …and are no longer on the team's roster: three people named at once, one reading
+        reads = len(connector.calls_to("get_paged_members"))
+        people = ",".join(str(m["id"]) for m in roster(3, start=2)[:2])
+        await _teams_command(bot, "29:1abc", f"community setup sponsors={people},29:left")
+        assert (await _teams_reply(bot, "29:1abc", 2)).startswith("sponsors: 29:left: not a")
+        assert len(connector.calls_to("get_paged_members")) - reads == 1
+        await _teams_command(bot, "29:1abc", "facilitator add 29:left")
+        refused = await _teams_reply(bot, "29:1abc", 3)
+        assert refused == "29:left: not a member of this workspace (mention a member: @name)"
+        await _teams_command(bot, "29:1abc", f"community setup sponsors={people}")
+        assert await _teams_reply(bot, "29:1abc", 4) == "Guild updated: sponsors."
+        async with bot.bot.store.transaction() as tx:
+            [community] = await tx.directory.communities()
+        assert community.facilitators == ["29:1abc"] and community.sponsors == people.split(",")
+
+
 # -- setup forms are bound to their community and its version (Slack modals) -----------------
 
 
@@ -439,3 +523,68 @@ async def test_every_change_of_a_community_raises_its_version(store: Store) -> N
         assert found is not None
         versions.append(found.version)
     assert versions == [1, 2, 3, 3]
+
+
+def _concurrent_transactions(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent transactions are PostgreSQL's (SQLite writes one at a time)")
+
+
+async def _community(store: Store) -> int:
+    async with store.transaction() as tx:
+        workspace = await tx.directory.ensure_workspace(WorkspaceRef("local", "w"), T0)
+        assert workspace.id is not None
+        community = await tx.directory.add_community(
+            Community(workspace_id=workspace.id, channel_id="C1", name="C", created_at=T0)
+        )
+        assert community.id is not None
+        return community.id
+
+
+async def test_two_concurrent_changes_make_two_versions(store: Store, database_url: str) -> None:
+    _concurrent_transactions(database_url)
+    community_id = await _community(store)
+    loaded = [asyncio.Event(), asyncio.Event()]
+    go = [asyncio.Event(), asyncio.Event()]
+
+    async def change(me: int, objective: str) -> None:
+        async with store.transaction() as tx:
+            found = await tx.directory.community(community_id)
+            assert found is not None and found.version == 1
+            loaded[me].set()
+            await go[me].wait()
+            found.objective = objective
+
+    first = asyncio.ensure_future(change(0, "one"))
+    second = asyncio.ensure_future(change(1, "two"))
+    await asyncio.gather(loaded[0].wait(), loaded[1].wait())  # both read version 1
+    go[0].set()
+    await first
+    go[1].set()
+    await second
+    async with store.transaction() as tx:
+        found = await tx.directory.community(community_id)
+        assert found is not None and found.objective == "two"
+        assert found.version == 3, "each change counted"
+
+
+async def test_a_locked_community_is_read_as_last_committed(
+    store: Store, database_url: str
+) -> None:
+    _concurrent_transactions(database_url)
+    community_id = await _community(store)
+
+    async def later() -> int:
+        async with store.transaction() as tx:
+            found = await tx.directory.lock_community(community_id)
+            assert found is not None
+            return found.version
+
+    async with store.transaction() as tx:
+        found = await tx.directory.lock_community(community_id)
+        assert found is not None and found.version == 1
+        waiting = asyncio.ensure_future(later())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the second waits for the first to end"
+        found.objective = "new"
+    assert await waiting == 2, "then sees its version"

@@ -9,6 +9,8 @@ from bot.vocabulary.ports import ChannelFacts
 
 
 class LocalChannels:
+    knows_everyone = False
+
     async def facts(self, workspace: WorkspaceRef, channel: str) -> ChannelFacts:
         return ChannelFacts(bot_is_member=True, open_to_all=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, MutableMapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import aiohttp
@@ -25,6 +26,10 @@ ANSWER_MARGIN = 0.6
 SHORTEST_CALL = 0.2
 #: Bolt context key: when the request arrived (event loop time).
 RECEIVED_AT = "animateur_received_at"
+
+#: When the answer to the request this task handles is due (event loop time): aiohttp runs each
+#: request in a task of its own, so this never outlives the request.
+_ANSWER_DUE: ContextVar[float | None] = ContextVar("animateur_slack_answer_due", default=None)
 
 #: Slack errors that another try will not change.
 PERMANENT = frozenset(
@@ -54,11 +59,20 @@ def now() -> float:
 
 
 def received_at(context: MutableMapping[str, Any]) -> float:
-    """When the request being answered arrived (now, the first time it is asked)."""
+    """When the request being answered arrived (now, the first time it is asked). From then on,
+    calls made further down while answering it (answer_time_left) are bounded too."""
     arrived = context.get(RECEIVED_AT)
     if not isinstance(arrived, float):
         arrived = context[RECEIVED_AT] = now()
+    _ANSWER_DUE.set(arrived + ACK_WINDOW - ANSWER_MARGIN)  # in this task (Bolt may use several)
     return arrived
+
+
+def answer_time_left(cap: float) -> float:
+    """Seconds a call may still take before the answer to the request being handled (in this
+    task) is due, at most ``cap`` — ``cap`` outside any request (a background job)."""
+    due = _ANSWER_DUE.get()
+    return cap if due is None else max(0.0, min(cap, due - now()))
 
 
 def time_left(context: MutableMapping[str, Any], cap: float) -> float:

@@ -1,5 +1,6 @@
 """Who may run a community, as Slack tells it: conversations.info (is the bot in the channel,
-who created it) and users.info (is this a person of the workspace). Calls are bounded in time;
+who created it) and users.info (is this a person of the workspace). Calls are bounded in time,
+and by what is left of Slack's 3-second window when they are made while answering a request;
 confirmed answers are kept a minute; anything Slack could not answer raises
 PlatformUnavailable — never a guess."""
 
@@ -14,6 +15,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import calls
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import ChannelFacts, PlatformUnavailable
 
@@ -33,6 +35,8 @@ NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "account_inactive
 
 
 class SlackChannels:
+    knows_everyone = True
+
     def __init__(
         self,
         tokens: TokenSource,
@@ -86,8 +90,11 @@ class SlackChannels:
         client = self._clients.get(token)
         if client is None:
             client = self._clients[token] = AsyncWebClient(token=token, base_url=self._api_url)
+        within = calls.answer_time_left(CALL_TIMEOUT)
+        if within < calls.SHORTEST_CALL:
+            raise PlatformUnavailable(f"slack {method}: no time left to answer the request")
         try:
-            response = await asyncio.wait_for(getattr(client, method)(**args), CALL_TIMEOUT)
+            response = await asyncio.wait_for(getattr(client, method)(**args), within)
         except SlackApiError as exc:
             data = exc.response.data if exc.response is not None else None
             error = data.get("error") if isinstance(data, dict) else None

@@ -5,10 +5,11 @@ references. The bot is in a team it holds a reference for; people are checked on
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from bot.vocabulary.events import WorkspaceRef
+from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from bot.vocabulary.ports import ChannelFacts, PlatformUnavailable, ReferenceStore, Roster
 
 INSTALLER = "installer:"
@@ -32,9 +33,12 @@ def installer_entries(activity: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 class TeamsChannels:
+    knows_everyone = True
+
     def __init__(self, references: ReferenceStore, roster: Roster) -> None:
         self._references = references
         self._roster = roster
+        self._reading: dict[tuple[str, str], asyncio.Future[list[MemberProfile]]] = {}
 
     async def facts(self, workspace: WorkspaceRef, channel: str) -> ChannelFacts:
         in_team = await self._references.get(workspace, f"channel:{channel}") is not None
@@ -44,7 +48,23 @@ class TeamsChannels:
 
     async def is_member(self, workspace: WorkspaceRef, channel: str, user_id: str) -> bool:
         try:
-            members = await self._roster.members(workspace, channel)
+            members = await self._members(workspace, channel)
         except Exception as exc:  # the Bot Connector failed: say so, never guess
             raise PlatformUnavailable(f"teams roster: {type(exc).__name__}") from exc
         return any(m.user_id == user_id for m in members)
+
+    async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
+        """The team's roster, read once for all the people asked about at the same time; a
+        question given up (out of time) leaves the reading to the others and the cache."""
+        key = (workspace.external_id, channel)
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._roster.members(workspace, channel))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda done: self._read(key, done))
+        return await asyncio.shield(reading)
+
+    def _read(self, key: tuple[str, str], done: asyncio.Future[list[MemberProfile]]) -> None:
+        self._reading.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: those who waited for it were told

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from bot.runtime.context import normalize_locale, resolve_locale
+from bot.runtime.governance import PlatformQuestions, Question
 from bot.runtime.invocation import Invocation, OpenedFor, Refused, Usage, person
 from bot.runtime.texts import DEFAULT_CHARTER, text
 from bot.vocabulary import actions as act
@@ -95,6 +96,8 @@ async def community(inv: Invocation, args: list[str]) -> None:
     elif args == ["setup"] and inv.submitted is not None:
         if inv.community is not None:
             inv.require_facilitator()  # before telling anything about the form
+            assert inv.community.id is not None  # its version checked and changed atomically:
+            inv.community = await inv.tx.directory.lock_community(inv.community.id)
         _check_opened_for(inv)
         await _setup(inv, await _changed(inv, inv.submitted))
     elif args == ["setup"]:
@@ -199,9 +202,18 @@ async def _setup(inv: Invocation, values: Mapping[str, str]) -> None:
         inv.require_facilitator()
     checked = _checked_setup(inv, values)
     created = inv.community is None
+    questions: list[Question] = []  # asked of the platform together, in one round
     if created:
-        _may_declare(inv)
-    await _members_only(inv, checked)
+        try:
+            _may_declare(inv)
+        except PlatformQuestions as raised:
+            questions.extend(raised.questions)
+    try:
+        await _members_only(inv, checked)
+    except PlatformQuestions as raised:
+        questions.extend(raised.questions)
+    if questions:
+        raise PlatformQuestions(questions)
     if created:
         assert inv.workspace.id is not None
         locale = checked.get("locale") or resolve_locale(inv.member, None, inv.workspace)
@@ -341,14 +353,15 @@ def _may_declare(inv: Invocation) -> None:
 
 async def _members_only(inv: Invocation, checked: Mapping[str, object]) -> None:
     """Usage unless every facilitator and sponsor named is a member of the workspace."""
+    named = {k: v for k in ("facilitators", "sponsors") if isinstance(v := checked.get(k), list)}
+    everyone = [str(p) for people in named.values() for p in people]
+    strangers = set(await strangers_among(inv, everyone)) if everyone else set()
     problems = []
-    for key in ("facilitators", "sponsors"):
-        named = checked.get(key)
-        if isinstance(named, list):
-            strangers = await strangers_among(inv, named)
-            if strangers:
-                problem = text("not_member", inv.locale, who=", ".join(strangers))
-                problems.append(text("bad_value", inv.locale, field=key, problem=problem))
+    for key, people in named.items():
+        found = [p for p in people if p in strangers]
+        if found:
+            problem = text("not_member", inv.locale, who=", ".join(found))
+            problems.append(text("bad_value", inv.locale, field=key, problem=problem))
     if problems:
         raise Usage("\n".join(problems))
 

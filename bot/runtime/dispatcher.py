@@ -20,7 +20,7 @@ from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import known_profile, resolve_locale, run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
-from bot.runtime.governance import ROUNDS, Answers, Governance, OutsideWork, PlatformQuestions
+from bot.runtime.governance import Answers, Governance
 from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
 from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
@@ -119,16 +119,9 @@ class Dispatcher:
         asked or done outside any transaction and the event runs again.
         A run's wake-up that fails is retried later, and not for ever."""
         try:
-            answers = Answers()
-            for _ in range(ROUNDS - 1):
-                try:
-                    return await self._handle(event, answers)
-                except PlatformQuestions as asked:
-                    await self._governance.ask(event.workspace, asked.questions, answers)
-                except OutsideWork as work:
-                    answers.worked_out[work.key] = await asyncio.to_thread(work.work)
-            answers.final = True  # what is still unknown now, the platform could not tell
-            return await self._handle(event, answers)
+            return await self._governance.settle(
+                event.workspace, lambda answers: self._handle(event, answers)
+            )
         except Exception as exc:
             if isinstance(event, Tick):
                 await self._wake_failed(event, exc)

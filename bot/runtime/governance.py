@@ -2,15 +2,15 @@
 facilitators and sponsors. The platform is asked through its Channels port, never directly —
 and never inside a transaction: a command that needs an answer it does not have yet raises
 PlatformQuestions; the dispatcher rolls the event back, asks (Governance.ask) and runs the
-event again with the answers (at most a few rounds)."""
+event again with the answers (Governance.settle) — while new questions come, up to a limit."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import ChannelFacts, Channels, PlatformUnavailable
@@ -19,8 +19,16 @@ from storage.store import Transaction
 log = logging.getLogger(__name__)
 
 EVERYONE = "everyone"
-#: Rounds of questions one event may need (declaring: its people, then the channel).
-ROUNDS = 3
+#: Questions one event may ask the platform in all (a command names at most a few dozen
+#: people): an event asks again while its rounds bring new questions, up to this many.
+QUESTION_LIMIT = 64
+#: Pieces of outside work (OutsideWork) one event may need.
+WORK_LIMIT = 16
+#: Seconds all of one event's questions may take together, whatever the rounds (platforms bound
+#: their calls further, e.g. Slack by what is left of its 3-second window).
+ANSWER_BUDGET = 2.0
+
+T = TypeVar("T")
 
 #: ``ok``; ``invite_first``: the bot is not in the channel; ``refused``: not the channel's
 #: creator, an admin or allowed by the setting.
@@ -85,6 +93,20 @@ class Answers:
     worked_out: dict[str, object] = field(default_factory=dict)
     #: the last round: a question still unanswered means the platform could not tell
     final: bool = False
+    #: the platform tells of anyone (Channels.knows_everyone): stored people are asked too
+    knows_everyone: bool = True
+
+    def knows(self, question: Question) -> bool:
+        if question.kind == "facts":
+            return question.channel in self.facts
+        return (question.channel, question.user) in self.members
+
+    def unknown(self, question: Question) -> None:
+        """The platform could not tell."""
+        if question.kind == "facts":
+            self.facts[question.channel] = None
+        else:
+            self.members[(question.channel, question.user)] = None
 
 
 class Governance:
@@ -96,10 +118,44 @@ class Governance:
         """The checks of one event, with what the platform answered so far."""
         return Checks(self.creators, answers if answers is not None else Answers())
 
+    async def settle(
+        self, workspace: WorkspaceRef, attempt: Callable[[Answers], Awaitable[T]]
+    ) -> T:
+        """``attempt`` run with what the platform answered: each time it raises
+        PlatformQuestions (or OutsideWork) with something new, that is asked (done) outside any
+        transaction and it runs again — within QUESTION_LIMIT questions, WORK_LIMIT pieces of
+        work and ANSWER_BUDGET seconds of asking. Then it runs a last time, ``final``: what is
+        still unknown, the platform could not tell."""
+        channels = self._platforms.get(workspace.platform)
+        answers = Answers(knows_everyone=channels is None or channels.knows_everyone)
+        due = asyncio.get_running_loop().time() + ANSWER_BUDGET
+        asked = 0
+        while not answers.final:
+            try:
+                return await attempt(answers)
+            except PlatformQuestions as raised:
+                new = [q for q in raised.questions if not answers.knows(q)]
+                asked += len(new)
+                if not new or asked > QUESTION_LIMIT:
+                    answers.final = True
+                else:
+                    await self.ask(workspace, new, answers, due)
+            except OutsideWork as work:
+                if work.key in answers.worked_out or len(answers.worked_out) >= WORK_LIMIT:
+                    answers.final = True
+                else:
+                    answers.worked_out[work.key] = await asyncio.to_thread(work.work)
+        return await attempt(answers)
+
     async def ask(
-        self, workspace: WorkspaceRef, questions: Iterable[Question], into: Answers
+        self,
+        workspace: WorkspaceRef,
+        questions: Iterable[Question],
+        into: Answers,
+        due: float | None = None,
     ) -> None:
-        """Ask the platform (outside any transaction); what it cannot tell is recorded as None."""
+        """Ask the platform (outside any transaction), all questions at once and by ``due``
+        (event loop time); what it cannot tell by then is recorded as None."""
         channels = self._platforms.get(workspace.platform)
 
         async def one(question: Question) -> None:
@@ -115,12 +171,21 @@ class Governance:
                     )
             except PlatformUnavailable as problem:
                 log.warning("the platform could not tell", extra={"reason": str(problem)})
-                if question.kind == "facts":
-                    into.facts[question.channel] = None
-                else:
-                    into.members[(question.channel, question.user)] = None
+                into.unknown(question)
 
-        await asyncio.gather(*(one(q) for q in questions))
+        tasks = [asyncio.ensure_future(one(q)) for q in questions]
+        if not tasks:
+            return
+        left = None if due is None else max(0.0, due - asyncio.get_running_loop().time())
+        _done, late = await asyncio.wait(tasks, timeout=left)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        if late:
+            log.warning("the platform could not tell in time", extra={"questions": len(late)})
+        for question in questions:
+            if not into.knows(question):
+                into.unknown(question)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,18 +214,26 @@ class Checks:
     async def strangers(
         self, tx: Transaction, workspace: WorkspaceRef, channel: str, people: Iterable[str]
     ) -> list[str]:
-        """Those of ``people`` who are no members of the workspace: neither known to the bot
-        (stored) nor confirmed by the platform. Raises PlatformQuestions for those the platform
-        was not asked about yet, PlatformUnavailable when it could not tell."""
+        """Those of ``people`` who are no members of the workspace. A platform that tells of
+        anyone is asked about each of them, even those the bot stored (a deactivated account,
+        someone who left the team); what it cannot tell now, the stored people answer: stored,
+        a member. A platform that knows no one beyond the stored people (local) is asked only
+        about the others. Raises PlatformQuestions for those the platform was not asked about
+        yet, PlatformUnavailable when neither it nor the store can tell."""
         found = await tx.directory.workspace(workspace)
-        unknown = []
+        stored = set()
         for person in dict.fromkeys(people):
-            if found is None or found.id is None or not await tx.directory.member(found.id, person):
-                unknown.append(person)
-        missing = [p for p in unknown if (channel, p) not in self.answers.members]
+            if found and found.id is not None and await tx.directory.member(found.id, person):
+                stored.add(person)
+        asked = [p for p in dict.fromkeys(people) if self.answers.knows_everyone or p not in stored]
+        missing = [p for p in asked if (channel, p) not in self.answers.members]
         if missing and not self.answers.final:
             raise PlatformQuestions(Question("member", channel, p) for p in missing)
-        confirmed = [self.answers.members.get((channel, p)) for p in unknown]
-        if None in confirmed:
-            raise PlatformUnavailable("membership unknown")
-        return [p for p, member in zip(unknown, confirmed, strict=True) if not member]
+        strangers = []
+        for person in asked:
+            member = self.answers.members.get((channel, person))
+            if member is None and person not in stored:
+                raise PlatformUnavailable("membership unknown")
+            if member is False:
+                strangers.append(person)
+        return strangers

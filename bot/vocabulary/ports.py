@@ -92,6 +92,11 @@ class Channels(Protocol):
     or its people change. Implementations bound their calls in time and raise
     PlatformUnavailable rather than guess."""
 
+    #: Whether it tells of any person, stored or not (Slack, Teams): then even the people the
+    #: bot stored are confirmed with it (they may have been deactivated or left). False: it
+    #: knows no one beyond the people the bot stored (the local playground).
+    knows_everyone: bool
+
     async def facts(self, workspace: WorkspaceRef, channel: str) -> ChannelFacts: ...
 
     async def is_member(self, workspace: WorkspaceRef, channel: str, user_id: str) -> bool:
