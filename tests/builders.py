@@ -169,3 +169,19 @@ steps:
     kind: send_dm
     text: {en: "Your goal this week?", fr: "Votre objectif cette semaine ?"}
 """
+
+
+#: a ritual that waits 2 h after a join, then says hello by DM
+NUDGE = """
+name: nudge
+title: {en: Nudge, fr: Relance}
+description: {en: test, fr: test}
+trigger: {on: member_joined}
+steps:
+  - id: pause
+    kind: wait
+    duration: 2h
+  - id: hello
+    kind: send_dm
+    text: {en: "Still with us, {{ member.name }}?", fr: "Toujours là, {{ member.name }} ?"}
+"""

@@ -28,7 +28,7 @@ from bot.vocabulary.ports import SendOutcome
 from playbooks.engine import RunContext, RunState, Transition
 from playbooks.loader import parse_playbook
 from storage.tables import Answer, Member, Run
-from tests.builders import EACH_MEMBER_MONDAY, T0, WORKSPACE, click, command, joined, key
+from tests.builders import EACH_MEMBER_MONDAY, NUDGE, T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness, local_server, wait_for
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import Call, FakeSlackApi
@@ -349,20 +349,6 @@ async def test_one_member_whose_start_fails_does_not_stop_the_fire_for_the_other
 
 
 # -- runs that fail ---------------------------------------------------------------------------
-
-NUDGE = """
-name: nudge
-title: {en: Nudge, fr: Relance}
-description: {en: test, fr: test}
-trigger: {on: member_joined}
-steps:
-  - id: pause
-    kind: wait
-    duration: 2h
-  - id: hello
-    kind: send_dm
-    text: {en: "Still with us, {{ member.name }}?", fr: "Toujours là, {{ member.name }} ?"}
-"""
 
 
 async def test_a_run_that_keeps_failing_is_marked_failed_and_its_facilitators_told(

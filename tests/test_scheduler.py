@@ -12,22 +12,8 @@ from bot.vocabulary import events as ev
 from bot.vocabulary.ports import DispatchResult
 from playbooks.loader import parse_playbook
 from storage.tables import ScheduleOccurrence
-from tests.builders import EACH_MEMBER_MONDAY, T0, WORKSPACE, joined, key
+from tests.builders import EACH_MEMBER_MONDAY, NUDGE, T0, WORKSPACE, joined, key
 from tests.conftest import Harness
-
-NUDGE = """
-name: nudge
-title: {en: Nudge, fr: Relance}
-description: {en: test, fr: test}
-trigger: {on: member_joined}
-steps:
-  - id: pause
-    kind: wait
-    duration: 2h
-  - id: hello
-    kind: send_dm
-    text: {en: "Still with us, {{ member.name }}?", fr: "Toujours là, {{ member.name }} ?"}
-"""
 
 WEEKLY = """
 name: weekly
