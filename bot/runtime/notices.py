@@ -32,18 +32,9 @@ async def launch_counted(
     playbooks: Mapping[str, Playbook],
 ) -> list[act.Action]:
     """How many members a launch asked now and later, for the facilitator who asked for it."""
-    if launch.requested_by is None:
-        return []
-    locale = await _locale(tx, workspace, community, launch.requested_by)
-    said = text(
-        "launch_counted",
-        locale,
-        title=_title(playbooks, launch.playbook, locale),
-        name=community.name,
-        now=launch.asked_now,
-        later=launch.asked_later,
-    )
-    return [act.SendDirectMessage(user_id=launch.requested_by, text=said)]
+    counts = {"now": launch.asked_now, "later": launch.asked_later}
+    key = "launch_counted"
+    return await _to_requester(tx, workspace, community, launch, playbooks, key, counts)
 
 
 async def launch_failed(
@@ -54,17 +45,25 @@ async def launch_failed(
     playbooks: Mapping[str, Playbook],
 ) -> list[act.Action]:
     """Why a launch was given up, and how many it asked before, for who asked for it."""
+    why = {"done": launch.asked_now + launch.asked_later, "reason": launch.error or ""}
+    return await _to_requester(tx, workspace, community, launch, playbooks, "launch_failed", why)
+
+
+async def _to_requester(
+    tx: Transaction,
+    workspace: Workspace,
+    community: Community,
+    launch: RitualLaunch,
+    playbooks: Mapping[str, Playbook],
+    key: str,
+    values: Mapping[str, object],
+) -> list[act.Action]:
+    """A DM about ``launch`` to who asked for it (none for a scheduled one)."""
     if launch.requested_by is None:
         return []
     locale = await _locale(tx, workspace, community, launch.requested_by)
-    said = text(
-        "launch_failed",
-        locale,
-        title=_title(playbooks, launch.playbook, locale),
-        name=community.name,
-        done=launch.asked_now + launch.asked_later,
-        reason=launch.error or "",
-    )
+    title = _title(playbooks, launch.playbook, locale)
+    said = text(key, locale, title=title, name=community.name, **values)
     return [act.SendDirectMessage(user_id=launch.requested_by, text=said)]
 
 
