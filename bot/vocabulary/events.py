@@ -66,10 +66,37 @@ class MemberJoined(EventBase):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessagePosted(EventBase):
+    """A person's message (never its text). ``thread`` is the platform id of the thread's
+    top-level message when this is a reply, ``parent_author`` that message's author when the
+    platform says. ``is_question`` is computed at ingest from the text, which is then dropped."""
+
     channel: str
     member: MemberProfile
     thread: str | None = None
     is_direct: bool = False
+    #: the message's own platform id (Slack ``ts``, Teams activity id), when there is one
+    message_id: str | None = None
+    parent_author: str | None = None
+    is_question: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(EventBase):
+    """A person edited a message: its record stays, its question flag follows the new text."""
+
+    channel: str
+    member: MemberProfile
+    message_id: str
+    is_question: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(EventBase):
+    """A message was deleted: it stops counting (``member``: who deleted it, when said)."""
+
+    channel: str
+    message_id: str
+    member: MemberProfile | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,7 +104,9 @@ class ReactionAdded(EventBase):
     channel: str
     member: MemberProfile
     reaction: str
+    #: the message reacted to, and its author when the platform says
     message_id: str
+    target_author: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,7 +114,9 @@ class ReactionRemoved(EventBase):
     channel: str
     member: MemberProfile
     reaction: str
+    #: the message reacted to, and its author when the platform says
     message_id: str
+    target_author: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +195,8 @@ class Tick(EventBase):
 Event = (
     MemberJoined
     | MessagePosted
+    | MessageEdited
+    | MessageDeleted
     | ReactionAdded
     | ReactionRemoved
     | MemberLeft
@@ -182,6 +215,8 @@ ACTIVITY_KIND: Mapping[type, str] = MappingProxyType(
     {
         MemberJoined: "member_joined",
         MessagePosted: "message_posted",
+        MessageEdited: "message_edited",
+        MessageDeleted: "message_deleted",
         ReactionAdded: "reaction_added",
         ReactionRemoved: "reaction_removed",
         MemberLeft: "member_left",
