@@ -165,7 +165,12 @@ def build(
         senders["local"] = metrics.timed(LocalSender(inbox, clock))
         channels["local"] = LocalChannels()
     worker = DeliveryWorker(
-        store, senders, clock, RetryPolicy(max_attempts=settings.delivery_max_attempts)
+        store,
+        senders,
+        clock,
+        RetryPolicy(max_attempts=settings.delivery_max_attempts),
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        concurrency=settings.delivery_concurrency,
     )
     governance = Governance(channels, Creators.parse(settings.community_creators))
     dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake, governance=governance)
