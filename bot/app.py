@@ -165,7 +165,12 @@ def build(
         senders["local"] = metrics.timed(LocalSender(inbox, clock))
         channels["local"] = LocalChannels()
     worker = DeliveryWorker(
-        store, senders, clock, RetryPolicy(max_attempts=settings.delivery_max_attempts)
+        store,
+        senders,
+        clock,
+        RetryPolicy(max_attempts=settings.delivery_max_attempts),
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        concurrency=settings.delivery_concurrency,
     )
     governance = Governance(channels, Creators.parse(settings.community_creators))
     dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake, governance=governance)
@@ -270,11 +275,14 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
             worker = asyncio.create_task(bot.worker.run(), name="delivery-worker")
             bot.scheduler.start(bot.settings.tick_seconds)
         yield
-        # Graceful: no new passes, the pass and the send under way finish, then close.
+        # Graceful (SIGTERM): nothing new is claimed — no delivery, pass, run, fire or launch
+        # chunk — while the sends and the chunk under way finish and are recorded; a launch
+        # stopped mid-way is given back for the next process; then close.
+        if worker is not None:
+            bot.worker.stop()
         await bot.scheduler.stop()
         await bot.dispatcher.idle()
         if worker is not None:
-            bot.worker.stop()
             try:
                 await asyncio.wait_for(worker, timeout=bot.worker.stop_budget)
             except TimeoutError:

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     schedule_grace_minutes: int = Field(default=60, ge=0)
     #: Attempts before a delivery is dead-lettered.
     delivery_max_attempts: int = Field(default=6, ge=1)
+    #: Seconds a claimed delivery is held without renewal (renewed every third of it while its
+    #: send is under way): a process killed mid-send holds its claims this long, then another
+    #: process sends them.
+    delivery_lease_seconds: float = Field(default=15.0, ge=1.0)
+    #: Sends one process has under way at once (to different recipients); also the most a
+    #: process killed mid-send may have sent without recording it (sent again after restart).
+    delivery_concurrency: int = Field(default=16, ge=1, le=1000)
     #: Base URL of the Slack Web API (point it at a fake or a proxy).
     slack_api_url: str = "https://slack.com/api/"
     #: Run the Teams adapter without an app id: no JWT checked — local testing only, refused

@@ -277,6 +277,18 @@ class Runs:
             return None
         return launch
 
+    async def release_launch(self, launch_id: int, token: str) -> bool:
+        """Give back a launch its holder stops before the end (a graceful stop): another process
+        claims it at once and goes on after the last chunk committed; this claim is not
+        counted as an attempt. False when ``token`` no longer holds it."""
+        launch = await self.held_launch(launch_id, token)
+        if launch is None:
+            return False
+        launch.claimed_by, launch.lease_until = None, None
+        launch.attempts = max(0, launch.attempts - 1)
+        await self._s.flush()
+        return True
+
     async def launches(self) -> Sequence[RitualLaunch]:
         query = select(RitualLaunch).order_by(col(RitualLaunch.id))
         return (await self._s.execute(query)).scalars().all()

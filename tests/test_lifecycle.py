@@ -257,6 +257,55 @@ async def test_a_launch_cut_between_chunks_is_resumed_and_asks_nobody_twice(
         await second.store.close()
 
 
+class StopsDuring:
+    """A launcher whose process is asked to stop (SIGTERM) while its ``chunk``-th chunk runs."""
+
+    def __init__(self, chunk: int) -> None:
+        self.left = chunk
+        self.dispatcher: Dispatcher | None = None
+        self.scheduler: Scheduler | None = None
+
+    async def launch_chunk(self, *args: Any, **kwargs: Any) -> bool:
+        assert self.dispatcher is not None and self.scheduler is not None
+        self.left -= 1
+        if self.left == 0:
+            await self.scheduler.stop()
+        return await self.dispatcher.launch_chunk(*args, **kwargs)
+
+    async def fail_launch(self, launch_id: int, token: str, reason: str) -> None:
+        assert self.dispatcher is not None
+        await self.dispatcher.fail_launch(launch_id, token, reason)
+
+
+async def test_a_launch_stopped_gracefully_is_given_back_and_continued_at_once(
+    database_url: str,
+) -> None:
+    clock = ManualClock(T0)
+    stopping = StopsDuring(chunk=2)
+    first = await checkin_harness(database_url, clock, chunk_size=3, launcher=stopping)
+    stopping.dispatcher, stopping.scheduler = first.dispatcher, first.scheduler
+    await first.seed(["checkin"])
+    await join_all(first, PARIS_MEMBERS)
+    await first.dispatcher.handle(command("U-dan", "checkin now"))
+    await first.dispatcher.idle()
+    assert len(await checkin_runs(first)) == 6, "the chunk under way finished, no more"
+    async with first.store.transaction() as tx:
+        [launch] = await tx.runs.launches()
+    assert (launch.status, launch.claimed_by, launch.attempts) == ("pending", None, 0)
+    await first.store.close()
+
+    second = await checkin_harness(database_url, clock, chunk_size=3)
+    try:
+        await second.scheduler.tick()  # at once: no lease to wait for
+        everyone = sorted([*PARIS_MEMBERS, "U-dan"])
+        assert await questions_to(second) == everyone, "each asked exactly once"
+        async with second.store.transaction() as tx:
+            [launch] = await tx.runs.launches()
+        assert (launch.status, launch.asked_now, launch.attempts) == ("done", 11, 1)
+    finally:
+        await second.store.close()
+
+
 async def test_two_processes_share_a_launch_and_ask_each_member_once(database_url: str) -> None:
     clock = ManualClock(T0)
     first = await checkin_harness(database_url, clock, chunk_size=2)

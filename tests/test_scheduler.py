@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.runtime.clock import ManualClock
-from bot.runtime.scheduler import Scheduler, latest_fire
+from bot.runtime.scheduler import Fire, Scheduler, latest_fire
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import DispatchResult
 from playbooks.loader import parse_playbook
@@ -67,6 +68,72 @@ async def test_a_cron_ritual_fires_once_even_with_two_processes(database_url: st
         assert await first.scheduler.tick() + await second.scheduler.tick() == 0
         [post] = await first.deliveries()
         assert (post.recipient, post.action["text"]) == ("C-data", "Nouvelle semaine !")
+    finally:
+        await first.store.close()
+        await second.store.close()
+
+
+async def test_two_processes_firing_the_same_occurrence_at_once_start_one_run(
+    database_url: str,
+) -> None:
+    library = {"weekly": parse_playbook(WEEKLY)}
+    clock = ManualClock(MONDAY_0930_PARIS - timedelta(days=2))
+    first = Harness.create(database_url, clock, library)
+    second = Harness.create(database_url, clock, library)  # its own connections
+    try:
+        await first.seed(["weekly"])
+        clock.advance(timedelta(days=2, seconds=5))
+        fires: list[Fire] = []
+
+        async def spotted(fire: Fire) -> bool:
+            fires.append(fire)
+            return False
+
+        spotter = Scheduler(first.store, first.dispatcher.handle, spotted, library, clock)
+        await spotter.tick()
+        [fire] = fires  # what both processes' schedulers found due, handed to both at once
+        fired = await asyncio.gather(
+            first.dispatcher.fire_schedule(fire), second.dispatcher.fire_schedule(fire)
+        )
+        assert sorted(fired) == [False, True]
+        [run] = await first.runs()
+        assert run.playbook == "weekly"
+        [post] = await first.deliveries()
+        assert post.action["text"] == "Nouvelle semaine !"
+    finally:
+        await first.store.close()
+        await second.store.close()
+
+
+async def test_two_processes_waking_the_same_due_run_at_once_move_it_once(
+    database_url: str,
+) -> None:
+    library = {"nudge": parse_playbook(NUDGE)}
+    clock = ManualClock(T0)
+    first = Harness.create(database_url, clock, library)
+    second = Harness.create(database_url, clock, library)
+    try:
+        await first.seed(["nudge"])
+        await first.dispatcher.handle(joined("U-bob"))
+        clock.advance(timedelta(hours=5))  # 09:00 in New York: the wait is over
+        ticks: list[ev.Event] = []
+
+        async def spotted(event: ev.Event) -> DispatchResult:
+            ticks.append(event)
+            return "processed"
+
+        spotter = Scheduler(first.store, spotted, first.dispatcher.fire_schedule, library, clock)
+        assert await spotter.tick() == 1
+        [tick] = ticks  # the wake-up both processes' schedulers found due, to both at once
+        results = await asyncio.gather(
+            first.dispatcher.handle(tick), second.dispatcher.handle(tick)
+        )
+        assert sorted(results) == ["duplicate", "processed"]
+        [dm] = await first.deliveries()
+        assert dm.action["text"] == "Still with us, Bob?"
+        [run] = await first.runs()
+        assert run.status == "done"
+        assert await first.scheduler.tick() + await second.scheduler.tick() == 0
     finally:
         await first.store.close()
         await second.store.close()

@@ -37,3 +37,15 @@ def test_a_bad_port_is_refused_with_the_variable_named(monkeypatch: pytest.Monke
     monkeypatch.setenv("ANIMATEUR_PORT", "99999")
     with pytest.raises(ValueError, match="port"):
         Settings(_env_file=None)
+
+
+def test_delivery_lease_and_concurrency_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANIMATEUR_DELIVERY_LEASE_SECONDS", "2.5")
+    monkeypatch.setenv("ANIMATEUR_DELIVERY_CONCURRENCY", "4")
+    settings = Settings(_env_file=None)
+    assert (settings.delivery_lease_seconds, settings.delivery_concurrency) == (2.5, 4)
+    monkeypatch.setenv("ANIMATEUR_DELIVERY_LEASE_SECONDS", "0.1")  # renewed every 33 ms: no
+    with pytest.raises(ValueError, match="delivery_lease_seconds"):
+        Settings(_env_file=None)

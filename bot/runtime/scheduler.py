@@ -17,6 +17,9 @@ occurrence, or a facilitator's ``checkin now``) and executed here — claimed by
 lease), its members handled in chunks that each commit their progress, so a crash loses nothing
 and the next process continues where it stopped; one member whose start fails is left out, not
 every other one.
+
+Stopping (:meth:`Scheduler.stop`) takes nothing new: no more passes, runs or fires; a launch
+stops after the chunk under way and is given back, so the next process continues it at once.
 """
 
 from __future__ import annotations
@@ -183,6 +186,8 @@ class Scheduler:
         self._driver: AsyncIOScheduler | None = None
         self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
+        #: set by :meth:`stop`: what is under way finishes, nothing new is taken
+        self._stopping = False
 
     async def tick(self) -> int:
         """One pass; returns how many runs were woken or started."""
@@ -208,6 +213,8 @@ class Scheduler:
             due = await tx.runs.due(now)
         woken = 0
         for run in due:
+            if self._stopping:
+                break  # the others are due for the next process
             if self._on_lag is not None:
                 self._on_lag("run", run.wake_at, self._clock())
             tick = Tick(
@@ -243,6 +250,8 @@ class Scheduler:
                     pending += await self._due(tx, community, enablement, schedule, zones, now)
         started = 0
         for fire in pending:
+            if self._stopping:
+                break
             if self._on_lag is not None:
                 self._on_lag("fire", fire.fire_at, self._clock())
             try:
@@ -292,7 +301,7 @@ class Scheduler:
             return 0
         finished = 0
         token = uuid.uuid4().hex
-        while True:
+        while not self._stopping:
             async with self._store.transaction() as tx:
                 launch = await tx.runs.claim_launch(self._clock(), token, self._lease)
                 if launch is None:
@@ -308,6 +317,7 @@ class Scheduler:
                 finished += await self._execute(launch_id, token, cursor, target)
             except Exception:  # one broken launch must not hold up the others
                 log.exception("a ritual launch failed; it is retried when its claim ends")
+        return finished
 
     async def _launch_target(
         self, tx: Transaction, community_id: int, playbook: str
@@ -352,12 +362,29 @@ class Scheduler:
         size = max(1, self._chunk_size)
         chunks = [members[i : i + size] for i in range(0, len(members), size)] or [[]]
         for index, chunk in enumerate(chunks):
+            if self._stopping:
+                await self._give_back(launch_id, token)
+                return 0
             final = index == len(chunks) - 1
             if not await launcher.launch_chunk(
                 launch_id, token, chunk, final=final, lease=self._lease
             ):
                 return 0  # taken over by another process: it finishes the launch
         return 1
+
+    async def _give_back(self, launch_id: int, token: str) -> None:
+        """Hand a launch stopped mid-way back (stopping): the next process continues it at once
+        instead of waiting for its lease to run out."""
+        try:
+            async with self._store.transaction() as tx:
+                released = await tx.runs.release_launch(launch_id, token)
+        except Exception as exc:
+            log.warning(
+                "launch not given back; its lease expires", extra={"error": type(exc).__name__}
+            )
+            return
+        if released:
+            log.info("launch stopped mid-way and given back", extra={"launch": launch_id})
 
     async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile] | None:
         if self._roster is None:
@@ -370,6 +397,7 @@ class Scheduler:
 
     def start(self, interval_seconds: float) -> None:
         """Drive :meth:`tick` every ``interval_seconds`` on the running event loop."""
+        self._stopping = False
         self._driver = AsyncIOScheduler(timezone="UTC")
         self._driver.add_job(
             self._tick_once,
@@ -389,7 +417,9 @@ class Scheduler:
             log.exception("scheduler pass failed; the next one will retry")
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Stop firing, and let a pass under way finish (cut only after ``grace`` seconds)."""
+        """Stop firing, and let a pass under way finish what it began — the run or fire under
+        way, a launch's chunk (the launch is given back) — cut only after ``grace`` seconds."""
+        self._stopping = True
         if self._driver is not None:
             self._driver.shutdown(wait=False)
             self._driver = None
