@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.vocabulary import events as ev
+from bot.vocabulary.ports import PlatformUnavailable
 from storage.references import StoredReferences
 from tests.dispatched import record_dispatched
 from tests.fakes.bot_connector import FakeBotConnector, roster, teams_member
@@ -135,3 +136,14 @@ async def test_the_team_roster_holds_people_not_bots(teams_bot: TeamsBot) -> Non
     assert teams_bot.bot.teams is not None
     found = await teams_bot.bot.teams.members(WORKSPACE, TEAM)
     assert [m.user_id for m in found] == [p["id"] for p in people]
+
+
+async def test_a_team_the_bot_is_not_in_has_no_roster_rather_than_an_empty_one(
+    teams_bot: TeamsBot,
+) -> None:
+    assert teams_bot.bot.teams is not None
+    with pytest.raises(PlatformUnavailable, match="no reference to this team"):
+        await teams_bot.bot.teams.members(WORKSPACE, TEAM)
+    teams_bot.connector.set_roster(TEAM, roster(2))
+    await teams_bot.install_in_team()
+    assert len(await teams_bot.bot.teams.members(WORKSPACE, TEAM)) == 2

@@ -46,7 +46,7 @@ from adapters.teams.normalize import (
 )
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
-from bot.vocabulary.ports import EventSink, ReferenceStore, SendOutcome
+from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore, SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,8 @@ class TeamsPlatform:
     # -- roster ---------------------------------------------------------------------------
 
     async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
-        """The team's people (no bot), paged from Teams, cached for an hour."""
+        """The team's people (no bot), paged from Teams, cached for an hour;
+        PlatformUnavailable when the bot has no way into the team (not installed there)."""
         cached = self._rosters.get((workspace.external_id, channel))
         if cached and time.monotonic() - cached[0] < ROSTER_TTL:
             return cached[1]
@@ -274,8 +275,8 @@ class TeamsPlatform:
                     return
 
         if not await self.run_in(workspace, f"channel:{channel}", page_through):
-            log.warning("no conversation reference for this team yet: roster unknown")
-            return []
+            # never an empty roster: it would say everyone left
+            raise PlatformUnavailable("teams roster: the bot holds no reference to this team")
         self._rosters[(workspace.external_id, channel)] = (time.monotonic(), found)
         log.info("team roster read", extra={"members": len(found)})
         return found
