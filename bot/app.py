@@ -19,6 +19,7 @@ from adapters.local.sender import LocalSender
 from adapters.slack.channels import SlackChannels
 from adapters.slack.config import SlackConfig
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.roster import SlackRoster
 from adapters.slack.secrets import SecretKeyError, TokenCipher
 from adapters.teams.channels import TeamsChannels
 from adapters.teams.config import TeamsConfig
@@ -181,6 +182,8 @@ def build(
         senders["slack"] = metrics.timed(slack_platform.sender)
         channels["slack"] = SlackChannels(slack_platform.bot_token, slack_cfg.api_url)
     rosters: dict[str, Roster] = {}
+    if slack_platform is not None and slack_cfg is not None:
+        rosters["slack"] = SlackRoster(slack_platform.bot_token, slack_cfg.api_url)
     scheduler = Scheduler(
         store,
         dispatcher.handle,

@@ -6,6 +6,7 @@ requests (fake Web API behind), Teams activities (fake Bot Connector behind).
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -15,8 +16,8 @@ from sqlalchemy import select
 from storage.tables import Answer, Member
 from tests.conftest import LiveServer, wait_for
 from tests.fakes.slack_api import Call
-from tests.slack_support import SlackBot, fixture
-from tests.teams_support import TeamsBot, question_buttons, stop_button
+from tests.slack_support import CHANNEL, SlackBot, fixture
+from tests.teams_support import TEAM, TeamsBot, activity, question_buttons, stop_button
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,23 @@ class Shown:
 
 
 class Driver(Protocol):
+    #: the community's channel on this platform
+    channel: str
+    #: whether the platform names the author of the message a reply or reaction is about
+    #: (Teams does not: the runtime finds it in the message's own record)
+    names_authors: bool
+
     async def join(self, user: str, name: str, locale: str) -> None: ...
+
+    async def post(self, user: str, text: str) -> str:
+        """``user`` posts ``text`` in the community's channel; the message's id."""
+        ...
+
+    async def reply(self, user: str, message: str, text: str) -> str:
+        """``user`` replies to ``message`` in its thread; the reply's id."""
+        ...
+
+    async def react(self, user: str, message: str, reaction: str) -> None: ...
 
     async def messages(self, user: str) -> list[Shown]: ...
 
@@ -62,8 +79,28 @@ async def stored_answers(store: Any) -> list[tuple[str, str]]:
 
 
 class LocalDriver:
+    channel = "C-data"
+    names_authors = True
+
     def __init__(self, server: LiveServer) -> None:
         self.server = server
+
+    async def post(self, user: str, text: str, thread: str | None = None) -> str:
+        status, body = await self.server.post_event(
+            type="message_posted", channel=self.channel, user=user, text=text, thread=thread
+        )
+        assert (status, body["status"]) == (202, "processed"), body
+        return str(body["message_id"])
+
+    async def reply(self, user: str, message: str, text: str) -> str:
+        return await self.post(user, text, thread=message)
+
+    async def react(self, user: str, message: str, reaction: str) -> None:
+        status, _ = await self.server.post_event(
+            type="reaction_added", channel=self.channel, user=user, reaction=reaction,
+            message_id=message,
+        )  # fmt: skip
+        assert status == 202
 
     async def join(self, user: str, name: str, locale: str) -> None:
         status, _ = await self.server.post_event(
@@ -112,8 +149,48 @@ class LocalDriver:
 class SlackDriver:
     """Messages are the latest state of each chat.postMessage (updated by chat.update)."""
 
+    channel = CHANNEL
+    names_authors = True
+
     def __init__(self, bot: SlackBot) -> None:
         self.bot = bot
+        self._authors: dict[str, str] = {}  # ts -> who posted it
+        self._ts = itertools.count(1)
+
+    async def _message(self, name: str, user: str, text: str, **event: Any) -> str:
+        """A message event as Slack sends it, with a ts of its own."""
+        envelope = fixture(name)
+        ts = f"{1700001000 + next(self._ts)}.000100"
+        envelope["event"] |= {"user": user, "text": text, "ts": ts, "event_ts": ts, **event}
+        envelope["event_id"] = f"Ev-{ts}"
+        assert (await self.bot.event(envelope)).status == 200
+        self._authors[ts] = user
+        return ts
+
+    async def post(self, user: str, text: str) -> str:
+        return await self._message("event_message", user, text)
+
+    async def reply(self, user: str, message: str, text: str) -> str:
+        return await self._message(
+            "event_message_thread_reply",
+            user,
+            text,
+            thread_ts=message,
+            parent_user_id=self._authors[message],
+        )
+
+    async def react(self, user: str, message: str, reaction: str) -> None:
+        envelope = fixture("event_reaction_added")
+        stamp = f"{1700002000 + next(self._ts)}.000100"
+        envelope["event"] |= {
+            "user": user,
+            "reaction": reaction,
+            "item": {"type": "message", "channel": self.channel, "ts": message},
+            "item_user": self._authors[message],
+            "event_ts": stamp,
+        }
+        envelope["event_id"] = f"Ev-reaction-{stamp}"
+        assert (await self.bot.event(envelope)).status == 200
 
     async def join(self, user: str, name: str, locale: str) -> None:
         self.bot.slack.add_user("T0001", user, name, locale=locale)
@@ -206,11 +283,42 @@ async def _latest_view(bot: SlackBot) -> dict[str, Any] | None:
 
 
 class TeamsDriver:
-    """Member ids are Teams ids; messages are the member's 1:1 in its current state."""
+    """Member ids are Teams ids; messages are the member's 1:1 in its current state; the
+    community is the team's General channel (its id is the team's)."""
+
+    channel = TEAM
+    names_authors = False
 
     def __init__(self, bot: TeamsBot) -> None:
         self.bot = bot
         self._installed = False
+        self._ids = itertools.count(1)
+
+    async def _message(self, name: str, user: str, text: str, root: str | None) -> str:
+        """A channel message as Teams sends it with the resource-specific consent."""
+        message_id = f"{1709546000000 + next(self._ids)}"
+        sent = activity(name, self.bot.connector, id=message_id, text=text)
+        sent["from"] = {"id": user, "name": "member"}
+        sent["entities"] = []
+        sent["conversation"]["id"] = f"{self.channel};messageid={root or message_id}"
+        status, _ = await self.bot.post(sent)
+        assert status == 201
+        return message_id
+
+    async def post(self, user: str, text: str) -> str:
+        return await self._message("message_channel_question", user, text, None)
+
+    async def reply(self, user: str, message: str, text: str) -> str:
+        return await self._message("message_channel_reply", user, text, message)
+
+    async def react(self, user: str, message: str, reaction: str) -> None:
+        sent = activity("message_reaction_added", self.bot.connector, replyToId=message)
+        sent["from"] = {"id": user, "name": "member"}
+        sent["reactionsAdded"] = [{"type": reaction}]
+        sent["conversation"]["id"] = f"{self.channel};messageid={message}"
+        sent["channelData"] |= {"channel": {"id": self.channel}, "team": {"id": self.channel}}
+        status, _ = await self.bot.post(sent)
+        assert status == 201
 
     async def join(self, user: str, name: str, locale: str) -> None:
         if not self._installed:

@@ -17,8 +17,10 @@ from typing import Any
 from aiohttp import ClientSession
 
 from bot.app import Animateur, build
+from bot.runtime.clock import Clock, utc_now
 from bot.settings import Settings, SlackSettings
 from bot.vocabulary.events import WorkspaceRef
+from playbooks.schema import Playbook
 from tests.builders import seed_community
 from tests.conftest import serving
 from tests.fakes.slack_api import FakeSlackApi
@@ -92,7 +94,12 @@ async def seed_slack_community(
 
 @asynccontextmanager
 async def running_bot(
-    database_url: str, slack: FakeSlackApi, slack_settings: SlackSettings
+    database_url: str,
+    slack: FakeSlackApi,
+    slack_settings: SlackSettings,
+    *,
+    clock: Clock = utc_now,
+    playbooks: dict[str, Playbook] | None = None,
 ) -> AsyncIterator[SlackBot]:
     settings = Settings(
         database_url=database_url,
@@ -101,7 +108,7 @@ async def running_bot(
         slack_api_url=slack.api_url,
         _env_file=None,
     )
-    bot = build(settings, slack=slack_settings)
+    bot = build(settings, slack=slack_settings, clock=clock, playbooks=playbooks)
     async with serving(bot) as (url, app), ClientSession() as http:
         paths = [_Path(r.canonical) for r in app.router.resources()]
         yield SlackBot(url, bot, slack, http, paths)

@@ -1,5 +1,6 @@
 """The adapter contract: the same bundled welcome.yaml, unchanged, behaves the same for a member
-on every platform — local, Slack and Teams."""
+on every platform — local, Slack and Teams; and a member's post, a reply in its thread and a
+reaction reach the dispatcher as the same neutral events, from each platform's own payloads."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 import pytest_asyncio
 
 from bot.settings import SlackSettings
+from bot.vocabulary import events as ev
 from tests.conftest import local_server, wait_for
 from tests.contract_drivers import Driver, LocalDriver, Shown, SlackDriver, TeamsDriver
+from tests.dispatched import record_dispatched
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import BOT_USER, SECRET, TEAM, TOKEN, running_bot, seed_slack_community
@@ -19,6 +22,13 @@ from tests.teams_support import running_teams_bot, seed_team_community
 PLATFORMS = ["local", "slack", "teams"]
 #: A member id every platform accepts (Teams ids look like this; the others take any id).
 MEMBER = "29:1contract"
+OTHER = "29:1answerer"
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[ev.Event]:
+    """What reaches the dispatcher (asked for before ``driver``: before the bot is built)."""
+    return record_dispatched(monkeypatch)
 
 
 @pytest_asyncio.fixture(params=PLATFORMS)
@@ -94,3 +104,43 @@ async def test_the_stop_button_of_a_ritual_dm_opts_the_member_out(driver: Driver
     )
     assert not confirmation.stop
     assert await driver.opted_out(MEMBER) == ["welcome"]
+
+
+async def test_a_question_a_reply_in_its_thread_and_a_reaction_are_the_same_events_everywhere(
+    dispatched: list[ev.Event], driver: Driver
+) -> None:
+    question = await driver.post(MEMBER, "Who has shipped a model with dbt? 🤔")
+    answer = await driver.reply(OTHER, question, "We did, last spring. Want a demo?")
+    await driver.react(OTHER, question, "like" if isinstance(driver, TeamsDriver) else "tada")
+
+    def seen(event: ev.Event) -> tuple[object, ...]:
+        """An event with the platform's ids named by what they are."""
+        names = {question: "question", answer: "answer", MEMBER: "asker", OTHER: "answerer"}
+        match event:
+            case ev.MessagePosted():
+                return (
+                    "posted",
+                    names[event.member.user_id],
+                    event.channel == driver.channel,
+                    names.get(event.message_id or ""),
+                    names.get(event.thread or ""),
+                    names.get(event.parent_author or ""),
+                    event.is_question,
+                    event.is_direct,
+                )
+            case ev.ReactionAdded():
+                return (
+                    "reacted",
+                    names[event.member.user_id],
+                    event.channel == driver.channel,
+                    names.get(event.message_id),
+                    names.get(event.target_author or ""),
+                )
+        return (type(event).__name__,)
+
+    author = "asker" if driver.names_authors else None
+    assert [seen(e) for e in dispatched] == [
+        ("posted", "asker", True, "question", None, None, True, False),
+        ("posted", "answerer", True, "answer", "question", author, False, False),
+        ("reacted", "answerer", True, "question", author),
+    ]

@@ -197,6 +197,15 @@ async def test_invoke_response_is_the_http_response(connector: FakeBotConnector)
     assert connector.calls == []  # the invoke answer goes back in the HTTP response
 
 
+#: the channel messages' texts, as botbuilder hands them over (no mention of the bot to remove)
+QUESTION_TEXT = "Quelqu’un a déjà branché <at>dbt</at> sur le lac de données\u00a0?"
+REPLY_TEXT = "Oui, avec le connecteur Spark. Tu veux que je te montre ?"
+LINK_TEXT = (
+    '<p>Compte rendu : <a href="https://intranet.example.com/wiki?page=mlops">'
+    "https://intranet.example.com/wiki?page=mlops</a></p>"
+)
+
+
 class RecordingTeamsBot(TeamsActivityHandler):
     def __init__(self) -> None:
         self.seen: list[tuple[str, Any]] = []
@@ -240,6 +249,21 @@ class RecordingTeamsBot(TeamsActivityHandler):
         reply_to = turn_context.activity.reply_to_id
         self.seen.append(("reactions_added", ([r.type for r in message_reactions], reply_to)))
 
+    async def on_reactions_removed(
+        self, message_reactions: list[MessageReaction], turn_context: TurnContext
+    ) -> None:
+        reply_to = turn_context.activity.reply_to_id
+        self.seen.append(("reactions_removed", ([r.type for r in message_reactions], reply_to)))
+
+    async def on_teams_message_edit(self, turn_context: TurnContext) -> None:
+        self.seen.append(("edited", turn_context.activity.id))
+
+    async def on_teams_message_undelete(self, turn_context: TurnContext) -> None:
+        self.seen.append(("undeleted", turn_context.activity.id))
+
+    async def on_teams_message_soft_delete(self, turn_context: TurnContext) -> None:
+        self.seen.append(("deleted", turn_context.activity.id))
+
 
 @pytest.mark.parametrize(
     ("name", "status", "expected"),
@@ -274,6 +298,14 @@ class RecordingTeamsBot(TeamsActivityHandler):
         ("invoke_adaptive_card_action", 200, ("card_action", "animateur.choice")),
         ("invoke_adaptive_card_form", 200, ("card_action", "animateur.form")),
         ("message_reaction_added", 201, ("reactions_added", (["like"], "1709544500001"))),
+        ("message_reaction_removed", 201, ("reactions_removed", (["like"], "1709545000001"))),
+        ("message_channel_question", 201, ("message", (QUESTION_TEXT, None))),
+        ("message_channel_reply", 201, ("message", (REPLY_TEXT, None))),
+        ("message_channel_link", 201, ("message", (LINK_TEXT, None))),
+        ("message_channel_other_bot", 201, ("message", ("Build #42 passed?", None))),
+        ("message_update_edit", 201, ("edited", "1709545000001")),
+        ("message_update_undelete", 201, ("undeleted", "1709545000001")),
+        ("message_delete", 201, ("deleted", "1709545000001")),
     ],
 )
 async def test_fixtures_reach_the_expected_teams_handler(
@@ -294,7 +326,7 @@ async def test_fixtures_reach_the_expected_teams_handler(
 
 def test_every_fixture_is_covered() -> None:
     names = {p.stem for p in FIXTURES.glob("*.json")} - {"expected"}
-    assert len(names) == 12
+    assert len(names) == 20
     for name in names:
         body = json.loads((FIXTURES / f"{name}.json").read_text())
         assert body["channelId"] == "msteams"

@@ -37,13 +37,21 @@ async def _events(server: LiveServer) -> dict[str, dict[str, Any]]:
     await server.post_event(type="command", channel="C-data", user="U-dan", command="community",
                             args="setup")  # fmt: skip
     form = await _shown(server, "U-dan", "form")
+    _, posted = await server.post_event(type="message_posted", channel="C-data", user="U-bob",
+                                        text="Bonjour ?")  # fmt: skip
+    post = posted["message_id"]
     return {
         "member_joined": {"type": "member_joined", "channel": "C-data", "user": "U-eve",
                           "name": "Eve", "locale": "fr", "timezone": "Europe/Paris"},
         "message_posted": {"type": "message_posted", "channel": "C-data", "user": "U-bob",
                            "text": "Bonjour", "thread": "m1"},
         "reaction_added": {"type": "reaction_added", "channel": "C-data", "user": "U-bob",
-                           "reaction": "tada", "message_id": question["id"]},
+                           "reaction": "tada", "message_id": post},
+        "reaction_removed": {"type": "reaction_removed", "channel": "C-data", "user": "U-bob",
+                             "reaction": "tada", "message_id": post},
+        "message_edited": {"type": "message_edited", "user": "U-bob", "message_id": post,
+                           "text": "Bonjour à tous ?"},
+        "message_deleted": {"type": "message_deleted", "user": "U-bob", "message_id": post},
         "command": {"type": "command", "channel": "C-data", "user": "U-dan", "command": "rituals",
                     "args": "list"},
         "button_clicked": {"type": "button_clicked", "user": "U-bob", "message_id": question["id"],
@@ -106,6 +114,9 @@ async def test_a_nul_in_a_post_a_name_or_an_answer_is_dropped_and_the_rest_is_se
         "member_joined",
         "message_posted",
         "reaction_added",
+        "reaction_removed",
+        "message_edited",
+        "message_deleted",
         "command",
         "button_clicked",
         "answer_submitted",

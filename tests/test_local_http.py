@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.vocabulary import events as ev
 from storage.tables import Answer
-from tests.conftest import LiveServer, wait_for
+from tests.conftest import LiveServer, local_server, wait_for
+from tests.dispatched import of_type, record_dispatched
 
 
 async def test_a_member_joining_gets_one_welcome_dm_in_their_locale_then_the_flow_goes_on(
@@ -98,3 +101,112 @@ async def test_community_setup_is_a_form_in_the_playground(live_server: LiveServ
 
 async def _with_form(server: LiveServer, user: str) -> list[dict[str, Any]]:
     return [m for m in await server.messages(user=user) if m["form"]]
+
+
+async def test_replies_reactions_edits_and_deletions_reach_the_dispatcher_and_show(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dispatched = record_dispatched(monkeypatch)
+    async with local_server(database_url) as server:
+        status, body = await server.post_event(
+            type="message_posted", channel="C-data", user="U-bob", text="Qui utilise dbt ? 🤔"
+        )
+        assert (status, body["status"]) == (202, "processed")
+        question = body["message_id"]
+        _, body = await server.post_event(
+            type="message_posted", channel="C-data", user="U-alice", text="Moi ! Pourquoi ?",
+            thread=question,
+        )  # fmt: skip
+        reply = body["message_id"]
+        _, body = await server.post_event(
+            type="message_posted", channel="C-data", user="U-bob", text="Merci", thread=reply
+        )
+        second_reply = body["message_id"]
+        for kind in ("reaction_added", "reaction_added", "reaction_removed"):
+            status, _ = await server.post_event(
+                type=kind, channel="C-data", user="U-alice", reaction="tada", message_id=question
+            )
+            assert status == 202
+        await server.post_event(
+            type="reaction_added", channel="C-data", user="U-dan", reaction="+1", message_id=reply
+        )
+        await server.post_event(
+            type="message_edited", user="U-alice", message_id=reply, text="Moi, depuis un an."
+        )
+        await server.post_event(type="message_deleted", user="U-bob", message_id=second_reply)
+
+        shown = {m["id"]: m for m in await server.messages(channel="C-data")}
+        assert shown[reply]["thread"] == shown[second_reply]["thread"] == question
+        assert shown[reply]["text"] == "Moi, depuis un an." and shown[reply]["edited_at"]
+        assert shown[reply]["reactions"] == {"+1": ["U-dan"]}
+        assert shown[question]["reactions"] == {}, "added, added again (once), removed"
+        assert shown[second_reply]["deleted"] and shown[second_reply]["text"] == ""
+
+    workspace = ev.WorkspaceRef("local", "demo")
+    seen = [
+        (type(e).__name__, getattr(e, "message_id", None), getattr(e, "thread", None))
+        for e in dispatched
+    ]
+    assert seen == [
+        ("MessagePosted", question, None),
+        ("MessagePosted", reply, question),
+        ("MessagePosted", second_reply, question),
+        ("ReactionAdded", question, None),
+        ("ReactionAdded", question, None),
+        ("ReactionRemoved", question, None),
+        ("ReactionAdded", reply, None),
+        ("MessageEdited", reply, None),
+        ("MessageDeleted", second_reply, None),
+    ]
+    posted = of_type(dispatched, ev.MessagePosted)
+    assert [(p.member.user_id, p.parent_author, p.is_question) for p in posted] == [
+        ("U-bob", None, True),
+        ("U-alice", "U-bob", False),  # a reply is no question, whatever it ends with
+        ("U-bob", "U-bob", False),
+    ]
+    assert all(e.workspace == workspace and e.channel == "C-data" for e in posted)
+    reacted = of_type(dispatched, ev.ReactionAdded)
+    assert [(r.member.user_id, r.reaction, r.target_author) for r in reacted] == [
+        ("U-alice", "tada", "U-bob"),
+        ("U-alice", "tada", "U-bob"),
+        ("U-dan", "+1", "U-alice"),
+    ]
+    [edited] = of_type(dispatched, ev.MessageEdited)
+    assert (edited.member.user_id, edited.channel, edited.is_question) == (
+        "U-alice",
+        "C-data",
+        False,
+    )
+    [deleted] = of_type(dispatched, ev.MessageDeleted)
+    assert deleted.member == ev.MemberProfile("U-bob")
+
+
+async def test_a_reply_reaction_or_edit_on_no_message_of_the_channel_is_refused(
+    live_server: LiveServer,
+) -> None:
+    _, body = await live_server.post_event(
+        type="message_posted", channel="C-data", user="U-bob", text="Bonjour"
+    )
+    mine = body["message_id"]
+    refusals = [
+        ({"type": "message_posted", "channel": "C-data", "text": "?", "thread": "m999"},
+         "message 'm999' is not in channel 'C-data'"),
+        ({"type": "message_posted", "channel": "C-other", "text": "?", "thread": mine},
+         f"message '{mine}' is not in channel 'C-other'"),
+        ({"type": "reaction_added", "channel": "C-data", "reaction": "tada",
+          "message_id": "m999"}, "message 'm999' is not in channel 'C-data'"),
+        ({"type": "message_edited", "message_id": mine, "text": "pas à toi"},
+         f"message '{mine}' is no message of yours in a channel"),
+        ({"type": "message_deleted", "message_id": mine},
+         f"message '{mine}' is no message of yours in a channel"),
+    ]  # fmt: skip
+    for event, error in refusals:
+        status, body = await live_server.post_event(user="U-alice", **event)
+        assert (status, body["error"]) == (409, error)
+    status, body = await live_server.post_event(
+        type="reaction_added", channel="C-data", user="U-alice", reaction="Not An Emoji!",
+        message_id=mine,
+    )  # fmt: skip
+    assert status == 400 and body["problems"][0]["field"] == "reaction"
+    [shown] = await live_server.messages(channel="C-data")
+    assert (shown["text"], shown["reactions"]) == ("Bonjour", {})

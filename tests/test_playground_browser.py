@@ -12,7 +12,9 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, async_playwright, expect
 
+from bot.vocabulary import events as ev
 from tests.conftest import LiveServer
+from tests.dispatched import record_dispatched
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +138,77 @@ async def test_a_facilitator_changes_the_community_with_the_setup_form(
         re.compile("Data & IA updated: objective, target."), timeout=TIMEOUT
     )
     await expect(page.get_by_test_id("error")).to_be_hidden()
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[ev.Event]:
+    """What reaches the dispatcher (asked for before ``page``: before the bot is built)."""
+    return record_dispatched(monkeypatch)
+
+
+async def test_members_reply_in_a_thread_and_react_by_clicking(
+    dispatched: list[ev.Event], page: Page, tmp_path: Path
+) -> None:
+    await page.get_by_test_id("member-select").select_option("U-bob")
+    await expect(page.get_by_test_id("community").filter(has_text="Data & IA")).to_be_visible()
+    await page.get_by_test_id("post-input").fill("Qui a déjà branché dbt sur le lac ?")
+    await page.get_by_test_id("post-submit").click()
+    feed = page.get_by_test_id("channel-feed")
+    question = feed.get_by_test_id("post").filter(has_text="Qui a déjà branché dbt")
+    await expect(question).to_be_visible()
+
+    await page.get_by_test_id("member-select").select_option("U-alice")
+    await question.get_by_test_id("reply").click()
+    await question.get_by_test_id("reply-input").fill("Moi, avec le connecteur Spark")
+    await question.get_by_test_id("reply-submit").click()
+    replies = question.get_by_test_id("replies")
+    await expect(replies.get_by_test_id("reply-post")).to_have_text(
+        re.compile("Moi, avec le connecteur Spark")
+    )
+    await expect(question.get_by_test_id("reply-input")).to_have_count(0)
+
+    await question.get_by_test_id("react").first.click()
+    await question.get_by_role("button", name="tada", exact=True).click()
+    chip = question.get_by_test_id("reaction").first
+    await expect(chip).to_have_text("🎉 1")
+    await expect(chip).to_have_attribute("aria-pressed", "true")
+    await page.screenshot(path=tmp_path / "thread.png", full_page=True)
+    await chip.click()  # a second click takes the reaction back
+    await expect(question.get_by_test_id("reaction")).to_have_count(0)
+    await expect(page.get_by_test_id("error")).to_be_hidden()
+
+    posted = [e for e in dispatched if isinstance(e, ev.MessagePosted)]
+    [first, reply] = posted
+    assert (first.member.user_id, first.thread, first.is_question) == ("U-bob", None, True)
+    assert (reply.member.user_id, reply.thread, reply.parent_author) == (
+        "U-alice",
+        first.message_id,
+        "U-bob",
+    )
+    reactions = [e for e in dispatched if isinstance(e, ev.ReactionAdded | ev.ReactionRemoved)]
+    assert [(type(r).__name__, r.reaction, r.message_id, r.target_author) for r in reactions] == [
+        ("ReactionAdded", "tada", first.message_id, "U-bob"),
+        ("ReactionRemoved", "tada", first.message_id, "U-bob"),
+    ]
+
+
+async def test_an_author_edits_then_deletes_their_message(page: Page) -> None:
+    await page.get_by_test_id("member-select").select_option("U-bob")
+    await expect(page.get_by_test_id("community").filter(has_text="Data & IA")).to_be_visible()
+    await page.get_by_test_id("post-input").fill("Rendez-vous jeudi")
+    await page.get_by_test_id("post-submit").click()
+    post = page.get_by_test_id("channel-feed").get_by_test_id("post").first
+    await expect(post).to_contain_text("Rendez-vous jeudi")
+
+    await post.get_by_test_id("edit").click()
+    await post.get_by_test_id("edit-input").fill("Rendez-vous vendredi ?")
+    await post.get_by_test_id("edit-submit").click()
+    await expect(post).to_contain_text("Rendez-vous vendredi ?")
+    await expect(post).to_contain_text("edited")
+
+    await page.get_by_test_id("member-select").select_option("U-alice")
+    await expect(post.get_by_test_id("edit")).to_have_count(0)  # not hers to change
+    await page.get_by_test_id("member-select").select_option("U-bob")
+    await post.get_by_test_id("delete").click()
+    await expect(post).to_contain_text("This message was deleted.")
+    await expect(post).not_to_contain_text("vendredi")

@@ -159,11 +159,16 @@ def test_the_manifest_declares_exactly_what_the_adapter_handles() -> None:
         "message.groups": "groups:history",
         "message.im": "im:history",
         "reaction_added": "reactions:read",
+        "reaction_removed": "reactions:read",
         "member_joined_channel": "channels:read",
+        "member_left_channel": "channels:read",
         "team_join": "users:read",
     }
     for event, scope in needs.items():
         assert event in BOT_EVENTS and scope in BOT_SCOPES
+    # and every method the roster calls: a channel's members (public and private), who is a bot
+    for scope in ("channels:read", "groups:read", "users:read"):
+        assert scope in BOT_SCOPES
 
 
 def test_socket_mode_manifest_needs_no_public_url() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.slack import normalize
+from bot.vocabulary import events as ev
 from tests.builders import event_as_data
 from tests.golden import Golden
 
@@ -94,3 +95,45 @@ def test_an_event_in_a_channel_shared_with_another_organisation_is_for_our_works
     body["authorizations"] = [{"team_id": "T0001", "user_id": BOT_USER, "is_bot": True}]
     event = normalize.from_event(body, BOT_USER)
     assert event is not None and event.workspace.external_id == "T0001"
+
+
+def test_a_threads_first_message_is_top_level_and_may_be_a_question() -> None:
+    """Slack gives a message that started a thread its own ts as thread_ts."""
+    body = json.loads((FIXTURES / "event_message_question.json").read_text("utf-8"))
+    body["event"]["thread_ts"] = body["event"]["ts"]
+    event = normalize.from_event(body, BOT_USER)
+    assert isinstance(event, ev.MessagePosted)
+    assert (event.thread, event.parent_author, event.is_question) == (None, None, True)
+
+
+def test_a_reply_without_its_parents_author_says_so() -> None:
+    body = json.loads((FIXTURES / "event_message_thread_reply.json").read_text("utf-8"))
+    del body["event"]["parent_user_id"]
+    event = normalize.from_event(body, BOT_USER)
+    assert isinstance(event, ev.MessagePosted)
+    assert (event.thread, event.parent_author) == ("1700000200.000100", None)
+
+
+def test_the_bots_own_messages_and_edits_are_ignored() -> None:
+    posted = json.loads((FIXTURES / "event_message.json").read_text("utf-8"))
+    edited = json.loads((FIXTURES / "event_message_changed.json").read_text("utf-8"))
+    assert normalize.from_event(posted, BOT_USER) is not None
+    assert normalize.from_event(edited, BOT_USER) is not None
+    posted["event"]["user"] = BOT_USER
+    edited["event"]["message"]["user"] = BOT_USER
+    assert normalize.from_event(posted, BOT_USER) is None
+    assert normalize.from_event(edited, BOT_USER) is None
+
+
+def test_edits_and_deletions_in_a_direct_message_are_no_community_activity() -> None:
+    for name in ("event_message_changed", "event_message_deleted"):
+        body = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+        assert normalize.from_event(body, BOT_USER) is not None
+        body["event"] |= {"channel": "D0002", "channel_type": "im"}
+        assert normalize.from_event(body, BOT_USER) is None
+
+
+def test_a_reaction_to_a_file_is_no_reaction_to_a_message() -> None:
+    body = json.loads((FIXTURES / "event_reaction_added.json").read_text("utf-8"))
+    body["event"]["item"] = {"type": "file", "file": "F0001"}
+    assert normalize.from_event(body, BOT_USER) is None

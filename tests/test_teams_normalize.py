@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from adapters.teams.normalize import command_text, to_events
+from adapters.teams.normalize import command_text, plain_text, to_events
+from bot.vocabulary import events as ev
 from tests.builders import event_as_data
 from tests.golden import Golden
 
@@ -98,3 +99,47 @@ def test_an_entity_for_another_text_does_not_name_this_mention() -> None:
     message = activity("message_channel_mention_user")
     message["text"] = "<at>Animateur</at> facilitator add <at>Zoe</at>"
     assert command_text(message) == "facilitator add Zoe"
+
+
+def test_edits_and_deletions_in_a_personal_chat_are_no_community_activity() -> None:
+    for name in ("message_update_edit", "message_delete"):
+        changed = activity(name)
+        assert len(to_events(changed)) == 1
+        changed["conversation"] = {"conversationType": "personal", "id": "a:1chat"}
+        assert to_events(changed) == []
+
+
+def test_an_edited_reply_is_never_a_question() -> None:
+    edited = activity("message_update_undelete")
+    [event] = to_events(edited)
+    assert isinstance(event, ev.MessageEdited) and event.is_question
+    edited["id"] = "1709545330250"  # a reply in the thread of the conversation's message
+    [event] = to_events(edited)
+    assert isinstance(event, ev.MessageEdited) and not event.is_question
+
+
+def test_a_reaction_that_names_no_message_is_dropped() -> None:
+    reaction = activity("message_reaction_removed")
+    assert len(to_events(reaction)) == 1
+    del reaction["replyToId"]
+    assert to_events(reaction) == []
+
+
+def test_mentions_read_as_the_names_they_show_and_markup_is_no_text() -> None:
+    message = activity("message_channel_question")
+    assert plain_text(message).split() == [
+        "Quelqu’un",
+        "a",
+        "déjà",
+        "branché",
+        "dbt",
+        "sur",
+        "le",
+        "lac",
+        "de",
+        "données",
+        "?",
+    ]
+    message["text"] = "<p>Anyone using <b>dbt</b>&nbsp;?</p>"
+    [event] = to_events(message)
+    assert isinstance(event, ev.MessagePosted) and event.is_question

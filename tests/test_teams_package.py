@@ -107,7 +107,21 @@ def test_the_manifest_has_every_required_key_and_names_its_schema(
     assert manifest["version"] == "1.0.0"
     assert re.fullmatch(r"#[0-9A-F]{6}", manifest["accentColor"])
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
-    assert "webApplicationInfo" not in manifest
+
+
+def test_the_package_asks_to_read_every_channel_message_of_a_team() -> None:
+    """Resource-specific consent: without ChannelMessage.Read.Group a bot only gets the channel
+    messages that @mention it. It needs webApplicationInfo (the bot's id, some resource) and
+    schema 1.12 or later; the description says what is read and kept."""
+    manifest = json.loads(unzip(build_package(APP_ID, DOMAIN))["manifest.json"])
+    assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
+        {"name": "ChannelMessage.Read.Group", "type": "Application"}
+    ]
+    assert manifest["webApplicationInfo"]["id"] == APP_ID == manifest["bots"][0]["botId"]
+    assert manifest["webApplicationInfo"]["resource"]
+    version = tuple(int(part) for part in manifest["manifestVersion"].split("."))
+    assert version >= (1, 12)
+    assert "never the text of channel messages" in manifest["description"]["full"]
 
 
 def test_the_manifest_declares_the_bot_with_its_commands(manifest: dict[str, Any]) -> None:

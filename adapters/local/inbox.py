@@ -46,11 +46,17 @@ class LocalMessage:
     """A ritual DM's stop button: its label, and the callback a click brings back (as value)."""
     form: LocalForm | None = None
     """A form to fill in and submit (``submit_label``; ``callback`` comes back with it)."""
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+    """A channel message's reactions: each emoji's name and who reacted with it, in order."""
+    edited_at: datetime | None = None
+    deleted: bool = False
+    """Deleted by its author: its text is gone, its thread's replies stay."""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["created_at"] = self.created_at.isoformat()
         data["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
+        data["edited_at"] = self.edited_at.isoformat() if self.edited_at else None
         data.pop("callback")
         data["answerable"] = self.callback is not None
         data["stop"] = {"label": self.stop.label} if self.stop else None
@@ -74,6 +80,30 @@ class LocalInbox:
 
     def get(self, message_id: str) -> LocalMessage | None:
         return self._messages.get(message_id)
+
+    def react(self, message_id: str, user: str, reaction: str, *, added: bool) -> None:
+        """``user`` adds (or removes) ``reaction`` on a message: once per person and emoji."""
+        message = self._messages.get(message_id)
+        if message is None:
+            return
+        users = message.reactions.setdefault(reaction, [])
+        if added and user not in users:
+            users.append(user)
+        elif not added and user in users:
+            users.remove(user)
+        if not users:
+            del message.reactions[reaction]
+
+    def edit(self, message_id: str, text: str, now: datetime) -> None:
+        message = self._messages.get(message_id)
+        if message is not None:
+            message.text, message.edited_at = text, now
+
+    def delete(self, message_id: str, now: datetime) -> None:
+        message = self._messages.get(message_id)
+        if message is not None:
+            message.text, message.deleted, message.edited_at = "", True, now
+            message.reactions.clear()
 
     def for_user(self, workspace: str, user: str) -> list[LocalMessage]:
         return [m for m in self._messages.values() if m.workspace == workspace and m.user == user]

@@ -1,4 +1,9 @@
-"""The local JSON API's inbound payloads, validated, and turned into neutral events."""
+"""The local JSON API's inbound payloads, validated, and turned into neutral events.
+
+The playground is a platform like the others: a member's message gets an id (``m12``), a reply
+names the message it answers (the thread is that message's, as on Slack and Teams), a reaction
+names its message and so its author, and a message's author may edit or delete it. The text
+gives the question flag and stays in the playground's memory only (it is what it shows)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.local.inbox import LocalInbox, LocalMessage
 from bot.vocabulary import events as ev
+from bot.vocabulary.questions import is_question
 
 T = TypeVar("T")
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@:-]+$")]
@@ -39,17 +45,45 @@ class MemberLeftIn(_Payload):
     channel: Id
 
 
+Text = Annotated[str, Field(max_length=4000)]
+Reaction = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_+'-]+$")]
+
+
 class MessagePostedIn(_Payload):
     type: Literal["message_posted"]
     channel: Id
-    text: Annotated[str, Field(max_length=4000)] = ""
-    thread: Id | None = None
+    text: Text = ""
+    thread: Id | None = Field(
+        default=None, description="the id of a message of the channel this replies to"
+    )
 
 
 class ReactionAddedIn(_Payload):
     type: Literal["reaction_added"]
     channel: Id
-    reaction: Annotated[str, Field(min_length=1, max_length=64)]
+    reaction: Reaction = Field(description="an emoji's name, as Slack names them: tada, +1…")
+    message_id: Id
+
+
+class ReactionRemovedIn(_Payload):
+    type: Literal["reaction_removed"]
+    channel: Id
+    reaction: Reaction
+    message_id: Id
+
+
+class MessageEditedIn(_Payload):
+    """The author changes the text of their message."""
+
+    type: Literal["message_edited"]
+    message_id: Id
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class MessageDeletedIn(_Payload):
+    """The author deletes their message."""
+
+    type: Literal["message_deleted"]
     message_id: Id
 
 
@@ -98,6 +132,9 @@ class LocalEventIn(BaseModel):
         | MemberLeftIn
         | MessagePostedIn
         | ReactionAddedIn
+        | ReactionRemovedIn
+        | MessageEditedIn
+        | MessageDeletedIn
         | CommandIn
         | ButtonClickedIn
         | AnswerSubmittedIn
@@ -109,7 +146,8 @@ class LocalEventIn(BaseModel):
 
 
 class UnknownMessage(ValueError):
-    """A click or answer on a message the local platform never showed."""
+    """A click, answer, reply, reaction or edit on a message the local platform never showed
+    (or that is not the member's to change)."""
 
 
 _OnMessage = ButtonClickedIn | AnswerSubmittedIn | StopClickedIn | FormSubmittedIn
@@ -141,14 +179,39 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
         case MemberLeftIn():
             return ev.MemberLeft(**base, channel=p.channel, member=member)
         case MessagePostedIn():
-            return ev.MessagePosted(**base, channel=p.channel, member=member, thread=p.thread)
-        case ReactionAddedIn():
-            return ev.ReactionAdded(
+            root = _thread_root(inbox, p) if p.thread else None
+            return ev.MessagePosted(
+                **base,
+                channel=p.channel,
+                member=member,
+                thread=root.id if root else None,
+                message_id=inbox.new_id(),
+                parent_author=root.author if root else None,
+                is_question=root is None and is_question(p.text),
+            )
+        case ReactionAddedIn() | ReactionRemovedIn():
+            target = _in_channel(inbox, p.workspace, p.channel, p.message_id)
+            cls = ev.ReactionAdded if isinstance(p, ReactionAddedIn) else ev.ReactionRemoved
+            return cls(
                 **base,
                 channel=p.channel,
                 member=member,
                 reaction=p.reaction,
-                message_id=p.message_id,
+                message_id=target.id,
+                target_author=target.author,
+            )
+        case MessageEditedIn() | MessageDeletedIn():
+            mine = _own(inbox, p)
+            if isinstance(p, MessageDeletedIn):
+                return ev.MessageDeleted(
+                    **base, channel=mine.channel or "", message_id=mine.id, member=member
+                )
+            return ev.MessageEdited(
+                **base,
+                channel=mine.channel or "",
+                member=member,
+                message_id=mine.id,
+                is_question=mine.thread is None and is_question(p.text),
             )
         case CommandIn():
             return ev.CommandInvoked(
@@ -190,6 +253,47 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
         case HomeOpenedIn():
             return ev.HomeOpened(**base, member=member)
     raise AssertionError(f"unhandled local payload {type(p).__name__}")
+
+
+def _in_channel(inbox: LocalInbox, workspace: str, channel: str, message_id: str) -> LocalMessage:
+    """A message posted in ``channel`` (not deleted); UnknownMessage otherwise."""
+    found = inbox.get(message_id)
+    if (
+        found is None
+        or found.workspace != workspace
+        or found.channel != channel
+        or found.ephemeral_in is not None
+        or found.deleted
+    ):
+        raise UnknownMessage(f"message {message_id!r} is not in channel {channel!r}")
+    return found
+
+
+def _thread_root(inbox: LocalInbox, p: MessagePostedIn) -> LocalMessage:
+    """The first message of the thread ``p`` replies in (a reply to a reply is in its
+    thread), as Slack and Teams thread replies."""
+    parent = _in_channel(inbox, p.workspace, p.channel, p.thread or "")
+    if parent.thread is None:
+        return parent
+    root = inbox.get(parent.thread)
+    if root is None:
+        raise UnknownMessage(f"message {p.thread!r} is in no thread the channel still shows")
+    return root
+
+
+def _own(inbox: LocalInbox, p: MessageEditedIn | MessageDeletedIn) -> LocalMessage:
+    """The member's own message in a channel, to edit or delete."""
+    found = inbox.get(p.message_id)
+    if (
+        found is None
+        or found.workspace != p.workspace
+        or found.channel is None
+        or found.ephemeral_in is not None
+        or found.deleted
+        or found.author != p.user
+    ):
+        raise UnknownMessage(f"message {p.message_id!r} is no message of yours in a channel")
+    return found
 
 
 def _ref(shown: LocalMessage) -> ev.MessageRef:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 
 from adapters.inbound_json import UnreadableJson, loads
 from adapters.local.inbox import LocalInbox, LocalMessage
-from adapters.local.normalize import LocalEventIn, MessagePostedIn, UnknownMessage, to_event
+from adapters.local.normalize import LocalEventIn, UnknownMessage, to_event
+from bot.vocabulary import events as ev
 from bot.vocabulary.ports import Clock, EventSink
 
 log = logging.getLogger(__name__)
@@ -68,20 +70,36 @@ class LocalPlatform:
         except UnknownMessage as exc:
             return _error(409, str(exc))
         result = await self._sink(event)
-        p = payload.event
-        if result == "processed" and isinstance(p, MessagePostedIn):
-            self._inbox.add(
-                LocalMessage(
-                    id=self._inbox.new_id(),
-                    workspace=p.workspace,
-                    author=p.user,
-                    text=p.text,
-                    created_at=now,
-                    channel=p.channel,
-                    thread=p.thread,
+        answer: dict[str, Any] = {"status": result, "key": event.key}
+        if result == "processed":
+            self._show(payload.event, event, now)
+            if isinstance(event, ev.MessagePosted):
+                answer["message_id"] = event.message_id
+        return web.json_response(answer, status=202)
+
+    def _show(self, p: Any, event: ev.Event, now: datetime) -> None:
+        """What members now see of what was done (once the bot has taken it in)."""
+        inbox = self._inbox
+        match event:
+            case ev.MessagePosted(message_id=str(message_id)):
+                inbox.add(
+                    LocalMessage(
+                        id=message_id,
+                        workspace=event.workspace.external_id,
+                        author=event.member.user_id,
+                        text=str(p.text),
+                        created_at=now,
+                        channel=event.channel,
+                        thread=event.thread,
+                    )
                 )
-            )
-        return web.json_response({"status": result, "key": event.key}, status=202)
+            case ev.ReactionAdded() | ev.ReactionRemoved():
+                added = isinstance(event, ev.ReactionAdded)
+                inbox.react(event.message_id, event.member.user_id, event.reaction, added=added)
+            case ev.MessageEdited():
+                inbox.edit(event.message_id, str(p.text), now)
+            case ev.MessageDeleted():
+                inbox.delete(event.message_id, now)
 
     async def get_messages(self, request: web.Request) -> web.Response:
         workspace = request.query.get("workspace", "demo")

@@ -313,6 +313,10 @@ CONTEXT = Obj(
         "channel_id": OPTIONAL_ID,
         "thread_ts": Nullable(TS),
         "ts": Nullable(TS),
+        # a reply's thread author, a reaction's message author, a deleted message
+        "parent_user_id": OPTIONAL_ID,
+        "item_user": OPTIONAL_ID,
+        "deleted_ts": Nullable(TS),
         "event_ts": Nullable(TS),
         "trigger_id": KEY,
         "authorizations": ListOf(

@@ -22,15 +22,17 @@ BOT_EVENTS = (
 
 #: One reason per scope.
 BOT_SCOPES = {
-    "channels:history": "message.channels",
-    "channels:read": "member_joined_channel, member_left_channel in public channels",
+    "channels:history": "message.channels: posts, thread replies, edits, deletions (no text kept)",
+    "channels:read": "member_joined_channel, member_left_channel, conversations.members, "
+    "conversations.info in public channels",
     "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
     "commands": "/animateur",
-    "groups:history": "message.groups",
-    "groups:read": "member_joined_channel, member_left_channel in private channels",
+    "groups:history": "message.groups: the same in private channels",
+    "groups:read": "member_joined_channel, member_left_channel, conversations.members, "
+    "conversations.info in private channels",
     "im:history": "message.im",
     "reactions:read": "reaction_added, reaction_removed",
-    "users:read": "users.info (name, time zone), team_join",
+    "users:read": "users.info, users.list (name, time zone, who is a bot), team_join",
 }
 
 

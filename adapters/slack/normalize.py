@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.vocabulary import events as ev
+from bot.vocabulary.questions import is_question
 
-#: Message subtypes that are people talking; everything else (bots, edits, joins…) is skipped.
+#: Message subtypes that are people talking (a thread_broadcast is a reply also shown in the
+#: channel); edits and deletions are read apart, everything else (bots, joins…) is skipped.
 PEOPLE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 
 CHOICE_PREFIX = "animateur.choice."
@@ -134,9 +136,12 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
     common = ev.EventFields(
         workspace=_workspace(team_of(body)),
         key=_key(body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"),
-        occurred_at=_when(body.get("event_time") or event.get("event_ts")),
+        # when it happened on Slack (a retry or an outage does not move it)
+        occurred_at=_when(event.get("event_ts") or body.get("event_time")),
     )
     kind = event.get("type")
+    if kind == "message":
+        return _message(event, common, body, bot_user_id)
     member = _member(event.get("user"))
     if member is None or (bot_user_id and member.user_id == bot_user_id):
         return None
@@ -148,19 +153,9 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
         case "team_join":
             # a new person in the workspace (no channel): remembered with their profile
             return ev.MemberJoined(**common, channel="", member=member)
-        case "message":
-            if event.get("subtype") not in PEOPLE_SUBTYPES or event.get("bot_id"):
-                return None
-            return ev.MessagePosted(
-                **common,
-                channel=_text(event.get("channel")),
-                member=member,
-                thread=_text(event.get("thread_ts")) or None,
-                is_direct=event.get("channel_type") == "im",
-            )
         case "reaction_added" | "reaction_removed":
             item = _mapping(event.get("item"))
-            if item.get("type") != "message":
+            if item.get("type") != "message" or not _text(item.get("ts")):
                 return None
             cls = ev.ReactionAdded if kind == "reaction_added" else ev.ReactionRemoved
             return cls(
@@ -169,11 +164,90 @@ def from_event(body: Body, bot_user_id: str | None = None) -> ev.Event | None:
                 member=member,
                 reaction=_text(event.get("reaction")),
                 message_id=_text(item.get("ts")),
+                target_author=_text(event.get("item_user")) or None,
             )
         case "app_home_opened":
             if event.get("tab") != "home":
                 return None
             return ev.HomeOpened(**common, member=member)
+    return None
+
+
+def _is_persons(message: Mapping[str, Any], bot_user_id: str | None) -> bool:
+    """Whether ``message`` was written by a person: not a bot, an app or the bot itself."""
+    user = _text(message.get("user"))
+    if not user or (bot_user_id and user == bot_user_id):
+        return False
+    return not (message.get("bot_id") or message.get("bot_profile"))
+
+
+def _reply_to(message: Mapping[str, Any]) -> str | None:
+    """The thread's top-level ``ts`` when ``message`` is a reply in it (a thread's first
+    message carries its own ``ts`` as ``thread_ts``: it is no reply)."""
+    thread = _text(message.get("thread_ts"))
+    return thread if thread and thread != _text(message.get("ts")) else None
+
+
+def _parent_author(message: Mapping[str, Any]) -> str | None:
+    """Who wrote the thread's first message, when Slack says (a thread_broadcast carries that
+    message as ``root``)."""
+    author = _text(message.get("parent_user_id")) or _text(
+        _mapping(message.get("root")).get("user")
+    )
+    return author or None
+
+
+def _message(
+    event: Mapping[str, Any], common: ev.EventFields, body: Body, bot_user_id: str | None
+) -> ev.Event | None:
+    """A ``message`` event: posted, edited (``message_changed``) or deleted. The text serves
+    the question flag, then is dropped."""
+    channel = _text(event.get("channel"))
+    subtype = event.get("subtype")
+    direct = event.get("channel_type") == "im"
+    if subtype in PEOPLE_SUBTYPES:
+        if not _is_persons(event, bot_user_id) or not _text(event.get("ts")):
+            return None
+        thread = _reply_to(event)
+        return ev.MessagePosted(
+            workspace=common["workspace"],
+            key=common["key"],
+            # a message's ts is when it was posted
+            occurred_at=_when(event.get("ts") or body.get("event_time")),
+            channel=channel,
+            member=ev.MemberProfile(_text(event.get("user"))),
+            thread=thread,
+            is_direct=direct,
+            message_id=_text(event.get("ts")),
+            parent_author=_parent_author(event) if thread else None,
+            is_question=thread is None and is_question(_text(event.get("text"))),
+        )
+    if direct:  # a direct message to the bot is never community activity, nor its edits
+        return None
+    if subtype == "message_changed":
+        message = _mapping(event.get("message"))
+        message_id = _text(message.get("ts"))
+        if not message_id:
+            return None
+        if message.get("subtype") == "tombstone":  # a thread's first message, deleted
+            return ev.MessageDeleted(**common, channel=channel, message_id=message_id)
+        if not _is_persons(message, bot_user_id):
+            return None
+        return ev.MessageEdited(
+            **common,
+            channel=channel,
+            member=ev.MemberProfile(_text(message.get("user"))),
+            message_id=message_id,
+            is_question=_reply_to(message) is None and is_question(_text(message.get("text"))),
+        )
+    if subtype == "message_deleted":
+        message_id = _text(event.get("deleted_ts")) or _text(
+            _mapping(event.get("previous_message")).get("ts")
+        )
+        if not message_id:
+            return None
+        # Slack does not say who deleted it (its author, or an admin)
+        return ev.MessageDeleted(**common, channel=channel, message_id=message_id)
     return None
 
 

@@ -77,6 +77,9 @@ class Team(_Part):
 class ChannelData(_Part):
     tenant: Tenant | None = None
     team: Team | None = None
+    channel: Team | None = None
+    #: what a messageUpdate / messageDelete is (editMessage, undeleteMessage, softDeleteMessage)
+    event_type: Annotated[str, Field(max_length=64)] | None = Field(default=None, alias="eventType")
 
 
 class CardAction(_Part):

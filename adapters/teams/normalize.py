@@ -2,16 +2,26 @@
 
 A community on Teams is a team: its id (also the id of its General channel) is the community's
 channel. Commands are messages to the bot (``help``…), in a 1:1 chat or with an @mention.
+
+With the resource-specific consent ``ChannelMessage.Read.Group`` (see package.py) Teams sends
+every message of the team's channels: each is recorded in the channel it was posted in (the
+General channel's id is the team's), with its id, its thread (a reply's conversation id ends
+with ``;messageid=<the thread's first message>``) and the question flag read from its text,
+which is then dropped. Edits (``messageUpdate``), deletions (``messageDelete``) and reactions
+(``messageReaction``) follow. Teams does not say who wrote the message a reply or a reaction is
+about: the runtime knows it from the message's own record.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.vocabulary import events as ev
+from bot.vocabulary.questions import is_question
 
 Activity = Mapping[str, Any]
 
@@ -25,6 +35,14 @@ CARD_ACTION = "adaptiveCard/action"
 #: what a card's data carries besides its inputs' values
 _NOT_INPUTS = frozenset({"callback", "verb"})
 _MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+#: Markup a message's text may carry (Teams sends HTML for formatted messages).
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+#: Bot accounts' ids (people's start with ``29:``).
+BOT_PREFIX = "28:"
+#: A channel message's conversation id names its thread: ``19:…@thread.tacv2;messageid=<id>``.
+THREAD_MARK = ";messageid="
+#: channelData.eventType of the activities that change a message
+EDITED, UNDELETED, SOFT_DELETED = "editMessage", "undeleteMessage", "softDeleteMessage"
 #: what storage keeps of a member's profile; longer values are cut (names) or dropped
 NAME_CHARS, LOCALE_CHARS, TIMEZONE_CHARS = 200, 16, 64
 
@@ -44,14 +62,33 @@ def is_personal(activity: Activity) -> bool:
     return (activity.get("conversation") or {}).get("conversationType") == "personal"
 
 
-def _when(activity: Activity) -> datetime:
+def _stamped(activity: Activity) -> datetime | None:
+    """When Teams says the activity happened (None: it does not say, or not readably)."""
     raw = activity.get("timestamp")
     if isinstance(raw, str):
         try:
             return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
         except ValueError:
             pass
-    return datetime.now(UTC)
+    return None
+
+
+def _when(activity: Activity) -> datetime:
+    return _stamped(activity) or datetime.now(UTC)
+
+
+def is_chatter(activity: Activity) -> bool:
+    """The conversation of a team going on (a member's channel message that is no command to
+    the bot, a reaction, an edit, a deletion): nothing to answer, nowhere new to write."""
+    kind = activity.get("type")
+    if kind in ("messageReaction", "messageUpdate", "messageDelete"):
+        return True
+    return (
+        kind == "message"
+        and (activity.get("conversation") or {}).get("conversationType") == "channel"
+        and not isinstance(activity.get("value"), Mapping)
+        and command_text(activity) is None
+    )
 
 
 def _client_info(activity: Activity) -> Mapping[str, Any]:
@@ -102,6 +139,10 @@ def to_events(activity: Activity) -> list[ev.Event]:
     member = sender_profile(activity)
     if member is None or member.user_id == bot_id:
         return []
+    if kind in ("message", "messageReaction", "messageUpdate", "messageDelete") and (
+        member.user_id.startswith(BOT_PREFIX)
+    ):
+        return []  # another bot's (or app's) doing is no person's activity
     if kind == "invoke" and activity.get("name") == CARD_ACTION:
         action = (activity.get("value") or {}).get("action") or {}
         event = _card_event(activity, member, action.get("verb"), action.get("data") or {})
@@ -114,6 +155,9 @@ def to_events(activity: Activity) -> list[ev.Event]:
         return [_message(activity, member)]
     if kind == "messageReaction":
         return _reactions(activity, member)
+    if kind in ("messageUpdate", "messageDelete"):
+        event = _changed(activity, member)
+        return [event] if event else []
     return []
 
 
@@ -215,13 +259,69 @@ def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
             name=(parts[0].lower().lstrip("/") if parts else "help"),
             args=tuple(parts[1:]),
         )
+    thread = _thread(activity)
     return ev.MessagePosted(
         **_common(activity),
-        channel=channel,
+        channel=_channel_of(activity),
         member=member,
-        thread=activity.get("replyToId"),
+        thread=thread,
         is_direct=is_personal(activity),
+        message_id=str(activity.get("id") or "") or None,
+        is_question=thread is None and is_question(plain_text(activity)),
     )
+
+
+def _channel_of(activity: Activity) -> str:
+    """Where a message (or a reaction, an edit…) is: its channel in a team (the General
+    channel's id is the team's), else its conversation (a 1:1 or group chat)."""
+    channel = ((activity.get("channelData") or {}).get("channel") or {}).get("id")
+    conversation = str((activity.get("conversation") or {}).get("id", ""))
+    return str(channel or team_of(activity) or conversation.partition(THREAD_MARK)[0])
+
+
+def _thread(activity: Activity) -> str | None:
+    """The id of the thread's first message when ``activity`` is a reply in a channel."""
+    if (activity.get("conversation") or {}).get("conversationType") != "channel":
+        return None
+    conversation = str((activity.get("conversation") or {}).get("id", ""))
+    root = conversation.partition(THREAD_MARK)[2].strip()
+    return root if root and root != str(activity.get("id") or "") else None
+
+
+def plain_text(activity: Activity) -> str:
+    """A message's text as people read it: mentions as the names they show, no markup."""
+    text = str(activity.get("text") or "")
+    text = _MENTION.sub(lambda found: f" {found.group(1)} ", text)
+    return html.unescape(_TAG.sub(" ", text))
+
+
+def _changed(activity: Activity, member: ev.MemberProfile) -> ev.Event | None:
+    """An edit, undeletion or deletion of a channel message (a 1:1 chat's are not community
+    activity). An undeleted message is there again: an edit of it, with its text."""
+    message_id = str(activity.get("id") or "")
+    if not message_id or (activity.get("conversation") or {}).get("conversationType") != "channel":
+        return None
+    event_type = (activity.get("channelData") or {}).get("eventType")
+    # each edit is an activity of its own, with the message's id: told apart by its time
+    stamped = _stamped(activity)
+    stamp = stamped.isoformat() if stamped else ""
+    if activity.get("type") == "messageDelete" and event_type == SOFT_DELETED:
+        return ev.MessageDeleted(
+            **_common(activity, ":deleted"),
+            channel=_channel_of(activity),
+            message_id=message_id,
+            member=member,
+        )
+    if activity.get("type") == "messageUpdate" and event_type in (EDITED, UNDELETED):
+        suffix = ":edited:" if event_type == EDITED else ":undeleted:"
+        return ev.MessageEdited(
+            **_common(activity, suffix + stamp),
+            channel=_channel_of(activity),
+            member=member,
+            message_id=message_id,
+            is_question=_thread(activity) is None and is_question(plain_text(activity)),
+        )
+    return None
 
 
 def _card_event(
@@ -257,8 +357,12 @@ def _card_event(
 
 
 def _reactions(activity: Activity, member: ev.MemberProfile) -> list[ev.Event]:
-    channel = team_of(activity) or str((activity.get("conversation") or {}).get("id", ""))
+    """Each reaction added or removed; Teams names the message (``replyToId``), not its
+    author."""
+    channel = _channel_of(activity)
     target = str(activity.get("replyToId") or "")
+    if not target:
+        return []
     out: list[ev.Event] = []
     for key, cls in (
         ("reactionsAdded", ev.ReactionAdded),

@@ -1,7 +1,12 @@
 """The Teams app package: manifest.json and its two icons, zipped for upload to Teams.
 
 The manifest declares one bot (the Azure Bot's Microsoft App ID doubles as the app id) with
-its commands; no tab, no SSO, so no ``webApplicationInfo``.
+its commands, and asks the team's owner, when the app is added to a team, for the
+resource-specific consent ``ChannelMessage.Read.Group``: with it the bot receives every message
+of the team's channels (and their edits, deletions and reactions), not only those that
+@mention it — which it needs to see whether the community lives. It keeps their metadata, never
+their text. RSC needs ``webApplicationInfo`` (the bot's app id; its ``resource`` is unused by
+RSC but must be set) and manifest schema 1.12 or later.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("snooze", "Pause all rituals for a while: snooze 2w (snooze off to resume)."),
     ("language", "Choose the language Animateur speaks with you: language en or language fr."),
 )
+#: Resource-specific consent the app asks for in a team: read its channels' messages.
+RSC_PERMISSIONS: tuple[dict[str, str], ...] = (
+    {"name": "ChannelMessage.Read.Group", "type": "Application"},
+)
 COMMAND_SCOPES = ("personal", "team")
 BOT_SCOPES = ("personal", "team", "groupChat")
 
@@ -54,8 +63,11 @@ FULL_DESCRIPTION = (
     "week) and a weekly check-in (each member's objective on Monday, how it went on Friday, "
     "and a summary for the community). Facilitators receive digests of the answers.\n\n"
     "Mention Animateur with help to see the commands. Each member chooses which rituals they "
-    "receive, can pause them, and speaks with the bot in English or French. The bot stores "
-    "activity metadata, never the text of channel messages, except the answers given to its "
+    "receive, can pause them, and speaks with the bot in English or French.\n\n"
+    "To show facilitators whether their community lives (who takes part, which questions get "
+    "an answer), Animateur reads the messages of the team's channels, with the team owner's "
+    "consent: it keeps who posted, replied or reacted, where and when, and whether a post "
+    "asked a question — never the text of channel messages, only the answers given to its "
     "rituals."
 )
 
@@ -130,6 +142,11 @@ def build_manifest(
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [domain],
+        # RSC: every channel message of the team, not only @mentions (no SSO: resource unused)
+        "webApplicationInfo": {"id": app_id, "resource": f"{base}/"},
+        "authorization": {
+            "permissions": {"resourceSpecific": [dict(p) for p in RSC_PERMISSIONS]},
+        },
     }
 
 

@@ -35,10 +35,18 @@ from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import FittedAuthentication
 from adapters.teams.errors import classify
 from adapters.teams.inbound import MalformedActivity, read_activity
-from adapters.teams.normalize import CARD_ACTION, is_personal, team_of, tenant_of, to_events
+from adapters.teams.normalize import (
+    BOT_PREFIX,
+    CARD_ACTION,
+    is_chatter,
+    is_personal,
+    team_of,
+    tenant_of,
+    to_events,
+)
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
-from bot.vocabulary.ports import EventSink, ReferenceStore, SendOutcome
+from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore, SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +149,8 @@ class TeamsPlatform:
     async def on_turn(self, turn_context: TurnContext) -> None:
         """The whole bot, as botbuilder sees it: one method."""
         activity = _wire(turn_context.activity)
-        await self._remember(activity)
+        if not is_chatter(activity):  # a team's every message would write a reference each
+            await self._remember(activity)
         for event in to_events(activity):
             await self._sink(event)
         if activity.get("type") == "invoke" and activity.get("name") == CARD_ACTION:
@@ -243,7 +252,8 @@ class TeamsPlatform:
     # -- roster ---------------------------------------------------------------------------
 
     async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
-        """The team's members, paged from Teams, cached for an hour."""
+        """The team's people (no bot), paged from Teams, cached for an hour;
+        PlatformUnavailable when the bot has no way into the team (not installed there)."""
         cached = self._rosters.get((workspace.external_id, channel))
         if cached and time.monotonic() - cached[0] < ROSTER_TTL:
             return cached[1]
@@ -255,14 +265,18 @@ class TeamsPlatform:
                 page = await TeamsInfo.get_paged_team_members(
                     turn_context, channel, token, ROSTER_PAGE
                 )
-                found.extend(MemberProfile(m.id, m.name or None) for m in page.members or [])
+                found.extend(
+                    MemberProfile(m.id, m.name or None)
+                    for m in page.members or []
+                    if m.id and not str(m.id).startswith(BOT_PREFIX)  # bots are no members
+                )
                 token = page.continuation_token
                 if not token:
                     return
 
         if not await self.run_in(workspace, f"channel:{channel}", page_through):
-            log.warning("no conversation reference for this team yet: roster unknown")
-            return []
+            # never an empty roster: it would say everyone left
+            raise PlatformUnavailable("teams roster: the bot holds no reference to this team")
         self._rosters[(workspace.external_id, channel)] = (time.monotonic(), found)
         log.info("team roster read", extra={"members": len(found)})
         return found

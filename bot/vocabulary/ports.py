@@ -66,7 +66,11 @@ class ReferenceStore(Protocol):
 class Roster(Protocol):
     """Who is in a community, as the platform knows it."""
 
-    async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]: ...
+    async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
+        """The people in ``channel`` now: never a bot (the bot itself included). Raises
+        (PlatformUnavailable, or the platform's error) when the platform cannot tell — an
+        empty roster is never a guess."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

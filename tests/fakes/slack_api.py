@@ -843,6 +843,43 @@ class FakeSlackApi(InboundFaults, Served):
         shown = {k: v for k, v in channel.items() if k != "members"}
         return {"ok": True, "channel": {**shown, "is_member": is_member}}
 
+    # -- conversations.members, users.list (a channel's roster) -----------------------------
+    # Paged as Slack pages them: ``limit`` items, then ``response_metadata.next_cursor`` (an
+    # opaque string; "" on the last page). conversations.members lists bare user ids (bots
+    # included) of a channel ``add_channel`` made; users.list every user ``add_user`` made.
+
+    @staticmethod
+    def _page(items: list[Any], args: JsonDict) -> tuple[list[Any], str]:
+        try:
+            limit = max(1, min(1000, int(args.get("limit") or 100)))
+            start = int(base64.b64decode(str(args.get("cursor") or "")).decode() or 0)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return [], "invalid"
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return page, base64.b64encode(str(start + limit).encode()).decode() if more else ""
+
+    def _m_conversations_members(self, args: JsonDict, team: Team, token: str | None) -> JsonDict:
+        channel = self.channels.get((team.team_id, str(args.get("channel") or "")))
+        if channel is None:
+            return self._error("channel_not_found")
+        if channel["is_private"] and team.bot_user_id not in channel["members"]:
+            return self._error("channel_not_found")
+        page, cursor = self._page(list(channel["members"]), args)
+        if cursor == "invalid":
+            return self._error("invalid_cursor")
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _m_users_list(self, args: JsonDict, team: Team, token: str | None) -> JsonDict:
+        users = [dict(u) for (t, _), u in self.users.items() if t == team.team_id]
+        if not _truthy(args.get("include_locale")):
+            for user in users:
+                user.pop("locale", None)
+        page, cursor = self._page(users, args)
+        if cursor == "invalid":
+            return self._error("invalid_cursor")
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
     # -- end of conversations.info ----------------------------------------------------------
 
     def _m_apps_connections_open(self, args: JsonDict, team: None, token: str | None) -> JsonDict:

@@ -3,6 +3,16 @@
 "use strict";
 
 const POLL_MS = 1000;
+/** Reactions offered by the picker: Slack's names, and what they look like. */
+const REACTIONS = [
+  ["+1", "👍"],
+  ["tada", "🎉"],
+  ["heart", "❤️"],
+  ["joy", "😂"],
+  ["thinking_face", "🤔"],
+  ["eyes", "👀"],
+];
+const glyph = (name) => REACTIONS.find(([n]) => n === name)?.[1] ?? `:${name}:`;
 const state = {
   workspace: new URLSearchParams(location.search).get("workspace") || "demo",
   members: [], // from /local/directory
@@ -11,6 +21,9 @@ const state = {
   me: null,
   channel: null,
   rendered: { dms: new Map(), feed: new Map() }, // message id -> {signature, node}
+  replying: new Map(), // thread (first message) id -> the reply being written
+  editing: new Map(), // message id -> its text being changed
+  picking: null, // the message whose reaction picker is open
 };
 const $ = (id) => document.getElementById(id);
 
@@ -156,6 +169,7 @@ function renderCommunities() {
 
 function selectChannel(channel) {
   state.channel = channel;
+  lastFeed = [];
   resetList("channel-feed", state.rendered.feed);
   renderCommunities();
   poll();
@@ -163,8 +177,11 @@ function selectChannel(channel) {
 
 function selectMember(id) {
   state.me = id;
+  state.editing.clear();
+  state.picking = null;
   resetList("dms", state.rendered.dms);
   renderMembers();
+  rerender(); // who may edit, which reactions are mine
   poll();
 }
 
@@ -176,17 +193,19 @@ function resetList(listId, rendered) {
 }
 
 /** Keyed update: only messages whose content changed are re-rendered, so typed drafts survive. */
-function renderList(listId, emptyId, messages, render, rendered) {
+function renderList(listId, emptyId, messages, render, rendered, extra = () => "") {
   const list = $(listId);
   const seen = new Set();
   let previous = null;
   for (const message of messages) {
     seen.add(message.id);
-    const signature = JSON.stringify(message);
+    const signature = JSON.stringify(message) + extra(message);
     let entry = rendered.get(message.id);
     if (!entry || entry.signature !== signature) {
       const node = render(message);
+      const typing = entry?.node.contains(document.activeElement) ? document.activeElement : null;
       entry?.node.replaceWith(node);
+      refocus(typing, node);
       entry = { signature, node };
       rendered.set(message.id, entry);
     }
@@ -203,14 +222,25 @@ function renderList(listId, emptyId, messages, render, rendered) {
   $(emptyId).hidden = messages.length > 0;
 }
 
+/** A draft's field re-rendered while typed in keeps the focus and the caret. */
+function refocus(typing, node) {
+  const testid = typing?.dataset?.testid;
+  const key = typing?.dataset?.key;
+  if (!testid || !key) return;
+  const again = node.querySelector(`[data-testid="${testid}"][data-key="${CSS.escape(key)}"]`);
+  if (!again) return;
+  again.focus();
+  again.setSelectionRange?.(again.value.length, again.value.length);
+}
+
 function header(message) {
   return el(
     "div",
     { className: "meta" },
     el("strong", {}, nameOf(message.author)),
     el("time", { dateTime: message.created_at }, clock(message.created_at)),
-    message.thread ? el("span", {}, "↳ in thread") : null,
     message.updated_at ? el("span", {}, "· answered") : null,
+    message.edited_at && !message.deleted ? el("span", {}, "· edited") : null,
   );
 }
 
@@ -268,11 +298,181 @@ function renderForm(message) {
     el("strong", {}, title), ...rows, submit);
 }
 
+/** A channel message with its reactions and, for a thread's first message, its replies. */
 function renderPost(message) {
+  const item = renderChannelMessage(message, "post");
+  const replies = message.replies.map((reply) => renderChannelMessage(reply, "reply-post"));
+  if (replies.length) item.append(el("ol", { className: "replies", testid: "replies" }, ...replies));
+  if (state.replying.has(message.id)) item.append(replyForm(message));
+  return item;
+}
+
+function renderChannelMessage(message, testid) {
   const classes = ["msg"];
   if (message.author !== "bot") classes.push(message.author === state.me ? "mine" : "human");
-  const text = el("p", { className: "text" }, message.text);
-  return el("li", { className: classes.join(" "), testid: "post" }, header(message), text);
+  if (message.deleted) classes.push("deleted");
+  const item = el("li", { className: classes.join(" "), testid }, header(message));
+  item.dataset.id = message.id;
+  if (message.deleted) {
+    item.append(el("p", { className: "text muted" }, "This message was deleted."));
+    return item;
+  }
+  if (state.editing.has(message.id)) item.append(editForm(message));
+  else item.append(el("p", { className: "text" }, message.text));
+  item.append(reactionBar(message), messageActions(message));
+  if (state.picking === message.id) item.append(reactionPicker(message));
+  return item;
+}
+
+function reactionBar(message) {
+  const chips = Object.entries(message.reactions || {}).map(([name, users]) => {
+    const mine = users.includes(state.me);
+    const label = `${glyph(name)} ${users.length}`;
+    const props = { type: "button", className: "chip", testid: "reaction", title: name };
+    props.onclick = () => react(message, name, !mine);
+    const chip = el("button", props, label);
+    chip.dataset.reaction = name;
+    chip.setAttribute("aria-pressed", String(mine));
+    chip.setAttribute("aria-label", `${name}: ${users.map(nameOf).join(", ")}`);
+    return chip;
+  });
+  return el("div", { className: "reactions" }, ...chips);
+}
+
+function messageActions(message) {
+  const action = (testid, label, onclick) =>
+    el("button", { type: "button", className: "link", testid, onclick }, label);
+  const actions = [
+    action("react", "React", () => {
+      state.picking = state.picking === message.id ? null : message.id;
+      rerender();
+    }),
+  ];
+  if (!message.thread) {
+    actions.push(action("reply", "Reply", () => {
+      if (!state.replying.has(message.id)) state.replying.set(message.id, "");
+      rerender();
+      focusDraft("reply-input", message.id);
+    }));
+  }
+  if (message.author === state.me) {
+    actions.push(action("edit", "Edit", () => {
+      state.editing.set(message.id, message.text);
+      rerender();
+      focusDraft("edit-input", message.id);
+    }));
+    actions.push(action("delete", "Delete", () =>
+      post({ type: "message_deleted", message_id: message.id })));
+  }
+  return el("div", { className: "actions" }, ...actions);
+}
+
+function reactionPicker(message) {
+  const choices = REACTIONS.map(([name, look]) => {
+    const props = { type: "button", className: "chip", testid: "reaction-choice", title: name };
+    props.onclick = () => {
+      state.picking = null;
+      react(message, name, true);
+    };
+    const button = el("button", props, look);
+    button.setAttribute("aria-label", name);
+    return button;
+  });
+  return el("div", { className: "picker", testid: "reaction-picker" }, ...choices);
+}
+
+function draftInput(testid, key, drafts, placeholder) {
+  const input = el("input", {
+    testid, placeholder, required: true, maxLength: 4000, value: drafts.get(key) ?? "",
+  });
+  input.dataset.key = key;
+  input.addEventListener("input", () => drafts.set(key, input.value));
+  return input;
+}
+
+function replyForm(message) {
+  const input = draftInput("reply-input", message.id, state.replying, "Reply in the thread…");
+  const send = el("button", { type: "submit", className: "primary", testid: "reply-submit" },
+    "Reply");
+  const cancel = el("button", { type: "button", onclick: () => {
+    state.replying.delete(message.id);
+    rerender();
+  } }, "Cancel");
+  const onsubmit = async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    send.disabled = true;
+    const ok = await post({
+      type: "message_posted", channel: state.channel, text, thread: message.id,
+    });
+    if (ok) state.replying.delete(message.id);
+    send.disabled = false;
+    rerender();
+  };
+  return el("form", { className: "answer", testid: "reply-form", onsubmit }, input, send, cancel);
+}
+
+function editForm(message) {
+  const input = draftInput("edit-input", message.id, state.editing, "");
+  const save = el("button", { type: "submit", className: "primary", testid: "edit-submit" },
+    "Save");
+  const cancel = el("button", { type: "button", onclick: () => {
+    state.editing.delete(message.id);
+    rerender();
+  } }, "Cancel");
+  const onsubmit = async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    save.disabled = true;
+    const ok = await post({ type: "message_edited", message_id: message.id, text });
+    if (ok) state.editing.delete(message.id);
+    save.disabled = false;
+    rerender();
+  };
+  return el("form", { className: "answer", onsubmit }, input, save, cancel);
+}
+
+function focusDraft(testid, key) {
+  const found = document.querySelector(`[data-testid="${testid}"][data-key="${CSS.escape(key)}"]`);
+  found?.focus();
+}
+
+async function react(message, name, add) {
+  const type = add ? "reaction_added" : "reaction_removed";
+  await post({ type, channel: state.channel, message_id: message.id, reaction: name });
+}
+
+/** The channel's messages as threads: each first message with its replies, in order. */
+function threads(messages) {
+  const firsts = new Map();
+  for (const message of messages) if (!message.thread) firsts.set(message.id, []);
+  for (const message of messages) {
+    if (message.thread && firsts.has(message.thread)) firsts.get(message.thread).push(message);
+  }
+  return messages
+    .filter((m) => !m.thread || !firsts.has(m.thread))
+    .map((m) => ({ ...m, replies: firsts.get(m.id) || [] }));
+}
+
+let lastFeed = [];
+
+/** Draw the channel again now (a draft opened or closed, a picker…), without a round trip. */
+function rerender() {
+  renderList("channel-feed", "no-feed", threads(lastFeed), renderPost, state.rendered.feed,
+    feedState);
+}
+
+/** What of the page's own state a thread's rendering depends on. */
+function feedState(message) {
+  const ids = [message.id, ...message.replies.map((r) => r.id)];
+  return JSON.stringify([
+    state.me,
+    state.replying.has(message.id),
+    ids.filter((id) => state.editing.has(id)),
+    ids.includes(state.picking),
+  ]);
 }
 
 async function choose(message, choice, buttons) {
@@ -325,7 +525,8 @@ async function poll() {
       const query = `${ws}&channel=${encodeURIComponent(channel)}`;
       const { messages } = await api(`/local/messages?${query}`);
       if (channel === state.channel) {
-        renderList("channel-feed", "no-feed", messages, renderPost, state.rendered.feed);
+        lastFeed = messages;
+        rerender();
       }
     }
     clearError("poll");
