@@ -30,6 +30,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.governance import Creators, Governance
 from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
+from bot.runtime.membership import RosterSync
 from bot.runtime.metrics import Metrics
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
@@ -176,6 +177,7 @@ def build(
         senders["slack"] = metrics.timed(slack_platform.sender)
         channels["slack"] = SlackChannels(slack_platform.bot_token, slack_cfg.api_url)
     rosters: dict[str, Roster] = {}
+    community_rosters = Rosters(store, rosters)
     scheduler = Scheduler(
         store,
         dispatcher.handle,
@@ -183,9 +185,11 @@ def build(
         library,
         clock,
         grace=timedelta(minutes=settings.schedule_grace_minutes),
-        roster=Rosters(store, rosters),
+        roster=community_rosters,
         launcher=dispatcher,
         on_lag=metrics.lag,
+        rosters=RosterSync(store, community_rosters, clock).run_due,
+        activity_retention=timedelta(days=settings.activity_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     schedule_grace_minutes: int = Field(default=60, ge=0)
     #: Attempts before a delivery is dead-lettered.
     delivery_max_attempts: int = Field(default=6, ge=1)
+    #: Days the raw activity history is kept; the pulse's daily rollups stay beyond.
+    activity_retention_days: int = Field(default=400, ge=30)
     #: Base URL of the Slack Web API (point it at a fake or a proxy).
     slack_api_url: str = "https://slack.com/api/"
     #: Run the Teams adapter without an app id: no JWT checked — local testing only, refused

@@ -15,6 +15,10 @@ class Rosters:
         self._store = store
         self._platforms = platforms  # not copied: platforms register after this exists
 
+    def platform(self, name: str) -> Roster | None:
+        """The platform's own roster, when it has one."""
+        return self._platforms.get(name)
+
     async def __call__(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
         roster = self._platforms.get(workspace.platform)
         if roster is not None:
