@@ -48,7 +48,8 @@ class Pulse:
     # -- messages -------------------------------------------------------------------------
 
     async def message(self, community_id: int, message_id: str) -> ActivityRecord | None:
-        """The stored message (a person's or the bot's) with this platform id, deleted or not."""
+        """The stored message (a person's or the bot's) with this platform id, deleted or not
+        (the latest, should a platform ever give an id again)."""
         query = (
             select(ActivityRecord)
             .where(
@@ -56,7 +57,7 @@ class Pulse:
                 ActivityRecord.message_id == message_id,
                 col(ActivityRecord.kind).in_(MESSAGES),
             )
-            .order_by(col(ActivityRecord.id))
+            .order_by(col(ActivityRecord.id).desc())
             .limit(1)
         )
         return (await self._s.execute(query)).scalars().first()

@@ -161,53 +161,53 @@ async def build_history(harness: Harness) -> None:
     harness.clock.now = at(11, 1)
     assert await RosterSync(harness.store, Rosters(harness.store, {"local": roster}),
                             harness.clock).run_due() == 1  # fmt: skip
-    await happen(harness, posted("bob", "m0", at(10, 20, 10)))  # before the 28 days
-    await happen(harness, reacted("ivy", "m0", at(11, 2, 11)))  # an hour before them
-    await happen(harness, posted("alice", "m1", at(11, 3, 9), question=True))
-    await happen(harness, posted("alice", "r2", at(11, 3, 9, 10), thread="m1"))  # her own
-    await happen(harness, posted("chloe", "r1", at(11, 3, 9, 30), thread="m1"))  # 30 min
-    await happen(harness, reacted("emma", "m1", at(11, 4)))
+    await happen(harness, posted("bob", "p0", at(10, 20, 10)))  # before the 28 days
+    await happen(harness, reacted("ivy", "p0", at(11, 2, 11)))  # an hour before them
+    await happen(harness, posted("alice", "p1", at(11, 3, 9), question=True))
+    await happen(harness, posted("alice", "r2", at(11, 3, 9, 10), thread="p1"))  # her own
+    await happen(harness, posted("chloe", "r1", at(11, 3, 9, 30), thread="p1"))  # 30 min
+    await happen(harness, reacted("emma", "p1", at(11, 4)))
     await happen(harness, joined("leo", at(11, 5)))
     await happen(harness, joined("gus", at(11, 10)))
-    await happen(harness, posted("bob", "m2", at(11, 10, 14), question=True))
-    await happen(harness, posted("dan", "r3", at(11, 10, 16), thread="m2"))  # 120 min
-    await happen(harness, posted("dan", "m6", at(11, 12, 10), question=True))
-    await happen(harness, edited("dan", "m6", at(11, 12, 10, 5), question=False))
+    await happen(harness, posted("bob", "p2", at(11, 10, 14), question=True))
+    await happen(harness, posted("dan", "r3", at(11, 10, 16), thread="p2"))  # 120 min
+    await happen(harness, posted("dan", "p6", at(11, 12, 10), question=True))
+    await happen(harness, edited("dan", "p6", at(11, 12, 10, 5), question=False))
     await happen(harness, left("leo", at(11, 12)))
-    await happen(harness, posted("chloe", "m7", at(11, 13, 10)))
-    await happen(harness, edited("chloe", "m7", at(11, 13, 10, 2), question=True))
-    await happen(harness, posted("alice", "r7", at(11, 13, 10, 45), thread="m7"))  # 45 min
-    await happen(harness, posted("bob", "m8", at(11, 14, 10), question=True))
-    await happen(harness, deleted("m8", at(11, 14, 10, 30), by="bob"))
+    await happen(harness, posted("chloe", "p7", at(11, 13, 10)))
+    await happen(harness, edited("chloe", "p7", at(11, 13, 10, 2), question=True))
+    await happen(harness, posted("alice", "r7", at(11, 13, 10, 45), thread="p7"))  # 45 min
+    await happen(harness, posted("bob", "p8", at(11, 14, 10), question=True))
+    await happen(harness, deleted("p8", at(11, 14, 10, 30), by="bob"))
     await happen(harness, joined("jay", at(11, 15)))
-    await happen(harness, posted("chloe", "m3", at(11, 20, 8), question=True))
-    await happen(harness, posted("chloe", "r4", at(11, 20, 9), thread="m3"))  # her own
+    await happen(harness, posted("chloe", "p3", at(11, 20, 8), question=True))
+    await happen(harness, posted("chloe", "r4", at(11, 20, 9), thread="p3"))  # her own
     await happen(harness, joined("finn", at(11, 20, 10)))
-    await happen(harness, reacted("chloe", "m0", at(11, 23, 11)))  # before the 7 days
-    await happen(harness, reacted("bob", "m3", at(11, 23, 13)))
-    await happen(harness, posted("hana", "m10", at(11, 24, 10)))
+    await happen(harness, reacted("chloe", "p0", at(11, 23, 11)))  # before the 7 days
+    await happen(harness, reacted("bob", "p3", at(11, 23, 13)))
+    await happen(harness, posted("hana", "p10", at(11, 24, 10)))
     await happen(harness, joined("kim", at(11, 25)))
-    await happen(harness, posted("alice", "m5", at(11, 25, 10), question=True))
-    await happen(harness, posted("bob", "r5", at(11, 25, 10, 10), thread="m5"))  # deleted:
-    await happen(harness, posted("emma", "r6", at(11, 25, 11), thread="m5"))  # 60 min, first
+    await happen(harness, posted("alice", "p5", at(11, 25, 10), question=True))
+    await happen(harness, posted("bob", "r5", at(11, 25, 10, 10), thread="p5"))  # deleted:
+    await happen(harness, posted("emma", "r6", at(11, 25, 11), thread="p5"))  # 60 min, first
     await happen(harness, deleted("r5", at(11, 25, 12), by="bob"))
-    await happen(harness, posted("finn", "m12", at(11, 25, 14)))
+    await happen(harness, posted("finn", "p12", at(11, 25, 14)))
     await happen(harness, left("hana", at(11, 26)))
-    await happen(harness, posted("kim", "r8", at(11, 26, 8), thread="m10"))
-    await happen(harness, reacted("ivy", "m2", at(11, 27)))
-    await happen(harness, unreacted("ivy", "m2", at(11, 27, 9, 5)))
+    await happen(harness, posted("kim", "r8", at(11, 26, 8), thread="p10"))
+    await happen(harness, reacted("ivy", "p2", at(11, 27)))
+    await happen(harness, unreacted("ivy", "p2", at(11, 27, 9, 5)))
     bot_post = await bot_posts(harness, at(11, 27, 9, 30))
     await happen(harness, posted("dan", "r9", at(11, 27, 10), thread=bot_post))
     await happen(harness, joined("max", at(11, 28)))
     await happen(harness, posted("ivy", "d1", at(11, 28, 15), channel="D-ivy", direct=True))
     await happen(harness, posted("ivy", "x1", at(11, 28, 16), channel="C-random"))
-    await happen(harness, posted("jay", "m9", at(11, 29, 10)))  # 14 days and an hour in
-    await happen(harness, reacted("jay", "m9", at(11, 29, 10, 5)))  # his own
-    await happen(harness, posted("finn", "m4", at(11, 29, 20), question=True))
-    await happen(harness, reacted("max", "m4", at(11, 29, 21)))
-    await happen(harness, reacted("gus", "m12", at(11, 30, 11)))
-    await happen(harness, reacted("gus", "m12", at(11, 30, 13), reaction="tada"))  # after t
-    await happen(harness, posted("jay", "m11", at(11, 30, 12, 30)))  # after t
+    await happen(harness, posted("jay", "p9", at(11, 29, 10)))  # 14 days and an hour in
+    await happen(harness, reacted("jay", "p9", at(11, 29, 10, 5)))  # his own
+    await happen(harness, posted("finn", "p4", at(11, 29, 20), question=True))
+    await happen(harness, reacted("max", "p4", at(11, 29, 21)))
+    await happen(harness, reacted("gus", "p12", at(11, 30, 11)))
+    await happen(harness, reacted("gus", "p12", at(11, 30, 13), reaction="tada"))  # after t
+    await happen(harness, posted("jay", "p11", at(11, 30, 12, 30)))  # after t
     for user, when in (
         ("gus", at(11, 10, 9, 5)),
         ("finn", at(11, 20, 10, 5)),

@@ -37,7 +37,7 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
     got = await report(harness)
 
     assert got["members"] == 11
-    # active: posted, replied or reacted in the window, and a member at t. 7 days: Alice (m5),
+    # active: posted, replied or reacted in the window, and a member at t. 7 days: Alice (p5),
     # Bob (a reaction at 13:00 on the window's first day), Dan (a reply to the bot's post),
     # Emma, Finn, Gus (a reaction at 11:00 on t's day), Jay, Kim, Max — not Chloé (her reaction
     # came at 11:00, an hour before the window), nor Ivy (her reaction taken back, her DM and
@@ -45,13 +45,13 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
     assert (got["active_7d"], got["active_7d_pct"]) == (9, 81.8)
     # 28 days: those and Chloé — Ivy's other reaction came at 11:00 on 11-02, before 12:00
     assert (got["active_28d"], got["active_28d_pct"]) == (10, 90.9)
-    # posts and replies still counting: Alice 4, Chloé 4, Dan 3 (m6 edited is still a post),
-    # Finn 2, Bob 1 (m8 and r5 deleted), Emma 1, Jay 1 (m11 came after t), Kim 1
+    # posts and replies still counting: Alice 4, Chloé 4, Dan 3 (p6 edited is still a post),
+    # Finn 2, Bob 1 (p8 and r5 deleted), Emma 1, Jay 1 (p11 came after t), Kim 1
     assert (got["contributors_28d"], got["contributors_28d_pct"]) == (8, 72.7)
     assert got["participation_28d"] == {"lurkers": 3, "occasional": 6, "regular": 2}
-    # m1 (30 min), m2 (120), m7 (edited into a question: 45), m5 (60: Bob's 10-minute reply
-    # was deleted), m3 (only its asker replied), m4 (asked 16 h before t); m6 edited out of
-    # being a question, m8 deleted
+    # p1 (30 min), p2 (120), p7 (edited into a question: 45), p5 (60: Bob's 10-minute reply
+    # was deleted), p3 (only its asker replied), p4 (asked 16 h before t); p6 edited out of
+    # being a question, p8 deleted
     assert got["questions_28d"] == {
         "asked": 6,
         "answered": 4,
@@ -60,7 +60,7 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
         "p90_first_answer_minutes": 102.0,
         "unanswered_over_48h": 1,
         "unanswered_links": [
-            {"channel": CHANNEL, "message_id": "m3", "asked_at": "2026-11-20T08:00:00Z"}
+            {"channel": CHANNEL, "message_id": "p3", "asked_at": "2026-11-20T08:00:00Z"}
         ],
     }
     # Gus, Jay, Finn, Kim, Max joined and stayed (Leo left; Ivy's join date is unknown); Finn
@@ -110,20 +110,22 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
             "members": 11,
             "active_pct": 81.8,
             "contributors_pct": 54.5,
-            "answered_pct": 50.0,  # m4 was not answered by the week's end
+            "answered_pct": 50.0,  # p4 was not answered by the week's end
             "median_first_answer_minutes": 60.0,
         },
     ]
-    assert got["withheld"] == {}
+    assert got["withheld"] == {  # not withheld for privacy: there is no such figure
+        "weeks.2026-W47.median_first_answer_minutes": "no answered question"
+    }
 
 
 async def test_a_moment_in_the_past_sees_only_what_had_happened(harness: Harness) -> None:
     await build_history(harness)
-    got = await report(harness, at=at(11, 14, 10, 15), weeks=0)  # m8 asked, not deleted yet
+    got = await report(harness, at=at(11, 14, 10, 15), weeks=0)  # p8 asked, not deleted yet
 
     # members then: Alice, Bob, Chloé, Dan, Emma, Hana, Ivy, Gus (Leo left on 11-12)
     assert got["members"] == 8
-    # m1, m2, m7 answered by then; m8, deleted since, never counts (its text is gone too)
+    # p1, p2, p7 answered by then; p8, deleted since, never counts (its text is gone too)
     assert got["questions_28d"] == {
         "asked": 3,
         "answered": 3,
@@ -133,7 +135,7 @@ async def test_a_moment_in_the_past_sees_only_what_had_happened(harness: Harness
         "unanswered_over_48h": 0,
         "unanswered_links": [],
     }
-    assert got["facilitators_last_active"] == "2026-11-12T10:00:00Z"  # Dan's m6
+    assert got["facilitators_last_active"] == "2026-11-12T10:00:00Z"  # Dan's p6
     assert got["weeks"] == []
 
 

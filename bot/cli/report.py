@@ -133,7 +133,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cannot report: no workspace {label} in this database", file=sys.stderr)
         return 2
     except UnknownCommunity as exc:
-        known = ", ".join(f"{c.channel_id} ({c.name})" for c in exc.known[:20]) or "none"
+        known = ", ".join(f"{channel} ({name})" for channel, name in exc.known[:20]) or "none"
         print(
             f"cannot report: no community on channel {args.community} in {label} "
             f"(its communities: {known})",

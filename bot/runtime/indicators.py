@@ -333,6 +333,10 @@ def _week(data: PulseData, week: Window, out: Indicators) -> dict[str, Any]:
     row["contributors_pct"] = percent(contributors, len(members))
     if asked:
         row["answered_pct"] = percent(len(answered), len(asked))
+    else:
+        out.withheld[f"weeks.{label}.answered_pct"] = "no question asked"
     if times:
         row["median_first_answer_minutes"] = round(quantile(times, 0.5), 1)
+    else:
+        out.withheld[f"weeks.{label}.median_first_answer_minutes"] = "no answered question"
     return row

@@ -30,9 +30,10 @@ class UnknownWorkspace(LookupError):
 
 
 class UnknownCommunity(LookupError):
-    """No community on that channel in the workspace; ``known`` lists the ones there are."""
+    """No community on that channel in the workspace; ``known``: (channel, name) of the ones
+    there are."""
 
-    def __init__(self, channel: str, known: Sequence[Community]) -> None:
+    def __init__(self, channel: str, known: Sequence[tuple[str, str]]) -> None:
         super().__init__(channel)
         self.known = list(known)
 
@@ -78,7 +79,8 @@ async def community_report(
             raise UnknownWorkspace(f"{workspace.platform}:{workspace.external_id}")
         community = await tx.directory.community_by_channel(found.id, channel)
         if community is None or community.id is None:
-            raise UnknownCommunity(channel, await tx.directory.communities(found.id))
+            known = [(c.channel_id, c.name) for c in await tx.directory.communities(found.id)]
+            raise UnknownCommunity(channel, known)
         data = await read_pulse(tx, community, at, weeks, rituals)
     return CommunityReport(workspace, community, at, compute(data, weeks, links))
 

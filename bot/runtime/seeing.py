@@ -76,7 +76,11 @@ async def record(
         occurred_at=event.occurred_at,
     )
     if where is not None and isinstance(event, MessagePosted):
-        if event.message_id and await tx.pulse.message(where, event.message_id) is not None:
+        known = await tx.pulse.message(where, event.message_id) if event.message_id else None
+        if known is not None and (known.user_id, known.occurred_at) == (
+            member.user_id,
+            event.occurred_at,
+        ):
             log.info("a message already recorded is not counted again")
             return
         reply = event.thread is not None and event.thread != event.message_id
