@@ -52,12 +52,15 @@ class Store:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Transaction]:
-        """A transaction that only reads: on SQLite it never takes the write lock (a deferred
-        transaction: a long report does not hold back an inbound event), on PostgreSQL it is
-        declared read-only. Writing in it fails."""
+        """A transaction that only reads, from one snapshot of the database: on SQLite it
+        never takes the write lock (a deferred transaction: a long report does not hold back
+        an inbound event), on PostgreSQL it is read-only and repeatable-read. Writing in it
+        fails."""
         async with self._readers() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
-                await session.execute(text("SET TRANSACTION READ ONLY"))
+                await session.execute(
+                    text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                )
             yield _repositories(session)
 
     async def close(self) -> None:
