@@ -22,6 +22,7 @@ from tests.pulse_support import (
     posted,
     reacted,
 )
+from tests.test_history_queries import recorded
 
 
 async def report(harness: Harness, **options: Any) -> dict[str, Any]:
@@ -197,3 +198,26 @@ async def test_figures_over_fewer_than_5_people_are_withheld_with_the_reason(
             "median_first_answer_minutes": 20.0,
         }
     ]
+
+
+async def test_a_report_reads_rollups_through_indexes_never_the_history(harness: Harness) -> None:
+    if not harness.url.startswith("sqlite"):
+        return  # the plan checked is SQLite's; PostgreSQL plans tiny tables with seq scans
+    await build_history(harness)
+    with recorded(harness.store.engine) as seen:
+        await report(harness)
+    plans: list[str] = []
+    async with harness.store.engine.connect() as connection:
+        for statement, parameters in seen:
+            if statement.lstrip().upper().startswith("SELECT"):
+                explained = await connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                )
+                plans += [str(row[-1]) for row in explained.all()]
+    tables = ("activityrecord", "pulsememberday", "pulsepair", "pulsequestion", "run", "answer")
+    assert [p for p in plans if p.startswith("SCAN") and p.split()[1] in tables] == []
+    history = [p for p in plans if p.split()[1:2] == ["activityrecord"]]
+    # only the few days the windows cut through, by community and time
+    assert history and all("ix_activity_community_time" in p for p in history), history
+    rollups = [p for p in plans if p.split()[1:2] == ["pulsememberday"]]
+    assert rollups and all(p.startswith("SEARCH") for p in rollups), rollups
