@@ -93,9 +93,8 @@ class RosterSync:
                 error = f"the platform could not answer: {exc}"
             except TimeoutError:
                 error = f"no answer within {self._timeout:g} s"
-            except Exception as exc:  # a fault of ours or the adapter's: logged, backed off
-                log.exception("reading a roster raised", extra={"community": community_id})
-                error = f"reading it raised {type(exc).__name__}"
+            except Exception as exc:  # the team is gone, the bot removed…: backed off too
+                error = f"reading it failed: {type(exc).__name__}"
         return await self._record(community_id, token, members, error, started)
 
     async def _record(
@@ -116,7 +115,7 @@ class RosterSync:
                 await tx.membership.read_failed(sync, error, now + backoff(sync.failures + 1))
                 log.warning(
                     "community roster not read; tried again later",
-                    extra={"community": community_id, "failures": sync.failures},
+                    extra={"community": community_id, "failures": sync.failures, "error": error},
                 )
                 return 0
             await tx.membership.read_done(sync, now, now + self._every)
