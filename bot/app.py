@@ -219,7 +219,7 @@ def build(
 
 
 async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
-    async with bot.store.transaction() as tx:
+    async with bot.store.read() as tx:
         found = await tx.directory.workspace(WorkspaceRef("local", workspace))
         if found is None or found.id is None:
             return {"workspace": workspace, "members": [], "communities": []}

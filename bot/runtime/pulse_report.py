@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.runtime.indicators import (
     DAY,
@@ -73,6 +73,7 @@ async def community_report(
 
     Raises UnknownWorkspace or UnknownCommunity."""
     weeks = max(0, min(weeks, MAX_WEEKS))
+    at = at.astimezone(UTC)
     async with store.read() as tx:
         found = await tx.directory.workspace(workspace)
         if found is None or found.id is None:
@@ -94,6 +95,7 @@ async def read_pulse(
 ) -> PulseData:
     assert community.id is not None
     cid = community.id
+    at = at.astimezone(UTC)
     reads = tx.pulse_queries
     last28, last7 = window_ending(at, 28 * DAY), window_ending(at, 7 * DAY)
     first = min([last28.start, *(w.start for w in weeks_before(at, weeks))])

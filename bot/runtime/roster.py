@@ -26,7 +26,7 @@ class Rosters:
         return await self.known_members(workspace, channel)
 
     async def known_members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             found = await tx.directory.workspace(workspace)
             if found is None or found.id is None:
                 return []

@@ -273,7 +273,7 @@ class Scheduler:
     async def _fire_due_schedules(self) -> int:
         now = self._clock()
         pending: list[Fire] = []
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:  # only finding what is due: no write lock
             names = [n for n, pb in self._playbooks.items() if schedules_of(pb, {})]
             for enablement in await tx.directory.enablements(names) if names else ():
                 community = await tx.directory.community(enablement.community_id)
