@@ -4,9 +4,9 @@ computing for one community, against a peer measured in the same run on the same
 bare ``SELECT COUNT(DISTINCT user_id)`` over the same 28 days of raw history, the least any
 "active members" figure can cost without rollups. Target: a report within 200 ms.
 
-Then an inbound event (a member's post, through the dispatcher) timed alone and while reports
-run back to back: on SQLite a report's deferred transaction never takes the write lock, so the
-event does not wait for it.
+Then an inbound event (a member's post, through the dispatcher) timed alone and while another
+process makes reports back to back, as ``animateur report`` would: on SQLite a report's
+deferred transaction never takes the write lock, so the event does not wait for it.
 
 The history is bulk-inserted (``INSERT … SELECT``): every fourth row a reply, every fourth a
 reaction, one top-level post in ten a question (four in five answered after 30 minutes); the
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import platform
 import statistics
@@ -31,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -82,18 +84,26 @@ SQL = {
 }
 
 
-async def fresh_store(url: str) -> Store:
+SCHEMA = "bench_pulse"
+
+
+def open_store(url: str) -> Store:
+    """The bench's database: the SQLite file, or the PostgreSQL schema."""
     if url.startswith("sqlite"):
-        engine = make_engine(url)
-    else:
+        return Store(make_engine(url))
+    return Store(make_engine(url, connect_args={"server_settings": {"search_path": SCHEMA}}))
+
+
+async def fresh_store(url: str) -> Store:
+    if url.startswith("postgresql"):
         admin = make_engine(url)
         async with admin.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS bench_pulse CASCADE"))
-            await connection.execute(text("CREATE SCHEMA bench_pulse"))
+            await connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            await connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
         await admin.dispose()
-        engine = make_engine(url, connect_args={"server_settings": {"search_path": "bench_pulse"}})
-    await upgrade(engine)
-    return Store(engine)
+    store = open_store(url)
+    await upgrade(store.engine)
+    return store
 
 
 async def load(store: Store, rows: int) -> None:
@@ -142,7 +152,8 @@ async def load(store: Store, rows: int) -> None:
                 f"{sql['head']}INSERT INTO communitymember (workspace_id, community_id, user_id,"
                 " present, last_seen_at, joined_at, present_since) "
                 f"SELECT 1, i % :k + 1, {sql['user'].format(m='i')}, true, :t0, w, w FROM ("
-                f"SELECT i, CASE WHEN (i / :k) % 25 = 7 THEN {recent} ELSE {joined_long_ago} END AS w "
+                f"SELECT i, CASE WHEN (i / :k) % 25 = 7 THEN {recent} "
+                f"ELSE {joined_long_ago} END AS w "
                 f"{sql['from']}) AS joins"
             ),
             {**params, "n": MEMBERS},
@@ -243,7 +254,7 @@ async def bench(label: str, url: str, rows: int, repeat: int) -> None:
             for name in ("report", "peer") if turn % 2 else ("peer", "report"):
                 into, work = (report_ms, report) if name == "report" else (peer_ms, peer)
                 into.append(await median_ms(work, 1))
-        inbound_alone, inbound_busy = await inbound(store, repeat, report)
+        inbound_alone, inbound_cpu, inbound_busy = await inbound(store, url, repeat)
     finally:
         await store.close()
     version = await database_version(url)
@@ -255,15 +266,16 @@ async def bench(label: str, url: str, rows: int, repeat: int) -> None:
         f"the same 28 days: {peered:.1f} ms; ratio {reported / peered:.2f}x"
     )
     print(
-        f"[{label}] an inbound post: {inbound_alone:.1f} ms alone, {inbound_busy:.1f} ms while "
-        f"reports run back to back ({inbound_busy / inbound_alone:.2f}x)"
+        f"[{label}] an inbound post: {inbound_alone:.1f} ms alone, {inbound_cpu:.1f} ms while "
+        f"another process keeps a core busy (peer), {inbound_busy:.1f} ms while another "
+        f"process makes reports back to back ({inbound_busy / inbound_cpu:.2f}x the peer)"
     )
 
 
-async def inbound(
-    store: Store, repeat: int, report: Callable[[], Awaitable[object]]
-) -> tuple[float, float]:
-    """Median time of dispatching a member's post, alone, then while reports run."""
+async def inbound(store: Store, url: str, repeat: int) -> tuple[float, float, float]:
+    """Median time of dispatching a member's post: alone; while another process keeps a core
+    busy (the peer: the CPU a report takes elsewhere, no database); while another process (as
+    ``animateur report`` is) makes reports back to back."""
     dispatcher = Dispatcher(store, Engine(load_library()), ManualClock(NOW))
     keys = count()
 
@@ -282,20 +294,41 @@ async def inbound(
 
     await post()
     alone = await median_ms(post, repeat)
-    stop = asyncio.Event()
+    context = multiprocessing.get_context("spawn")
+    busy = []
+    for target, args in ((spin_forever, ()), (report_forever, (url,))):
+        stop, started = context.Event(), context.Event()
+        other = context.Process(target=target, args=(*args, stop, started))
+        other.start()
+        try:
+            await asyncio.to_thread(started.wait, 120)
+            busy.append(await median_ms(post, repeat))
+        finally:
+            stop.set()
+            await asyncio.to_thread(other.join, 60)
+    return alone, busy[0], busy[1]
 
-    async def reports() -> None:
-        while not stop.is_set():
-            await report()
 
-    running = asyncio.ensure_future(reports())
-    await asyncio.sleep(0.05)
-    try:
-        busy = await median_ms(post, repeat)
-    finally:
-        stop.set()
-        await running
-    return alone, busy
+def spin_forever(stop: Any, started: Any) -> None:
+    """In a process of its own: the CPU a report takes, without the database (the peer)."""
+    started.set()
+    while not stop.is_set():
+        sum(i * i for i in range(10_000))
+
+
+def report_forever(url: str, stop: Any, started: Any) -> None:
+    """In a process of its own: reports back to back until told to stop."""
+
+    async def loop() -> None:
+        store = open_store(url)
+        try:
+            while not stop.is_set():
+                await community_report(store, WORKSPACE, "C01", NOW, weeks=12)
+                started.set()
+        finally:
+            await store.close()
+
+    asyncio.run(loop())
 
 
 async def main(rows: int, repeat: int) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import Connection, func, select, text
 from sqlmodel import SQLModel
 
 from bot.runtime.clock import ManualClock
@@ -20,6 +21,7 @@ from bot.runtime.scheduler import Scheduler
 from bot.vocabulary import actions as act
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import PlatformUnavailable, SendOutcome
+from storage.database import alembic_config, upgrade
 from storage.slack_tables import SLACK_METADATA
 from storage.tables import (
     ActivityRecord,
@@ -44,6 +46,21 @@ from tests.pulse_support import (
     posted,
     reacted,
 )
+from tests.test_history_queries import HISTORY_0011
+
+#: Who is in each community, derived from the history as migration 0012 did.
+HISTORY_0012_MEMBERS = """
+INSERT INTO communitymember (workspace_id, community_id, user_id, present, last_seen_at)
+SELECT workspace_id, community_id, user_id, kind <> 'member_left', occurred_at
+FROM (
+    SELECT workspace_id, community_id, user_id, kind, occurred_at,
+           ROW_NUMBER() OVER (
+               PARTITION BY community_id, user_id ORDER BY occurred_at DESC, id DESC
+           ) AS latest
+    FROM activityrecord WHERE community_id IS NOT NULL
+) ranked
+WHERE latest = 1
+"""
 
 #: What members wrote: it must never reach the database.
 SECRET = "ZEBRA-QUOKKA-7781 what is our budget?"
@@ -287,3 +304,49 @@ async def test_old_history_is_purged_and_the_rollups_stay(harness: Harness) -> N
     async with harness.store.transaction() as tx:
         count = (await tx.session.execute(select(func.count()).select_from(PulseMemberDay))).one()
     assert count == (2,)
+
+
+async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
+    harness: Harness,
+) -> None:
+    def down(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0012")
+
+    async with harness.store.engine.begin() as connection:
+        await connection.run_sync(down)
+        rows = [
+            ("U-stay", "member_joined", at(11, 2)),
+            ("U-stay", "message_posted", at(11, 3, 9)),
+            ("U-stay", "message_posted", at(11, 3, 17)),
+            ("U-stay", "reaction_added", at(11, 4)),
+            ("U-gone", "member_joined", at(11, 2)),
+            ("U-gone", "member_left", at(11, 5)),
+            ("U-back", "member_joined", at(11, 1)),
+            ("U-back", "member_left", at(11, 2)),
+            ("U-back", "message_posted", at(11, 6)),  # came back without a join event
+        ]
+        await connection.execute(
+            HISTORY_0011.insert(),
+            [
+                {"workspace_id": 1, "community_id": 1, "user_id": user, "kind": kind,
+                 "channel": CHANNEL, "occurred_at": when}
+                for user, kind, when in rows
+            ],
+        )  # fmt: skip
+        await connection.execute(text(HISTORY_0012_MEMBERS))
+    await upgrade(harness.store.engine)
+
+    assert await _members(harness) == {
+        "U-stay": (True, at(11, 2), at(11, 2), None),
+        "U-gone": (False, at(11, 2), at(11, 2), at(11, 5)),
+        "U-back": (True, None, at(11, 2), None),  # there again since (about) leaving
+    }
+    days = {
+        (d.user_id, d.day.isoformat(), d.posts, d.replies, d.reactions)
+        for d in await _rows(harness.store, PulseMemberDay)
+    }
+    assert days == {
+        ("U-stay", "2026-11-03", 2, 0, 0),
+        ("U-stay", "2026-11-04", 0, 0, 1),
+        ("U-back", "2026-11-06", 1, 0, 0),
+    }

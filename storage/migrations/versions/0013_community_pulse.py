@@ -26,8 +26,8 @@ depends_on: str | Sequence[str] | None = None
 STAYS = """
 UPDATE communitymember SET
     joined_at = CASE
-        WHEN stays.last_join IS NOT NULL
-             AND (stays.last_leave IS NULL OR stays.last_join > stays.last_leave)
+        WHEN stays.last_leave IS NULL OR stays.last_join > stays.last_leave
+             OR NOT communitymember.present
         THEN stays.last_join END,
     present_since = CASE
         WHEN stays.last_leave IS NULL OR NOT communitymember.present THEN stays.first_seen
