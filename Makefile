@@ -37,6 +37,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.history
+	$(BIN)/python -m bench.pulse
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache animateur.db

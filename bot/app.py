@@ -31,6 +31,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.governance import Creators, Governance
 from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
+from bot.runtime.membership import RosterSync
 from bot.runtime.metrics import Metrics
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
@@ -184,6 +185,7 @@ def build(
     rosters: dict[str, Roster] = {}
     if slack_platform is not None and slack_cfg is not None:
         rosters["slack"] = SlackRoster(slack_platform.bot_token, slack_cfg.api_url)
+    community_rosters = Rosters(store, rosters)
     scheduler = Scheduler(
         store,
         dispatcher.handle,
@@ -191,9 +193,11 @@ def build(
         library,
         clock,
         grace=timedelta(minutes=settings.schedule_grace_minutes),
-        roster=Rosters(store, rosters),
+        roster=community_rosters,
         launcher=dispatcher,
         on_lag=metrics.lag,
+        rosters=RosterSync(store, community_rosters, clock).run_due,
+        activity_retention=timedelta(days=settings.activity_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None
@@ -223,7 +227,7 @@ def build(
 
 
 async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
-    async with bot.store.transaction() as tx:
+    async with bot.store.read() as tx:
         found = await tx.directory.workspace(WorkspaceRef("local", workspace))
         if found is None or found.id is None:
             return {"workspace": workspace, "members": [], "communities": []}

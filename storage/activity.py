@@ -5,14 +5,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.tables import EVENT_KEY, ActivityRecord, CommunityMember, Member, ProcessedEvent
+from storage.tables import (
+    BOT_POST,
+    EVENT_KEY,
+    ActivityRecord,
+    CommunityMember,
+    Member,
+    ProcessedEvent,
+)
+
+JOINED = "member_joined"
+LEFT = "member_left"
 
 
 def stored_key(key: str) -> str:
@@ -45,28 +56,46 @@ class Activity:
 
     async def record(self, record: ActivityRecord) -> None:
         """Store what happened and, in a community, who is there: the member's row says whether
-        their latest activity there (by when it happened) is that they left."""
+        their latest activity there (by when it happened) is that they left, when they joined
+        (a join event) and since when they are there."""
         self._s.add(record)
         await self._s.flush()
-        if record.community_id is not None:
+        if record.community_id is not None and record.kind != BOT_POST:
             await self._seen(record)
 
     async def _seen(self, record: ActivityRecord) -> None:
         table = CommunityMember.__table__  # type: ignore[attr-defined]
         dialect = postgresql if self._s.get_bind().dialect.name == "postgresql" else sqlite
+        at, kind = record.occurred_at, record.kind
         statement = dialect.insert(table).values(
             workspace_id=record.workspace_id,
             community_id=record.community_id,
             user_id=record.user_id,
-            present=record.kind != "member_left",
-            last_seen_at=record.occurred_at,
+            present=kind != LEFT,
+            last_seen_at=at,
+            joined_at=at if kind == JOINED else None,
+            present_since=at if kind != LEFT else None,
+            left_at=at if kind == LEFT else None,
         )
-        new = statement.excluded
+        changes: dict[str, Any]
+        if kind == JOINED:
+            changes = {"present": True, "joined_at": at, "present_since": at, "left_at": None}
+        elif kind == LEFT:
+            changes = {"present": False, "left_at": at}
+        else:  # acting there: there since then, unless already there
+            there = table.c.present
+            changes = {
+                "present": True,
+                "present_since": case((there, table.c.present_since), else_=at),
+                "joined_at": case((there, table.c.joined_at), else_=None),
+                "left_at": None,
+            }
         await self._s.execute(
             statement.on_conflict_do_update(
                 index_elements=["community_id", "user_id"],
-                set_={"present": new.present, "last_seen_at": new.last_seen_at},
-                where=table.c.last_seen_at <= new.last_seen_at,  # a late, older event: no say
+                set_={**changes, "last_seen_at": at},
+                # a late, older event has no say (a member only on the roster: any has)
+                where=or_(table.c.last_seen_at.is_(None), table.c.last_seen_at <= at),
             )
         )
 

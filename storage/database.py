@@ -17,6 +17,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The execution option of a connection whose transactions only read (``Store.read``).
+READ_ONLY = "animateur_read_only"
 
 #: The database URLs the bot runs on, and an example of each.
 SUPPORTED = {
@@ -87,7 +89,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # a reader's transaction stays deferred: it takes no lock until it reads, and never the
+        # write lock (with WAL, writers go on while it reads its snapshot)
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

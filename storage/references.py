@@ -34,7 +34,7 @@ class StoredReferences:
                 )
 
     async def get(self, workspace: WorkspaceRef, key: str) -> dict[str, Any] | None:
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             found = await tx.directory.workspace(workspace)
             if found is None:
                 return None
@@ -45,7 +45,7 @@ class StoredReferences:
             return data
 
     async def any(self, workspace: WorkspaceRef) -> dict[str, Any] | None:
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             found = await tx.directory.workspace(workspace)
             if found is None:
                 return None

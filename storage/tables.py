@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
@@ -162,10 +162,46 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ActivityRecord(SQLModel, table=True):
-    """Metadata of what happened — who, where, what kind, when. Never message text."""
+#: Activity kinds that count as taking part (a post or a reply; a reaction).
+MESSAGE_POSTED = "message_posted"
+REACTION_ADDED = "reaction_added"
+#: The bot's own post in a community channel (replies to it count; it never does).
+BOT_POST = "bot_post"
+#: The author recorded for the bot's own posts: never a person's id.
+BOT_AUTHOR = ""
+#: The length kept of a reaction's name (Slack's names are short; Teams sends a word).
+REACTION = 100
 
-    __table_args__ = (Index("ix_activity_community_time", "community_id", "occurred_at"),)
+#: Partial indexes: only rows that have the column set.
+_THREADED = "thread_id IS NOT NULL"
+_TARGETED = "target_id IS NOT NULL"
+
+
+class ActivityRecord(SQLModel, table=True):
+    """Metadata of what happened — who, where, what kind, when, and for the conversation which
+    message it was, its thread and whom it answered or reacted to. Never message text."""
+
+    __table_args__ = (
+        Index("ix_activity_community_time", "community_id", "occurred_at"),
+        #: a message by its platform id (a reply's parent, an edit, a deletion)
+        Index("ix_activity_message", "community_id", "message_id"),
+        #: a thread's replies (a question's first answer)
+        Index(
+            "ix_activity_thread",
+            "community_id",
+            "thread_id",
+            sqlite_where=text(_THREADED),
+            postgresql_where=text(_THREADED),
+        ),
+        #: a message's reactions (one taken back)
+        Index(
+            "ix_activity_target",
+            "community_id",
+            "target_id",
+            sqlite_where=text(_TARGETED),
+            postgresql_where=text(_TARGETED),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _workspace_fk()
@@ -173,13 +209,32 @@ class ActivityRecord(SQLModel, table=True):
     user_id: str = Field(max_length=PLATFORM_ID)
     kind: str = Field(max_length=32)
     channel: str | None = Field(default=None, max_length=PLATFORM_ID)
+    #: the platform's time of the fact (not when it reached the bot)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
+    #: a message's own platform id (Slack ``ts``, Teams activity id)
+    message_id: str | None = Field(default=None, max_length=PLATFORM_ID)
+    #: a reply: the platform id of its thread's top-level message, and that message's author
+    thread_id: str | None = Field(default=None, max_length=PLATFORM_ID)
+    parent_author: str | None = Field(default=None, max_length=PLATFORM_ID)
+    is_reply: bool = False
+    #: a reaction: its name, the message reacted to and that message's author
+    reaction: str | None = Field(default=None, max_length=REACTION)
+    target_id: str | None = Field(default=None, max_length=PLATFORM_ID)
+    target_author: str | None = Field(default=None, max_length=PLATFORM_ID)
+    #: a top-level message that asks a question (decided from its text at ingest)
+    is_question: bool = False
+    #: the message was deleted, or the reaction taken back: it no longer counts
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CommunityMember(SQLModel, table=True):
-    """Who has been seen in a community, whether they are still there and when they last did
-    anything there: kept by ``storage.activity`` with every activity record, so the roster, a
-    member's communities and the active count read one row per member, never the history."""
+    """Who is in a community's channel, since when, and when they last did anything there:
+    kept by ``storage.activity`` with every activity record (joining, leaving, acting there) and
+    by the platform's roster (``storage.membership``), so the roster, a member's communities,
+    the active count and the pulse's member counts read one row per member, never the history.
+
+    Bots are never members. A member's row tells their latest stay: ``present_since`` to
+    ``left_at`` (None: still there)."""
 
     __table_args__ = (
         UniqueConstraint("community_id", "user_id"),
@@ -191,10 +246,79 @@ class CommunityMember(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     community_id: int = Field(foreign_key="community.id")
     user_id: str = Field(max_length=PLATFORM_ID)
-    #: False once their latest activity there is that they left
+    #: False once their latest activity there is that they left (or the roster lost them)
     present: bool = True
-    #: when their latest activity there happened (it decides ``present``)
-    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    #: when their latest activity there happened (it decides ``present``); None: only seen on
+    #: the platform's roster
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: when they joined, from a join event; None: unknown (found there) — never a newcomer
+    joined_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: since when they are known to be there in this stay (joined, first seen, on the roster)
+    present_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: when they left (their latest stay ended); None while there
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PulseMemberDay(SQLModel, table=True):
+    """A member's posts, replies and reactions in a community on one day (UTC), kept with every
+    activity record (edits and deletions adjust it): reports read these, not the history."""
+
+    __table_args__ = (Index("ix_pulsememberday_day", "community_id", "day"),)
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    user_id: str = Field(max_length=PLATFORM_ID, primary_key=True)
+    day: date = Field(primary_key=True)
+    posts: int = 0
+    replies: int = 0
+    reactions: int = 0
+
+
+class PulsePair(SQLModel, table=True):
+    """Two people who interacted on a day (one replied in a thread the other started, or
+    reacted to the other's message), ``member_a`` < ``member_b``: reciprocity."""
+
+    __table_args__ = (Index("ix_pulsepair_day", "community_id", "day"),)
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    member_a: str = Field(max_length=PLATFORM_ID, primary_key=True)
+    member_b: str = Field(max_length=PLATFORM_ID, primary_key=True)
+    interactions: int = 0
+
+
+class PulseQuestion(SQLModel, table=True):
+    """A question asked in a community (a top-level message flagged at ingest) and its first
+    answer: the first reply in its thread by someone else than the asker, not a bot."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "message_id"),
+        Index("ix_pulsequestion_asked", "community_id", "asked_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    message_id: str = Field(max_length=PLATFORM_ID)
+    channel: str = Field(max_length=PLATFORM_ID)
+    asker: str = Field(max_length=PLATFORM_ID)
+    asked_at: datetime = Field(sa_type=UTCDateTime)
+    first_answer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_answer_by: str | None = Field(default=None, max_length=PLATFORM_ID)
+
+
+class RosterSync(SQLModel, table=True):
+    """When each community's members were last read from its platform's roster, and when next:
+    claimed by one process at a time (a lease), so the daily read happens once."""
+
+    __table_args__ = (Index("ix_rostersync_due", "due_at"),)
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=32)
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: reads in a row that failed (the platform could not answer): the next waits longer
+    failures: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class ProcessedEvent(SQLModel, table=True):

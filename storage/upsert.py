@@ -38,3 +38,35 @@ async def insert_or_update(
             index_elements=list(unique), set_={c: statement.excluded[c] for c in update}
         )
     )
+
+
+async def upsert_adding(
+    session: AsyncSession,
+    model: type[SQLModel],
+    values: Mapping[str, Any],
+    unique: Sequence[str],
+    counters: Sequence[str],
+) -> None:
+    """Insert the row, or add its ``counters`` to the existing row's (a negative value takes
+    away): counts that several processes keep at once, each change counted once."""
+    statement = _insert(session, model).values(**values)
+    table = model.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(unique),
+            set_={c: table.c[c] + statement.excluded[c] for c in counters},
+        )
+    )
+
+
+async def insert_missing_many(
+    session: AsyncSession,
+    model: type[SQLModel],
+    rows: Sequence[Mapping[str, Any]],
+    unique: Sequence[str],
+    chunk: int = 500,
+) -> None:
+    """``insert_missing`` for many rows, a chunk per statement."""
+    for start in range(0, len(rows), chunk):
+        statement = _insert(session, model).values(list(rows[start : start + chunk]))
+        await session.execute(statement.on_conflict_do_nothing(index_elements=list(unique)))

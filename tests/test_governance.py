@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession
+from sqlalchemy import select
 
 from adapters.slack import profiles
 from adapters.slack.profiles import ProfileCache
@@ -18,7 +19,7 @@ from bot.app import build
 from bot.settings import Settings, SlackSettings
 from bot.vocabulary.events import WorkspaceRef
 from storage.store import Store
-from storage.tables import Community
+from storage.tables import Community, RosterSync
 from tests.builders import T0
 from tests.conftest import serving, wait_for
 from tests.fakes.bot_connector import FakeBotConnector, roster
@@ -376,6 +377,12 @@ async def test_on_teams_only_people_of_the_team_become_facilitators(database_url
         assert community.facilitators == ["29:1abc", member]
 
 
+async def _roster_read(bot: Any) -> bool:
+    async with bot.bot.store.transaction() as tx:
+        rows = (await tx.session.execute(select(RosterSync))).scalars().all()
+    return any(row.synced_at is not None for row in rows)
+
+
 async def test_on_teams_someone_who_left_the_team_is_no_member(database_url: str) -> None:
     async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
         connector.set_roster(TEAMS_TEAM, roster(3))
@@ -384,6 +391,11 @@ async def test_on_teams_someone_who_left_the_team_is_no_member(database_url: str
         await _teams_reply(bot, "29:1abc", 1)
         await _teams_command(bot, "29:left", "help")  # stored: they once talked to the bot…
         await _teams_reply(bot, "29:left", 1)
+        # the community's members were read from the roster once it was declared; forget
+        # that reading, so that the command below has to read the roster itself
+        await wait_for(lambda: _roster_read(bot))
+        assert bot.bot.teams is not None
+        bot.bot.teams._rosters.clear()
         # …and are no longer on the team's roster: three people named at once, one reading
         reads = len(connector.calls_to("get_paged_members"))
         people = ",".join(str(m["id"]) for m in roster(3, start=2)[:2])

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Connection, event, select, text
+from sqlalchemy import Connection, column, event, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.runtime.home import build_home
@@ -21,8 +21,16 @@ from bot.runtime.roster import Rosters
 from bot.vocabulary import events as ev
 from storage.database import alembic_config, upgrade
 from storage.tables import ActivityRecord, CommunityMember
+from storage.types import UTCDateTime
 from tests.builders import T0, WORKSPACE, joined, key
 from tests.conftest import Harness
+
+#: the activity history's columns as they were at revision 0011
+HISTORY_0011 = table(
+    "activityrecord",
+    *(column(name) for name in ("workspace_id", "community_id", "user_id", "kind", "channel")),
+    column("occurred_at", UTCDateTime()),
+)
 
 
 def left(user: str, at: datetime = T0) -> ev.MemberLeft:
@@ -148,7 +156,7 @@ async def test_the_migration_fills_the_members_from_the_history(harness: Harness
             ("U-back", "member_joined", T0 + timedelta(days=1)),
         ]
         await connection.execute(
-            ActivityRecord.__table__.insert(),  # type: ignore[attr-defined]
+            HISTORY_0011.insert(),
             [
                 {
                     "workspace_id": 1,

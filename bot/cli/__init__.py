@@ -1,5 +1,5 @@
 """``animateur`` — serve the bot, migrate its database, check, list and simulate playbooks,
-watch its deliveries."""
+watch its deliveries, report on a community's pulse."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot import logs
 from bot.cli.deliveries import _deliveries_status, _hours, _seconds
 from bot.cli.platforms import _secret_key, _slack_manifest, _slack_reseal, _teams_package
+from bot.cli.report import add_report
 from bot.cli.rituals import (
     _count,
     _day,
@@ -65,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
         "--dead", type=_count, default=10, help="how many dead letters to show (default 10)"
     )
     status.set_defaults(handler=_deliveries_status)
+
+    add_report(commands)
 
     pb = commands.add_parser("playbooks", help="playbooks").add_subparsers(dest="pb", required=True)
     check = pb.add_parser("check", help="validate playbook files (file:line for each problem)")

@@ -17,6 +17,7 @@ from typing import Any
 from bot.runtime.arguments import ArgumentError, check_length, split_words
 from bot.runtime.community_setup import PEOPLE_LIMIT, community, strangers_among
 from bot.runtime.context import community_context, normalize_locale
+from bot.runtime.health import health
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -52,6 +53,7 @@ async def help_(inv: Invocation, args: list[str]) -> None:
         lines = [text(k, inv.locale) for k in keys]
         if "checkin" in inv.playbooks:
             lines.append(text("line_checkin", inv.locale))
+        lines.append(text("line_health", inv.locale))
         inv.say("help_facilitator", name=inv.community.name, lines="\n".join(lines))
 
 
@@ -239,6 +241,7 @@ BUILT_IN: Mapping[str, Handler] = {
     "optin": optin,
     "snooze": snooze,
     "language": language,
+    "health": health,
 }
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from bot.runtime import seeing
 from bot.runtime.clock import Clock
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
@@ -532,6 +533,7 @@ class DeliveryWorker:
         row.last_error = outcome.error[:500] if outcome.error else None
         if outcome.status == "sent":
             row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
+            await _record_bot_post(tx, row, outcome.platform_ref, now)
             workspace = await workspace_of(row)
             if workspace is not None and workspace.status == "revoked":
                 workspace.status = "active"  # the credentials work again
@@ -580,6 +582,18 @@ class DeliveryWorker:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
             if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
                 row.status, row.last_error, row.lease_until = status, reason, None
+
+
+async def _record_bot_post(
+    tx: Transaction, row: Delivery, platform_ref: str | None, now: datetime
+) -> None:
+    """The bot's post in a community's channel joins its history (replies to it count) — in
+    a savepoint of its own: failing to record it never makes the send count as unsent."""
+    try:
+        async with tx.session.begin_nested():
+            await seeing.record_bot_post(tx, row, platform_ref, now)
+    except Exception:
+        log.exception("the bot's post could not be recorded", extra={"delivery": row.id})
 
 
 async def _rerun_conflicts(work: Callable[[], Awaitable[T]], tries: int = 4) -> T:

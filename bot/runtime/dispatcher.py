@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.runtime import commands, notices
+from bot.runtime import commands, notices, seeing
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
 from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
@@ -27,7 +27,6 @@ from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import (
-    ACTIVITY_KIND,
     AppInstalled,
     AppRemoved,
     ButtonClicked,
@@ -46,7 +45,6 @@ from playbooks.engine import NOT_STARTED, Engine, RunState, Transition, parse_ca
 from storage.runs import ACTIVE
 from storage.store import Store, Transaction
 from storage.tables import (
-    ActivityRecord,
     Answer,
     Community,
     Member,
@@ -145,18 +143,7 @@ class Dispatcher:
             community = (
                 await tx.directory.community_by_channel(workspace.id, channel) if channel else None
             )
-            kind = ACTIVITY_KIND.get(type(event))
-            if kind and member is not None:
-                await tx.activity.record(
-                    ActivityRecord(
-                        workspace_id=workspace.id,
-                        community_id=community.id if community else None,
-                        user_id=member.user_id,
-                        kind=kind,
-                        channel=channel,
-                        occurred_at=event.occurred_at,
-                    )
-                )
+            await seeing.record(tx, workspace, event, member, community)
             stopped = (member.opted_out_all, set(member.opted_out)) if member else None
             await self._route(turn, event, member, community)
             if member is not None and stopped is not None:

@@ -36,8 +36,11 @@ PRIVACY: dict[str, Page] = {
                     "reach you.",
                     "About communities: the channel, its name, objective, charter, "
                     "facilitators, sponsors, resources and ritual settings.",
-                    "Activity metadata: who posted, reacted or joined, in which channel, "
-                    "what kind of activity and when — never the text of messages.",
+                    "Activity metadata: who posted, replied, reacted, joined or left, in which "
+                    "channel, what kind of activity and when; for a reply or a reaction, the "
+                    "message it went to and that message's author; whether a message asks a "
+                    "question (decided when it arrives, from its text, which is then "
+                    "dropped) — never the text of messages.",
                     "Your answers to rituals (the buttons you click and the answers you write "
                     "to the bot's questions), and where each ritual stands.",
                     "The messages the bot sends, queued until delivered, with their delivery "
@@ -67,9 +70,10 @@ PRIVACY: dict[str, Page] = {
             (
                 "How long",
                 (
-                    "Identifiers of processed platform events are kept 7 days. Everything else "
-                    "is kept as long as the bot runs for your workspace, until its operator "
-                    "deletes it.",
+                    "Identifiers of processed platform events are kept 7 days; activity "
+                    "metadata 400 days by default (as the operator sets it), then only daily "
+                    "counts per member. Everything else is kept as long as the bot runs for "
+                    "your workspace, until its operator deletes it.",
                 ),
             ),
             (
@@ -106,8 +110,11 @@ PRIVACY: dict[str, Page] = {
                     "pause (snooze), et si le bot peut vous joindre.",
                     "Sur les communautés : le canal, son nom, son objectif, sa charte, ses "
                     "animateurs, ses sponsors, ses ressources et les réglages des rituels.",
-                    "Des métadonnées d'activité : qui a publié, réagi ou rejoint, dans "
-                    "quel canal, quel type d'activité et quand — jamais le texte des messages.",
+                    "Des métadonnées d'activité : qui a publié, répondu, réagi, rejoint ou "
+                    "quitté, dans quel canal, quel type d'activité et quand ; pour une réponse "
+                    "ou une réaction, le message visé et son auteur ; si un message pose une "
+                    "question (décidé à son arrivée, d'après son texte, aussitôt oublié) — "
+                    "jamais le texte des messages.",
                     "Vos réponses aux rituels (les boutons cliqués et les réponses écrites aux "
                     "questions du bot), et l'état de chaque rituel en cours.",
                     "Les messages que le bot envoie, en file d'attente jusqu'à leur remise, avec "
@@ -138,7 +145,9 @@ PRIVACY: dict[str, Page] = {
             (
                 "Combien de temps",
                 (
-                    "Les identifiants des événements déjà traités sont gardés 7 jours. Tout le "
+                    "Les identifiants des événements déjà traités sont gardés 7 jours ; les "
+                    "métadonnées d'activité 400 jours par défaut (selon le réglage de "
+                    "l'exploitant), puis seulement des décomptes quotidiens par membre. Tout le "
                     "reste est gardé tant que le bot fonctionne pour votre espace de travail, "
                     "jusqu'à ce que son exploitant le supprime.",
                 ),

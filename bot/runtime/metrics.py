@@ -160,7 +160,7 @@ class OutboxCollector:
     async def refresh(self) -> bool:
         """Read the outbox; False (and nothing reported) when the database did not answer."""
         try:
-            async with asyncio.timeout(SCRAPE_TIMEOUT), self._store.transaction() as tx:
+            async with asyncio.timeout(SCRAPE_TIMEOUT), self._store.read() as tx:
                 depth = await tx.outbox.count_by_status(DEPTH_STATUSES, DEPTH_CAP)
                 oldest = await tx.outbox.oldest_created("pending")
         except Exception as exc:

@@ -54,7 +54,7 @@ async def read_status(store: Store, now: datetime, window: timedelta, dead: int)
     """The outbox now: unfinished deliveries, those finished among the ones created within
     ``window``, and the ``dead`` latest undeliverable ones."""
     status = OutboxStatus(now, window)
-    async with store.transaction() as tx:
+    async with store.read() as tx:
         _add(status.counts, await tx.outbox.tally(UNFINISHED, limit=GROUPS))
         _add(status.counts, await tx.outbox.tally(FINAL, since=now - window, limit=GROUPS))
         recent: dict[Place, dict[str, int]] = {}

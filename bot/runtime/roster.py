@@ -15,6 +15,10 @@ class Rosters:
         self._store = store
         self._platforms = platforms  # not copied: platforms register after this exists
 
+    def platform(self, name: str) -> Roster | None:
+        """The platform's own roster, when it has one."""
+        return self._platforms.get(name)
+
     async def __call__(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
         roster = self._platforms.get(workspace.platform)
         if roster is not None:
@@ -22,7 +26,7 @@ class Rosters:
         return await self.known_members(workspace, channel)
 
     async def known_members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:
             found = await tx.directory.workspace(workspace)
             if found is None or found.id is None:
                 return []

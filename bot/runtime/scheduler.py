@@ -41,6 +41,7 @@ from bot.vocabulary.events import Event, MemberProfile, Tick, WorkspaceRef
 from bot.vocabulary.ports import DispatchResult
 from playbooks.calendar import valid_zone, zone
 from playbooks.schema import Playbook, ScheduleTrigger
+from storage.pulse import PURGE_BATCH
 from storage.store import Store, Transaction
 from storage.tables import Community, PlaybookEnablement
 
@@ -69,6 +70,12 @@ class Launcher(Protocol):
 RosterLookup = Callable[[WorkspaceRef, str], Awaitable[list[MemberProfile]]]
 LOOKBACK = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
+#: Batches of old activity purged per community and pass at most (the next pass goes on).
+PURGE_BATCHES = 20
+#: Due rosters are looked for at most this often.
+ROSTER_EVERY = timedelta(minutes=1)
+#: Reads the communities' rosters that are due.
+RosterPass = Callable[[], Awaitable[object]]
 #: The same wall-clock time happens within 26 hours around the world (UTC-12 to UTC+14).
 ZONE_SPREAD = timedelta(hours=26)
 DIGEST = "#digest"
@@ -168,9 +175,13 @@ class Scheduler:
         chunk_size: int = LAUNCH_CHUNK,
         lease: timedelta = LAUNCH_LEASE,
         on_lag: Callable[[str, datetime, datetime], None] | None = None,
+        rosters: RosterPass | None = None,
+        activity_retention: timedelta | None = None,
     ) -> None:
         """``on_lag(kind, due, now)``: told when a due run (``run``) or fire (``fire``) is
-        processed, to measure how late."""
+        processed, to measure how late. ``rosters``: reads the communities' rosters that are
+        due (``RosterSync.run_due``), at most once a minute. ``activity_retention``: raw
+        activity older than this is purged (hourly; the pulse's rollups stay)."""
         self._store = store
         self._dispatch = dispatch
         self._fire_schedule = fire_schedule
@@ -183,6 +194,9 @@ class Scheduler:
         self._chunk_size = chunk_size
         self._lease = lease
         self._on_lag = on_lag
+        self._rosters = rosters
+        self._activity_retention = activity_retention
+        self._last_roster_pass: datetime | None = None
         self._driver: AsyncIOScheduler | None = None
         self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
@@ -194,7 +208,21 @@ class Scheduler:
         woken = await self._wake_due_runs() + await self._fire_due_schedules()
         await self.run_launches()
         await self._forget_old_event_keys()
+        await self._read_rosters()
         return woken
+
+    async def _read_rosters(self) -> None:
+        """Communities' rosters that are due (declared since, or read a day ago)."""
+        now = self._clock()
+        if self._rosters is None or (
+            self._last_roster_pass is not None and now - self._last_roster_pass < ROSTER_EVERY
+        ):
+            return
+        self._last_roster_pass = now
+        try:
+            await self._rosters()
+        except Exception:
+            log.exception("reading the communities' rosters failed; the next pass retries")
 
     async def _forget_old_event_keys(self) -> None:
         """Platforms retry within minutes; keys older than the retention are dead weight."""
@@ -206,6 +234,24 @@ class Scheduler:
             purged = await tx.activity.forget_processed_before(now - self._dedupe_retention)
         if purged:
             log.info("old event keys forgotten", extra={"count": purged})
+        if self._activity_retention is not None:
+            await self._purge_activity(now - self._activity_retention)
+
+    async def _purge_activity(self, cutoff: datetime) -> None:
+        """Raw activity older than the retention goes, a batch per transaction, community by
+        community (and what happened outside any); the rollups stay."""
+        async with self._store.read() as tx:
+            places: list[int | None] = [c.id for c in await tx.directory.communities()]
+        purged = 0
+        for place in [*places, None]:
+            for _ in range(PURGE_BATCHES):
+                async with self._store.transaction() as tx:
+                    gone = await tx.pulse.purge_before(place, cutoff)
+                purged += gone
+                if gone < PURGE_BATCH:
+                    break
+        if purged:
+            log.info("activity older than the retention purged", extra={"count": purged})
 
     async def _wake_due_runs(self) -> int:
         now = self._clock()
@@ -234,7 +280,7 @@ class Scheduler:
     async def _fire_due_schedules(self) -> int:
         now = self._clock()
         pending: list[Fire] = []
-        async with self._store.transaction() as tx:
+        async with self._store.read() as tx:  # only finding what is due: no write lock
             names = [n for n, pb in self._playbooks.items() if schedules_of(pb, {})]
             for enablement in await tx.directory.enablements(names) if names else ():
                 community = await tx.directory.community(enablement.community_id)

@@ -1,0 +1,73 @@
+"""``/animateur health``: a facilitator's private look at the community's pulse, in their
+language, with the gap to the target and the most pressing warnings (issue 11 §3)."""
+
+from __future__ import annotations
+
+from bot.vocabulary import events as ev
+from tests.builders import WORKSPACE
+from tests.conftest import Harness
+from tests.pulse_support import REPORT_AT, at, build_history, happen, joined
+
+
+async def health(harness: Harness, user: str, locale: str) -> str:
+    harness.clock.now = REPORT_AT
+    command = ev.CommandInvoked(
+        workspace=WORKSPACE,
+        key=f"health-{user}-{locale}",
+        occurred_at=REPORT_AT,
+        channel="C-data",
+        member=ev.MemberProfile(user, locale=locale),
+        name="health",
+    )
+    assert await harness.dispatcher.handle(command) == "processed"
+    replies = [
+        d.action
+        for d in await harness.deliveries()
+        if d.action["type"] == "RespondPrivately" and d.recipient == user
+    ]
+    return str(replies[-1]["text"])
+
+
+async def test_a_facilitator_sees_the_pulse_the_gap_and_the_top_warnings(
+    harness: Harness,
+) -> None:
+    await build_history(harness)
+
+    assert (await health(harness, "U-dan", "en-GB")).splitlines() == [
+        "Pulse of *Data & IA* — last 28 days",
+        "• Members: 11 · active: 10 (90.9 %) — target 60 %: 30.9 points above",
+        "• Active in the last 7 days: 9 (81.8 %) · contributors: 8 (72.7 %)",
+        "• Participation: 3 silent · 6 occasional · 2 regular",
+        "• Questions: 6 asked · 4 answered (66.7 %) · 1 waiting for more than 48 h · "
+        "first answer in 52.5 min (median), 102.0 min (9 in 10)",
+        "• Newcomers: 5 joined · 2 posted within 14 days",
+        "• Pairs who interacted: 6 · sponsors last active: 2026-11-25 · facilitators: 2026-11-27",
+        "• Active share, week by week: 50.0 → 44.4 → 10.0 → 81.8 %",
+        "Warnings:",
+        "⚠ 1 question(s) unanswered for more than 48 h (C-data p3). "
+        "Answer them, or ask someone who knows to.",
+        # Gus and Jay: their first 14 days are over (Finn's, Kim's and Max's are not)
+        "⚠ 2 newcomer(s) did not post within their first 14 days. "
+        "Welcome them personally and invite them to introduce themselves.",
+    ]
+    french = (await health(harness, "U-dan", "fr-FR")).splitlines()
+    assert french[1] == "• Membres : 11 · actifs : 10 (90.9 %) — cible 60 % : 30.9 points au-dessus"
+    assert french[-2].startswith("⚠ 1 question(s) sans réponse depuis plus de 48 h (C-data p3).")
+
+
+async def test_only_facilitators_get_it_and_small_communities_see_no_figures(
+    harness: Harness,
+) -> None:
+    for user in ("alice", "bob", "dan"):
+        await happen(harness, joined(user, at(11, 24)))
+    refused = await health(harness, "U-alice", "en")
+    assert refused.startswith("Only the facilitators of Data & IA")
+
+    said = (await health(harness, "U-dan", "en")).splitlines()
+    assert said[1] == "• Members: 3 · active: — (fewer than 5) — target 60 %"
+    assert said[3] == "• Participation: — (fewer than 5)"
+    # Emma, the sponsor, never did anything there
+    assert said[-1] == (
+        "⚠ No sponsor activity for 30 days. "
+        "Ask your sponsor to post or react this week: leaders lead by example."
+    )
