@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.activity import Activity
 from storage.directory import Directory
+from storage.kudos import KudosLedger
 from storage.outbox import Outbox
 from storage.runs import Runs
 from storage.versioning import VersionedSession
@@ -22,6 +23,7 @@ class Transaction:
     runs: Runs
     outbox: Outbox
     activity: Activity
+    kudos: KudosLedger
 
 
 class Store:
@@ -41,6 +43,7 @@ class Store:
                 runs=Runs(session),
                 outbox=Outbox(session),
                 activity=Activity(session),
+                kudos=KudosLedger(session),
             )
 
     async def close(self) -> None:
