@@ -25,7 +25,8 @@ class KudosLedger:
 
     async def hold_giver(self, workspace_id: int, giver: str) -> None:
         """Lock the giver's member row until the transaction ends, so that two kudos of theirs
-        at the same moment are counted one after the other (never both under the quota)."""
+        at the same moment are counted one after the other (never both under the quota). The
+        event's profile refresh usually holds that lock already; this does not rely on it."""
         query = (
             select(Member.id)
             .where(Member.workspace_id == workspace_id, Member.user_id == giver)

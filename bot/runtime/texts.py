@@ -504,13 +504,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "That was your last kudos for today (at most {most} a day): you can give more "
         "from {reset} ({zone} time).",
         "fr": "C'était votre dernier kudos du jour ({most} par jour au plus) : vous pourrez en "
-        "donner à nouveau à partir du {reset} (heure de {zone}).",
+        "donner à nouveau à partir du {reset} (fuseau {zone}).",
     },
     "kudos_quota": {
         "en": "You have given your {most} kudos for today (at most {most} a day): you can give "
         "more from {reset} ({zone} time).",
         "fr": "Vous avez donné vos {most} kudos du jour ({most} par jour au plus) : vous pourrez "
-        "en donner à nouveau à partir du {reset} (heure de {zone}).",
+        "en donner à nouveau à partir du {reset} (fuseau {zone}).",
     },
     "kudos_self": {
         "en": "Kudos thank someone else: you cannot give them to yourself.",
