@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.activity import Activity
 from storage.database import READ_ONLY
 from storage.directory import Directory
+from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
 from storage.pulse import Pulse
@@ -30,6 +31,7 @@ class Transaction:
     pulse: Pulse
     pulse_queries: PulseQueries
     membership: Membership
+    kudos: KudosLedger
 
 
 class Store:
@@ -77,4 +79,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         pulse=Pulse(session),
         pulse_queries=PulseQueries(session),
         membership=Membership(session),
+        kudos=KudosLedger(session),
     )

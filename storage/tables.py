@@ -399,3 +399,25 @@ class ConversationReference(SQLModel, table=True):
     key: str = Field(max_length=REFERENCE_KEY)
     data: dict[str, Any] = Field(sa_type=JSON)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Kudos(SQLModel, table=True):
+    """A public thanks (``/animateur kudos @someone for …``): who gave it to whom, in which
+    community, when, and the reason given — free text a member gave to a ritual, stored as
+    ritual answers are (it is posted in the community's channel)."""
+
+    __table_args__ = (
+        #: a giver's kudos today, across the workspace (the daily quota)
+        Index("ix_kudos_giver_time", "workspace_id", "giver", "created_at"),
+        #: a community's kudos over a period (a season), by giver and by receiver
+        Index("ix_kudos_community_giver", "community_id", "created_at", "giver"),
+        Index("ix_kudos_community_receiver", "community_id", "created_at", "receiver"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    community_id: int = Field(foreign_key="community.id")
+    giver: str = Field(max_length=PLATFORM_ID)
+    receiver: str = Field(max_length=PLATFORM_ID)
+    reason: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)

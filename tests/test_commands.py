@@ -246,8 +246,9 @@ async def test_setup_without_arguments_offers_a_form_prefilled_with_the_communit
     values = prefilled(offered)
     assert " ".join(values) == (
         "name objective charter facilitators sponsors target timezone locale rituals "
-        "working_hours holidays resources"
+        "working_hours working_days holidays resources"
     )
+    assert values["working_days"] == "mon-fri", "Dan reads English"
     assert values["name"] == "Data & IA" and values["objective"].startswith("partager nos cas")
     assert (values["facilitators"], values["sponsors"], values["target"]) == (
         "U-dan",
@@ -378,13 +379,13 @@ async def test_the_form_lists_the_rituals_on(harness: Harness) -> None:
 async def test_a_facilitator_runs_the_checkin_now_for_every_member(harness: Harness) -> None:
     for user in ("U-alice", "U-bob"):  # Paris and New York: 10:00 and 04:00 right now
         await harness.dispatcher.handle(joined(user))
-    assert (await say(harness, "U-dan", "checkin now")).startswith(
-        "The weekly check-in is off in Data & IA"
+    assert await say(harness, "U-dan", "checkin now") == (
+        "Weekly check-in is off in Data & IA: /animateur rituals enable checkin first."
     )
     await say(harness, "U-dan", "rituals enable checkin")
     assert (await say(harness, "U-bob", "checkin now")).startswith("Only the facilitators")
-    assert await say(harness, "U-dan", "checkin now") == (
-        "The weekly check-in starts now for the members of Data & IA."
+    assert (await say(harness, "U-dan", "checkin now")).startswith(
+        "Weekly check-in starts now for the members of Data & IA: I will tell you"
     )
 
     async def asked() -> list[str]:
@@ -402,7 +403,9 @@ async def test_a_facilitator_runs_the_checkin_now_for_every_member(harness: Harn
     await say(harness, "U-dan", "checkin now")
     await harness.scheduler.tick()
     assert await asked() == ["U-alice", "U-bob", "U-dan"], "nobody asked twice the same day"
-    assert (await say(harness, "U-dan", "checkin later")).endswith("Usage: /animateur checkin now")
+    assert (await say(harness, "U-dan", "checkin later")).startswith(
+        "Usage: /animateur checkin now (the same as /animateur rituals run checkin)"
+    )
 
 
 async def test_a_community_rewords_and_reschedules_a_ritual_then_goes_back(

@@ -19,6 +19,9 @@ from bot.runtime.community_setup import PEOPLE_LIMIT, community, strangers_among
 from bot.runtime.context import community_context, normalize_locale
 from bot.runtime.health import health
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
+from bot.runtime.kudos import PER_DAY as KUDOS_PER_DAY
+from bot.runtime.kudos import kudos
+from bot.runtime.ritual_runs import run_ritual, scheduled_names
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
@@ -44,6 +47,7 @@ MAX_SNOOZE = timedelta(weeks=26)
 async def help_(inv: Invocation, args: list[str]) -> None:
     member = [text(k, inv.locale) for k in ("line_help", "line_community", "line_rituals")]
     member += [text(k, inv.locale) for k in ("line_optout", "line_snooze", "line_language")]
+    member.append(text("line_kudos", inv.locale, most=KUDOS_PER_DAY))
     member += [f"• {c}" for c in playbook_commands(inv)]
     inv.say("help_member", lines="\n".join(member))
     if inv.community is None:
@@ -51,8 +55,8 @@ async def help_(inv: Invocation, args: list[str]) -> None:
     elif inv.facilitates:
         keys = ("line_setup", "line_facilitator", "line_rituals_admin", "line_rituals_set")
         lines = [text(k, inv.locale) for k in keys]
-        if "checkin" in inv.playbooks:
-            lines.append(text("line_checkin", inv.locale))
+        if scheduled := scheduled_names(inv.playbooks):
+            lines.append(text("line_rituals_run", inv.locale, rituals=", ".join(scheduled)))
         lines.append(text("line_health", inv.locale))
         inv.say("help_facilitator", name=inv.community.name, lines="\n".join(lines))
 
@@ -110,6 +114,8 @@ async def rituals(inv: Invocation, args: list[str]) -> None:
         inv.say(key, title=title(inv, name), name=community.name)
     elif len(args) >= 3 and args[0] == "set":
         await _customise(inv, ritual(inv, args[1]), args[2:])
+    elif len(args) == 2 and args[0] == "run":
+        await run_ritual(inv, args[1])
     elif len(args) == 2 and args[0] == "reset":
         name = ritual(inv, args[1])
         community = inv.require_facilitator()
@@ -158,22 +164,10 @@ def _refusal(
 
 
 async def checkin(inv: Invocation, args: list[str]) -> None:
-    """``checkin now``: the weekly check-in for every member, at once. The launch is recorded
-    with this command (it happens even if the bot stops right after answering) and executed by
-    the scheduler, which then tells the facilitator how many members were asked now and later."""
-    if args != ["now"] or "checkin" not in inv.playbooks:
+    """``checkin now``: the alias of ``rituals run checkin``."""
+    if args != ["now"]:
         raise Usage()
-    community = inv.require_facilitator()
-    assert community.id is not None
-    if "checkin" not in await inv.tx.directory.enabled_playbooks(community.id):
-        raise Refused(text("checkin_off", inv.locale, name=community.name))
-    # a fire of the ritual like a scheduled one: a cycle begins now (the digest counts from it)
-    await inv.tx.runs.record_fire(community.id, "checkin", inv.now)
-    await inv.tx.runs.request_launch(
-        community.id, "checkin", inv.now, requested_by=inv.member.user_id
-    )
-    inv.run_now = "checkin"
-    inv.say("checkin_started", name=community.name)
+    await run_ritual(inv, "checkin")
 
 
 async def optout(inv: Invocation, args: list[str]) -> None:
@@ -237,12 +231,18 @@ BUILT_IN: Mapping[str, Handler] = {
     "facilitator": facilitator,
     "rituals": rituals,
     "checkin": checkin,
+    "kudos": kudos,
     "optout": optout,
     "optin": optin,
     "snooze": snooze,
     "language": language,
     "health": health,
 }
+
+
+#: Commands whose words are free text, read as typed (a reason's quotes and apostrophes are
+#: the member's, not the command's syntax).
+AS_TYPED = frozenset({"kudos"})
 
 
 def playbook_commands(inv: Invocation) -> list[str]:
@@ -265,14 +265,15 @@ async def answer(inv: Invocation) -> str:
     except ArgumentError as problem:
         inv.say(problem.key, **problem.values)
         return "\n".join(inv.replies)
-    handler = BUILT_IN.get(inv.event.name)
+    name = inv.event.name
+    handler = BUILT_IN.get(name)
     if handler is None:
         listed = ", ".join(["help", *playbook_commands(inv)])
         inv.say("unknown_command", asked=inv.event.name, commands=listed)
         return "\n".join(inv.replies)
     try:
         try:
-            args = split_args(inv.event)
+            args = list(inv.event.args) if name in AS_TYPED else split_args(inv.event)
         except ArgumentError as problem:
             raise Usage(text(problem.key, inv.locale, **problem.values)) from problem
         await handler(inv, args)

@@ -15,7 +15,9 @@ from bot.runtime.texts import DEFAULT_CHARTER, text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked, FormSubmitted
 from bot.vocabulary.ports import PlatformUnavailable
-from playbooks.calendar import parse_hours, valid_zone
+from playbooks.calendar import DEFAULT_DAYS, parse_hours, valid_zone
+from playbooks.weekdays import LIMIT as DAYS_LIMIT
+from playbooks.weekdays import BadDays, format_days, parse_days
 from storage.tables import Community
 
 SETUP_FIELDS = (
@@ -29,6 +31,7 @@ SETUP_FIELDS = (
     "locale",
     "rituals",
     "working_hours",
+    "working_days",
     "holidays",
     "resources",
 )
@@ -44,6 +47,7 @@ _FORM_FIELDS: Mapping[str, tuple[str, bool]] = {
     "locale": ("setup_hint_locale", False),
     "rituals": ("setup_hint_rituals", False),
     "working_hours": ("setup_hint_hours", False),
+    "working_days": ("setup_hint_days", False),
     "holidays": ("setup_hint_holidays", False),
     "resources": ("", True),
 }
@@ -59,6 +63,7 @@ TEXT_LIMITS: Mapping[str, int] = {
     "resources": 2000,
     "timezone": 64,
     "working_hours": 16,
+    "working_days": DAYS_LIMIT,
 }
 NAME_LIMIT = TEXT_LIMITS["name"]
 #: Most people named as facilitators or as sponsors, and most holidays.
@@ -87,6 +92,7 @@ async def community(inv: Invocation, args: list[str]) -> None:
             timezone=c.timezone,
             language=c.locale or inv.workspace.locale,
             hours=c.working_hours,
+            days=format_days(c.working_days, inv.locale),
             holidays=", ".join(c.holidays) or none,
             resources=c.resources or text("not_set", inv.locale),
             rituals=", ".join(on) or none,
@@ -129,6 +135,7 @@ async def _current_setup(inv: Invocation) -> dict[str, str]:
             "locale": inv.locale,
             "rituals": "welcome" if "welcome" in inv.playbooks else "",
             "working_hours": str(Community.model_fields["working_hours"].default),
+            "working_days": format_days(DEFAULT_DAYS, inv.locale),
         }
     assert c.id is not None
     return {
@@ -142,6 +149,7 @@ async def _current_setup(inv: Invocation) -> dict[str, str]:
         "locale": c.locale or normalize_locale(inv.workspace.locale) or inv.locale,
         "rituals": ", ".join(await inv.tx.directory.enabled_playbooks(c.id)),
         "working_hours": c.working_hours,
+        "working_days": format_days(c.working_days, inv.locale),
         "holidays": ", ".join(c.holidays),
         "resources": c.resources,
     }
@@ -309,6 +317,11 @@ def _checked_setup(inv: Invocation, values: Mapping[str, str]) -> dict[str, obje
                 checked[key] = value
             except ValueError:
                 problem = text("bad_hours", inv.locale)
+        elif key == "working_days":
+            try:
+                checked[key] = parse_days(value)
+            except BadDays as wrong:
+                problem = text(f"bad_days_{wrong.kind}", inv.locale, value=wrong.value)
         elif key == "holidays":
             days = [d for d in value.replace(" ", ",").split(",") if d and d != "none"]
             bad = next((d for d in days if not _is_date(d)), None)

@@ -81,6 +81,19 @@ class Invocation:
     def say(self, key: str, **values: object) -> None:
         self.replies.append(text(key, self.locale, **values))
 
+    async def send(self, action: act.Action, playbook: str | None = None) -> None:
+        """Send ``action`` besides the command's private answer (a post in the channel, a DM
+        to someone else): queued in the outbox with the command, so it goes out exactly if the
+        command is done. ``playbook`` labels it as that ritual's (opt-outs, snoozes, reports)."""
+        assert self.workspace.id is not None
+        await self.tx.outbox.enqueue(
+            workspace_id=self.workspace.id,
+            action=act.action_to_dict(action),
+            recipient=act.recipient_of(action),
+            now=self.now,
+            playbook=playbook,
+        )
+
     @property
     def facilitates(self) -> bool:
         """A facilitator of the community, or an administrator of the whole workspace."""

@@ -43,6 +43,8 @@ PRIVACY: dict[str, Page] = {
                     "dropped) — never the text of messages.",
                     "Your answers to rituals (the buttons you click and the answers you write "
                     "to the bot's questions), and where each ritual stands.",
+                    "Kudos: who thanked whom, in which community, when, and the reason written "
+                    "(it is posted in the community's channel).",
                     "The messages the bot sends, queued until delivered, with their delivery "
                     "status.",
                     "What the platform needs to reach you: on Slack, the workspace's "
@@ -117,6 +119,8 @@ PRIVACY: dict[str, Page] = {
                     "jamais le texte des messages.",
                     "Vos réponses aux rituels (les boutons cliqués et les réponses écrites aux "
                     "questions du bot), et l'état de chaque rituel en cours.",
+                    "Les kudos : qui a remercié qui, dans quelle communauté, quand, et la raison "
+                    "écrite (publiée dans le canal de la communauté).",
                     "Les messages que le bot envoie, en file d'attente jusqu'à leur remise, avec "
                     "leur état d'envoi.",
                     "Ce dont la plateforme a besoin pour vous joindre : sur Slack, "

@@ -31,9 +31,13 @@ async def launch_counted(
     launch: RitualLaunch,
     playbooks: Mapping[str, Playbook],
 ) -> list[act.Action]:
-    """How many members a launch asked now and later, for the facilitator who asked for it."""
+    """How many members a launch asked now and later, for the facilitator who asked for it;
+    for a ritual of the community as a whole, whether it started or was under way already."""
     counts = {"now": launch.asked_now, "later": launch.asked_later}
     key = "launch_counted"
+    found = playbooks.get(launch.playbook)
+    if found is not None and not found.has_member_subject:
+        key = "launch_started_community" if launch.asked_now else "launch_under_way"
     return await _to_requester(tx, workspace, community, launch, playbooks, key, counts)
 
 

@@ -26,25 +26,32 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "usage_community": {
         "en": '/animateur community show | setup [name="…" objective="…" charter="…" '
         "target=60 timezone=Europe/Paris locale=en rituals=welcome,checkin sponsors=@someone "
-        'working_hours=09:00-18:00 holidays=2026-12-25,2027-01-01 resources="…"]',
+        "working_hours=09:00-18:00 working_days=mon-fri holidays=2026-12-25,2027-01-01 "
+        'resources="…"]',
         "fr": '/animateur community show | setup [name="…" objective="…" charter="…" '
         "target=60 timezone=Europe/Paris locale=fr rituals=welcome,checkin sponsors=@quelqu'un "
-        'working_hours=09:00-18:00 holidays=2026-12-25,2027-01-01 resources="…"]',
+        "working_hours=09:00-18:00 working_days=lun-ven holidays=2026-12-25,2027-01-01 "
+        'resources="…"]',
     },
     "usage_facilitator": {
         "en": "/animateur facilitator add @someone | remove @someone",
         "fr": "/animateur facilitator add @quelqu'un | remove @quelqu'un",
     },
     "usage_rituals": {
-        "en": "/animateur rituals list | enable <ritual> | disable <ritual> | set <ritual> "
+        "en": "/animateur rituals list | enable <ritual> | disable <ritual> | run <ritual> | "
+        "set <ritual> "
         'schedule="30 9 * * mon" digest="0 9 * * mon" (at most daily) text.<step>.<en|fr>="…" '
         'wait.<step>="fri 15:00" reminder.<step>=4h | reset <ritual>',
-        "fr": "/animateur rituals list | enable <rituel> | disable <rituel> | set <rituel> "
+        "fr": "/animateur rituals list | enable <rituel> | disable <rituel> | run <rituel> | "
+        "set <rituel> "
         'schedule="30 9 * * mon" digest="0 9 * * mon" (une fois par jour au plus) '
         'text.<étape>.<en|fr>="…" '
         'wait.<étape>="fri 15:00" reminder.<étape>=4h | reset <rituel>',
     },
-    "usage_checkin": {"en": "/animateur checkin now", "fr": "/animateur checkin now"},
+    "usage_checkin": {
+        "en": "/animateur checkin now (the same as /animateur rituals run checkin)",
+        "fr": "/animateur checkin now (comme /animateur rituals run checkin)",
+    },
     "usage_optout": {
         "en": "/animateur optout <ritual|all>",
         "fr": "/animateur optout <rituel|all>",
@@ -93,10 +100,6 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "• rituals set|reset <ritual> … — this community's own texts and schedule",
         "fr": "• rituals set|reset <rituel> … — textes et horaires propres à cette communauté",
     },
-    "line_checkin": {
-        "en": "• checkin now — run the weekly check-in now for every member",
-        "fr": "• checkin now — lancer le point hebdo maintenant pour chaque membre",
-    },
     "not_facilitator": {
         "en": "Only the facilitators of {name} can do that ({facilitators}).",
         "fr": "Seuls les animateurs de {name} peuvent faire cela ({facilitators}).",
@@ -117,11 +120,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "community_show": {
         "en": "*{name}*\nWhy it exists: {objective}\nCharter: {charter}\nFacilitators: "
         "{facilitators} · Sponsors: {sponsors}\nTarget engagement: {target} % · Time zone: "
-        "{timezone} · Language: {language}\nWorking hours: {hours} · Holidays: {holidays}\n"
+        "{timezone} · Language: {language}\nWorking days: {days} · Working hours: {hours} · "
+        "Holidays: {holidays}\n"
         "Useful things for newcomers: {resources}\nRituals on: {rituals}",
         "fr": "*{name}*\nRaison d'être : {objective}\nCharte : {charter}\nAnimateurs : "
         "{facilitators} · Sponsors : {sponsors}\nEngagement cible : {target} % · Fuseau : "
-        "{timezone} · Langue : {language}\nHoraires : {hours} · Jours fériés : {holidays}\n"
+        "{timezone} · Langue : {language}\nJours travaillés : {days} · Horaires : {hours} · "
+        "Jours fériés : {holidays}\n"
         "Ressources pour les nouveaux : {resources}\nRituels activés : {rituals}",
     },
     "none": {"en": "none", "fr": "aucun"},
@@ -180,15 +185,6 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "or reminder.<step>)",
         "fr": "« {setting} » ne peut pas être modifié (schedule, digest, text.<étape>.<en|fr>, "
         "wait.<étape> ou reminder.<étape>)",
-    },
-    "checkin_started": {
-        "en": "The weekly check-in starts now for the members of {name}.",
-        "fr": "Le point hebdo démarre maintenant pour les membres de {name}.",
-    },
-    "checkin_off": {
-        "en": "The weekly check-in is off in {name}: /animateur rituals enable checkin first.",
-        "fr": "Le point hebdo est désactivé dans {name} : /animateur rituals enable checkin "
-        "d'abord.",
     },
     "ritual_enabled": {"en": "{title} is on in {name}.", "fr": "{title} est activé dans {name}."},
     "ritual_disabled": {
@@ -535,6 +531,132 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "action_newcomers_silent": {
         "en": "Welcome them personally and invite them to introduce themselves.",
         "fr": "Accueillez-les personnellement et invitez-les à se présenter.",
+    },
+    # -- rituals run, working days, kudos ---------------------------------------------------
+    "line_rituals_run": {
+        "en": "• rituals run <ritual> — run a scheduled ritual now ({rituals}; checkin now "
+        "for the check-in)",
+        "fr": "• rituals run <rituel> — lancer maintenant un rituel programmé ({rituals} ; "
+        "checkin now pour le point hebdo)",
+    },
+    "run_started_members": {
+        "en": "{title} starts now for the members of {name}: I will tell you how many were "
+        "asked now and how many later (outside their working hours).",
+        "fr": "{title} démarre maintenant pour les membres de {name} : je vous dirai combien "
+        "ont été sollicités maintenant et combien plus tard (hors de leurs heures de travail).",
+    },
+    "run_started_community": {
+        "en": "{title} starts now in {name} (what it posts waits for the community's working "
+        "hours).",
+        "fr": "{title} démarre maintenant dans {name} (ses messages attendent les heures de "
+        "travail de la communauté).",
+    },
+    "run_unknown": {
+        "en": "unknown ritual “{ritual}” (rituals you can run here: {runnable})",
+        "fr": "rituel inconnu « {ritual} » (rituels que vous pouvez lancer ici : {runnable})",
+    },
+    "run_not_scheduled": {
+        "en": "{title} ({ritual}) is not a scheduled ritual: it starts by itself when its "
+        "moment comes (a member joining, a button, a command), so it cannot be run now. "
+        "Rituals you can run here: {runnable}.",
+        "fr": "{title} ({ritual}) n'est pas un rituel programmé : il démarre de lui-même le "
+        "moment venu (l'arrivée d'un membre, un bouton, une commande), il ne peut donc pas être "
+        "lancé maintenant. Rituels que vous pouvez lancer ici : {runnable}.",
+    },
+    "run_off": {
+        "en": "{title} is off in {name}: /animateur rituals enable {ritual} first.",
+        "fr": "{title} est désactivé dans {name} : /animateur rituals enable {ritual} d'abord.",
+    },
+    "launch_started_community": {
+        "en": "{title} started in {name}.",
+        "fr": "{title} a démarré dans {name}.",
+    },
+    "launch_under_way": {
+        "en": "{title} was already under way in {name} (started less than 20 hours ago): "
+        "nothing new was started.",
+        "fr": "{title} était déjà en cours dans {name} (démarré il y a moins de 20 heures) : "
+        "rien de nouveau n'a démarré.",
+    },
+    "setup_field_working_days": {"en": "Working days", "fr": "Jours travaillés"},
+    "setup_hint_days": {
+        "en": "e.g. mon-fri, mon-sun, mon,wed,fri",
+        "fr": "par ex. lun-ven, lun-dim, lun,mer,ven",
+    },
+    "bad_days_day": {
+        "en": "“{value}” is not a day of the week (write e.g. mon-fri, mon,wed,fri or mon-sun; "
+        "lun-ven in French)",
+        "fr": "« {value} » n'est pas un jour de la semaine (écrivez par ex. lun-ven, lun,mer,ven "
+        "ou lun-dim ; mon-fri en anglais)",
+    },
+    "bad_days_range": {
+        "en": "“{value}” is not a range of days (write e.g. mon-fri)",
+        "fr": "« {value} » n'est pas une plage de jours (écrivez par ex. lun-ven)",
+    },
+    "bad_days_empty": {
+        "en": "at least one working day (e.g. mon-fri)",
+        "fr": "au moins un jour travaillé (par ex. lun-ven)",
+    },
+    "usage_kudos": {
+        "en": "/animateur kudos @someone for <reason>",
+        "fr": "/animateur kudos @quelqu'un pour <raison>",
+    },
+    "line_kudos": {
+        "en": "• kudos @someone for <reason> — thank someone in the channel (up to {most} a day)",
+        "fr": "• kudos @quelqu'un pour <raison> — remercier quelqu'un dans le canal ({most} par "
+        "jour au plus)",
+    },
+    "kudos_public": {
+        "en": "🙌 {giver} thanks {receiver}: “{reason}”",
+        "fr": "🙌 {giver} remercie {receiver} : « {reason} »",
+    },
+    "kudos_received": {
+        "en": "🙌 {giver} thanked you in {name}: “{reason}”",
+        "fr": "🙌 {giver} vous remercie dans {name} : « {reason} »",
+    },
+    "kudos_sent": {
+        "en": "Your thanks to {receiver} is posted in {name}.",
+        "fr": "Vos remerciements à {receiver} sont publiés dans {name}.",
+    },
+    "kudos_left": {
+        "en": "You can give {left} more today.",
+        "fr": "Vous pouvez en donner encore {left} aujourd'hui.",
+    },
+    "kudos_last": {
+        "en": "That was your last kudos for today (at most {most} a day): you can give more "
+        "from {reset} ({zone} time).",
+        "fr": "C'était votre dernier kudos du jour ({most} par jour au plus) : vous pourrez en "
+        "donner à nouveau à partir du {reset} (fuseau {zone}).",
+    },
+    "kudos_quota": {
+        "en": "You have given your {most} kudos for today (at most {most} a day): you can give "
+        "more from {reset} ({zone} time).",
+        "fr": "Vous avez donné vos {most} kudos du jour ({most} par jour au plus) : vous pourrez "
+        "en donner à nouveau à partir du {reset} (fuseau {zone}).",
+    },
+    "kudos_self": {
+        "en": "Kudos thank someone else: you cannot give them to yourself.",
+        "fr": "Les kudos remercient quelqu'un d'autre : vous ne pouvez pas vous en donner.",
+    },
+    "kudos_not_person": {
+        "en": "{who} is not a person of this workspace (a bot, a deactivated account or someone "
+        "unknown here): kudos go to colleagues. Mention them: @name",
+        "fr": "{who} n'est pas une personne de cet espace de travail (un bot, un compte "
+        "désactivé ou quelqu'un d'inconnu ici) : les kudos vont à des collègues. "
+        "Mentionnez-les : @nom",
+    },
+    "kudos_opted_out": {
+        "en": "{receiver} has switched off all rituals, so no public thanks for them: tell "
+        "them directly!",
+        "fr": "{receiver} a désactivé tous les rituels, donc pas de remerciement public : "
+        "dites-le-lui directement !",
+    },
+    "kudos_no_reason": {
+        "en": "say what you thank them for",
+        "fr": "dites pour quoi vous remerciez",
+    },
+    "kudos_reason_long": {
+        "en": "a reason of at most {limit} characters",
+        "fr": "une raison de {limit} caractères au plus",
     },
 }
 

@@ -1,0 +1,70 @@
+"""Kudos: public thanks between members — recorded, counted per giver and day (the quota) and
+per community and period (a season's recognition: given and received per member)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.tables import Kudos, Member
+
+
+class KudosLedger:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, kudos: Kudos) -> Kudos:
+        self._s.add(kudos)
+        await self._s.flush()
+        return kudos
+
+    async def hold_giver(self, workspace_id: int, giver: str) -> None:
+        """Lock the giver's member row until the transaction ends, so that two kudos of theirs
+        at the same moment are counted one after the other (never both under the quota). The
+        event's profile refresh usually holds that lock already; this does not rely on it."""
+        query = (
+            select(Member.id)
+            .where(Member.workspace_id == workspace_id, Member.user_id == giver)
+            .with_for_update()
+        )
+        await self._s.execute(query)
+
+    async def given_by(self, workspace_id: int, giver: str, since: datetime) -> int:
+        """How many kudos ``giver`` gave in the workspace since ``since``."""
+        query = select(func.count()).where(
+            Kudos.workspace_id == workspace_id,
+            Kudos.giver == giver,
+            col(Kudos.created_at) >= since,
+        )
+        return int((await self._s.execute(query)).scalar_one())
+
+    async def kudos_given(
+        self, community_id: int, since: datetime, until: datetime
+    ) -> Mapping[str, int]:
+        """Kudos given in the community in ``[since, until)``, per giver."""
+        return await self._per_member(col(Kudos.giver), community_id, since, until)
+
+    async def kudos_received(
+        self, community_id: int, since: datetime, until: datetime
+    ) -> Mapping[str, int]:
+        """Kudos received in the community in ``[since, until)``, per receiver."""
+        return await self._per_member(col(Kudos.receiver), community_id, since, until)
+
+    async def _per_member(
+        self, who: Any, community_id: int, since: datetime, until: datetime
+    ) -> Mapping[str, int]:
+        query = (
+            select(who, func.count())
+            .where(
+                Kudos.community_id == community_id,
+                col(Kudos.created_at) >= since,
+                col(Kudos.created_at) < until,
+            )
+            .group_by(who)
+        )
+        return {str(user): int(n) for user, n in (await self._s.execute(query)).all()}
