@@ -391,9 +391,11 @@ async def test_on_teams_someone_who_left_the_team_is_no_member(database_url: str
         await _teams_reply(bot, "29:1abc", 1)
         await _teams_command(bot, "29:left", "help")  # stored: they once talked to the bot…
         await _teams_reply(bot, "29:left", 1)
-        # the community's members were read from the roster once it was declared; forget
-        # that reading, so that the command below has to read the roster itself
-        await wait_for(lambda: _roster_read(bot))
+        # the community's members are read from the roster once it is declared (by the
+        # scheduler's next look, at most a minute later: here, now); forget that reading, so
+        # that the command below has to read the roster itself
+        await bot.bot.scheduler.read_rosters_now()
+        await wait_for(lambda: _roster_read(bot))  # or the pass under way finishes it
         assert bot.bot.teams is not None
         bot.bot.teams._rosters.clear()
         # …and are no longer on the team's roster: three people named at once, one reading

@@ -211,6 +211,11 @@ class Scheduler:
         await self._read_rosters()
         return woken
 
+    async def read_rosters_now(self) -> None:
+        """Read the rosters that are due at once, whenever the last look was."""
+        self._last_roster_pass = None
+        await self._read_rosters()
+
     async def _read_rosters(self) -> None:
         """Communities' rosters that are due (declared since, or read a day ago)."""
         now = self._clock()
