@@ -1,5 +1,5 @@
 """The Teams platform: botbuilder's CloudAdapter on POST /api/messages, proactive sends through
-stored conversation references, the team roster. Every botbuilder import stays in this folder.
+stored conversation references, a channel's roster. Every botbuilder import stays in this folder.
 
 Activities are acknowledged after the events they carry are committed, so a failure before that
 answers non-2xx and the Bot Connector retries; the activity id makes a retry a no-op.
