@@ -24,6 +24,8 @@ from tests.fakes.bot_connector import FakeBotConnector
 
 FIXTURES = Path(__file__).parent / "fixtures" / "teams"
 TENANT, TEAM = "tid-0001", "19:team-general@thread.tacv2"
+#: another standard channel of TEAM (the one the fixtures' commands are sent from)
+RITUALS = "19:rituals-7f3a2c@thread.tacv2"
 APP_ID = "3f1c2b8e-7a5d-4c6e-9b0a-5d2e8f4a1c37"
 BOT = f"28:{APP_ID}"
 #: the verb of home buttons, and so of a ritual DM's stop button
@@ -35,6 +37,19 @@ def activity(name: str, connector: FakeBotConnector, **changes: Any) -> dict[str
     data["serviceUrl"] = connector.url
     data["id"] = f"f:{uuid.uuid4()}"
     return data | changes
+
+
+def in_channel(data: dict[str, Any], channel: str) -> dict[str, Any]:
+    """A channel activity of TEAM as Teams sends it from ``channel`` (General: ``TEAM``): the
+    conversation is the channel's (a thread of it), channelData names the channel."""
+    conversation = data["conversation"]
+    thread = str(conversation["id"]).partition(";messageid=")[2] or str(data["id"])
+    channel_data = dict(data.get("channelData") or {})
+    channel_data |= {"channel": {"id": channel}, "teamsChannelId": channel}
+    return data | {
+        "conversation": {**conversation, "id": f"{channel};messageid={thread}"},
+        "channelData": channel_data,
+    }
 
 
 @dataclass

@@ -34,7 +34,7 @@ from tests.slack_support import (
     seed_slack_community,
 )
 from tests.teams_support import TEAM as TEAMS_TEAM
-from tests.teams_support import TeamsBot, activity, running_teams_bot
+from tests.teams_support import TeamsBot, activity, in_channel, running_teams_bot
 
 GUILD = "C0GUILD"  # a channel created by U0005, the bot invited
 OUTSIDE = "C0OUTSIDE"  # a channel created by U0005, the bot not invited
@@ -323,7 +323,9 @@ async def _teams_reply(bot: TeamsBot, user: str, count: int) -> str:
 
 
 async def _teams_command(bot: TeamsBot, user: str, words: str) -> None:
-    message = activity("message_channel_mention", bot.connector)
+    """``@Animateur <words>`` in the team's General channel (tests/test_teams_channels.py: in
+    another channel)."""
+    message = in_channel(activity("message_channel_mention", bot.connector), TEAMS_TEAM)
     message["text"] = f"<at>Animateur</at> {words}"
     message["from"] = {"id": user, "name": user}
     message["entities"] = message["entities"][:1]  # the mention; this member's client is en

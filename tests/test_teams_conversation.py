@@ -142,7 +142,7 @@ async def test_a_team_the_bot_is_not_in_has_no_roster_rather_than_an_empty_one(
     teams_bot: TeamsBot,
 ) -> None:
     assert teams_bot.bot.teams is not None
-    with pytest.raises(PlatformUnavailable, match="no reference to this team"):
+    with pytest.raises(PlatformUnavailable, match="no reference to this channel"):
         await teams_bot.bot.teams.members(WORKSPACE, TEAM)
     teams_bot.connector.set_roster(TEAM, roster(2))
     await teams_bot.install_in_team()

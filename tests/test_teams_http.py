@@ -29,6 +29,7 @@ from tests.teams_support import (
     TENANT,
     TeamsBot,
     activity,
+    in_channel,
     question_buttons,
     running_teams_bot,
     seed_team_community,
@@ -239,7 +240,7 @@ async def test_community_setup_is_a_card_of_inputs_whose_submit_is_stored(
     async with teams_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
         community.facilitators = ["29:1abc"]
-    setup = activity("message_channel_mention", teams_bot.connector)
+    setup = in_channel(activity("message_channel_mention", teams_bot.connector), TEAM)
     setup["text"] = "<at>Animateur</at> community setup"
     assert (await teams_bot.post(setup))[0] == 201
     [offered] = await messages(teams_bot, "29:1abc", 1)
@@ -266,7 +267,7 @@ async def test_a_facilitator_adds_a_mentioned_member_by_their_mention(teams_bot:
     async with teams_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
         community.facilitators = ["29:1abc"]
-    command = activity("message_channel_mention_user", teams_bot.connector)
+    command = in_channel(activity("message_channel_mention_user", teams_bot.connector), TEAM)
     assert (await teams_bot.post(command))[0] == 201
 
     [answer] = await messages(teams_bot, "29:1abc", 1)

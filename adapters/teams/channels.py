@@ -1,7 +1,9 @@
-"""Who may run a community, as Teams tells it. Teams does not tell a bot who owns a team
-(that takes Microsoft Graph), so the person who added the app to the team is its owner here:
-captured from the activity that announced the bot in the team, stored with the conversation
-references. The bot is in a team it holds a reference for; people are checked on the roster."""
+"""Who may run a community, as Teams tells it. A community is one channel of a team. Teams
+does not tell a bot who owns a team (that takes Microsoft Graph), so the person who added the
+app to the team owns each of its channels here: captured from the activity that announced the
+bot in the team, stored with the conversation references, as is the team of each channel the
+bot heard from (``team:<channel>``; the General channel's id is the team's). The bot is in a
+channel it holds a reference for; people are checked on the channel's roster."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from bot.vocabulary.ports import ChannelFacts, PlatformUnavailable, ReferenceStore, Roster
 
 INSTALLER = "installer:"
+#: ``team:<channel>`` → ``{"id": <the channel's team>}``
+TEAM = "team:"
 
 
 def installer_entries(activity: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -41,10 +45,11 @@ class TeamsChannels:
         self._reading: dict[tuple[str, str], asyncio.Future[list[MemberProfile]]] = {}
 
     async def facts(self, workspace: WorkspaceRef, channel: str) -> ChannelFacts:
-        in_team = await self._references.get(workspace, f"channel:{channel}") is not None
-        installer = await self._references.get(workspace, f"{INSTALLER}{channel}") or {}
+        in_channel = await self._references.get(workspace, f"channel:{channel}") is not None
+        team = (await self._references.get(workspace, f"{TEAM}{channel}") or {}).get("id")
+        installer = await self._references.get(workspace, f"{INSTALLER}{team or channel}") or {}
         who = installer.get("id")
-        return ChannelFacts(bot_is_member=in_team, owners=frozenset({who} if who else ()))
+        return ChannelFacts(bot_is_member=in_channel, owners=frozenset({who} if who else ()))
 
     async def is_member(self, workspace: WorkspaceRef, channel: str, user_id: str) -> bool:
         try:
@@ -54,7 +59,7 @@ class TeamsChannels:
         return any(m.user_id == user_id for m in members)
 
     async def _members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
-        """The team's roster, read once for all the people asked about at the same time; a
+        """The channel's roster, read once for all the people asked about at the same time; a
         question given up (out of time) leaves the reading to the others and the cache."""
         key = (workspace.external_id, channel)
         reading = self._reading.get(key)

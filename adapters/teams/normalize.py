@@ -1,11 +1,14 @@
 """Teams activities (wire JSON, as botbuilder serializes them) → neutral events. Pure.
 
-A community on Teams is a team: its id (also the id of its General channel) is the community's
-channel. Commands are messages to the bot (``help``…), in a 1:1 chat or with an @mention.
+A community on Teams is one channel of a team: the channel a command was sent from (the
+General channel's id is the team's, so a community declared there, as every community was
+before channels were told apart, keeps the team's id). Commands are messages to the bot
+(``help``…), in a 1:1 chat or with an @mention; in a team, their channel is the one they were
+sent in. Which team a channel belongs to stays in this adapter (see platform.py).
 
 With the resource-specific consent ``ChannelMessage.Read.Group`` (see package.py) Teams sends
-every message of the team's channels: each is recorded in the channel it was posted in (the
-General channel's id is the team's), with its id, its thread (a reply's conversation id ends
+every message of the team's channels: each is recorded in the channel it was posted in, with
+its id, its thread (a reply's conversation id ends
 with ``;messageid=<the thread's first message>``) and the question flag read from its text,
 which is then dropped. Edits (``messageUpdate``), deletions (``messageDelete``) and reactions
 (``messageReaction``) follow. Teams does not say who wrote the message a reply or a reaction is
@@ -247,14 +250,12 @@ def _resolve_mentions(text: str, mentions: list[Mapping[str, Any]], bot_id: Any)
 
 
 def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
-    conversation = str((activity.get("conversation") or {}).get("id", ""))
-    channel = team_of(activity) or conversation
     words = command_text(activity)
     if words is not None:
         parts = words.split()
         return ev.CommandInvoked(
             **_common(activity),
-            channel=channel,
+            channel=channel_of(activity),
             member=member,
             name=(parts[0].lower().lstrip("/") if parts else "help"),
             args=tuple(parts[1:]),
@@ -262,7 +263,7 @@ def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
     thread = _thread(activity)
     return ev.MessagePosted(
         **_common(activity),
-        channel=_channel_of(activity),
+        channel=channel_of(activity),
         member=member,
         thread=thread,
         is_direct=is_personal(activity),
@@ -271,9 +272,9 @@ def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
     )
 
 
-def _channel_of(activity: Activity) -> str:
-    """Where a message (or a reaction, an edit…) is: its channel in a team (the General
-    channel's id is the team's), else its conversation (a 1:1 or group chat)."""
+def channel_of(activity: Activity) -> str:
+    """Where a message (a command, a reaction, an edit…) is: its channel in a team (the General
+    channel's id is the team's), else its conversation (a 1:1 or group chat); never a thread."""
     channel = ((activity.get("channelData") or {}).get("channel") or {}).get("id")
     conversation = str((activity.get("conversation") or {}).get("id", ""))
     return str(channel or team_of(activity) or conversation.partition(THREAD_MARK)[0])
@@ -308,7 +309,7 @@ def _changed(activity: Activity, member: ev.MemberProfile) -> ev.Event | None:
     if activity.get("type") == "messageDelete" and event_type == SOFT_DELETED:
         return ev.MessageDeleted(
             **_common(activity, ":deleted"),
-            channel=_channel_of(activity),
+            channel=channel_of(activity),
             message_id=message_id,
             member=member,
         )
@@ -316,7 +317,7 @@ def _changed(activity: Activity, member: ev.MemberProfile) -> ev.Event | None:
         suffix = ":edited:" if event_type == EDITED else ":undeleted:"
         return ev.MessageEdited(
             **_common(activity, suffix + stamp),
-            channel=_channel_of(activity),
+            channel=channel_of(activity),
             member=member,
             message_id=message_id,
             is_question=_thread(activity) is None and is_question(plain_text(activity)),
@@ -359,7 +360,7 @@ def _card_event(
 def _reactions(activity: Activity, member: ev.MemberProfile) -> list[ev.Event]:
     """Each reaction added or removed; Teams names the message (``replyToId``), not its
     author."""
-    channel = _channel_of(activity)
+    channel = channel_of(activity)
     target = str(activity.get("replyToId") or "")
     if not target:
         return []

@@ -1,5 +1,5 @@
 """The Teams platform: botbuilder's CloudAdapter on POST /api/messages, proactive sends through
-stored conversation references, the team roster. Every botbuilder import stays in this folder.
+stored conversation references, a channel's roster. Every botbuilder import stays in this folder.
 
 Activities are acknowledged after the events they carry are committed, so a failure before that
 answers non-2xx and the Bot Connector retries; the activity id makes a retry a no-op.
@@ -30,7 +30,7 @@ from msrest.serialization import Model
 from adapters.inbound_json import UnreadableJson, loads
 from adapters.limits import Pacer
 from adapters.teams.cards import render
-from adapters.teams.channels import installer_entries
+from adapters.teams.channels import TEAM, installer_entries
 from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import FittedAuthentication
 from adapters.teams.errors import classify
@@ -38,6 +38,7 @@ from adapters.teams.inbound import MalformedActivity, read_activity
 from adapters.teams.normalize import (
     BOT_PREFIX,
     CARD_ACTION,
+    channel_of,
     is_chatter,
     is_personal,
     team_of,
@@ -172,7 +173,9 @@ class TeamsPlatform:
 
     async def _remember(self, activity: dict[str, Any]) -> None:
         """Keep what it takes to write here later: this conversation, the member's 1:1, the
-        team's General channel."""
+        channel the activity came from and the team's General channel (a post there starts a
+        thread), and which team that channel is in (``team:<channel>``: who may run it is
+        whoever added the app to that team)."""
         tenant = tenant_of(activity)
         if not tenant or not activity.get("serviceUrl"):
             return
@@ -186,8 +189,10 @@ class TeamsPlatform:
             entries[f"user:{activity['from']['id']}"] = data
         team = team_of(activity)
         if team:
-            general = {"id": team, "isGroup": True, "conversationType": "channel"}
-            entries[f"channel:{team}"] = {**data, "conversation": {**conversation, **general}}
+            for channel in {team, channel_of(activity)}:
+                whole = {"id": channel, "isGroup": True, "conversationType": "channel"}
+                entries[f"channel:{channel}"] = {**data, "conversation": {**conversation, **whole}}
+                entries[f"{TEAM}{channel}"] = {"id": team}
         entries |= installer_entries(activity)  # who added the bot to the team owns it here
         await self._references.save(workspace, entries)  # one transaction per activity
 
@@ -252,8 +257,11 @@ class TeamsPlatform:
     # -- roster ---------------------------------------------------------------------------
 
     async def members(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
-        """The team's people (no bot), paged from Teams, cached for an hour;
-        PlatformUnavailable when the bot has no way into the team (not installed there)."""
+        """The channel's people (no bot): the members of its conversation, paged from the Bot
+        Connector (``/v3/conversations/<channel>/pagedmembers``: the team's members for the
+        General channel and the other standard channels, a private or shared channel's own
+        members for one), cached for an hour; PlatformUnavailable when the bot has no way into
+        the channel (never reached from it)."""
         cached = self._rosters.get((workspace.external_id, channel))
         if cached and time.monotonic() - cached[0] < ROSTER_TTL:
             return cached[1]
@@ -261,7 +269,7 @@ class TeamsPlatform:
 
         async def page_through(turn_context: TurnContext) -> None:
             token = None
-            while True:
+            while True:  # the conversation's members: a channel's id is a conversation's
                 page = await TeamsInfo.get_paged_team_members(
                     turn_context, channel, token, ROSTER_PAGE
                 )
@@ -276,9 +284,9 @@ class TeamsPlatform:
 
         if not await self.run_in(workspace, f"channel:{channel}", page_through):
             # never an empty roster: it would say everyone left
-            raise PlatformUnavailable("teams roster: the bot holds no reference to this team")
+            raise PlatformUnavailable("teams roster: the bot holds no reference to this channel")
         self._rosters[(workspace.external_id, channel)] = (time.monotonic(), found)
-        log.info("team roster read", extra={"members": len(found)})
+        log.info("channel roster read", extra={"members": len(found)})
         return found
 
 
