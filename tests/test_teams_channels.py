@@ -6,6 +6,7 @@ against the fake Bot Connector."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -162,3 +163,20 @@ async def test_a_channels_roster_is_the_teams_for_a_standard_channel_its_own_for
         assert (await reply(bot, "29:1abc", 4)).startswith(f"{ids[4]}: not a member")
         await command(bot, "29:1abc", f"facilitator add {ids[1]}", PRIVATE)
         assert await reply(bot, "29:1abc", 5) == f"{ids[1]} now facilitates Board."
+
+
+async def test_reads_of_one_channels_roster_at_the_same_moment_share_one_reading(
+    database_url: str,
+) -> None:
+    """A ritual's launch and the daily roster read asking at once: one paged read, both served."""
+    team = roster(5)
+    async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
+        connector.set_roster(TEAM, team)
+        await bot.install_in_team()
+        assert bot.bot.teams is not None
+        first, second = await asyncio.gather(
+            bot.bot.teams.members(WORKSPACE, TEAM), bot.bot.teams.members(WORKSPACE, TEAM)
+        )
+        ids = [m["id"] for m in team]
+        assert [m.user_id for m in first] == ids and [m.user_id for m in second] == ids
+        assert len(connector.calls_to("get_paged_members")) == 1

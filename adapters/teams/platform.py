@@ -7,6 +7,7 @@ answers non-2xx and the Bot Connector retries; the activity id makes a retry a n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from asyncio import Semaphore, timeout
@@ -94,6 +95,7 @@ class TeamsPlatform:
         self.adapter.on_turn_error = self._on_turn_error
         self._pacer = Pacer()
         self._rosters: dict[tuple[str, str], tuple[float, list[MemberProfile]]] = {}
+        self._roster_reads: dict[tuple[str, str], asyncio.Future[list[MemberProfile]]] = {}
         self.sender = TeamsSender(self)
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -261,10 +263,20 @@ class TeamsPlatform:
         Connector (``/v3/conversations/<channel>/pagedmembers``: the team's members for the
         General channel and the other standard channels, a private or shared channel's own
         members for one), cached for an hour; PlatformUnavailable when the bot has no way into
-        the channel (never reached from it)."""
-        cached = self._rosters.get((workspace.external_id, channel))
+        the channel (never reached from it). Reads of one channel at the same moment (a
+        ritual's launch and the daily roster read) share one reading."""
+        key = (workspace.external_id, channel)
+        cached = self._rosters.get(key)
         if cached and time.monotonic() - cached[0] < ROSTER_TTL:
             return cached[1]
+        reading = self._roster_reads.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read_roster(workspace, channel))
+            self._roster_reads[key] = reading
+            reading.add_done_callback(lambda _: self._roster_reads.pop(key, None))
+        return list(await asyncio.shield(reading))
+
+    async def _read_roster(self, workspace: WorkspaceRef, channel: str) -> list[MemberProfile]:
         found: list[MemberProfile] = []
 
         async def page_through(turn_context: TurnContext) -> None:
