@@ -66,10 +66,10 @@ async def digest_messages(
     """The digest for ``week``, one DM per facilitator; none when it went out already."""
     assert community.id is not None and workspace.id is not None
     before = await tx.pulse_notices.last(community.id, DIGEST)
+    previous = dict(before.detail) if before is not None else None  # before the claim rewrites it
     snapshot = _snapshot(report.figures, found)
     if not await tx.pulse_notices.claim(community.id, DIGEST, week, now, detail=snapshot):
         return []
-    previous = before.detail if before is not None else None
     out: list[act.Action] = []
     for facilitator in community.facilitators:
         reader = await tx.directory.member(workspace.id, facilitator)
@@ -165,6 +165,7 @@ def _changes(
     if previous is None:
         lines.append(text("digest_first", locale))
         return lines
+    compared = len(lines)
     if previous.get("members") != now["members"]:
         lines.append(
             text("digest_change_members", locale, before=previous.get("members"),
@@ -174,6 +175,6 @@ def _changes(
     for key, kinds in (("digest_new_warning", is_ - was), ("digest_gone_warning", was - is_)):
         for kind in sorted(kinds):
             lines.append(text(key, locale, what=text(f"kind_{kind}", locale)))
-    if len(lines) == 1:
+    if len(lines) == compared:
         lines.append(text("digest_no_change", locale))
     return lines
