@@ -15,7 +15,6 @@ from datetime import datetime
 from bot.runtime.pulse_watch import PulseWatch
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
-from bot.vocabulary import events as ev
 from storage.database import make_engine
 from storage.store import Store
 from tests.builders import WORKSPACE
