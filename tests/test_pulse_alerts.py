@@ -168,6 +168,7 @@ async def test_the_digest_goes_out_on_monday_once_across_processes_in_each_langu
 
     digests = await told(harness, "U-dan", "Weekly pulse")
     assert len(digests) == 1
+    assert len(await told(harness, "U-dan", WARNED)) == 1  # the warnings too, once
     assert digests[0].splitlines() == [
         "Weekly pulse of *Data & IA* — week 2026-W50",
         "• Members: 10 · active: 8 (80.0 %) — target 60 %: 20.0 points above",
