@@ -232,3 +232,25 @@ async def test_a_small_community_s_digest_withholds_its_figures(harness: Harness
     assert "• 2026-W49: — (fewer than 5)" in lines
     # never a person's own figures: nobody is named
     assert not any(name in digest for name in ("alice", "Alice", "bob", "Bob"))
+
+
+async def test_silent_newcomers_an_unanswered_welcome_and_a_silent_sponsor_warn_too(
+    harness: Harness,
+) -> None:
+    # five people join on 11-20 and never post nor answer the welcome; Emma, the sponsor,
+    # never did anything here
+    newcomers = ("kim", "lea", "max", "noa", "oli")
+    for user in newcomers:
+        await happen(harness, joined(user, at(11, 20, 8)))
+    await look(harness, at(12, 8, 8))
+    (warned,) = await told(harness, "U-dan", WARNED)
+    assert warned.splitlines()[1:-1] == [
+        "⚠ Few answer the ritual welcome: 0.0 %. "
+        "Shorten its question or move it to another time (rituals set).",
+        "⚠ No sponsor activity for 30 days. "
+        "Ask your sponsor to post or react this week: leaders lead by example.",
+        "⚠ 5 newcomer(s) did not post within their first 14 days. "
+        "Welcome them personally and invite them to introduce themselves.",
+    ]
+    named = [f"U-{user}" for user in newcomers] + [user.title() for user in newcomers]
+    assert not any(name in warned for name in named), "nobody is named"
