@@ -72,7 +72,13 @@ class PulseWatch:
             if community is None:
                 return 0
             calendar = calendar_for(community)
-            opens = calendar.next_open(now)
+            try:
+                opens = calendar.next_open(now)
+            except ValueError:  # working hours validated on input: an old bad row waits
+                log.warning(
+                    "a community's working hours are unreadable", extra={"community": community_id}
+                )
+                opens = now + self._every
             working = opens == now
             next_at = now + self._every if working or opens <= now else opens
             if not await tx.pulse_notices.take_check(community_id, now, next_at):
