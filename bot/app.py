@@ -33,6 +33,7 @@ from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
 from bot.runtime.membership import RosterSync
 from bot.runtime.metrics import Metrics
+from bot.runtime.pulse_watch import PulseWatch
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings, SlackSettings, TeamsSettings
@@ -198,6 +199,11 @@ def build(
         on_lag=metrics.lag,
         rosters=RosterSync(store, community_rosters, clock).run_due,
         activity_retention=timedelta(days=settings.activity_retention_days),
+        pulse=(
+            PulseWatch(store, clock, library, on_enqueued=worker.wake).run_due
+            if settings.pulse_notices
+            else None
+        ),
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=16, ge=1, le=1000)
     #: Days the raw activity history is kept; the pulse's daily rollups stay beyond.
     activity_retention_days: int = Field(default=400, ge=30)
+    #: early warnings and the weekly health digest to facilitators (issue 11 §3)
+    pulse_notices: bool = True
     #: Base URL of the Slack Web API (point it at a fake or a proxy).
     slack_api_url: str = "https://slack.com/api/"
     #: Run the Teams adapter without an app id: no JWT checked — local testing only, refused

@@ -16,6 +16,7 @@ from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
 from storage.pulse import Pulse
+from storage.pulse_notices import PulseNotices
 from storage.pulse_queries import PulseQueries
 from storage.runs import Runs
 from storage.versioning import VersionedSession
@@ -30,6 +31,7 @@ class Transaction:
     activity: Activity
     pulse: Pulse
     pulse_queries: PulseQueries
+    pulse_notices: PulseNotices
     membership: Membership
     kudos: KudosLedger
 
@@ -78,6 +80,7 @@ def _repositories(session: AsyncSession) -> Transaction:
         activity=Activity(session),
         pulse=Pulse(session),
         pulse_queries=PulseQueries(session),
+        pulse_notices=PulseNotices(session),
         membership=Membership(session),
         kudos=KudosLedger(session),
     )

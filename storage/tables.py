@@ -421,3 +421,28 @@ class Kudos(SQLModel, table=True):
     receiver: str = Field(max_length=PLATFORM_ID)
     reason: str = Field(sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PulseCheck(SQLModel, table=True):
+    """When each community's pulse is next looked at for early warnings and the weekly digest
+    (issue 11 §3): taken by one process at a time (moved forward as it is taken)."""
+
+    __table_args__ = (Index("ix_pulsecheck_due", "due_at"),)
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PulseNotice(SQLModel, table=True):
+    """What was last sent to a community's facilitators of each kind (an early warning's kind,
+    or ``digest``): when, for which period (a week), and the group figures it said — so a kind
+    goes out at most once a week, whatever the processes and restarts."""
+
+    community_id: int = Field(foreign_key="community.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=32)
+    #: the week it was for (``2026-W49``); "" before anything was sent
+    period: str = Field(default="", max_length=16)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    #: group figures and warning kinds only, never a person's (the digest compares with them)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

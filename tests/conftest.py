@@ -120,7 +120,12 @@ async def serving(bot: Animateur) -> AsyncIterator[tuple[str, web.Application]]:
 async def local_server(database_url: str) -> AsyncIterator[LiveServer]:
     """The bot with the local platform and the seeded demo workspace."""
     settings = Settings(
-        database_url=database_url, playground=True, demo=True, tick_seconds=0.2, _env_file=None
+        database_url=database_url,
+        playground=True,
+        demo=True,
+        tick_seconds=0.2,
+        pulse_notices=False,  # DMs at the real clock's working hours: tested on a virtual one
+        _env_file=None,
     )
     async with serving(build(settings)) as (url, app), ClientSession() as http:
         yield LiveServer(url, app[BOT], http)

@@ -131,6 +131,8 @@ class Cluster:
             "ANIMATEUR_PLAYGROUND": "false",
             "ANIMATEUR_DEMO": "false",
             "ANIMATEUR_TICK_SECONDS": "0.2",
+            # warnings and digests follow the real clock's working hours: tested virtually
+            "ANIMATEUR_PULSE_NOTICES": "false",
             "ANIMATEUR_SLACK_API_URL": self.slack.api_url,
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,

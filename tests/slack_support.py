@@ -106,6 +106,7 @@ async def running_bot(
         playground=False,
         tick_seconds=0.2,
         slack_api_url=slack.api_url,
+        pulse_notices=False,  # they follow the real clock: tested virtually
         _env_file=None,
     )
     bot = build(settings, slack=slack_settings, clock=clock, playbooks=playbooks)

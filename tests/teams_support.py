@@ -154,6 +154,7 @@ async def running_teams_bot(
         playground=False,
         tick_seconds=0.2,
         teams_anonymous=teams is None,
+        pulse_notices=False,  # they follow the real clock: tested virtually
         _env_file=None,
         **settings,
     )

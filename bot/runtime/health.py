@@ -10,15 +10,13 @@ from typing import Any
 from bot.runtime.indicators import FEWER, compute
 from bot.runtime.invocation import Invocation, Usage
 from bot.runtime.pulse_report import read_pulse
-from bot.runtime.pulse_warnings import warnings
+from bot.runtime.pulse_warnings import describe, warnings
 from bot.runtime.texts import text
 from playbooks.calendar import zone
 
 #: Weeks of active share shown, and warnings at most.
 WEEKS = 4
 TOP_WARNINGS = 3
-#: Unanswered questions named at most in a warning.
-LINKS = 5
 
 
 async def health(inv: Invocation, args: list[str]) -> None:
@@ -98,19 +96,7 @@ async def health(inv: Invocation, args: list[str]) -> None:
     found = warnings(report, data)[:TOP_WARNINGS]
     if found:
         lines.append(text("health_warnings", locale))
-        for warning in found:
-            values: dict[str, Any] = dict(warning.values)
-            if "links" in values:
-                links = values.pop("links")[:LINKS]
-                values["where"] = ", ".join(f"{q['channel']} {q['message_id']}" for q in links)
-            if "rate" in values:
-                values["rate"] = _pct(values["rate"])
-            lines.append(
-                "⚠ "
-                + text(f"warning_{warning.kind}", locale, **values)
-                + " "
-                + text(f"action_{warning.kind}", locale)
-            )
+        lines += ["⚠ " + describe(warning, locale) for warning in found]
     else:
         lines.append(text("health_no_warning", locale))
     inv.replies.append("\n".join(lines))

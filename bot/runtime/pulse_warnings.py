@@ -18,6 +18,7 @@ from bot.runtime.indicators import (
     members_at,
     window_ending,
 )
+from bot.runtime.texts import text
 
 #: A ritual whose response rate is under this is worth a look.
 LOW_RESPONSE_PCT = 30.0
@@ -88,3 +89,23 @@ def silent_newcomers(data: PulseData) -> int:
         )
         silent += not spoke
     return silent
+
+
+#: Unanswered questions named at most in a warning.
+LINKS = 5
+
+
+def describe(warning: PulseWarning, locale: str) -> str:
+    """The warning and what to do about it, in ``locale``; the unanswered threads named by
+    their place (channel and message id), five at most."""
+    values: dict[str, Any] = dict(warning.values)
+    if "links" in values:
+        links = values.pop("links")[:LINKS]
+        values["where"] = ", ".join(f"{q['channel']} {q['message_id']}" for q in links)
+    if "rate" in values:
+        values["rate"] = f"{values['rate']:.1f}"
+    return (
+        text(f"warning_{warning.kind}", locale, **values)
+        + " "
+        + text(f"action_{warning.kind}", locale)
+    )

@@ -74,6 +74,8 @@ PURGE_EVERY = timedelta(hours=1)
 PURGE_BATCHES = 20
 #: Due rosters are looked for at most this often.
 ROSTER_EVERY = timedelta(minutes=1)
+#: Communities whose pulse is due a look are looked for at most this often.
+PULSE_EVERY = timedelta(minutes=1)
 #: Reads the communities' rosters that are due.
 RosterPass = Callable[[], Awaitable[object]]
 #: The same wall-clock time happens within 26 hours around the world (UTC-12 to UTC+14).
@@ -177,6 +179,7 @@ class Scheduler:
         on_lag: Callable[[str, datetime, datetime], None] | None = None,
         rosters: RosterPass | None = None,
         activity_retention: timedelta | None = None,
+        pulse: RosterPass | None = None,
     ) -> None:
         """``on_lag(kind, due, now)``: told when a due run (``run``) or fire (``fire``) is
         processed, to measure how late. ``rosters``: reads the communities' rosters that are
@@ -197,6 +200,8 @@ class Scheduler:
         self._rosters = rosters
         self._activity_retention = activity_retention
         self._last_roster_pass: datetime | None = None
+        self._pulse = pulse
+        self._last_pulse_pass: datetime | None = None
         self._driver: AsyncIOScheduler | None = None
         self._running: asyncio.Task[int] | None = None
         self._last_purge: datetime | None = None
@@ -209,12 +214,26 @@ class Scheduler:
         await self.run_launches()
         await self._forget_old_event_keys()
         await self._read_rosters()
+        await self._watch_pulse()
         return woken
 
     async def read_rosters_now(self) -> None:
         """Read the rosters that are due at once, whenever the last look was."""
         self._last_roster_pass = None
         await self._read_rosters()
+
+    async def _watch_pulse(self) -> None:
+        """Communities whose pulse is due a look (early warnings, the weekly digest)."""
+        now = self._clock()
+        if self._pulse is None or (
+            self._last_pulse_pass is not None and now - self._last_pulse_pass < PULSE_EVERY
+        ):
+            return
+        self._last_pulse_pass = now
+        try:
+            await self._pulse()
+        except Exception:
+            log.exception("looking at the communities' pulse failed; the next pass retries")
 
     async def _read_rosters(self) -> None:
         """Communities' rosters that are due (declared since, or read a day ago)."""

@@ -658,6 +658,78 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "a reason of at most {limit} characters",
         "fr": "une raison de {limit} caractères au plus",
     },
+    # -- community pulse: early warnings and the weekly digest (issue 11 §3) ----------------
+    "alert_title": {
+        "en": "Early warning for *{name}*:",
+        "fr": "Alerte précoce pour *{name}* :",
+    },
+    "alert_footer": {
+        "en": "(Each warning comes at most once a week; /animateur health shows the figures.)",
+        "fr": "(Chaque alerte vient au plus une fois par semaine ; /animateur health montre "
+        "les chiffres.)",
+    },
+    "digest_title": {
+        "en": "Weekly pulse of *{name}* — week {week}",
+        "fr": "Pouls hebdomadaire de *{name}* — semaine {week}",
+    },
+    "digest_weeks": {
+        "en": "Week by week (active % · contributors % · questions answered %):",
+        "fr": "Semaine après semaine (actifs % · contributeurs % · questions avec réponse %) :",
+    },
+    "digest_week": {
+        "en": "• {week}: {active} · {contributors} · {answered} {arrow}",
+        "fr": "• {week} : {active} · {contributors} · {answered} {arrow}",
+    },
+    "digest_week_withheld": {
+        "en": "• {week}: {withheld}",
+        "fr": "• {week} : {withheld}",
+    },
+    "digest_changed": {"en": "What changed:", "fr": "Ce qui a changé :"},
+    "digest_change_active": {
+        "en": "• Active share last week: {before} % → {now} % ({points} points {arrow})",
+        "fr": "• Part d'actifs la semaine dernière : {before} % → {now} % ({points} points "
+        "{arrow})",
+    },
+    "digest_change_members": {
+        "en": "• Members since the last digest: {before} → {now}",
+        "fr": "• Membres depuis le dernier bilan : {before} → {now}",
+    },
+    "digest_new_warning": {
+        "en": "• New warning: {what}",
+        "fr": "• Nouvelle alerte : {what}",
+    },
+    "digest_gone_warning": {
+        "en": "• No longer a warning: {what}",
+        "fr": "• Plus d'alerte : {what}",
+    },
+    "digest_first": {
+        "en": "• First digest: the next one will compare with this one.",
+        "fr": "• Premier bilan : le prochain se comparera à celui-ci.",
+    },
+    "digest_no_change": {
+        "en": "• Nothing else changed since the last digest.",
+        "fr": "• Rien d'autre n'a changé depuis le dernier bilan.",
+    },
+    "kind_unanswered": {
+        "en": "questions unanswered for 48 h",
+        "fr": "questions sans réponse depuis 48 h",
+    },
+    "kind_falling": {
+        "en": "active share falling three weeks in a row",
+        "fr": "part d'actifs en baisse trois semaines de suite",
+    },
+    "kind_ritual_low": {
+        "en": "a ritual under 30 % of answers",
+        "fr": "un rituel sous 30 % de réponses",
+    },
+    "kind_sponsor_silent": {
+        "en": "no sponsor activity for 30 days",
+        "fr": "aucune activité des sponsors depuis 30 jours",
+    },
+    "kind_newcomers_silent": {
+        "en": "newcomers silent after 14 days",
+        "fr": "nouveaux membres silencieux après 14 jours",
+    },
 }
 
 

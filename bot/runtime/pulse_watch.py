@@ -1,0 +1,108 @@
+"""Looks at each community's pulse every hour of its working time (a few communities per pass,
+each by one process: a claim moved forward) and sends what is due to its facilitators: the
+early warnings (``bot.runtime.pulse_alerts``) and, on Monday, the weekly digest
+(``bot.runtime.pulse_digest``). Outside working hours nothing is computed nor sent: the next
+look is at the start of the next working period. Messages go through the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from bot.runtime.clock import Clock
+from bot.runtime.context import calendar_for
+from bot.runtime.indicators import compute
+from bot.runtime.pulse_alerts import warning_messages
+from bot.runtime.pulse_digest import digest_messages, digest_week
+from bot.runtime.pulse_report import read_pulse
+from bot.runtime.pulse_warnings import warnings
+from bot.vocabulary import actions as act
+from playbooks.schema import Playbook
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: A community's pulse is looked at this often during its working hours.
+EVERY = timedelta(hours=1)
+#: Communities looked at per scheduler pass at most (the next pass takes the others).
+PER_PASS = 5
+#: Weeks of trend a digest shows (the three-week fall needs four).
+WEEKS = 4
+
+
+class PulseWatch:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        playbooks: Mapping[str, Playbook],
+        *,
+        on_enqueued: Callable[[], None] = lambda: None,
+        every: timedelta = EVERY,
+        per_pass: int = PER_PASS,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._asking = {n for n, p in playbooks.items() if any(s.kind == "ask" for s in p.steps)}
+        self._on_enqueued = on_enqueued
+        self._every = every
+        self._per_pass = per_pass
+
+    async def run_due(self) -> int:
+        """Look at the communities that are due; returns how many messages were queued."""
+        async with self._store.read() as tx:
+            due = await tx.pulse_notices.due(self._clock(), self._per_pass)
+        queued = 0
+        for community_id in due:
+            try:
+                queued += await self._look(community_id)
+            except Exception:  # one community must not hold up the others
+                log.exception(
+                    "looking at a community's pulse failed", extra={"community": community_id}
+                )
+        if queued:
+            self._on_enqueued()
+        return queued
+
+    async def _look(self, community_id: int) -> int:
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            community = await tx.directory.community(community_id)
+            if community is None:
+                return 0
+            calendar = calendar_for(community)
+            try:
+                opens = calendar.next_open(now)
+            except ValueError:  # working hours validated on input: an old bad row waits
+                log.warning(
+                    "a community's working hours are unreadable", extra={"community": community_id}
+                )
+                opens = now + self._every
+            working = opens == now
+            next_at = now + self._every if working or opens <= now else opens
+            if not await tx.pulse_notices.take_check(community_id, now, next_at):
+                return 0  # another process has it
+        if not working or not community.facilitators:
+            return 0
+        week = digest_week(calendar, now)
+        async with self._store.read() as tx:  # the figures: no write lock while computing
+            data = await read_pulse(tx, community, now, WEEKS, self._asking)
+        report = compute(data, WEEKS, links=True)
+        found = warnings(report, data)
+        async with self._store.transaction() as tx:
+            workspace = await tx.directory.workspace_by_id(community.workspace_id)
+            assert workspace is not None and workspace.id is not None
+            told: list[act.Action] = await warning_messages(tx, workspace, community, found, now)
+            if week is not None:
+                told += await digest_messages(tx, workspace, community, report, found, week, now)
+            for action in told:
+                await tx.outbox.enqueue(
+                    workspace_id=workspace.id,
+                    action=act.action_to_dict(action),
+                    recipient=act.recipient_of(action),
+                    now=now,
+                )
+        if told:
+            log.info("pulse notices queued", extra={"community": community_id, "count": len(told)})
+        return len(told)
