@@ -146,7 +146,9 @@ async def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(
     for odd in ("²", "-5", "1e9", ""):  # "²" is a digit to str.isdigit(), not to int()
         assert (await slack_bot.event(joined(), timestamp=odd)).status == 401, odd
     await asyncio.sleep(0.5)
-    assert slack_bot.slack.calls == []
+    # the community's roster is read once it is known, whatever arrives: not an answer to these
+    answered = [c for c in slack_bot.slack.calls if c.method != "conversations.members"]
+    assert answered == []
     async with slack_bot.bot.store.transaction() as tx:
         assert (await tx.session.execute(select(Delivery))).first() is None
 
