@@ -198,6 +198,7 @@ def build(
         on_lag=metrics.lag,
         rosters=RosterSync(store, community_rosters, clock).run_due,
         activity_retention=timedelta(days=settings.activity_retention_days),
+        delivery_retention=timedelta(days=settings.delivery_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None

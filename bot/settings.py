@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=16, ge=1, le=1000)
     #: Days the raw activity history is kept; the pulse's daily rollups stay beyond.
     activity_retention_days: int = Field(default=400, ge=30)
+    #: Days a sent message's text is kept in the outbox (its kind, recipient and times stay).
+    delivery_retention_days: int = Field(default=30, ge=1)
     #: Base URL of the Slack Web API (point it at a fake or a proxy).
     slack_api_url: str = "https://slack.com/api/"
     #: Run the Teams adapter without an app id: no JWT checked — local testing only, refused

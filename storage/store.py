@@ -15,6 +15,7 @@ from storage.directory import Directory
 from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
+from storage.privacy import Privacy
 from storage.pulse import Pulse
 from storage.pulse_queries import PulseQueries
 from storage.runs import Runs
@@ -32,6 +33,7 @@ class Transaction:
     pulse_queries: PulseQueries
     membership: Membership
     kudos: KudosLedger
+    privacy: Privacy
 
 
 class Store:
@@ -80,4 +82,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         pulse_queries=PulseQueries(session),
         membership=Membership(session),
         kudos=KudosLedger(session),
+        privacy=Privacy(session),
     )
