@@ -21,8 +21,9 @@ from bot.runtime.scheduler import Scheduler
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
 from storage.privacy import NOT_A_PERSON, PERSON_COLUMNS
+from storage.references import StoredReferences
 from storage.slack_tables import SLACK_METADATA
-from storage.tables import Delivery
+from storage.tables import ProcessedEvent, RitualLaunch
 from tests.builders import T0, WORKSPACE, answer, click, command, joined
 from tests.conftest import Harness
 
@@ -205,38 +206,41 @@ async def test_erasing_the_last_facilitator_says_so_and_keeps_the_community(
 async def test_sent_texts_are_erased_after_the_retention_not_recent_or_unsent_ones(
     harness: Harness,
 ) -> None:
-    await harness.dispatcher.handle(joined(ALICE))  # welcome DMs, sent now
+    await harness.dispatcher.handle(joined(ALICE))  # welcome messages, sent at T0
+    await harness.worker.drain()
+    harness.clock.now = T0 + timedelta(days=25)
+    await harness.dispatcher.handle(joined("U-chloe"))  # sent 25 days later
     await harness.worker.drain()
     async with harness.store.transaction() as tx:
-        rows = (await tx.session.execute(select(Delivery))).scalars().all()
-        old, recent, unsent = rows[0], rows[1] if len(rows) > 1 else None, None
-        old.status, old.sent_at = "sent", T0
-        if recent is not None:
-            recent.status, recent.sent_at = "sent", T0 + timedelta(days=25)
-        unsent = Delivery(
-            workspace_id=old.workspace_id,
-            recipient=ALICE,
+        workspace = await tx.directory.workspace(WORKSPACE)
+        assert workspace is not None and workspace.id is not None
+        await tx.outbox.enqueue(  # never sent (its recipient is away, say)
+            workspace_id=workspace.id,
             action={"type": "SendDirectMessage", "user_id": ALICE, "text": "later"},
-            status="pending",
-            next_attempt_at=T0,
-            created_at=T0,
+            recipient=ALICE,
+            now=T0,
         )
-        tx.session.add(unsent)
-    ids = (old.id, recent.id if recent else None)
+    before = {d.id: d for d in await harness.deliveries()}
+    assert {d.status for d in before.values()} == {"sent", "pending"}
     harness.clock.now = T0 + timedelta(days=31)
     scheduler = Scheduler(
         harness.store, harness.dispatcher.handle, harness.dispatcher.fire_schedule,
         harness.engine.playbooks, harness.clock, delivery_retention=timedelta(days=30),
     )  # fmt: skip
     await scheduler.tick()
-    async with harness.store.read() as tx:
-        rows = {d.id: d for d in (await tx.session.execute(select(Delivery))).scalars().all()}
-    assert rows[ids[0]].action == {"type": old.action["type"], "erased": True}
-    assert rows[ids[0]].text_erased_at == harness.clock.now
-    assert rows[ids[0]].recipient == old.recipient, "who and when stay"
-    if ids[1] is not None:
-        assert "text" in rows[ids[1]].action, "sent 6 days ago: kept"
-    assert rows[unsent.id].action["text"] == "later", "never sent: kept"
+
+    after = {d.id: d for d in await harness.deliveries()}
+    old = [i for i, d in before.items() if d.status == "sent" and d.sent_at == T0]
+    recent = [i for i, d in before.items() if d.sent_at == T0 + timedelta(days=25)]
+    [unsent] = [i for i, d in before.items() if d.status == "pending"]
+    assert old and recent
+    for i in old:
+        assert after[i].action == {"type": before[i].action["type"], "erased": True}
+        assert (after[i].text_erased_at, after[i].recipient, after[i].sent_at) == (
+            harness.clock.now, before[i].recipient, T0,
+        ), "who and when stay"  # fmt: skip
+    assert [after[i].action for i in recent] == [before[i].action for i in recent], "kept"
+    assert after[unsent].action["text"] == "later", "never sent: kept"
 
 
 def _cli(
@@ -287,3 +291,42 @@ def test_cli_export_erase_and_unknown_ones(
         "--user", ALICE, "--yes",
     )  # fmt: skip
     assert (code, err) == (2, "cannot erase: no workspace slack:T404 in this database")
+
+
+async def test_erase_forgets_her_conversations_event_keys_and_launches_keeping_the_channels(
+    harness: Harness,
+) -> None:
+    """Teams references: her 1:1 goes; the channel's, where she spoke last, forgets her and
+    still lets the bot post there. Her event keys go; a check-in she ran stays, by nobody."""
+    await harness.dispatcher.handle(joined(ALICE))
+    await harness.dispatcher.handle(command("U-dan", "facilitator add U-alice"))
+    await harness.dispatcher.handle(command(ALICE, "checkin now"))
+    await harness.dispatcher.idle()
+    await harness.scheduler.tick()
+    references = StoredReferences(harness.store)
+    spoke = {"user": {"id": ALICE, "name": NAME}, "serviceUrl": "https://smba.example/"}
+    channel = {**spoke, "conversation": {"id": "19:general", "conversationType": "channel"}}
+    personal = {**spoke, "conversation": {"id": "a:1on1", "conversationType": "personal"}}
+    await references.save(
+        WORKSPACE,
+        {"channel:C-data": channel, f"user:{ALICE}": personal, "conversation:a:1on1": personal},
+    )
+    async with harness.store.transaction() as tx:
+        assert await tx.activity.mark_processed(f"local:demo:Ev42:{ALICE}", T0)
+        assert await tx.activity.mark_processed("local:demo:Ev42:U-chloe", T0)
+
+    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0)
+
+    assert erasure.counts["conversationreference"] == 3
+    assert await references.get(WORKSPACE, "channel:C-data") == {
+        "serviceUrl": "https://smba.example/",
+        "conversation": {"id": "19:general", "conversationType": "channel"},
+    }
+    assert await references.get(WORKSPACE, f"user:{ALICE}") is None
+    assert await references.get(WORKSPACE, "conversation:a:1on1") is None
+    async with harness.store.read() as tx:
+        launches = (await tx.session.execute(select(RitualLaunch))).scalars().all()
+        keys = (await tx.session.execute(select(ProcessedEvent.key))).scalars().all()
+    assert [(x.playbook, x.requested_by, x.status) for x in launches] == [("checkin", None, "done")]
+    assert "local:demo:Ev42:U-chloe" in keys and not [k for k in keys if ALICE in k]
+    assert await _naming(harness, (ALICE, NAME)) == []
