@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type,call-overload"
 """A person's data: everything stored about them (GDPR art. 15, export) and its removal
 (art. 17, erasure), for one person of one workspace.
 
@@ -192,6 +191,12 @@ def _mentions(column: Any, needles: Sequence[str]) -> Any:
     return or_(*(text.contains(json.dumps(n)[1:-1], autoescape=True) for n in needles))
 
 
+def _names_part(key: Any, uid: str) -> Any:
+    """An event key one of whose ``:``-separated parts is ``uid`` (never its first: the
+    platform)."""
+    return or_(key.contains(f":{uid}:", autoescape=True), key.endswith(f":{uid}", autoescape=True))
+
+
 def redacted(action: Mapping[str, Any]) -> dict[str, Any]:
     """An outbox action without its text: only its kind remains."""
     return {"type": action.get("type"), ERASED: True}
@@ -205,7 +210,7 @@ class Privacy:
         return _rows([dict(r) for r in (await self._s.execute(query)).mappings().all()])
 
     def _communities(self, workspace_id: int) -> Any:
-        return select(Community.id).where(Community.workspace_id == workspace_id)
+        return select(col(Community.id)).where(col(Community.workspace_id) == workspace_id)
 
     async def known(self, workspace: Workspace, user_id: str) -> bool:
         """Whether anything at all is stored about ``user_id`` in the workspace."""
@@ -217,8 +222,8 @@ class Privacy:
         return [user_id, *([name] if len(name) >= 3 else [])]
 
     async def _name(self, workspace_id: int, user_id: str) -> str:
-        query = select(Member.display_name).where(
-            Member.workspace_id == workspace_id, Member.user_id == user_id
+        query = select(col(Member.display_name)).where(
+            col(Member.workspace_id) == workspace_id, col(Member.user_id) == user_id
         )
         return str((await self._s.execute(query)).scalar_one_or_none() or "")
 
@@ -231,11 +236,11 @@ class Privacy:
         uid = user_id
         communities = self._communities(w)
         member = await self._all(
-            select(_table(Member)).where(Member.workspace_id == w, Member.user_id == uid)
+            select(_table(Member)).where(col(Member.workspace_id) == w, col(Member.user_id) == uid)
         )
         roles = []
         for c in (
-            await self._s.execute(select(Community).where(Community.workspace_id == w))
+            await self._s.execute(select(Community).where(col(Community.workspace_id) == w))
         ).scalars():
             if uid in c.facilitators or uid in c.sponsors:
                 roles.append(
@@ -250,8 +255,8 @@ class Privacy:
         deliveries = _table(Delivery)
         mentioned = await self._all(
             select(deliveries).where(
-                Delivery.workspace_id == w,
-                Delivery.recipient != uid,
+                col(Delivery.workspace_id) == w,
+                col(Delivery.recipient) != uid,
                 _mentions(deliveries.c.action, self._needles(uid, name)),
             )
         )
@@ -264,37 +269,37 @@ class Privacy:
             "user_id": uid,
             "member": member[0] if member else None,
             "communities": await self._all(
-                select(_table(CommunityMember), Community.channel_id, Community.name)
+                select(_table(CommunityMember), col(Community.channel_id), col(Community.name))
                 .join(Community, col(Community.id) == CommunityMember.community_id)
-                .where(CommunityMember.workspace_id == w, CommunityMember.user_id == uid)
+                .where(col(CommunityMember.workspace_id) == w, col(CommunityMember.user_id) == uid)
             ),
             "roles": roles,
             "answers": await self._all(
                 select(_table(Answer))
-                .where(Answer.workspace_id == w, Answer.user_id == uid)
+                .where(col(Answer.workspace_id) == w, col(Answer.user_id) == uid)
                 .order_by(col(Answer.id))
             ),
             "runs": await self._all(
                 select(_table(Run))
-                .where(Run.workspace_id == w, Run.subject == uid)
+                .where(col(Run.workspace_id) == w, col(Run.subject) == uid)
                 .order_by(col(Run.created_at))
             ),
             "messages_to_them": await self._all(
                 select(deliveries)
-                .where(Delivery.workspace_id == w, Delivery.recipient == uid)
+                .where(col(Delivery.workspace_id) == w, col(Delivery.recipient) == uid)
                 .order_by(col(Delivery.id))
             ),
             "messages_naming_them": mentioned,
             "activity": await self._all(
                 select(act)
-                .where(ActivityRecord.workspace_id == w, ActivityRecord.user_id == uid)
+                .where(col(ActivityRecord.workspace_id) == w, col(ActivityRecord.user_id) == uid)
                 .order_by(col(ActivityRecord.occurred_at))
             ),
             "activity_towards_them": await self._all(
                 select(act)
                 .where(
-                    ActivityRecord.workspace_id == w,
-                    ActivityRecord.user_id != uid,
+                    col(ActivityRecord.workspace_id) == w,
+                    col(ActivityRecord.user_id) != uid,
                     or_(
                         col(ActivityRecord.parent_author) == uid,
                         col(ActivityRecord.target_author) == uid,
@@ -306,7 +311,7 @@ class Privacy:
                 select(_table(PulseMemberDay))
                 .where(
                     col(PulseMemberDay.community_id).in_(communities),
-                    PulseMemberDay.user_id == uid,
+                    col(PulseMemberDay.user_id) == uid,
                 )
                 .order_by(col(PulseMemberDay.day))
             ),
@@ -314,38 +319,39 @@ class Privacy:
                 select(_table(PulsePair))
                 .where(
                     col(PulsePair.community_id).in_(communities),
-                    or_(PulsePair.member_a == uid, PulsePair.member_b == uid),
+                    or_(col(PulsePair.member_a) == uid, col(PulsePair.member_b) == uid),
                 )
                 .order_by(col(PulsePair.day))
             ),
             "questions_asked": await self._all(
                 select(pq).where(
-                    col(PulseQuestion.community_id).in_(communities), PulseQuestion.asker == uid
+                    col(PulseQuestion.community_id).in_(communities),
+                    col(PulseQuestion.asker) == uid,
                 )
             ),
             "questions_answered": await self._all(
                 select(pq).where(
                     col(PulseQuestion.community_id).in_(communities),
-                    PulseQuestion.first_answer_by == uid,
+                    col(PulseQuestion.first_answer_by) == uid,
                 )
             ),
             "kudos_given": await self._all(
-                select(kudos).where(Kudos.workspace_id == w, Kudos.giver == uid)
+                select(kudos).where(col(Kudos.workspace_id) == w, col(Kudos.giver) == uid)
             ),
             "kudos_received": await self._all(
-                select(kudos).where(Kudos.workspace_id == w, Kudos.receiver == uid)
+                select(kudos).where(col(Kudos.workspace_id) == w, col(Kudos.receiver) == uid)
             ),
             "ritual_launches_requested": await self._all(
                 select(_table(RitualLaunch)).where(
                     col(RitualLaunch.community_id).in_(communities),
-                    RitualLaunch.requested_by == uid,
+                    col(RitualLaunch.requested_by) == uid,
                 )
             ),
             "conversation_references": await self._all(
                 select(refs).where(
-                    ConversationReference.workspace_id == w,
+                    col(ConversationReference.workspace_id) == w,
                     or_(
-                        ConversationReference.key == f"user:{uid}",
+                        col(ConversationReference.key) == f"user:{uid}",
                         _mentions(refs.c.data, [uid]),
                     ),
                 )
@@ -355,7 +361,7 @@ class Privacy:
                     col(ProcessedEvent.key).startswith(
                         f"{workspace.platform}:{workspace.external_id}:", autoescape=True
                     ),
-                    col(ProcessedEvent.key).contains(uid, autoescape=True),
+                    _names_part(col(ProcessedEvent.key), uid),
                 )
             ),
             "slack_installations": await self._all(
@@ -401,9 +407,9 @@ class Privacy:
         # others' messages that named them keep their kind, lose their text
         deliveries = _table(Delivery)
         naming = await self._s.execute(
-            select(Delivery.id, Delivery.action, Delivery.status).where(
-                Delivery.workspace_id == w,
-                Delivery.recipient != uid,
+            select(col(Delivery.id), col(Delivery.action), col(Delivery.status)).where(
+                col(Delivery.workspace_id) == w,
+                col(Delivery.recipient) != uid,
                 _mentions(deliveries.c.action, self._needles(uid, name)),
             )
         )
@@ -416,48 +422,57 @@ class Privacy:
             )
         await run(
             "delivery",
-            delete(Delivery).where(Delivery.workspace_id == w, Delivery.recipient == uid),
+            delete(Delivery).where(col(Delivery.workspace_id) == w, col(Delivery.recipient) == uid),
         )
 
-        await run("member", delete(Member).where(Member.workspace_id == w, Member.user_id == uid))
+        await run(
+            "member",
+            delete(Member).where(col(Member.workspace_id) == w, col(Member.user_id) == uid),
+        )
         await run(
             "communitymember",
             delete(CommunityMember).where(
-                CommunityMember.workspace_id == w, CommunityMember.user_id == uid
+                col(CommunityMember.workspace_id) == w, col(CommunityMember.user_id) == uid
             ),
         )
-        await run("answer", delete(Answer).where(Answer.workspace_id == w, Answer.user_id == uid))
-        await run("run", delete(Run).where(Run.workspace_id == w, Run.subject == uid))
+        await run(
+            "answer",
+            delete(Answer).where(col(Answer.workspace_id) == w, col(Answer.user_id) == uid),
+        )
+        await run("run", delete(Run).where(col(Run.workspace_id) == w, col(Run.subject) == uid))
         await run(
             "activityrecord",
             delete(ActivityRecord).where(
-                ActivityRecord.workspace_id == w, ActivityRecord.user_id == uid
+                col(ActivityRecord.workspace_id) == w, col(ActivityRecord.user_id) == uid
             ),
         )
         for column in ("parent_author", "target_author"):
             await run(
                 "activityrecord",
                 update(ActivityRecord)
-                .where(ActivityRecord.workspace_id == w, getattr(ActivityRecord, column) == uid)
+                .where(
+                    col(ActivityRecord.workspace_id) == w, getattr(ActivityRecord, column) == uid
+                )
                 .values({column: None}),
             )
         await run(
             "pulsememberday",
             delete(PulseMemberDay).where(
-                col(PulseMemberDay.community_id).in_(communities), PulseMemberDay.user_id == uid
+                col(PulseMemberDay.community_id).in_(communities),
+                col(PulseMemberDay.user_id) == uid,
             ),
         )
         await run(
             "pulsepair",
             delete(PulsePair).where(
                 col(PulsePair.community_id).in_(communities),
-                or_(PulsePair.member_a == uid, PulsePair.member_b == uid),
+                or_(col(PulsePair.member_a) == uid, col(PulsePair.member_b) == uid),
             ),
         )
         await run(
             "pulsequestion",
             delete(PulseQuestion).where(
-                col(PulseQuestion.community_id).in_(communities), PulseQuestion.asker == uid
+                col(PulseQuestion.community_id).in_(communities), col(PulseQuestion.asker) == uid
             ),
         )
         # a question they answered stays answered (a community figure), by nobody named
@@ -466,21 +481,23 @@ class Privacy:
             update(PulseQuestion)
             .where(
                 col(PulseQuestion.community_id).in_(communities),
-                PulseQuestion.first_answer_by == uid,
+                col(PulseQuestion.first_answer_by) == uid,
             )
             .values(first_answer_by=None),
         )
         await run(
             "kudos",
             delete(Kudos).where(
-                Kudos.workspace_id == w, or_(Kudos.giver == uid, Kudos.receiver == uid)
+                col(Kudos.workspace_id) == w,
+                or_(col(Kudos.giver) == uid, col(Kudos.receiver) == uid),
             ),
         )
         await run(
             "rituallaunch",
             update(RitualLaunch)
             .where(
-                col(RitualLaunch.community_id).in_(communities), RitualLaunch.requested_by == uid
+                col(RitualLaunch.community_id).in_(communities),
+                col(RitualLaunch.requested_by) == uid,
             )
             .values(requested_by=None),
         )
@@ -488,14 +505,14 @@ class Privacy:
         # member before them (anyone between was asked already: nobody is asked twice)
         launches = await self._s.execute(
             select(RitualLaunch).where(
-                col(RitualLaunch.community_id).in_(communities), RitualLaunch.cursor == uid
+                col(RitualLaunch.community_id).in_(communities), col(RitualLaunch.cursor) == uid
             )
         )
         for launch in launches.scalars().all():
             cursor = ""
             if launch.status == "pending":
-                before = select(CommunityMember.user_id).where(
-                    CommunityMember.community_id == launch.community_id,
+                before = select(col(CommunityMember.user_id)).where(
+                    col(CommunityMember.community_id) == launch.community_id,
                     col(CommunityMember.user_id) < uid,
                 )
                 cursor = str(
@@ -514,7 +531,7 @@ class Privacy:
             "processedevent",
             delete(ProcessedEvent).where(
                 col(ProcessedEvent.key).startswith(prefix, autoescape=True),
-                col(ProcessedEvent.key).contains(uid, autoescape=True),
+                _names_part(col(ProcessedEvent.key), uid),
             ),
         )
         await run(
@@ -523,7 +540,7 @@ class Privacy:
             .where(*self._installed_by(workspace, uid))
             .values(user_id="", user_token=None, user_scopes=None, user_refresh_token=None),
         )
-        rows = await self._s.execute(select(Community).where(Community.workspace_id == w))
+        rows = await self._s.execute(select(Community).where(col(Community.workspace_id) == w))
         for community in rows.scalars().all():
             if uid not in community.facilitators and uid not in community.sponsors:
                 continue
@@ -545,19 +562,21 @@ class Privacy:
         await run(
             "conversationreference",
             delete(ConversationReference).where(
-                ConversationReference.workspace_id == w, ConversationReference.key == f"user:{uid}"
+                col(ConversationReference.workspace_id) == w,
+                col(ConversationReference.key) == f"user:{uid}",
             ),
         )
         found = await self._s.execute(
             select(ConversationReference).where(
-                ConversationReference.workspace_id == w, _mentions(refs.c.data, [uid])
+                col(ConversationReference.workspace_id) == w, _mentions(refs.c.data, [uid])
             )
         )
         for ref in found.scalars().all():
+            if (ref.data.get("user") or {}).get("id") != uid:
+                continue  # another id that merely contains theirs
             conversation = ref.data.get("conversation") or {}
-            data = {k: v for k, v in ref.data.items() if k != "user"}
-            if conversation.get("conversationType") == "personal" or uid in json.dumps(data):
+            if conversation.get("conversationType") == "personal":
                 await self._s.delete(ref)
             else:
-                ref.data = data
+                ref.data = {k: v for k, v in ref.data.items() if k != "user"}
             counts["conversationreference"] = counts.get("conversationreference", 0) + 1
