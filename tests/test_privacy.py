@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from bot.vocabulary import events as ev
 from playbooks.loader import load_library
 from storage.privacy import NOT_A_PERSON, PERSON_COLUMNS
 from storage.references import StoredReferences
-from storage.slack_tables import SLACK_METADATA
+from storage.slack_tables import INSTALLATIONS, SLACK_METADATA
 from storage.tables import ProcessedEvent, RitualLaunch
 from tests.builders import T0, WORKSPACE, answer, click, command, joined
 from tests.conftest import Harness
@@ -262,6 +263,8 @@ def _seeded(url: str) -> None:
             await harness.dispatcher.handle(
                 click(f"run:{welcome.id}:charter", "accept", user=ALICE)
             )
+            await harness.dispatcher.handle(command("U-dan", "facilitator add U-alice"))
+            await harness.dispatcher.handle(command(ALICE, "facilitator remove U-dan"))
         finally:
             await harness.store.close()
 
@@ -279,10 +282,22 @@ def test_cli_export_erase_and_unknown_ones(
 
     code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
     assert (code, err) == (1, f"not erased: confirm with --yes to erase {ALICE} from local:demo")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "n")
+    code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
+    assert (code, out, asked) == (
+        1, "not erased\n", [f"Erase everything stored about {ALICE} in local:demo? [y/N] "]
+    )  # fmt: skip
     code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes")
     assert code == 0
     assert out.startswith(f"Erased {ALICE} from local:demo. Rows removed or made anonymous")
     assert re.search(r"^  member +1$", out, re.M) and re.search(r"^  answer +1$", out, re.M)
+    assert out.endswith(
+        f"{ALICE} was the last facilitator of Data & IA (C-data): it has none now. Its rituals "
+        "go on; a workspace administrator can name one there with /animateur facilitator add "
+        "@someone.\n"
+    )
 
     code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "export", *ws)
     assert (code, err) == (2, f"cannot export: nothing is stored about {ALICE} in local:demo")
@@ -330,3 +345,35 @@ async def test_erase_forgets_her_conversations_event_keys_and_launches_keeping_t
     assert [(x.playbook, x.requested_by, x.status) for x in launches] == [("checkin", None, "done")]
     assert "local:demo:Ev42:U-chloe" in keys and not [k for k in keys if ALICE in k]
     assert await _naming(harness, (ALICE, NAME)) == []
+
+
+async def test_erasing_the_slack_installer_keeps_the_installation_working(
+    harness: Harness,
+) -> None:
+    slack = ev.WorkspaceRef("slack", "T042")
+    async with harness.store.transaction() as tx:
+        await tx.directory.ensure_workspace(slack, T0)
+        await tx.session.execute(
+            INSTALLATIONS.insert(),
+            [
+                {"client_id": "1.2", "app_id": "A1", "team_id": "T042", "user_id": user,
+                 "bot_token": "fernet:sealed", "user_token": f"xoxp-{user}",
+                 "is_enterprise_install": False, "installed_at": T0.replace(tzinfo=None)}
+                for user in ("U07", "U08")
+            ],
+        )  # fmt: skip
+    data = await export_person(harness.store, slack, "U07")
+    assert [i["user_id"] for i in data["slack_installations"]] == ["U07"]
+
+    erasure = await erase_person(harness.store, slack, "U07", T0)
+
+    assert erasure.counts["slack_installations"] == 1
+    async with harness.store.read() as tx:
+        query = select(
+            INSTALLATIONS.c.user_id, INSTALLATIONS.c.user_token, INSTALLATIONS.c.bot_token
+        ).order_by(INSTALLATIONS.c.id)
+        rows = (await tx.session.execute(query)).all()
+    assert [tuple(r) for r in rows] == [
+        ("", None, "fernet:sealed"),
+        ("U08", "xoxp-U08", "fernet:sealed"),
+    ]
