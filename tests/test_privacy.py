@@ -202,6 +202,11 @@ async def test_erasing_the_last_facilitator_says_so_and_keeps_the_community(
     async with harness.store.read() as tx:
         [community] = await tx.directory.communities()
     assert (community.facilitators, community.name) == ([], "Data & IA")
+    assert community.sponsors == ["U-emma"]
+    await erase_person(harness.store, WORKSPACE, "U-emma", T0)  # the sponsor
+    async with harness.store.read() as tx:
+        [community] = await tx.directory.communities()
+    assert (community.sponsors, community.name) == ([], "Data & IA")
 
 
 async def test_sent_texts_are_erased_after_the_retention_not_recent_or_unsent_ones(
