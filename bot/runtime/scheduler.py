@@ -73,7 +73,7 @@ PURGE_EVERY = timedelta(hours=1)
 #: Batches of old activity purged per community and pass at most (the next pass goes on).
 PURGE_BATCHES = 20
 #: Deliveries whose text is erased per transaction.
-TEXT_BATCH = 500
+TEXT_BATCH = 2000
 #: Due rosters are looked for at most this often.
 ROSTER_EVERY = timedelta(minutes=1)
 #: Reads the communities' rosters that are due.
