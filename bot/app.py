@@ -204,6 +204,7 @@ def build(
             if settings.pulse_notices
             else None
         ),
+        delivery_retention=timedelta(days=settings.delivery_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
     teams_platform = None

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     activity_retention_days: int = Field(default=400, ge=30)
     #: early warnings and the weekly health digest to facilitators (issue 11 §3)
     pulse_notices: bool = True
+    #: Days a sent message's text is kept in the outbox (its kind, recipient and times stay).
+    delivery_retention_days: int = Field(default=30, ge=1)
     #: Base URL of the Slack Web API (point it at a fake or a proxy).
     slack_api_url: str = "https://slack.com/api/"
     #: Run the Teams adapter without an app id: no JWT checked — local testing only, refused

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
+from storage.privacy import redacted
 from storage.tables import Delivery, Workspace
 
 FINAL = ("sent", "failed", "dead", "blocked", "skipped")
@@ -182,6 +183,36 @@ class Outbox:
             query = query.with_for_update()
         rows = (await self._s.execute(query)).scalars().all()
         return {row.id: row for row in rows if row.id is not None}
+
+    async def forget_texts_before(self, cutoff: datetime, now: datetime, limit: int) -> int:
+        """Erase the text of at most ``limit`` finished deliveries sent (or, never sent, made)
+        before ``cutoff``: their action keeps only its kind. Pending ones keep theirs. Returns
+        how many were erased (fewer than ``limit``: none left)."""
+        ids = (
+            columns(col(Delivery.id))
+            .where(
+                col(Delivery.text_erased_at).is_(None),
+                col(Delivery.status).in_(FINAL),
+                col(Delivery.created_at) < cutoff,
+                or_(col(Delivery.sent_at).is_(None), col(Delivery.sent_at) < cutoff),
+            )
+            .limit(limit)
+        )
+        found = await self._s.execute(
+            columns(col(Delivery.id), col(Delivery.action)).where(
+                col(Delivery.id).in_(ids.scalar_subquery())
+            )
+        )
+        by_kind: dict[str, list[int]] = {}
+        for delivery_id, action in found.all():
+            by_kind.setdefault(str(action.get("type")), []).append(delivery_id)
+        for kind, same in by_kind.items():  # one statement per kind of message
+            await self._s.execute(
+                update(Delivery)
+                .where(col(Delivery.id).in_(same))
+                .values(action=redacted({"type": kind}), text_erased_at=now)
+            )
+        return sum(len(same) for same in by_kind.values())
 
     async def list(self, status: str | None = None, limit: int = 200) -> Sequence[Delivery]:
         query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)

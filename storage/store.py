@@ -15,6 +15,7 @@ from storage.directory import Directory
 from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
+from storage.privacy import Privacy
 from storage.pulse import Pulse
 from storage.pulse_notices import PulseNotices
 from storage.pulse_queries import PulseQueries
@@ -34,6 +35,7 @@ class Transaction:
     pulse_notices: PulseNotices
     membership: Membership
     kudos: KudosLedger
+    privacy: Privacy
 
 
 class Store:
@@ -83,4 +85,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         pulse_notices=PulseNotices(session),
         membership=Membership(session),
         kudos=KudosLedger(session),
+        privacy=Privacy(session),
     )

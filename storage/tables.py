@@ -135,6 +135,10 @@ class Run(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+#: Finished deliveries whose text is still kept.
+_TEXT_KEPT = "text_erased_at IS NULL AND status IN ('sent', 'failed', 'dead', 'blocked', 'skipped')"
+
+
 class Delivery(SQLModel, table=True):
     """An outbound action in the outbox."""
 
@@ -142,6 +146,13 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_due", "status", "next_attempt_at"),
         Index("ix_delivery_recipient", "workspace_id", "recipient", "status"),
         Index("ix_delivery_status_created", "status", "created_at"),
+        #: finished deliveries whose text is still kept (the retention purge's work)
+        Index(
+            "ix_delivery_text_kept",
+            "created_at",
+            sqlite_where=text(_TEXT_KEPT),
+            postgresql_where=text(_TEXT_KEPT),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -160,6 +171,9 @@ class Delivery(SQLModel, table=True):
     platform_ref: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: when its text was erased (``ANIMATEUR_DELIVERY_RETENTION_DAYS`` after it was sent, or the
+    #: erasure of someone it named): ``action`` keeps only its kind
+    text_erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 #: Activity kinds that count as taking part (a post or a reply; a reaction).

@@ -21,6 +21,7 @@ async def test_privacy_and_terms_are_served_in_the_browser_s_language(
     assert (status, lang) == (200, "en")
     assert "What is stored" in html and "never the text of messages" in html
     assert "7 days" in html and "ask the operator of this bot" in html
+    assert "erased (article 17)" in html and "30 days after they were sent" in html
     status, lang, html = await page(live_server, "/terms?lang=fr", **{"Accept-Language": "en"})
     assert (status, lang) == (200, "fr") and "Apache 2.0" in html
     status, lang, html = await page(live_server, "/terms", **{"Accept-Language": "de, en;q=0.5"})

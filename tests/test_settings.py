@@ -49,3 +49,15 @@ def test_delivery_lease_and_concurrency_come_from_the_environment(
     monkeypatch.setenv("ANIMATEUR_DELIVERY_LEASE_SECONDS", "0.1")  # renewed every 33 ms: no
     with pytest.raises(ValueError, match="delivery_lease_seconds"):
         Settings(_env_file=None)
+
+
+def test_delivery_retention_is_30_days_unless_set_and_at_least_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANIMATEUR_DELIVERY_RETENTION_DAYS", raising=False)
+    assert Settings(_env_file=None).delivery_retention_days == 30
+    monkeypatch.setenv("ANIMATEUR_DELIVERY_RETENTION_DAYS", "7")
+    assert Settings(_env_file=None).delivery_retention_days == 7
+    monkeypatch.setenv("ANIMATEUR_DELIVERY_RETENTION_DAYS", "0")
+    with pytest.raises(ValueError, match="delivery_retention_days"):
+        Settings(_env_file=None)

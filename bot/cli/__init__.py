@@ -1,5 +1,5 @@
 """``animateur`` — serve the bot, migrate its database, check, list and simulate playbooks,
-watch its deliveries, report on a community's pulse."""
+watch its deliveries, report on a community's pulse, export or erase a person's data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot import logs
 from bot.cli.deliveries import _deliveries_status, _hours, _seconds
 from bot.cli.platforms import _secret_key, _slack_manifest, _slack_reseal, _teams_package
+from bot.cli.privacy import add_privacy
 from bot.cli.report import add_report
 from bot.cli.rituals import (
     _count,
@@ -68,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=_deliveries_status)
 
     add_report(commands)
+    add_privacy(commands)
 
     pb = commands.add_parser("playbooks", help="playbooks").add_subparsers(dest="pb", required=True)
     check = pb.add_parser("check", help="validate playbook files (file:line for each problem)")

@@ -46,7 +46,8 @@ PRIVACY: dict[str, Page] = {
                     "Kudos: who thanked whom, in which community, when, and the reason written "
                     "(it is posted in the community's channel).",
                     "The messages the bot sends, queued until delivered, with their delivery "
-                    "status.",
+                    "status; their text is erased 30 days after they were sent (as the "
+                    "operator sets it), who they went to and when stay.",
                     "What the platform needs to reach you: on Slack, the workspace's "
                     "installation (its access tokens are encrypted when the operator sets a "
                     "key, which production requires); on Teams, the conversation references "
@@ -74,8 +75,9 @@ PRIVACY: dict[str, Page] = {
                 (
                     "Identifiers of processed platform events are kept 7 days; activity "
                     "metadata 400 days by default (as the operator sets it), then only daily "
-                    "counts per member. Everything else is kept as long as the bot runs for "
-                    "your workspace, until its operator deletes it.",
+                    "counts per member; the text of the messages the bot sent 30 days after "
+                    "sending. Everything else is kept as long as the bot runs for your "
+                    "workspace, until its operator deletes it or you ask for its erasure.",
                 ),
             ),
             (
@@ -84,10 +86,11 @@ PRIVACY: dict[str, Page] = {
                     "optout <ritual> or optout all stops rituals for you, snooze 2w pauses "
                     "them, language en|fr changes the language (/animateur … on Slack, a "
                     "message to the bot on Teams).",
-                    "The bot has no self-service export or deletion yet: to get a copy of your "
-                    "data or have it erased, ask the operator of this bot (your workspace's "
-                    "administrators). Everything above is in its database, under your platform "
-                    "user id, where they can export or delete it.",
+                    "To get a copy of your data (GDPR article 15) or have it erased (article "
+                    "17), ask the operator of this bot (your workspace's administrators): "
+                    "everything above is in its database under your platform user id, and "
+                    "one command exports it all as JSON, another erases it all — only "
+                    "counts that name nobody remain.",
                 ),
             ),
         ),
@@ -122,7 +125,8 @@ PRIVACY: dict[str, Page] = {
                     "Les kudos : qui a remercié qui, dans quelle communauté, quand, et la raison "
                     "écrite (publiée dans le canal de la communauté).",
                     "Les messages que le bot envoie, en file d'attente jusqu'à leur remise, avec "
-                    "leur état d'envoi.",
+                    "leur état d'envoi ; leur texte est effacé 30 jours après l'envoi (selon le "
+                    "réglage de l'exploitant), le destinataire et la date restent.",
                     "Ce dont la plateforme a besoin pour vous joindre : sur Slack, "
                     "l'installation de l'espace de travail (ses jetons d'accès sont chiffrés "
                     "quand l'exploitant fournit une clé, obligatoire en production) ; sur "
@@ -151,9 +155,11 @@ PRIVACY: dict[str, Page] = {
                 (
                     "Les identifiants des événements déjà traités sont gardés 7 jours ; les "
                     "métadonnées d'activité 400 jours par défaut (selon le réglage de "
-                    "l'exploitant), puis seulement des décomptes quotidiens par membre. Tout le "
+                    "l'exploitant), puis seulement des décomptes quotidiens par membre ; le "
+                    "texte des messages envoyés par le bot 30 jours après l'envoi. Tout le "
                     "reste est gardé tant que le bot fonctionne pour votre espace de travail, "
-                    "jusqu'à ce que son exploitant le supprime.",
+                    "jusqu'à ce que son exploitant le supprime ou que vous en demandiez "
+                    "l'effacement.",
                 ),
             ),
             (
@@ -162,11 +168,12 @@ PRIVACY: dict[str, Page] = {
                     "optout <rituel> ou optout all arrête des rituels pour vous, snooze 2w les "
                     "met en pause, language en|fr change la langue (/animateur … sur Slack, un "
                     "message au bot sur Teams).",
-                    "Le bot n'offre pas encore d'export ni d'effacement en libre-service : pour "
-                    "obtenir une copie de vos données ou les faire effacer, demandez-le à "
-                    "l'exploitant du bot (les administrateurs de votre espace de travail). "
-                    "Tout ce qui précède est dans sa base de données, sous votre identifiant, "
-                    "où il peut l'exporter ou le supprimer.",
+                    "Pour obtenir une copie de vos données (article 15 du RGPD) ou les faire "
+                    "effacer (article 17), demandez-le à l'exploitant du bot (les "
+                    "administrateurs de votre espace de travail) : tout ce qui précède est "
+                    "dans sa base de données sous votre identifiant, une commande l'exporte "
+                    "en entier en JSON, une autre l'efface en entier — seuls restent des "
+                    "décomptes qui ne nomment personne.",
                 ),
             ),
         ),

@@ -72,6 +72,8 @@ LOOKBACK = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
 #: Batches of old activity purged per community and pass at most (the next pass goes on).
 PURGE_BATCHES = 20
+#: Deliveries whose text is erased per transaction.
+TEXT_BATCH = 2000
 #: Due rosters are looked for at most this often.
 ROSTER_EVERY = timedelta(minutes=1)
 #: Communities whose pulse is due a look are looked for at most this often.
@@ -180,11 +182,13 @@ class Scheduler:
         rosters: RosterPass | None = None,
         activity_retention: timedelta | None = None,
         pulse: RosterPass | None = None,
+        delivery_retention: timedelta | None = None,
     ) -> None:
         """``on_lag(kind, due, now)``: told when a due run (``run``) or fire (``fire``) is
         processed, to measure how late. ``rosters``: reads the communities' rosters that are
         due (``RosterSync.run_due``), at most once a minute. ``activity_retention``: raw
-        activity older than this is purged (hourly; the pulse's rollups stay)."""
+        activity older than this is purged (hourly; the pulse's rollups stay).
+        ``delivery_retention``: the text of deliveries sent longer ago is erased (hourly)."""
         self._store = store
         self._dispatch = dispatch
         self._fire_schedule = fire_schedule
@@ -199,6 +203,7 @@ class Scheduler:
         self._on_lag = on_lag
         self._rosters = rosters
         self._activity_retention = activity_retention
+        self._delivery_retention = delivery_retention
         self._last_roster_pass: datetime | None = None
         self._pulse = pulse
         self._last_pulse_pass: datetime | None = None
@@ -260,6 +265,20 @@ class Scheduler:
             log.info("old event keys forgotten", extra={"count": purged})
         if self._activity_retention is not None:
             await self._purge_activity(now - self._activity_retention)
+        if self._delivery_retention is not None:
+            await self._forget_delivery_texts(now, now - self._delivery_retention)
+
+    async def _forget_delivery_texts(self, now: datetime, cutoff: datetime) -> None:
+        """The texts of deliveries sent before ``cutoff`` go, a batch per transaction."""
+        erased = 0
+        for _ in range(PURGE_BATCHES):
+            async with self._store.transaction() as tx:
+                gone = await tx.outbox.forget_texts_before(cutoff, now, TEXT_BATCH)
+            erased += gone
+            if gone < TEXT_BATCH:
+                break
+        if erased:
+            log.info("texts of old deliveries erased", extra={"count": erased})
 
     async def _purge_activity(self, cutoff: datetime) -> None:
         """Raw activity older than the retention goes, a batch per transaction, community by

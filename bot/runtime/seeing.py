@@ -19,6 +19,7 @@ from bot.vocabulary.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from storage.privacy import ERASED
 from storage.store import Transaction
 from storage.tables import (
     BOT_AUTHOR,
@@ -117,6 +118,8 @@ async def record_bot_post(
     """The bot posted in a channel (``platform_ref``: where the platform says it landed): in a
     community's channel it is recorded as a bot post, so replies to it count."""
     if not platform_ref or delivery.action.get("type") not in ("PostToCommunity", "ReplyInThread"):
+        return
+    if delivery.action.get(ERASED):  # erased while it was being sent: where it went is gone
         return
     action = act.action_from_dict(delivery.action)
     assert isinstance(action, act.PostToCommunity | act.ReplyInThread)

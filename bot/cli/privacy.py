@@ -1,0 +1,125 @@
+"""``animateur privacy export|erase``: everything stored about a person, or its erasure."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli.report import _workspace
+from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
+from bot.runtime.privacy import UnknownPerson, UnknownWorkspace, erase_person, export_person
+from bot.settings import Settings
+from storage.database import DatabaseUrlError, make_engine
+from storage.privacy import Erasure
+from storage.store import Store
+
+T = TypeVar("T")
+
+
+def add_privacy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    privacy = commands.add_parser(
+        "privacy", help="a person's data: export it (GDPR art. 15) or erase it (art. 17)"
+    ).add_subparsers(dest="privacy", required=True)
+    export = privacy.add_parser("export", help="print everything stored about a person, as JSON")
+    erase = privacy.add_parser(
+        "erase", help="remove a person's data; only counts that name nobody remain"
+    )
+    for sub in (export, erase):
+        sub.add_argument(
+            "--workspace",
+            type=_workspace,
+            required=True,
+            help="platform:id of the workspace, e.g. slack:T042ABC or local:demo",
+        )
+        sub.add_argument("--user", required=True, help="the person's platform user id")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    export.set_defaults(handler=_export)
+    erase.set_defaults(handler=_erase)
+
+
+def _run(
+    verb: str, args: argparse.Namespace, settings: Settings, work: Callable[[Store], Awaitable[T]]
+) -> T | int:
+    """``work`` on the database, or the exit code after saying why it could not be done."""
+    url = settings.database_url
+    try:
+        problem = asyncio.run(_schema_problem(url))
+    except DatabaseUrlError as exc:
+        print(f"cannot {verb}: ANIMATEUR_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
+    if problem:
+        print(f"cannot {verb}: {problem}", file=sys.stderr)
+        return 1
+
+    async def go() -> T:
+        store = Store(make_engine(url))
+        try:
+            return await asyncio.wait_for(work(store), CONNECT_TIMEOUT * 10)
+        finally:
+            await store.close()
+
+    label = f"{args.workspace.platform}:{args.workspace.external_id}"
+    try:
+        return asyncio.run(go())
+    except UnknownWorkspace:
+        print(f"cannot {verb}: no workspace {label} in this database", file=sys.stderr)
+        return 2
+    except UnknownPerson:
+        print(f"cannot {verb}: nothing is stored about {args.user} in {label}", file=sys.stderr)
+        return 2
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(f"cannot {verb}: {_database_problem(url, exc)}", file=sys.stderr)
+        return 1
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    found = _run(
+        "export", args, settings, lambda store: export_person(store, args.workspace, args.user)
+    )
+    if isinstance(found, int):
+        return found
+    print(json.dumps(found, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _erase(args: argparse.Namespace, settings: Settings) -> int:
+    label = f"{args.workspace.platform}:{args.workspace.external_id}"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                f"not erased: confirm with --yes to erase {args.user} from {label}",
+                file=sys.stderr,
+            )
+            return 1
+        answer = input(f"Erase everything stored about {args.user} in {label}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not erased")
+            return 1
+    now = datetime.now(UTC)
+    done = _run(
+        "erase", args, settings, lambda store: erase_person(store, args.workspace, args.user, now)
+    )
+    if isinstance(done, int):
+        return done
+    print(summary(args.user, label, done), end="")
+    return 0
+
+
+def summary(user: str, label: str, erasure: Erasure) -> str:
+    lines = [f"Erased {user} from {label}. Rows removed or made anonymous, per table:"]
+    width = max(len(t) for t in erasure.counts)
+    lines += [f"  {t:<{width}}  {n}" for t, n in sorted(erasure.counts.items())]
+    for channel, name in erasure.orphaned:
+        lines.append(
+            f"{user} was the last facilitator of {name} ({channel}): it has none now. Its "
+            "rituals go on; a workspace administrator can name one there with "
+            "/animateur facilitator add @someone."
+        )
+    return "\n".join(lines) + "\n"
