@@ -96,7 +96,7 @@ class Dashboard:
         place = "/dashboard"
         if grant.channel and any(c.channel_id == grant.channel for c in who.communities):
             place = f"/dashboard/c/{grant.channel}"
-        response = web.HTTPSeeOther(place, headers=SECURITY_HEADERS)
+        response = web.Response(status=303, headers={**SECURITY_HEADERS, "Location": place})
         response.set_cookie(
             COOKIE,
             self._links.session(Grant(grant.workspace, grant.user_id)),
