@@ -26,11 +26,14 @@ STYLE = Style(
     foreground_subtle="#52606d",
     colors=("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c"),
     font_family="system-ui, sans-serif",
-    title_font_size=18,
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=14,
-    value_font_size=13,
+    title_font_size=17,
+    label_font_size=14,
+    major_label_font_size=14,
+    legend_font_size=15,
+    value_font_size=15,
+    stroke_width="3",
+    guide_stroke_color="#cbd2d9",
+    major_guide_stroke_color="#9aa5b1",
 )
 
 
@@ -53,8 +56,8 @@ def _draw(kind: type[Any], title: str, labels: Sequence[str], **options: Any) ->
         "js": [],  # pygal's tooltips script comes from a CDN: none
         "disable_xml_declaration": True,
         "explicit_size": False,
-        "width": 720,
-        "height": 360,
+        "width": 480,
+        "height": 340,
         "title": title,
         "legend_at_bottom": True,
         "print_values": False,
@@ -127,12 +130,16 @@ def _weekly(
     if all(v is None for v in values):
         chart.reason = say("dash_nothing_to_draw")
         return chart
-    options: dict[str, Any] = {"range": (0, 100)} if percent else {"include_x_axis": True}
+    options: dict[str, Any] = (
+        {"range": (0, 100), "y_labels": list(range(0, 101, 20))}
+        if percent
+        else {"include_x_axis": True}
+    )
     drawn = _draw(pygal.Line, title, labels, dots_size=4, **options)
     drawn.add(series, values, allow_interruptions=True)
     if target is not None:
-        drawn.add(say("dash_target"), [target] * len(weeks), show_dots=False, stroke_style={
-            "dasharray": "8, 6", "width": 3})  # fmt: skip
+        drawn.add(say("dash_target"), [target] * len(weeks), show_dots=False,
+                  stroke_style={"dasharray": "10, 6"})  # fmt: skip
     chart.svg = _svg(drawn)
     return chart
 
@@ -160,7 +167,7 @@ def _answer_time(ind: Indicators, say: Say, reason: Callable[[str], str]) -> Cha
 
 def _bars(
     chart_id: str, title: str, columns: list[str], items: list[tuple[str, Any, str]],
-    say: Say, horizontal: bool = False,
+    say: Say, horizontal: bool = False, **options: Any,
 ) -> Chart:  # fmt: skip
     """One bar per item (label, value, cell text); items without a value are not drawn."""
     chart = Chart(chart_id, title, columns, rows=[[label, cell] for label, _, cell in items])
@@ -169,7 +176,7 @@ def _bars(
         chart.reason = say("dash_nothing_to_draw")
         return chart
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
-    drawn = _draw(kind, title, [], print_values=True, include_x_axis=True)
+    drawn = _draw(kind, title, [], print_values=True, include_x_axis=True, **options)
     for label, value in drawn_items:
         drawn.add(label, [value])
     chart.svg = _svg(drawn)
@@ -220,4 +227,7 @@ def _rituals(ind: Indicators, say: Say, reason: Callable[[str], str]) -> Chart:
             cell = say("dash_rate", rate=number(got["response_rate_pct"]),
                        answered=got["answered"], asked=got["asked"])  # fmt: skip
             items.append((name, got["response_rate_pct"], cell))
-    return _bars("rituals", title, columns, items, say, horizontal=True)
+    return _bars(
+        "rituals", title, columns, items, say, horizontal=True, range=(0, 100),
+        y_labels=list(range(0, 101, 20)),
+    )  # fmt: skip
