@@ -10,15 +10,20 @@ import io
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import dashboard_links
 from bot.cli import main
 from bot.runtime.clock import ManualClock
+from bot.runtime.dashboard.links import Denied
 from bot.runtime.pulse_render import as_csv
 from bot.runtime.pulse_report import community_report
+from bot.settings import Settings
 from bot.vocabulary import events as ev
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
@@ -271,3 +276,39 @@ async def test_a_facilitator_removed_since_the_link_loses_access_at_once(
         community.facilitators = ["U-chloe"]
     assert (await client.get("/dashboard")).status == 403
     assert (await client.get("/dashboard/c/C-data")).status == 403
+
+
+def test_without_a_secret_key_one_is_made_once_and_kept_so_links_survive_restarts(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(dashboard_key_file=str(tmp_path / "dash.key"), _env_file=None)
+    clock = ManualClock(REPORT_AT)
+    before = dashboard_links(settings, clock)
+    assert not (tmp_path / "dash.key").exists()  # made at first use only
+    made = before.link(grant())
+    key_file = tmp_path / "dash.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+    after_restart = dashboard_links(settings, clock)
+    token = made.partition("token=")[2]
+    assert after_restart.open_link(unquote(token)) == grant()
+    # another machine's key (another file) opens nothing
+    elsewhere = dashboard_links(
+        Settings(dashboard_key_file=str(tmp_path / "other.key"), _env_file=None), clock
+    )
+    with pytest.raises(Denied) as refused:
+        elsewhere.open_link(unquote(token))
+    assert refused.value.reason == "invalid"
+
+
+def test_the_secret_keys_first_signs_and_any_verifies_while_rotating() -> None:
+    clock = ManualClock(REPORT_AT)
+    old = dashboard_links(Settings(secret_key="old-key", _env_file=None), clock)
+    rotating = dashboard_links(Settings(secret_key="new-key,old-key", _env_file=None), clock)
+    new = dashboard_links(Settings(secret_key="new-key", _env_file=None), clock)
+    made_before = unquote(old.link(grant()).partition("token=")[2])
+    assert rotating.open_link(made_before) == grant()
+    made_now = unquote(rotating.link(grant()).partition("token=")[2])
+    assert new.open_link(made_now) == grant()
+    with pytest.raises(Denied):
+        new.open_link(made_before)
