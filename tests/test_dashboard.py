@@ -15,9 +15,10 @@ from urllib.parse import unquote
 
 import pytest
 import pytest_asyncio
+from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import dashboard_links
+from bot.app import BOT, build, dashboard_links
 from bot.cli import main
 from bot.runtime.clock import ManualClock
 from bot.runtime.dashboard.links import Denied
@@ -26,8 +27,9 @@ from bot.runtime.pulse_report import community_report
 from bot.settings import Settings
 from bot.vocabulary import events as ev
 from tests.builders import WORKSPACE
-from tests.conftest import Harness
+from tests.conftest import Harness, LiveServer, serving, wait_for
 from tests.dashboard_support import (
+    KEY,
     OTHER,
     OTHER_CHANNEL,
     asking,
@@ -38,6 +40,10 @@ from tests.dashboard_support import (
     path_of,
 )
 from tests.pulse_support import REPORT_AT, at, build_history, happen, joined
+
+
+#: the link in the command's answer (the default ANIMATEUR_PUBLIC_URL), its path
+LINK = re.compile(r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)")
 
 
 @pytest_asyncio.fixture
@@ -312,3 +318,41 @@ def test_the_secret_keys_first_signs_and_any_verifies_while_rotating() -> None:
     assert new.open_link(made_now) == grant()
     with pytest.raises(Denied):
         new.open_link(made_before)
+
+
+async def test_in_the_playground_the_command_links_to_the_dashboard(database_url: str) -> None:
+    """The bot as `animateur serve` wires it: the command's link opens the page it serves."""
+    settings = Settings(
+        database_url=database_url,
+        playground=True,
+        demo=True,
+        tick_seconds=0.2,
+        secret_key=KEY,
+        _env_file=None,
+    )
+    jar = CookieJar(unsafe=True)  # keep cookies for 127.0.0.1
+    async with serving(build(settings)) as (url, app), ClientSession(cookie_jar=jar) as http:
+        server = LiveServer(url, app[BOT], http)
+        status, _ = await server.post_event(
+            type="command", channel="C-data", user="U-dan", command="dashboard", args=""
+        )
+        assert status == 202
+
+        async def the_link() -> str | None:
+            for message in await server.messages(user="U-dan"):
+                found = re.search(
+                    r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)", message["text"]
+                )
+                if found:
+                    return found.group(1)
+            return None
+
+        path = await wait_for(the_link)
+        async with http.get(f"{url}{path}") as page:
+            assert page.status == 200
+            assert page.url.path == "/dashboard/c/C-data"
+            body = await page.text()
+        assert "Data &amp; IA" in body and 'data-testid="chart-active"' in body
+        async with http.get(f"{url}/dashboard") as index:
+            assert index.status == 200
+            assert 'href="/dashboard/c/C-data"' in await index.text()
