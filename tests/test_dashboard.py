@@ -41,7 +41,6 @@ from tests.dashboard_support import (
 )
 from tests.pulse_support import REPORT_AT, at, build_history, happen, joined
 
-
 #: the link in the command's answer (the default ANIMATEUR_PUBLIC_URL), its path
 LINK = re.compile(r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)")
 
