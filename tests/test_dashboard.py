@@ -161,6 +161,12 @@ async def test_the_community_page_has_every_chart_with_its_table_and_no_outside_
     assert "Answer them, or ask someone who knows to." in body
     assert '<a href="/playground" rel="noreferrer">p3</a>' in body
     assert "50.0 % (3 of 6)" in body  # the welcome's response rate
+    # the participation split at each week's end, over its 28 days (W44: only Bob's p0 of
+    # 10-20 among 7 members; W48: as the 28-day figures at t)
+    split = body[body.index('data-testid="table-participation"') :]
+    assert "2026-W39 (2026-09-21)</th>" + "<td>— (fewer than 5 people)</td>" * 3 in split
+    assert "2026-W44 (2026-10-26)</th><td>6</td><td>1</td><td>0</td>" in split
+    assert "2026-W48 (2026-11-23)</th><td>3</td><td>6</td><td>2</td>" in split
 
 
 async def test_a_small_community_shows_why_its_figures_are_withheld(
@@ -173,7 +179,7 @@ async def test_a_small_community_shows_why_its_figures_are_withheld(
 
     body = await (await client.get("/dashboard/c/C-data", headers={"Accept-Language": "fr"})).text()
     # Dan's language is English (en-GB): his, not the browser's
-    assert "Participation, last 28 days" in body
+    assert "Participation: members by posts and replies" in body
     assert body.count("fewer than 5 people") >= 3
     assert "<td>0</td>" not in body  # withheld is never a zero
     french = await (await client.get("/dashboard/c/C-data?lang=fr")).text()

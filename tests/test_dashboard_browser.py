@@ -7,6 +7,7 @@ dashboard-fr.png."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -94,7 +95,8 @@ async def test_a_signed_link_opens_the_community_page_with_its_charts(
 
     charts = {
         "active": "Active members, % per week, against the target",
-        "participation": "Participation, last 28 days",
+        "participation": "Participation: members by posts and replies in the 28 days to each "
+        "week's end",
         "answered": "Questions answered, % per week",
         "answer-time": "Median time to first answer, minutes per week",
         "newcomers": "Newcomers, last 28 days: joined and contributed within 14 days",
@@ -121,7 +123,10 @@ async def test_a_signed_link_opens_the_community_page_with_its_charts(
         "— (fewer than 5 people)"
     )
     participation = page.get_by_test_id("chart-participation")
-    await expect(participation.locator("svg rect.rect")).to_have_count(3)
+    await expect(participation.locator("svg .legend")).to_have_count(3)
+    await expect(participation.get_by_role("row").filter(has_text="2026-W48")).to_have_text(
+        re.compile(r"2026-W48 \(2026-11-23\)\s*3\s*6\s*2")
+    )
     await expect(page.get_by_test_id("warnings")).to_contain_text(
         "1 question(s) unanswered for more than 48 h"
     )

@@ -729,8 +729,9 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "Membres actifs, % par semaine, face à la cible",
     },
     "dash_chart_participation": {
-        "en": "Participation, last 28 days",
-        "fr": "Participation, 28 derniers jours",
+        "en": "Participation: members by posts and replies in the 28 days to each week's end",
+        "fr": "Participation : membres selon leurs messages et réponses sur les 28 jours "
+        "précédant chaque fin de semaine",
     },
     "dash_chart_answered": {
         "en": "Questions answered, % per week",

@@ -82,10 +82,15 @@ def number(value: Any) -> str:
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
-def charts(ind: Indicators, say: Say, reason: Callable[[str], str]) -> list[Chart]:
+def charts(
+    ind: Indicators,
+    participation: list[dict[str, Any]],
+    say: Say,
+    reason: Callable[[str], str],
+) -> list[Chart]:
     return [
         _active(ind, say, reason),
-        _participation(ind, say, reason),
+        _participation(participation, say, reason),
         _answered(ind, say, reason),
         _answer_time(ind, say, reason),
         _newcomers(ind, say, reason),
@@ -183,16 +188,29 @@ def _bars(
     return chart
 
 
-def _participation(ind: Indicators, say: Say, reason: Callable[[str], str]) -> Chart:
+def _participation(weeks: list[dict[str, Any]], say: Say, reason: Callable[[str], str]) -> Chart:
+    """Stacked bars, one a week: silent, occasional and regular members over the 28 days to
+    the week's end."""
     title = say("dash_chart_participation")
-    part = ind.figures.get("participation_28d")
-    columns = [say("dash_group"), say("dash_members")]
-    if part is None:
-        why = _withheld(ind, "participation_28d", reason)
-        return Chart("participation", title, columns, reason=why)
-    items = [(say(f"dash_{k}"), part[k], str(part[k])) for k in ("lurkers", "occasional",
-                                                                  "regular")]  # fmt: skip
-    return _bars("participation", title, columns, items, say)
+    groups = ("lurkers", "occasional", "regular")
+    columns = [say("dash_week"), *(say(f"dash_{g}") for g in groups)]
+    chart = Chart("participation", title, columns)
+    for week in weeks:
+        label = f"{week['week']} ({week['start']})"
+        if week["split"] is None:
+            chart.rows.append([label, *[f"— ({reason(week['withheld'])})"] * len(groups)])
+        else:
+            chart.rows.append([label, *(str(week["split"][g]) for g in groups)])
+    if all(week["split"] is None for week in weeks):
+        chart.reason = say("dash_nothing_to_draw")
+        return chart
+    labels = [w["week"].split("-")[1] for w in weeks]
+    drawn = _draw(pygal.StackedBar, title, labels, include_x_axis=True)
+    for group in groups:
+        values = [w["split"][group] if w["split"] else None for w in weeks]
+        drawn.add(say(f"dash_{group}"), values)
+    chart.svg = _svg(drawn)
+    return chart
 
 
 def _newcomers(ind: Indicators, say: Say, reason: Callable[[str], str]) -> Chart:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.runtime.context import normalize_locale
 from bot.runtime.dashboard.links import Grant
+from bot.runtime.dashboard.participation import LOOKBACK_WEEKS, weekly_split
 from bot.runtime.indicators import Indicators, compute
 from bot.runtime.pulse_report import read_pulse
 from bot.runtime.pulse_warnings import PulseWarning, warnings
@@ -43,6 +45,8 @@ class Pulse:
     community: Community
     indicators: Indicators
     warnings: list[PulseWarning]
+    #: the participation split at each week's end (``participation.weekly_split``)
+    participation: list[dict[str, Any]]
 
 
 async def _facilitator(tx: Transaction, grant: Grant) -> Facilitator:
@@ -74,6 +78,8 @@ async def community_pulse(
         community = next((c for c in who.communities if c.channel_id == channel), None)
         if community is None:
             raise NotAllowed()
-        data = await read_pulse(tx, community, at, WEEKS, asking)
+        # a few weeks more than shown: the first week's split looks 28 days back
+        data = await read_pulse(tx, community, at, WEEKS + LOOKBACK_WEEKS, asking)
     indicators = compute(data, WEEKS, links=True)
-    return who, Pulse(community, indicators, warnings(indicators, data))
+    pulse = Pulse(community, indicators, warnings(indicators, data), weekly_split(data, WEEKS))
+    return who, pulse

@@ -184,7 +184,9 @@ class Dashboard:
             title=f"{pulse.community.name} — {say('dash_title')}",
             community=pulse.community,
             subtitle=say("dash_subtitle", at=at.strftime("%Y-%m-%d %H:%M")),
-            charts=charts(pulse.indicators, say, lambda why: _reason(lang, why)),
+            charts=charts(
+                pulse.indicators, pulse.participation, say, lambda why: _reason(lang, why)
+            ),
             warnings=[_warning(lang, w.kind, dict(w.values)) for w in pulse.warnings],
             unanswered=_unanswered(pulse, who, lang),
             csv_url=f"/dashboard/c/{pulse.community.channel_id}/figures.csv",
