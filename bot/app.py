@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,8 @@ from adapters.teams.channels import TeamsChannels
 from adapters.teams.config import TeamsConfig
 from adapters.teams.platform import TeamsPlatform
 from bot.runtime.clock import Clock, utc_now
+from bot.runtime.dashboard.links import DashboardLinks, load_or_create_key
+from bot.runtime.dashboard.routes import Dashboard
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
@@ -68,6 +71,8 @@ class Animateur:
     metrics: Metrics = field(default_factory=lambda: Metrics(CollectorRegistry()))
     #: where the platforms hand their events: the dispatcher, counted
     events: EventSink | None = None
+    #: signs the dashboard's links and sessions
+    dashboard: DashboardLinks | None = None
 
 
 #: The bot an aiohttp application serves (``app[BOT]``).
@@ -143,6 +148,21 @@ def teams_config(settings: Settings, teams: TeamsSettings) -> TeamsConfig | None
     )
 
 
+def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
+    """ANIMATEUR_SECRET_KEY's keys (the first signs, any verifies), else a key made once and
+    kept in ANIMATEUR_DASHBOARD_KEY_FILE — read or made at the dashboard's first use."""
+
+    def keys() -> list[str]:
+        if settings.secret_key is not None:
+            return [k.strip() for k in settings.secret_key.get_secret_value().split(",")]
+        path = Path(settings.dashboard_key_file)
+        if not path.exists():
+            log.info("dashboard key made and kept in a file", extra={"path": str(path)})
+        return [load_or_create_key(path)]
+
+    return DashboardLinks(keys, settings.public_url, clock)
+
+
 def build(
     settings: Settings,
     clock: Clock = utc_now,
@@ -207,6 +227,8 @@ def build(
         delivery_retention=timedelta(days=settings.delivery_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
+    links = dashboard_links(settings, clock)
+    dispatcher.dashboard = links
     teams_platform = None
     if teams_cfg is not None:
         references = StoredReferences(store)
@@ -230,6 +252,7 @@ def build(
         teams_platform,
         metrics,
         events,
+        links,
     )
 
 
@@ -260,6 +283,11 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
     app.add_routes(health_routes(bot.store))
     app.add_routes(metrics_routes(bot.metrics))
     app.add_routes(legal_routes())
+    if bot.dashboard is not None:
+        asking = {
+            n for n, p in bot.engine.playbooks.items() if any(s.kind == "ask" for s in p.steps)
+        }
+        app.add_routes(Dashboard(bot.store, bot.dashboard, bot.clock, asking).routes())
     if bot.inbox is not None:
 
         async def directory(workspace: str) -> dict[str, Any]:

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     #: Fernet key(s) encrypting the Slack OAuth tokens stored in the database; "new,old" while
     #: rotating (``animateur secret-key`` makes one). Required in production with Slack OAuth.
     secret_key: SecretStr | None = None
+    #: Where the dashboard's links point (the bot's public address, as people open it).
+    public_url: str = "http://127.0.0.1:3000"
+    #: Without ANIMATEUR_SECRET_KEY, the key signing the dashboard's links and sessions is
+    #: made once and kept in this file (links then survive restarts).
+    dashboard_key_file: str = "animateur-dashboard.key"
 
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:

@@ -17,6 +17,7 @@ from typing import Any
 from bot.runtime.arguments import ArgumentError, check_length, split_words
 from bot.runtime.community_setup import PEOPLE_LIMIT, community, strangers_among
 from bot.runtime.context import community_context, normalize_locale
+from bot.runtime.dashboard.command import dashboard
 from bot.runtime.health import health
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.kudos import PER_DAY as KUDOS_PER_DAY
@@ -58,6 +59,7 @@ async def help_(inv: Invocation, args: list[str]) -> None:
         if scheduled := scheduled_names(inv.playbooks):
             lines.append(text("line_rituals_run", inv.locale, rituals=", ".join(scheduled)))
         lines.append(text("line_health", inv.locale))
+        lines.append(text("line_dashboard", inv.locale))
         inv.say("help_facilitator", name=inv.community.name, lines="\n".join(lines))
 
 
@@ -237,6 +239,7 @@ BUILT_IN: Mapping[str, Handler] = {
     "snooze": snooze,
     "language": language,
     "health": health,
+    "dashboard": dashboard,
 }
 
 

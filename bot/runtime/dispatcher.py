@@ -18,6 +18,7 @@ from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
 from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import known_profile, resolve_locale, run_context
+from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
 from bot.runtime.governance import Answers, Governance
@@ -109,6 +110,8 @@ class Dispatcher:
         self._new_run_id = new_run_id
         #: set by the composition root once the scheduler exists (it needs this dispatcher)
         self.run_now: RunNow | None = None
+        #: signs ``/animateur dashboard``'s links (set by the composition root)
+        self.dashboard: DashboardLinks | None = None
         self._background: set[asyncio.Future[None]] = set()
 
     async def handle(self, event: Event) -> DispatchResult:
@@ -700,6 +703,7 @@ class Dispatcher:
             submitted=submitted,
             governance=self._governance.checks(turn.answers),
             opened_for=opened,
+            dashboard=self.dashboard,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)
         turn.run_now = turn.run_now or invocation.run_now is not None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.runtime.context import resolve_locale
+from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.governance import Checks, Governance, OutsideWork
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -61,6 +62,8 @@ class Invocation:
     governance: Checks = field(default_factory=lambda: Governance({}).checks())
     #: what a submitted form was opened for (None: no form, or one that says nothing of it)
     opened_for: OpenedFor | None = None
+    #: signs the dashboard's links (None: no dashboard on this bot)
+    dashboard: DashboardLinks | None = None
 
     @property
     def locale(self) -> str:
