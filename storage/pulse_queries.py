@@ -98,8 +98,11 @@ class PulseQueries:
         ).where(CommunityMember.community_id == community_id)
         return [Stay(*row) for row in (await self._s.execute(query)).all()]
 
-    async def member_days(self, community_id: int, first: date, last: date) -> list[MemberDay]:
-        """Every member's counts on the days from ``first`` to ``last`` (both included)."""
+    async def member_days(
+        self, community_id: int, first: date, last: date, user: str | None = None
+    ) -> list[MemberDay]:
+        """Every member's counts (``user``'s only, when given) on the days from ``first`` to
+        ``last`` (both included)."""
         query = sa_select(
             col(PulseMemberDay.user_id),
             col(PulseMemberDay.day),
@@ -111,6 +114,8 @@ class PulseQueries:
             col(PulseMemberDay.day) >= first,
             col(PulseMemberDay.day) <= last,
         )
+        if user is not None:
+            query = query.where(col(PulseMemberDay.user_id) == user)
         return [MemberDay(*row) for row in (await self._s.execute(query)).all()]
 
     async def pair_days(self, community_id: int, first: date, last: date) -> list[PairDay]:

@@ -30,7 +30,10 @@ async def test_a_member_sees_their_communities_and_can_stop_a_ritual(harness: Ha
     await harness.dispatcher.handle(home_opened("U-bob"))
     home = await last_home(harness, "U-bob")
     community = next(s for s in home["sections"] if s["title"] == "Data & IA")
-    assert community["text"] == "• Welcome: on"
+    assert community["text"] == (
+        "• Welcome: on\nYour contributions (28 days, only you see them): 0 posts · 0 replies · "
+        "0 reactions · 0 kudos received"
+    )
     [stop] = community["buttons"]
     assert (stop["label"], stop["callback"]) == ("Stop “Welcome”", "optout:welcome")
 
@@ -41,7 +44,7 @@ async def test_a_member_sees_their_communities_and_can_stop_a_ritual(harness: Ha
     community = next(
         s for s in (await last_home(harness, "U-bob"))["sections"] if s["title"] == "Data & IA"
     )
-    assert community["text"] == "• Welcome: off for you"
+    assert community["text"].splitlines()[0] == "• Welcome: off for you"
     assert community["buttons"][0]["callback"] == "optin:welcome"
 
 
@@ -62,7 +65,9 @@ async def test_a_member_of_no_community_is_told_so(harness: Harness) -> None:
     assert "You have not joined any Animateur community yet." in texts
 
 
-async def test_facilitators_see_status_with_small_groups_hidden(harness: Harness) -> None:
+async def test_facilitators_of_a_small_community_see_no_figure_and_why(
+    harness: Harness,
+) -> None:
     for user in ("U-alice", "U-bob", "U-chloe"):
         await harness.dispatcher.handle(joined(user))
     await harness.dispatcher.handle(home_opened("U-dan"))
@@ -71,8 +76,8 @@ async def test_facilitators_see_status_with_small_groups_hidden(harness: Harness
         for s in (await last_home(harness, "U-dan"))["sections"]
         if s["title"] == "You facilitate: Data & IA"
     )
-    assert status["text"] == (
-        "Active members (30 days): fewer than 5 · target engagement 60 % · rituals running: 3"
+    assert status["text"].splitlines()[0] == (
+        "Active members (28 days): withheld — fewer than 5 members · target 60 %"
     )
     for user in ("U-emma", "U-x1", "U-x2"):
         await harness.dispatcher.handle(joined(user))
@@ -82,7 +87,7 @@ async def test_facilitators_see_status_with_small_groups_hidden(harness: Harness
         for s in (await last_home(harness, "U-dan"))["sections"]
         if s["title"] == "You facilitate: Data & IA"
     )
-    assert status["text"].startswith("Active members (30 days): 6 ·")
+    assert status["text"].splitlines()[0] == "Active members (28 days): 0 % · target 60 %"
 
 
 async def test_help_outside_a_community_says_so(harness: Harness) -> None:
