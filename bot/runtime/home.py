@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.home_contributions import CONTRIBUTION_DAYS, Contributions, own_contributions
 from bot.runtime.home_health import health_section
+from bot.runtime.preferences import set_opted
 from bot.runtime.texts import text
 from bot.vocabulary.actions import HomeButton, HomeSection, PublishHome
 from playbooks.schema import Playbook
@@ -118,15 +119,10 @@ def toggle_of(callback: str) -> tuple[str, bool] | None:
 
 
 def apply_toggle(member: Member, callback: str) -> bool:
-    """Opt the member out of (or back into) one ritual or all; False if not a toggle."""
+    """Opt the member out of (or back into) one ritual or all, as ``optout``/``optin`` do;
+    False if not a toggle."""
     toggle = toggle_of(callback)
     if toggle is None:
         return False
-    target, out = toggle
-    if target == "all":
-        member.opted_out_all = out
-    else:
-        chosen = set(member.opted_out)
-        chosen = chosen | {target} if out else chosen - {target}
-        member.opted_out = sorted(chosen)
+    set_opted(member, *toggle)
     return True
