@@ -1,8 +1,10 @@
 """A member's own contributions for their home: posts, replies and reactions of the last 28
-days and kudos received, per community. Per-person figures: shown only to that person.
+days (today and the 27 days before it) and kudos received, per community. Per-person figures:
+shown only to that person.
 
-Read like the pulse does — the day rollups of the whole days, the raw facts of the two days
-the window cuts through — so the cost follows the window, not the history."""
+Read from the member's day rollups of the 27 whole days and today's raw facts only (the window
+starts at a midnight, so no other day is cut through): the cost follows the window, not the
+history."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.runtime.indicators import DAY, window_ending
+from bot.runtime.indicators import DAY, Window, midnight
 from storage.store import Transaction
 
 #: The period a member's contributions are counted over.
@@ -29,7 +31,8 @@ async def own_contributions(
     tx: Transaction, community_ids: Sequence[int], user_id: str, now: datetime
 ) -> dict[int, Contributions]:
     """``user_id``'s contributions in each community over the last 28 days."""
-    window = window_ending(now.astimezone(UTC), CONTRIBUTION_DAYS * DAY)
+    now = now.astimezone(UTC)
+    window = Window(midnight(now) - (CONTRIBUTION_DAYS - 1) * DAY, now)
     kudos = await tx.kudos.received_in(community_ids, user_id, window.start)
     found: dict[int, Contributions] = {}
     for cid in community_ids:
