@@ -4,7 +4,7 @@ Every read is an index range of one community; none grows with the history's len
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -224,10 +224,15 @@ class PulseQueries:
         return max((f.at for f in that_day), default=start)
 
     async def ritual_runs(
-        self, community_id: int, start: datetime, end: datetime
+        self,
+        community_id: int,
+        start: datetime,
+        end: datetime,
+        playbooks: Collection[str] | None = None,
     ) -> dict[str, RitualRuns]:
-        """Per ritual, its runs for a member started in ``[start, end)`` and how many of them
-        got at least one answer."""
+        """Per ritual (of ``playbooks`` only, when given: then each is read through the
+        (community, ritual, start) index, not the community's every run), its runs for a member
+        started in ``[start, end)`` and how many of them got at least one answer."""
         answered = exists().where(col(Answer.run_id) == col(Run.id))
         query = (
             select(
@@ -243,6 +248,10 @@ class PulseQueries:
             )
             .group_by(col(Run.playbook))
         )
+        if playbooks is not None:
+            if not playbooks:
+                return {}
+            query = query.where(col(Run.playbook).in_(sorted(playbooks)))
         return {
             name: RitualRuns(int(asked), int(got or 0))
             for name, asked, got in (await self._s.execute(query)).all()

@@ -36,9 +36,12 @@ async def build_home(
     joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id))
     communities = await tx.directory.communities(workspace.id)
     facilitated = [c for c in communities if member.user_id in c.facilitators and c.id is not None]
+    asking = {n for n, p in playbooks.items() if any(s.kind == "ask" for s in p.steps)}
     for community in facilitated:
         sections.append(
-            await health_section(tx, workspace, community, member.user_id, locale, now, links)
+            await health_section(
+                tx, workspace, community, member.user_id, locale, now, links, asking
+            )
         )
     mine = [c for c in communities if c.id in joined]
     ids = [c.id for c in mine if c.id is not None]

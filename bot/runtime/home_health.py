@@ -5,6 +5,7 @@ withheld (with the reason) under five members."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import cast
 
@@ -45,9 +46,11 @@ async def health_section(
     locale: str,
     now: datetime,
     links: DashboardLinks | None,
+    asking: Collection[str],
 ) -> HomeSection:
+    """``asking``: the rituals that ask something (the others have no response rate)."""
     assert community.id is not None
-    data = await read_pulse(tx, community, now, WEEKS)
+    data = await read_pulse(tx, community, now, WEEKS, asking)
     indicators = compute(data, WEEKS, links=False)
     figures = indicators.figures
     share = figures.get("active_28d_pct")
