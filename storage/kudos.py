@@ -3,7 +3,7 @@ per community and period (a season's recognition: given and received per member)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,24 @@ class KudosLedger:
             col(Kudos.created_at) >= since,
         )
         return int((await self._s.execute(query)).scalar_one())
+
+    async def received_in(
+        self, community_ids: Sequence[int], receiver: str, since: datetime
+    ) -> dict[int, int]:
+        """Kudos ``receiver`` received since ``since``, per community (absent: none). Reads
+        only the communities' kudos of the period (index by community and time)."""
+        if not community_ids:
+            return {}
+        query = (
+            select(col(Kudos.community_id), func.count())
+            .where(
+                col(Kudos.community_id).in_(list(community_ids)),
+                col(Kudos.created_at) >= since,
+                Kudos.receiver == receiver,
+            )
+            .group_by(col(Kudos.community_id))
+        )
+        return {int(c): int(n) for c, n in (await self._s.execute(query)).all()}
 
     async def kudos_given(
         self, community_id: int, since: datetime, until: datetime

@@ -4,7 +4,7 @@ Every read is an index range of one community; none grows with the history's len
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -98,8 +98,11 @@ class PulseQueries:
         ).where(CommunityMember.community_id == community_id)
         return [Stay(*row) for row in (await self._s.execute(query)).all()]
 
-    async def member_days(self, community_id: int, first: date, last: date) -> list[MemberDay]:
-        """Every member's counts on the days from ``first`` to ``last`` (both included)."""
+    async def member_days(
+        self, community_id: int, first: date, last: date, user: str | None = None
+    ) -> list[MemberDay]:
+        """Every member's counts (``user``'s only, when given) on the days from ``first`` to
+        ``last`` (both included)."""
         query = sa_select(
             col(PulseMemberDay.user_id),
             col(PulseMemberDay.day),
@@ -111,6 +114,8 @@ class PulseQueries:
             col(PulseMemberDay.day) >= first,
             col(PulseMemberDay.day) <= last,
         )
+        if user is not None:
+            query = query.where(col(PulseMemberDay.user_id) == user)
         return [MemberDay(*row) for row in (await self._s.execute(query)).all()]
 
     async def pair_days(self, community_id: int, first: date, last: date) -> list[PairDay]:
@@ -219,10 +224,15 @@ class PulseQueries:
         return max((f.at for f in that_day), default=start)
 
     async def ritual_runs(
-        self, community_id: int, start: datetime, end: datetime
+        self,
+        community_id: int,
+        start: datetime,
+        end: datetime,
+        playbooks: Collection[str] | None = None,
     ) -> dict[str, RitualRuns]:
-        """Per ritual, its runs for a member started in ``[start, end)`` and how many of them
-        got at least one answer."""
+        """Per ritual (of ``playbooks`` only, when given: then each is read through the
+        (community, ritual, start) index, not the community's every run), its runs for a member
+        started in ``[start, end)`` and how many of them got at least one answer."""
         answered = exists().where(col(Answer.run_id) == col(Run.id))
         query = (
             select(
@@ -238,6 +248,10 @@ class PulseQueries:
             )
             .group_by(col(Run.playbook))
         )
+        if playbooks is not None:
+            if not playbooks:
+                return {}
+            query = query.where(col(Run.playbook).in_(sorted(playbooks)))
         return {
             name: RitualRuns(int(asked), int(got or 0))
             for name, asked, got in (await self._s.execute(query)).all()

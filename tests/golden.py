@@ -28,3 +28,28 @@ class Golden:
 
     def reviewed_names(self) -> list[str]:
         return sorted(json.loads(self.path.read_text("utf-8")))
+
+
+class GoldenOutputs:
+    """Golden outputs produced by a test run (through a live stack) rather than computed from
+    an input file: ``check`` compares with the reviewed value, or stores it under
+    ANIMATEUR_REGOLD."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _stored(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        stored: dict[str, Any] = json.loads(self.path.read_text("utf-8"))
+        return stored
+
+    def check(self, name: str, actual: Any) -> None:
+        stored = self._stored()
+        if os.environ.get("ANIMATEUR_REGOLD"):
+            stored[name] = actual
+            text = json.dumps(stored, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+            self.path.write_text(text, "utf-8")
+            return
+        assert name in stored, f"no reviewed output {name!r} in {self.path}: regold and review"
+        assert actual == stored[name], f"{name} differs from {self.path}"

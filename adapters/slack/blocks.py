@@ -196,6 +196,19 @@ def form_blocks(action: act.OpenForm) -> list[dict[str, Any]]:
     ]
 
 
+#: a link button's action id: Slack still sends its click, acknowledged and ignored
+LINK_ACTION = "animateur.link."
+
+
+def home_element(button: act.HomeButton, index: int) -> dict[str, Any]:
+    """A home button: a link button (``url``) opens the address, others call back."""
+    if button.url:
+        element = _button(button.label, f"{LINK_ACTION}{index}", "", button.style)
+        del element["value"]
+        return {**element, "url": button.url[:3000]}
+    return _button(button.label, f"{HOME_PREFIX}{index}", button.callback, button.style)
+
+
 def home_view(action: act.PublishHome) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(action.title, 150)}]
     for section in action.sections:
@@ -207,10 +220,7 @@ def home_view(action: act.PublishHome) -> dict[str, Any]:
             blocks.append(
                 {
                     "type": "actions",
-                    "elements": [
-                        _button(b.label, f"{HOME_PREFIX}{i}", b.callback, b.style)
-                        for i, b in enumerate(section.buttons)
-                    ],
+                    "elements": [home_element(b, i) for i, b in enumerate(section.buttons)],
                 }
             )
     return {"type": "home", "blocks": blocks[:100]}

@@ -58,6 +58,8 @@ def with_card(content: dict[str, Any], summary: str) -> dict[str, Any]:
 
 def home_button(button: act.HomeButton) -> dict[str, Any]:
     """A home button (also a ritual DM's stop button): its click comes back as the home's."""
+    if button.url:
+        return {"type": "Action.OpenUrl", "title": button.label, "url": button.url}
     style = "destructive" if button.style == "danger" else ""
     return execute(button.label, VERB_HOME, {"callback": button.callback}, style)
 

@@ -22,6 +22,7 @@ from bot.runtime.health import health
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.kudos import PER_DAY as KUDOS_PER_DAY
 from bot.runtime.kudos import kudos
+from bot.runtime.preferences import ALL, set_opted
 from bot.runtime.ritual_runs import run_ritual, scheduled_names
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -184,12 +185,7 @@ async def _opt(inv: Invocation, args: list[str], *, out: bool) -> None:
     if len(args) != 1:
         raise Usage()
     target = args[0]
-    if target == "all":
-        inv.member.opted_out_all = out
-    else:
-        name = ritual(inv, target)
-        chosen = set(inv.member.opted_out)
-        inv.member.opted_out = sorted(chosen | {name} if out else chosen - {name})
+    set_opted(inv.member, target if target == ALL else ritual(inv, target), out)
     inv.replies.append(opted_text(target, out, inv.locale, inv.playbooks))
 
 

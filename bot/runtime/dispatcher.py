@@ -464,6 +464,9 @@ class Dispatcher:
                     community_id=community.id,
                 )
                 log.info("member left: their runs ended", extra={"runs": ended})
+            case CommandInvoked(name="home") if member is not None:
+                # the home on demand: Teams has no home tab, its card answers ``home``
+                await self._publish_home(turn, member)
             case CommandInvoked() if member is not None:
                 started = 0
                 if community is not None and event.name not in BUILT_IN:
@@ -734,5 +737,6 @@ class Dispatcher:
             self._engine.playbooks,
             resolve_locale(member, None, turn.workspace),
             turn.now,
+            self.dashboard,
         )
         await self._enqueue(turn, [home], None)

@@ -1,19 +1,23 @@
-"""The member's home: their communities, the rituals they get with opt-out toggles, and, for
-facilitators, the status of the communities they facilitate."""
+"""The member's home: for facilitators, each community they facilitate at a glance
+(``bot.runtime.home_health``); for everyone, their communities, the rituals they get with
+opt-out toggles, and their own contributions (``bot.runtime.home_contributions``). Neutral
+content: the adapters render it (Slack App Home, Teams card)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from bot.runtime.dashboard.links import DashboardLinks
+from bot.runtime.home_contributions import CONTRIBUTION_DAYS, Contributions, own_contributions
+from bot.runtime.home_health import health_section
+from bot.runtime.preferences import set_opted
 from bot.runtime.texts import text
 from bot.vocabulary.actions import HomeButton, HomeSection, PublishHome
 from playbooks.schema import Playbook
 from storage.store import Transaction
 from storage.tables import Member, Workspace
 
-#: Group figures are shown only for groups at least this large (privacy).
-MIN_GROUP = 5
 OPTOUT, OPTIN = "optout:", "optin:"
 
 
@@ -24,13 +28,25 @@ async def build_home(
     playbooks: Mapping[str, Playbook],
     locale: str,
     now: datetime,
+    links: DashboardLinks | None = None,
 ) -> PublishHome:
+    """``links``: signs the dashboard button's link (None: no dashboard, no button)."""
     assert workspace.id is not None
     sections = [HomeSection(title="", text=text("home_intro", locale))]
     joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id))
     communities = await tx.directory.communities(workspace.id)
+    facilitated = [c for c in communities if member.user_id in c.facilitators and c.id is not None]
+    asking = {n for n, p in playbooks.items() if any(s.kind == "ask" for s in p.steps)}
+    for community in facilitated:
+        sections.append(
+            await health_section(
+                tx, workspace, community, member.user_id, locale, now, links, asking
+            )
+        )
     mine = [c for c in communities if c.id in joined]
-    enabled = await tx.directory.enabled_playbooks_of([c.id for c in mine if c.id is not None])
+    ids = [c.id for c in mine if c.id is not None]
+    enabled = await tx.directory.enabled_playbooks_of(ids)
+    contributed = await own_contributions(tx, ids, member.user_id, now)
     if member.opted_out_all:
         sections.append(
             HomeSection(
@@ -59,7 +75,12 @@ async def build_home(
         sections.append(
             HomeSection(
                 title=community.name,
-                text="\n".join(lines) or text("home_no_ritual", locale),
+                text="\n".join(
+                    [
+                        *(lines or [text("home_no_ritual", locale)]),
+                        contributions_line(contributed.get(community.id, Contributions()), locale),
+                    ]
+                ),
                 buttons=tuple(buttons),
             )
         )
@@ -73,29 +94,21 @@ async def build_home(
                 ),
             )
         )
-    facilitated = [c for c in communities if member.user_id in c.facilitators and c.id is not None]
-    actives = await tx.activity.active_counts(
-        [c.id for c in facilitated if c.id is not None], now - timedelta(days=30)
-    )
-    for community in facilitated:
-        assert community.id is not None
-        active = actives.get(community.id, 0)
-        running = await tx.runs.count_active(community.id)
-        shown = str(active) if active >= MIN_GROUP else text("home_small_group", locale)
-        sections.append(
-            HomeSection(
-                title=text("home_facilitating", locale, name=community.name),
-                text=text(
-                    "home_status",
-                    locale,
-                    active=shown,
-                    target=community.target_engagement,
-                    running=running,
-                ),
-            )
-        )
     return PublishHome(
         user_id=member.user_id, title=text("home_title", locale), sections=tuple(sections)
+    )
+
+
+def contributions_line(mine: Contributions, locale: str) -> str:
+    """The member's own figures (shown only to them: no group threshold applies)."""
+    return text(
+        "home_contributions",
+        locale,
+        days=CONTRIBUTION_DAYS,
+        posts=mine.posts,
+        replies=mine.replies,
+        reactions=mine.reactions,
+        kudos=mine.kudos,
     )
 
 
@@ -109,15 +122,10 @@ def toggle_of(callback: str) -> tuple[str, bool] | None:
 
 
 def apply_toggle(member: Member, callback: str) -> bool:
-    """Opt the member out of (or back into) one ritual or all; False if not a toggle."""
+    """Opt the member out of (or back into) one ritual or all, as ``optout``/``optin`` do;
+    False if not a toggle."""
     toggle = toggle_of(callback)
     if toggle is None:
         return False
-    target, out = toggle
-    if target == "all":
-        member.opted_out_all = out
-    else:
-        chosen = set(member.opted_out)
-        chosen = chosen | {target} if out else chosen - {target}
-        member.opted_out = sorted(chosen)
+    set_opted(member, *toggle)
     return True

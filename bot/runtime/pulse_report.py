@@ -116,7 +116,7 @@ async def read_pulse(
         newcomer_facts = await reads.facts(
             cid, [(since, at)], sorted(newcomers), contributions_only=True
         )
-    runs = await reads.ritual_runs(cid, last28.start, at)
+    runs = await reads.ritual_runs(cid, last28.start, at, rituals)
     if rituals is not None:
         runs = {name: got for name, got in runs.items() if name in rituals}
     return PulseData(

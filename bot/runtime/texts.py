@@ -233,13 +233,6 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "Tous les rituels sont en pause pour vous.",
     },
     "home_facilitating": {"en": "You facilitate: {name}", "fr": "Vous animez : {name}"},
-    "home_status": {
-        "en": "Active members (30 days): {active} · target engagement {target} % · "
-        "rituals running: {running}",
-        "fr": "Membres actifs (30 jours) : {active} · engagement cible {target} % · "
-        "rituels en cours : {running}",
-    },
-    "home_small_group": {"en": "fewer than 5", "fr": "moins de 5"},
     # -- the community setup form (``community setup`` without arguments) --
     "setup_form_title": {"en": "Community setup", "fr": "Configurer la communauté"},
     "setup_form_new": {
@@ -868,6 +861,27 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "dash_denied_how": {
         "en": "Ask the bot for a new link: /animateur dashboard",
         "fr": "Demandez un nouveau lien au bot : /animateur dashboard",
+    },
+    # -- the home: a facilitator's communities at a glance, a member's own contributions --
+    "home_active": {
+        "en": "Active members (28 days): {active} · target {target} %",
+        "fr": "Membres actifs (28 jours) : {active} · objectif {target} %",
+    },
+    "home_active_withheld": {
+        "en": "Active members (28 days): withheld — fewer than {min} members · target {target} %",
+        "fr": "Membres actifs (28 jours) : non affiché — moins de {min} membres · "
+        "objectif {target} %",
+    },
+    "home_running": {"en": "Rituals running: {running}", "fr": "Rituels en cours : {running}"},
+    "home_warnings": {"en": "Open warnings: {count}", "fr": "Alertes ouvertes : {count}"},
+    "home_no_warning": {"en": "No open warning.", "fr": "Aucune alerte ouverte."},
+    "home_next_steps": {"en": "What to do next:", "fr": "Que faire maintenant :"},
+    "button_dashboard": {"en": "Open the dashboard", "fr": "Ouvrir le tableau de bord"},
+    "home_contributions": {
+        "en": "Your contributions ({days} days, only you see them): {posts} posts · "
+        "{replies} replies · {reactions} reactions · {kudos} kudos received",
+        "fr": "Vos contributions ({days} jours, vous seul les voyez) : {posts} messages · "
+        "{replies} réponses · {reactions} réactions · {kudos} kudos reçus",
     },
 }
 

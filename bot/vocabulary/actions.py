@@ -24,6 +24,8 @@ class HomeButton:
     value: str = ""
     style: str = ""
     """``""``, ``"primary"`` or ``"danger"``."""
+    #: a link button: opens this address (its ``callback`` is then unused)
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
