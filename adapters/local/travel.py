@@ -20,7 +20,9 @@ class BadJump(ValueError):
 def jump(body: Any, now: datetime) -> timedelta:
     """How far forward ``body`` asks to go from ``now``."""
     if not isinstance(body, dict) or ("by" in body) == ("to" in body):
-        raise BadJump('give exactly one of "by" (e.g. "1h", "1d", "30m") or "to" (e.g. "monday 09:30")')
+        raise BadJump(
+            'give exactly one of "by" (e.g. "1h", "1d", "30m") or "to" (e.g. "monday 09:30")'
+        )
     if "by" in body:
         return _by(body["by"])
     return _to(body["to"], body.get("timezone") or "UTC", now)
@@ -45,7 +47,9 @@ def _to(value: Any, timezone: Any, now: datetime) -> timedelta:
     try:
         zone = ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadJump(f'"timezone" must be an IANA timezone ("Europe/Paris"), got {timezone!r}') from None
+        raise BadJump(
+            f'"timezone" must be an IANA timezone ("Europe/Paris"), got {timezone!r}'
+        ) from None
     local = now.astimezone(zone)
     ahead = (DAYS.index(day) - local.weekday()) % 7
     target = datetime.combine(local.date() + timedelta(days=ahead), time(hour, minute), zone)
