@@ -39,6 +39,7 @@ from bot.runtime.metrics import Metrics
 from bot.runtime.pulse_watch import PulseWatch
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
+from bot.runtime.time_travel import OffsetClock, TimeTravel
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Channels, EventSink, Roster, Sender
@@ -73,6 +74,8 @@ class Animateur:
     events: EventSink | None = None
     #: signs the dashboard's links and sessions
     dashboard: DashboardLinks | None = None
+    #: moves the clock forward: only when the local platform is the only one served
+    travel: TimeTravel | None = None
 
 
 #: The bot an aiohttp application serves (``app[BOT]``).
@@ -174,6 +177,12 @@ def build(
     library = dict(playbooks) if playbooks is not None else load_library()
     slack_cfg = slack_config(settings, slack if slack is not None else SlackSettings())
     teams_cfg = teams_config(settings, teams if teams is not None else TeamsSettings())
+    playground = settings.playground_enabled(
+        slack_configured=slack_cfg is not None, teams_configured=teams_cfg is not None
+    )
+    # Time travel only for the playground alone: Slack and Teams always keep real time.
+    offset = OffsetClock(clock) if playground and slack_cfg is None and teams_cfg is None else None
+    clock = offset or clock
     store = Store(make_engine(settings.database_url))
     engine = Engine(library)
     metrics = Metrics(CollectorRegistry())
@@ -181,9 +190,7 @@ def build(
     senders: dict[str, Sender] = {}
     inbox: LocalInbox | None = None
     channels: dict[str, Channels] = {}  # who may run a community, per platform
-    if settings.playground_enabled(
-        slack_configured=slack_cfg is not None, teams_configured=teams_cfg is not None
-    ):
+    if playground:
         inbox = LocalInbox()
         senders["local"] = metrics.timed(LocalSender(inbox, clock))
         channels["local"] = LocalChannels()
@@ -253,7 +260,13 @@ def build(
         metrics,
         events,
         links,
+        TimeTravel(offset, scheduler.tick, scheduler_step(settings)) if offset else None,
     )
+
+
+def scheduler_step(settings: Settings) -> timedelta:
+    """A jump's steps: a scheduled ritual jumped over starts late by less than the grace."""
+    return timedelta(minutes=max(1, settings.schedule_grace_minutes))
 
 
 async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
@@ -266,7 +279,12 @@ async def _local_directory(bot: Animateur, workspace: str) -> dict[str, Any]:
     return {
         "workspace": workspace,
         "members": [
-            {"id": m.user_id, "name": m.display_name or m.user_id, "locale": m.locale}
+            {
+                "id": m.user_id,
+                "name": m.display_name or m.user_id,
+                "locale": m.locale,
+                "timezone": m.timezone,
+            }
             for m in members
         ],
         "communities": [
@@ -294,7 +312,8 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
             return await _local_directory(bot, workspace)
 
         events = bot.events or bot.dispatcher.handle
-        local = LocalPlatform(bot.inbox, events, directory, bot.clock)
+        travel = bot.travel.advance if bot.travel is not None else None
+        local = LocalPlatform(bot.inbox, events, directory, bot.clock, travel)
         app.add_routes(local.routes())
 
         async def index(_request: web.Request) -> web.Response:

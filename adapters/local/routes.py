@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from adapters.inbound_json import UnreadableJson, loads
 from adapters.local.inbox import LocalInbox, LocalMessage
 from adapters.local.normalize import LocalEventIn, UnknownMessage, to_event
+from adapters.local.travel import BadJump, jump
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import Clock, EventSink
 
@@ -23,6 +24,12 @@ STATIC = Path(__file__).parent / "static"
 
 #: Members and communities of a local workspace, for the playground's pickers.
 DirectoryProvider = Callable[[str], Awaitable[dict[str, Any]]]
+#: Moves the playground's clock forward (scheduler passes included); returns the new time.
+Travel = Callable[[timedelta], Awaitable[datetime]]
+NO_TRAVEL = (
+    "time travel is only for the local platform running alone: with Slack or Teams "
+    "configured, the bot keeps real time"
+)
 
 
 def _error(status: int, message: str, **details: Any) -> web.Response:
@@ -31,12 +38,18 @@ def _error(status: int, message: str, **details: Any) -> web.Response:
 
 class LocalPlatform:
     def __init__(
-        self, inbox: LocalInbox, sink: EventSink, directory: DirectoryProvider, clock: Clock
+        self,
+        inbox: LocalInbox,
+        sink: EventSink,
+        directory: DirectoryProvider,
+        clock: Clock,
+        travel: Travel | None = None,
     ) -> None:
         self._inbox = inbox
         self._sink = sink
         self._directory = directory
         self._clock = clock
+        self._travel = travel
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -44,6 +57,8 @@ class LocalPlatform:
             web.get("/local/messages", self.get_messages),
             web.get("/local/directory", self.get_directory),
             web.get("/local/home", self.get_home),
+            web.get("/local/clock", self.get_clock),
+            web.post("/local/clock", self.post_clock),
             web.get("/playground", self.playground),
             web.static("/playground/static", STATIC),
         ]
@@ -122,6 +137,27 @@ class LocalPlatform:
         if home is None:
             return _error(404, f"no home published for {user!r} yet: post a home_opened event")
         return web.json_response(home)
+
+    async def get_clock(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {"now": self._clock().isoformat(), "travel": self._travel is not None}
+        )
+
+    async def post_clock(self, request: web.Request) -> web.Response:
+        """Time travel: ``{"by": "1d"}`` or ``{"to": "monday 09:30", "timezone": "…"}``."""
+        if self._travel is None:
+            return _error(409, NO_TRAVEL)
+        try:
+            body = loads(await request.read())
+        except UnreadableJson as exc:
+            return _error(400, "the body must be a JSON object", reason=str(exc))
+        try:
+            delta = jump(body, self._clock())
+            now = await self._travel(delta)
+        except (BadJump, ValueError) as exc:
+            return _error(400, str(exc))
+        log.info("playground clock moved forward", extra={"seconds": delta.total_seconds()})
+        return web.json_response({"now": now.isoformat(), "travel": True})
 
     async def get_directory(self, request: web.Request) -> web.Response:
         return web.json_response(await self._directory(request.query.get("workspace", "demo")))

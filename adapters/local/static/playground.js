@@ -1,5 +1,6 @@
 // Animateur playground: act as a member of a local workspace and watch the bot respond.
-// Plain DOM, no framework. Message text is only ever set through text nodes (never innerHTML).
+// Plain DOM, no framework. Message text is only ever set through text nodes (never innerHTML):
+// its chat markup (*bold*, _italics_, links, mentions) becomes elements built one by one.
 "use strict";
 
 const POLL_MS = 1000;
@@ -59,6 +60,61 @@ function nameOf(id) {
   if (id === "bot") return "Animateur";
   return allMembers().find((m) => m.id === id)?.name || id;
 }
+
+// -- chat markup: *bold*, _italics_, `code`, links, mentions as names -----------------------
+
+const MARKUP = new RegExp(
+  [
+    String.raw`<(https?:\/\/[^\s|>]+)(?:\|([^>]+))?>`, // 1, 2: <url|label> (Slack)
+    String.raw`\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)`, // 3, 4: [label](url) (Markdown)
+    String.raw`<@([^\s|>]+)(?:\|[^>]*)?>`, // 5: <@U123> or <@U123|name>
+    String.raw`(https?:\/\/[^\s<>]*[^\s<>.,;:!?)'"])`, // 6: a bare address
+    String.raw`(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])`, // 7: *bold*
+    String.raw`(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])`, // 8: _italics_
+    String.raw`\x60([^\x60\n]+)\x60`, // 9: code between backticks
+    String.raw`(?<![\w@])@([A-Za-z0-9][\w.\-]*[A-Za-z0-9])`, // 10: @U-bob (a known member)
+  ].join("|"),
+  "g",
+);
+
+function mention(id) {
+  const known = id === "bot" || allMembers().some((m) => m.id === id);
+  const node = el("span", { className: "mention", testid: "mention" }, `@${nameOf(id)}`);
+  if (!known) node.title = "unknown member";
+  return node;
+}
+
+function link(url, label) {
+  const props = { href: url, target: "_blank", rel: "noopener noreferrer", testid: "link" };
+  return el("a", props, ...rich(label ?? url, false));
+}
+
+/** Nodes showing ``text`` as a chat does; nothing in it is ever read as HTML. */
+function rich(text, links = true) {
+  const nodes = [];
+  let at = 0;
+  for (const found of text.matchAll(MARKUP)) {
+    const [whole, slackUrl, slackLabel, mdLabel, mdUrl, mentioned, bare, bold, italic, code, at_]
+      = found;
+    let node;
+    if (slackUrl && links) node = link(slackUrl, slackLabel);
+    else if (mdUrl && links) node = link(mdUrl, mdLabel);
+    else if (mentioned) node = mention(mentioned);
+    else if (bare && links) node = link(bare);
+    else if (bold !== undefined) node = el("strong", {}, ...rich(bold, links));
+    else if (italic !== undefined) node = el("em", {}, ...rich(italic, links));
+    else if (code !== undefined) node = el("code", {}, code);
+    else if (at_ && allMembers().some((m) => m.id === at_)) node = mention(at_);
+    if (!node) continue; // left as it was written
+    if (found.index > at) nodes.push(document.createTextNode(text.slice(at, found.index)));
+    nodes.push(node);
+    at = found.index + whole.length;
+  }
+  if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
+  return nodes;
+}
+
+const richText = (text, className = "text") => el("p", { className }, ...rich(text || ""));
 
 // -- errors and HTTP -------------------------------------------------------------------------
 
@@ -137,6 +193,7 @@ function renderMembers() {
     }),
   );
   $("dms-who").textContent = state.me ? `· ${nameOf(state.me)}` : "";
+  showTime();
 }
 
 function renderCommunities() {
@@ -160,6 +217,7 @@ function renderCommunities() {
   const selected = communities.find((c) => c.channel === state.channel);
   $("community").hidden = !selected;
   $("feed-name").textContent = selected ? `· ${selected.name}` : "";
+  renderCockpit();
   if (selected) {
     $("community-name").textContent = selected.name;
     const facilitators = selected.facilitators.map(nameOf).join(", ") || "none";
@@ -181,6 +239,7 @@ function selectMember(id) {
   state.picking = null;
   resetList("dms", state.rendered.dms);
   renderMembers();
+  renderCockpit();
   rerender(); // who may edit, which reactions are mine
   poll();
 }
@@ -195,6 +254,7 @@ function resetList(listId, rendered) {
 /** Keyed update: only messages whose content changed are re-rendered, so typed drafts survive. */
 function renderList(listId, emptyId, messages, render, rendered, extra = () => "") {
   const list = $(listId);
+  const newest = list.lastElementChild;
   const seen = new Set();
   let previous = null;
   for (const message of messages) {
@@ -220,6 +280,13 @@ function renderList(listId, emptyId, messages, render, rendered, extra = () => "
     }
   }
   $(emptyId).hidden = messages.length > 0;
+  if (list.lastElementChild && list.lastElementChild !== newest) scrollToNewest(list);
+}
+
+/** A new message at the end of a list: its panel scrolls down to it, as a chat does. */
+function scrollToNewest(list) {
+  const panel = list.closest(".panel");
+  if (panel) panel.scrollTop = panel.scrollHeight;
 }
 
 /** A draft's field re-rendered while typed in keeps the focus and the caret. */
@@ -245,7 +312,7 @@ function header(message) {
 }
 
 function renderDm(message) {
-  const text = el("p", { className: "text" }, message.text);
+  const text = richText(message.text);
   const item = el("li", { className: "msg", testid: "dm" }, header(message), text);
   if (message.updated_at) item.classList.add("answered");
   if (message.answerable && message.choices.length) {
@@ -318,7 +385,7 @@ function renderChannelMessage(message, testid) {
     return item;
   }
   if (state.editing.has(message.id)) item.append(editForm(message));
-  else item.append(el("p", { className: "text" }, message.text));
+  else item.append(richText(message.text));
   item.append(reactionBar(message), messageActions(message));
   if (state.picking === message.id) item.append(reactionPicker(message));
   return item;
@@ -537,6 +604,93 @@ async function poll() {
   }
 }
 
+// -- playground time and time travel --------------------------------------------------------
+
+let lastClock = null;
+
+/** The playground's time, in the acting member's timezone (as the bot counts for them). */
+function showTime(clock = lastClock) {
+  if (!clock) return;
+  lastClock = clock;
+  const zone = allMembers().find((m) => m.id === state.me)?.timezone || undefined;
+  const options = {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    hour12: false, timeZone: zone,
+  };
+  let shown;
+  try {
+    shown = new Date(clock.now).toLocaleString("en-GB", options);
+  } catch {
+    shown = new Date(clock.now).toLocaleString("en-GB", { ...options, timeZone: undefined });
+  }
+  $("now").dateTime = clock.now;
+  $("now").textContent = zone ? `${shown} (${zone})` : shown;
+  $("travel-controls").hidden = !clock.travel;
+}
+
+async function loadTime() {
+  try {
+    showTime(await api("/local/clock"));
+  } catch (error) {
+    showError(error.message, "clock");
+  }
+}
+
+async function travel(button) {
+  const jump = button.dataset.by ? { by: button.dataset.by } : { to: button.dataset.to };
+  const me = allMembers().find((m) => m.id === state.me);
+  if (jump.to) jump.timezone = me?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const buttons = [...$("travel-controls").querySelectorAll("button")];
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    showTime(await api("/local/clock", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(jump),
+    }));
+    clearError("action");
+    setTimeout(poll, 150);
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+// -- the facilitator's cockpit: the dashboard, through the link the bot DMs them -------------
+
+const DASHBOARD_LINK = /https?:\/\/[^\s<>]*\/dashboard\/open\?token=[^\s<>|]+/;
+
+function renderCockpit() {
+  const community = state.communities.find((c) => c.channel === state.channel);
+  const facilitator = Boolean(community?.facilitators.includes(state.me));
+  $("cockpit").hidden = !facilitator;
+  if (!facilitator) $("cockpit-open").hidden = true;
+}
+
+/** Ask the bot for a dashboard link (``/animateur dashboard``), then offer it here. */
+async function askCockpit() {
+  const asker = state.me;
+  const before = new Set(state.rendered.dms.keys());
+  $("cockpit-open").hidden = true;
+  if (!(await post({ type: "command", channel: state.channel, command: "dashboard", args: "" }))) {
+    return;
+  }
+  for (let i = 0; i < 50 && asker === state.me; i++) {
+    const ws = `workspace=${encodeURIComponent(state.workspace)}`;
+    const { messages } = await api(`/local/messages?${ws}&user=${encodeURIComponent(asker)}`);
+    const found = messages.filter((m) => !before.has(m.id)).map((m) => DASHBOARD_LINK.exec(m.text))
+      .find(Boolean);
+    if (found) {
+      const url = new URL(found[0]); // the same server as this page, whatever its public address
+      $("cockpit-open").href = `${location.origin}${url.pathname}${url.search}`;
+      $("cockpit-open").hidden = false;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 // -- wiring ----------------------------------------------------------------------------------
 
 function wire() {
@@ -563,6 +717,10 @@ function wire() {
     const ok = await post(payload);
     if (ok) $("command-text").value = "";
   });
+  for (const button of $("travel-controls").querySelectorAll("button")) {
+    button.addEventListener("click", () => travel(button));
+  }
+  $("cockpit-ask").addEventListener("click", askCockpit);
   $("member-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.currentTarget;
@@ -578,4 +736,6 @@ function wire() {
 
 wire();
 loadDirectory().then(poll);
+loadTime();
 setInterval(poll, POLL_MS);
+setInterval(loadTime, POLL_MS * 15);
