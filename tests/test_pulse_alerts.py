@@ -129,6 +129,7 @@ async def test_a_warning_that_ends_stops_and_a_new_kind_comes_within_the_week(
         community = await tx.directory.community_by_channel(workspace.id, "C-data")
         assert community is not None
         community.sponsors = ["U-zoe"]  # never active here
+        community.created_at = at(11, 1)  # declared well over 30 days ago
     await look(harness, at(12, 9, 8))
     warned = await told(harness, "U-dan", WARNED)
     assert len(warned) == 2
@@ -242,6 +243,7 @@ async def test_silent_newcomers_an_unanswered_welcome_and_a_silent_sponsor_warn_
     newcomers = ("kim", "lea", "max", "noa", "oli")
     for user in newcomers:
         await happen(harness, joined(user, at(11, 20, 8)))
+    await declared(harness, at(11, 1))
     await look(harness, at(12, 8, 8))
     (warned,) = await told(harness, "U-dan", WARNED)
     assert warned.splitlines()[1:-1] == [
@@ -254,3 +256,27 @@ async def test_silent_newcomers_an_unanswered_welcome_and_a_silent_sponsor_warn_
     ]
     named = [f"U-{user}" for user in newcomers] + [user.title() for user in newcomers]
     assert not any(name in warned for name in named), "nobody is named"
+
+
+async def declared(harness: Harness, when: datetime) -> None:
+    """The community was declared then."""
+    async with harness.store.transaction() as tx:
+        workspace = await tx.directory.workspace(WORKSPACE)
+        assert workspace is not None and workspace.id is not None
+        community = await tx.directory.community_by_channel(workspace.id, "C-data")
+        assert community is not None
+        community.created_at = when
+
+
+async def test_a_community_declared_an_hour_ago_has_no_silent_sponsor_yet(
+    harness: Harness,
+) -> None:
+    # the same community as above (Emma, its sponsor, never active), declared an hour ago
+    for user in ("kim", "lea", "max", "noa", "oli"):
+        await happen(harness, joined(user, at(11, 20, 8)))
+    await declared(harness, at(12, 8, 7))
+    await look(harness, at(12, 8, 8))
+    (warned,) = await told(harness, "U-dan", WARNED)
+    lines = warned.splitlines()[1:-1]
+    assert any(line.startswith("⚠ 5 newcomer(s) did not post") for line in lines)
+    assert not any("sponsor" in line for line in lines)

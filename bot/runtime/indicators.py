@@ -101,6 +101,8 @@ class PulseData:
     target_engagement: int
     has_sponsors: bool = True
     has_facilitators: bool = True
+    #: when the community was declared (None: long ago) — a silence is only one after that
+    declared_at: datetime | None = None
 
 
 @dataclass
