@@ -221,3 +221,17 @@ async def test_a_report_reads_rollups_through_indexes_never_the_history(harness:
     assert history and all("ix_activity_community_time" in p for p in history), history
     rollups = [p for p in plans if p.split()[1:2] == ["pulsememberday"]]
     assert rollups and all(p.startswith("SEARCH") for p in rollups), rollups
+
+
+async def test_a_ritual_run_begun_minutes_before_t_is_not_yet_unanswered(
+    harness: Harness,
+) -> None:
+    await build_history(harness)
+    # Zoé joins five minutes before t: her welcome has begun, she had no time to answer it
+    await happen(harness, joined("zoe", at(11, 30, 11, 55)))
+    got = await report(harness)
+    assert got["rituals"] == {"welcome": {"asked": 6, "answered": 3, "response_rate_pct": 50.0}}
+    # two days later, still unanswered: now it counts as asked and not answered
+    later = await report(harness, at=at(12, 2, 12))
+    assert later["rituals"]["welcome"]["asked"] == 7
+    assert later["rituals"]["welcome"]["answered"] == 3
