@@ -145,10 +145,17 @@ class Pulse:
 
     # -- questions ------------------------------------------------------------------------
 
-    async def _question(self, community_id: int, message_id: str) -> PulseQuestion | None:
+    async def _question(
+        self, community_id: int, message_id: str, *, lock: bool = False
+    ) -> PulseQuestion | None:
+        """The question; ``lock``: its row locked until the transaction ends (PostgreSQL; on
+        SQLite the write transaction already is alone), read afresh — two replies recorded at
+        once must not both keep theirs as the first answer."""
         query = select(PulseQuestion).where(
             PulseQuestion.community_id == community_id, PulseQuestion.message_id == message_id
         )
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
         return (await self._s.execute(query)).scalars().first()
 
     async def _ask(self, record: ActivityRecord) -> None:
@@ -181,7 +188,7 @@ class Pulse:
         """A reply answers its thread's question when its author is not the asker (nor a bot)
         and it is the earliest such reply."""
         assert reply.community_id is not None and reply.thread_id is not None
-        question = await self._question(reply.community_id, reply.thread_id)
+        question = await self._question(reply.community_id, reply.thread_id, lock=True)
         if question is None or reply.user_id in (question.asker, BOT_AUTHOR):
             return
         if question.first_answer_at is None or reply.occurred_at < question.first_answer_at:

@@ -19,7 +19,7 @@ from storage.database import make_engine
 from storage.store import Store
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
-from tests.pulse_support import at, happen, joined, posted
+from tests.pulse_support import at, declared, happen, joined, posted
 
 PEOPLE = ("alice", "bob", "chloe", "dan", "emma", "fred", "gina", "hugo", "ines", "jules")
 #: who is active each week (a post on its Tuesday), Emma the sponsor every week
@@ -174,7 +174,8 @@ async def test_the_digest_goes_out_on_monday_once_across_processes_in_each_langu
         "Weekly pulse of *Data & IA* — week 2026-W50",
         "• Members: 10 · active: 8 (80.0 %) — target 60 %: 20.0 points above",
         "• Active in the last 7 days: 3 (30.0 %) · contributors: 8 (80.0 %)",
-        "• Questions: 1 asked · 0 answered (0.0 %) · 1 waiting for more than 48 h",
+        # one question: no rate over fewer than 5
+        "• Questions: 1 asked · 0 answered (— %) · 1 waiting for more than 48 h",
         "Week by week (active % · contributors % · questions answered %):",
         "• 2026-W46: 80.0 · 80.0 · —",
         "• 2026-W47: 60.0 · 60.0 · — ↓",
@@ -256,16 +257,6 @@ async def test_silent_newcomers_an_unanswered_welcome_and_a_silent_sponsor_warn_
     ]
     named = [f"U-{user}" for user in newcomers] + [user.title() for user in newcomers]
     assert not any(name in warned for name in named), "nobody is named"
-
-
-async def declared(harness: Harness, when: datetime) -> None:
-    """The community was declared then."""
-    async with harness.store.transaction() as tx:
-        workspace = await tx.directory.workspace(WORKSPACE)
-        assert workspace is not None and workspace.id is not None
-        community = await tx.directory.community_by_channel(workspace.id, "C-data")
-        assert community is not None
-        community.created_at = when
 
 
 async def test_a_community_declared_an_hour_ago_has_no_silent_sponsor_yet(

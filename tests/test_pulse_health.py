@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.vocabulary import events as ev
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
-from tests.pulse_support import REPORT_AT, at, build_history, happen, joined
+from tests.pulse_support import REPORT_AT, at, build_history, declared, happen, joined
 
 
 async def health(harness: Harness, user: str, locale: str) -> str:
@@ -60,6 +60,7 @@ async def test_only_facilitators_get_it_and_small_communities_see_no_figures(
 ) -> None:
     for user in ("alice", "bob", "dan"):
         await happen(harness, joined(user, at(11, 24)))
+    await declared(harness, at(10, 1))  # long enough for a sponsor's silence to be one
     refused = await health(harness, "U-alice", "en")
     assert refused.startswith("Only the facilitators of Data & IA")
 
