@@ -327,6 +327,10 @@ async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
             ("U-back", "member_joined", at(11, 1)),
             ("U-back", "member_left", at(11, 2)),
             ("U-back", "message_posted", at(11, 6)),  # came back without a join event
+            ("U-stay", "command_invoked", at(11, 7)),
+            ("U-cmd", "command_invoked", at(11, 7)),  # only typed a command: never joined
+            ("U-talk", "message_posted", at(11, 8)),  # only posted and reacted: never joined
+            ("U-talk", "reaction_added", at(11, 8, 10)),
         ]
         await connection.execute(
             HISTORY_0011.insert(),
@@ -339,10 +343,13 @@ async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
         await connection.execute(text(HISTORY_0012_MEMBERS))
     await upgrade(harness.store.engine)
 
+    # the local platform has no roster: acting there never made anyone a member (0017)
     assert await _members(harness) == {
         "U-stay": (True, at(11, 2), at(11, 2), None),
         "U-gone": (False, at(11, 2), at(11, 2), at(11, 5)),
-        "U-back": (True, None, at(11, 2), None),  # there again since (about) leaving
+        "U-back": (False, None, None, at(11, 2)),  # posted after leaving: seen, not back
+        "U-cmd": (False, None, None, None),
+        "U-talk": (False, None, None, None),
     }
     days = {
         (d.user_id, d.day.isoformat(), d.posts, d.replies, d.reactions)
@@ -352,6 +359,7 @@ async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
         ("U-stay", "2026-11-03", 2, 0, 0),
         ("U-stay", "2026-11-04", 0, 0, 1),
         ("U-back", "2026-11-06", 1, 0, 0),
+        ("U-talk", "2026-11-08", 1, 0, 1),  # commands are no posts
     }
 
 
