@@ -19,12 +19,13 @@ from bot.vocabulary.events import WorkspaceRef
 from playbooks.loader import load_library, parse_playbook
 from storage.references import StoredReferences
 from storage.tables import Answer, CommunityMember, Delivery
-from tests.builders import EACH_MEMBER_MONDAY
+from tests.builders import EACH_MEMBER_MONDAY, seed_community
 from tests.conftest import wait_for
 from tests.fakes.bot_connector import FakeBotConnector, roster, route_matches
 from tests.fakes.bot_identity import FakeBotIdentity
 from tests.teams_support import (
     APP_ID,
+    RITUALS,
     TEAM,
     TENANT,
     TeamsBot,
@@ -315,3 +316,23 @@ async def test_another_bot_added_to_the_team_is_no_member_a_person_added_with_it
         members = (await tx.session.execute(select(CommunityMember))).scalars().all()
     assert {m.user_id for m in members} == {"29:1new"}
     assert teams_bot.messages_to("28:other-app") == []
+
+
+async def test_a_member_added_to_the_team_joins_each_of_its_channels_communities(
+    teams_bot: TeamsBot,
+) -> None:
+    await teams_bot.install_in_team()
+    # a second community on another standard channel of the team, where the bot was mentioned
+    await seed_community(teams_bot.bot, WorkspaceRef("teams", TENANT), RITUALS, ())
+    posted = in_channel(activity("message_channel_mention", teams_bot.connector), RITUALS)
+    assert (await teams_bot.post(posted))[0] == 201
+    await teams_bot.bot.worker.drain()
+
+    assert (await teams_bot.add_member("29:1new", "Noor"))[0] == 201
+    await messages(teams_bot, "29:1new", 2)
+    await teams_bot.bot.worker.drain()
+    async with teams_bot.bot.store.read() as tx:
+        rows = (await tx.session.execute(select(CommunityMember))).scalars().all()
+        names = {c.id: c.channel_id for c in await tx.directory.communities(1)}
+    joined = {(names[m.community_id], m.user_id) for m in rows if m.present}
+    assert {(TEAM, "29:1new"), (RITUALS, "29:1new")} <= joined
