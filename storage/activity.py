@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.tables import (
-    BOT_POST,
     EVENT_KEY,
+    MESSAGE_POSTED,
+    REACTION_ADDED,
     ActivityRecord,
     CommunityMember,
     Member,
@@ -24,6 +25,9 @@ from storage.tables import (
 
 JOINED = "member_joined"
 LEFT = "member_left"
+#: what says anything of someone in a community: joins and leaves (membership), posts and
+#: reactions (when they were last seen there)
+SEEN_KINDS = frozenset({JOINED, LEFT, MESSAGE_POSTED, REACTION_ADDED})
 
 
 def stored_key(key: str) -> str:
@@ -55,47 +59,43 @@ class Activity:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def record(self, record: ActivityRecord) -> None:
-        """Store what happened and, in a community, who is there: the member's row says whether
-        their latest activity there (by when it happened) is that they left, when they joined
-        (a join event) and since when they are there."""
+        """Store what happened and, in a community, what it says of the member there: only a
+        join (or the platform's roster) makes someone a member, a leave ends it; posts and
+        reactions only say when they were last seen there; commands, clicks and the rest say
+        nothing of membership."""
         self._s.add(record)
         await self._s.flush()
-        if record.community_id is not None and record.kind != BOT_POST:
+        if record.community_id is not None and record.kind in SEEN_KINDS:
             await self._seen(record)
 
     async def _seen(self, record: ActivityRecord) -> None:
         table = CommunityMember.__table__  # type: ignore[attr-defined]
         dialect = postgresql if self._s.get_bind().dialect.name == "postgresql" else sqlite
         at, kind = record.occurred_at, record.kind
+        membership = kind in (JOINED, LEFT)
         statement = dialect.insert(table).values(
             workspace_id=record.workspace_id,
             community_id=record.community_id,
             user_id=record.user_id,
-            present=kind != LEFT,
+            present=kind == JOINED,  # seen acting without joining: not (yet) a member
             last_seen_at=at,
             joined_at=at if kind == JOINED else None,
-            present_since=at if kind != LEFT else None,
+            present_since=at if kind == JOINED else None,
             left_at=at if kind == LEFT else None,
         )
-        changes: dict[str, Any]
+        last_seen = table.c.last_seen_at
+        latest_seen = case((or_(last_seen.is_(None), last_seen < at), at), else_=last_seen)
+        changes: dict[str, Any] = {"last_seen_at": latest_seen}
         if kind == JOINED:
-            changes = {"present": True, "joined_at": at, "present_since": at, "left_at": None}
+            changes |= {"present": True, "joined_at": at, "present_since": at, "left_at": None}
         elif kind == LEFT:
-            changes = {"present": False, "left_at": at}
-        else:  # acting there: there since then, unless already there
-            there = table.c.present
-            changes = {
-                "present": True,
-                "present_since": case((there, table.c.present_since), else_=at),
-                "joined_at": case((there, table.c.joined_at), else_=None),
-                "left_at": None,
-            }
+            changes |= {"present": False, "left_at": at}
+        # a late, older join or leave has no say over a newer one (nor over the roster's read)
+        changed_at = case((table.c.present, table.c.present_since), else_=table.c.left_at)
+        where = or_(changed_at.is_(None), changed_at <= at) if membership else None
         await self._s.execute(
             statement.on_conflict_do_update(
-                index_elements=["community_id", "user_id"],
-                set_={**changes, "last_seen_at": at},
-                # a late, older event has no say (a member only on the roster: any has)
-                where=or_(table.c.last_seen_at.is_(None), table.c.last_seen_at <= at),
+                index_elements=["community_id", "user_id"], set_=changes, where=where
             )
         )
 

@@ -100,17 +100,24 @@ class Membership:
         assert community.id is not None
         on_roster = {p.user_id: p for p in roster if p.user_id}
         query = select(
-            CommunityMember.user_id, CommunityMember.present, CommunityMember.last_seen_at
+            CommunityMember.user_id,
+            CommunityMember.present,
+            CommunityMember.present_since,
+            CommunityMember.left_at,
         ).where(CommunityMember.community_id == community.id)
-        known = {u: (present, seen) for u, present, seen in (await self._s.execute(query)).all()}
+        # when their membership last changed (a join, a leave, a read): posts say nothing of it
+        known = {
+            u: (present, since if present else left)
+            for u, present, since, left in (await self._s.execute(query)).all()
+        }
 
-        def older(seen: datetime | None) -> bool:
-            return seen is None or seen < read_at
+        def older(changed: datetime | None) -> bool:
+            return changed is None or changed < read_at
 
         added = [u for u in on_roster if u not in known]
-        returned = [u for u, (there, seen) in known.items() if u in on_roster and not there]
+        returned = [u for u, (there, changed) in known.items() if u in on_roster and not there]
         returned = [u for u in returned if older(known[u][1])]
-        removed = [u for u, (there, seen) in known.items() if there and u not in on_roster]
+        removed = [u for u, (there, changed) in known.items() if there and u not in on_roster]
         removed = [u for u in removed if older(known[u][1])]
         await insert_missing_many(
             self._s,
@@ -144,9 +151,6 @@ class Membership:
             ],
             ("community_id", "user_id"),
         )
-        stale = or_(
-            col(CommunityMember.last_seen_at).is_(None), col(CommunityMember.last_seen_at) < read_at
-        )
         for start in range(0, len(returned), CHUNK):
             await self._s.execute(
                 update(CommunityMember)
@@ -154,7 +158,10 @@ class Membership:
                     col(CommunityMember.community_id) == community.id,
                     col(CommunityMember.user_id).in_(returned[start : start + CHUNK]),
                     ~col(CommunityMember.present),
-                    stale,
+                    or_(
+                        col(CommunityMember.left_at).is_(None),
+                        col(CommunityMember.left_at) < read_at,
+                    ),
                 )
                 .values(present=True, present_since=read_at, joined_at=None, left_at=None)
             )
@@ -165,7 +172,10 @@ class Membership:
                     col(CommunityMember.community_id) == community.id,
                     col(CommunityMember.user_id).in_(removed[start : start + CHUNK]),
                     col(CommunityMember.present),
-                    stale,
+                    or_(
+                        col(CommunityMember.present_since).is_(None),
+                        col(CommunityMember.present_since) < read_at,
+                    ),
                 )
                 .values(present=False, left_at=read_at)
             )

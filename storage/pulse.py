@@ -83,8 +83,11 @@ class Pulse:
         """A message was edited: its record stays; a top-level one asks a question or no longer
         does as its new text says. False when the message is unknown here."""
         record = await self.message(community_id, message_id)
-        if record is None or record.kind != MESSAGE_POSTED or record.deleted_at is not None:
+        if record is None or record.kind != MESSAGE_POSTED:
             return False
+        if record.deleted_at is not None:  # an edit of a deleted message: Teams undeleted it
+            await self._restored(record, is_question)
+            return True
         if record.is_reply or record.is_question == is_question:
             return True
         record.is_question = is_question
@@ -102,6 +105,11 @@ class Pulse:
             return False
         record.deleted_at = at
         await self._s.flush()
+        # the reactions to it go with it (those taken back before stay taken back)
+        for reaction in await self._reactions_to(community_id, message_id, None):
+            reaction.deleted_at = at
+            await self._uncount_reaction(reaction, -1)
+        await self._s.flush()
         if record.kind != MESSAGE_POSTED:
             return True
         day = day_of(record.occurred_at)
@@ -115,6 +123,44 @@ class Pulse:
             if question is not None and question.first_answer_by == record.user_id:
                 await self._settle_first_answer(question)
         return True
+
+    async def _restored(self, record: ActivityRecord, is_question: bool) -> None:
+        """A deleted message is back (a Teams undelete): it counts again, with its question,
+        its answer and the reactions that went with it."""
+        assert record.community_id is not None and record.message_id is not None
+        gone_at = record.deleted_at
+        record.deleted_at = None
+        record.is_question = is_question and not record.is_reply
+        for reaction in await self._reactions_to(record.community_id, record.message_id, gone_at):
+            reaction.deleted_at = None
+            await self._uncount_reaction(reaction, 1)
+        await self._s.flush()
+        await self.counted(record)
+
+    async def _reactions_to(
+        self, community_id: int, message_id: str, deleted_at: datetime | None
+    ) -> list[ActivityRecord]:
+        """The reactions to a message still counting (``deleted_at`` None), or those that
+        stopped counting at that moment (with the message)."""
+        query = select(ActivityRecord).where(
+            ActivityRecord.community_id == community_id,
+            ActivityRecord.target_id == message_id,
+            ActivityRecord.kind == REACTION_ADDED,
+            (
+                col(ActivityRecord.deleted_at).is_(None)
+                if deleted_at is None
+                else col(ActivityRecord.deleted_at) == deleted_at
+            ),
+        )
+        return list((await self._s.execute(query)).scalars().all())
+
+    async def _uncount_reaction(self, reaction: ActivityRecord, by: int) -> None:
+        assert reaction.community_id is not None
+        day = day_of(reaction.occurred_at)
+        await self._bump_day(reaction, day, reactions=by)
+        await self._bump_pair(
+            reaction.community_id, day, reaction.user_id, reaction.target_author, by
+        )
 
     async def reaction_removed(
         self, community_id: int, user_id: str, target_id: str, reaction: str, at: datetime
@@ -145,10 +191,17 @@ class Pulse:
 
     # -- questions ------------------------------------------------------------------------
 
-    async def _question(self, community_id: int, message_id: str) -> PulseQuestion | None:
+    async def _question(
+        self, community_id: int, message_id: str, *, lock: bool = False
+    ) -> PulseQuestion | None:
+        """The question; ``lock``: its row locked until the transaction ends (PostgreSQL; on
+        SQLite the write transaction already is alone), read afresh — two replies recorded at
+        once must not both keep theirs as the first answer."""
         query = select(PulseQuestion).where(
             PulseQuestion.community_id == community_id, PulseQuestion.message_id == message_id
         )
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
         return (await self._s.execute(query)).scalars().first()
 
     async def _ask(self, record: ActivityRecord) -> None:
@@ -181,7 +234,7 @@ class Pulse:
         """A reply answers its thread's question when its author is not the asker (nor a bot)
         and it is the earliest such reply."""
         assert reply.community_id is not None and reply.thread_id is not None
-        question = await self._question(reply.community_id, reply.thread_id)
+        question = await self._question(reply.community_id, reply.thread_id, lock=True)
         if question is None or reply.user_id in (question.asker, BOT_AUTHOR):
             return
         if question.first_answer_at is None or reply.occurred_at < question.first_answer_at:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, exists, func
+from sqlalchemy import case, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -27,6 +27,11 @@ from storage.tables import (
 
 #: Users named per statement at most (under every driver's parameter limit).
 IN_LIST = 1000
+#: A ritual's run counts in its response rate once answered, finished, or this old: the time
+#: a member is given to answer (a run begun minutes before a report is not yet unanswered).
+ANSWER_WINDOW = timedelta(hours=48)
+#: a run still going (waiting for an answer or a timer)
+ACTIVE_STATUSES = ("waiting_answer", "waiting_timer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +237,14 @@ class PulseQueries:
     ) -> dict[str, RitualRuns]:
         """Per ritual (of ``playbooks`` only, when given: then each is read through the
         (community, ritual, start) index, not the community's every run), its runs for a member
-        started in ``[start, end)`` and how many of them got at least one answer."""
-        answered = exists().where(col(Answer.run_id) == col(Run.id))
+        started in ``[start, end)`` that had their chance to be answered by ``end`` — answered
+        by then, finished by then, or started at least ANSWER_WINDOW before it (a run begun
+        minutes ago is not yet unanswered) — and how many of them got an answer before ``end``
+        (later answers are not known at ``end``)."""
+        answered = (
+            exists().where(col(Answer.run_id) == col(Run.id)).where(col(Answer.created_at) < end)
+        )
+        finished = col(Run.status).not_in(ACTIVE_STATUSES) & (col(Run.updated_at) < end)
         query = (
             select(
                 Run.playbook,
@@ -245,6 +256,7 @@ class PulseQueries:
                 col(Run.created_at) >= start,
                 col(Run.created_at) < end,
                 col(Run.subject) != "",
+                or_(answered, finished, col(Run.created_at) <= end - ANSWER_WINDOW),
             )
             .group_by(col(Run.playbook))
         )

@@ -57,3 +57,14 @@ class StoredReferences:
             )
             data: dict[str, Any] | None = (await tx.session.execute(query)).scalar_one_or_none()
             return data
+
+    async def with_prefix(self, workspace: WorkspaceRef, prefix: str) -> dict[str, dict[str, Any]]:
+        async with self._store.read() as tx:
+            found = await tx.directory.workspace(workspace)
+            if found is None:
+                return {}
+            query = select(ConversationReference.key, ConversationReference.data).where(
+                ConversationReference.workspace_id == found.id,
+                col(ConversationReference.key).startswith(prefix, autoescape=True),
+            )
+            return {key: data for key, data in (await tx.session.execute(query)).all()}

@@ -214,3 +214,13 @@ async def build_history(harness: Harness) -> None:
         ("kim", at(11, 25, 9, 5)),
     ):
         await click_charter(harness, user, when)
+
+
+async def declared(harness: Harness, when: datetime) -> None:
+    """The community was declared then."""
+    async with harness.store.transaction() as tx:
+        workspace = await tx.directory.workspace(WORKSPACE)
+        assert workspace is not None and workspace.id is not None
+        community = await tx.directory.community_by_channel(workspace.id, CHANNEL)
+        assert community is not None
+        community.created_at = when

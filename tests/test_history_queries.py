@@ -23,6 +23,7 @@ from storage.database import alembic_config, upgrade
 from storage.tables import ActivityRecord, CommunityMember
 from storage.types import UTCDateTime
 from tests.builders import T0, WORKSPACE, joined, key
+from tests.builders import command as typed
 from tests.conftest import Harness
 
 #: the activity history's columns as they were at revision 0011
@@ -109,9 +110,13 @@ async def test_the_roster_is_the_members_still_there_in_user_id_order(harness: H
     await harness.dispatcher.handle(left("U-bob", T0 + timedelta(hours=1)))
     await harness.dispatcher.handle(left("U-carl", T0 + timedelta(hours=1)))
     await harness.dispatcher.handle(replace(joined("U-carl"), occurred_at=T0 + timedelta(hours=2)))
-    # Dora's leaving, from before her latest message, arrives late: she is still there
-    await harness.dispatcher.handle(posted("U-dora", T0 + timedelta(hours=3)))
+    # Dora's leaving, from before she came back, arrives late: she is still there
+    await harness.dispatcher.handle(replace(joined("U-dora"), occurred_at=T0 + timedelta(hours=3)))
     await harness.dispatcher.handle(left("U-dora", T0 + timedelta(hours=2)))
+    # Bob posts after leaving, Eve posts and reacts, Finn runs a command: none of them joined
+    await harness.dispatcher.handle(posted("U-bob", T0 + timedelta(hours=4)))
+    await harness.dispatcher.handle(posted("U-eve", T0 + timedelta(hours=4)))
+    await harness.dispatcher.handle(typed("U-finn", "help"))
 
     assert await roster(harness) == ["U-alice", "U-carl", "U-dora"]
     profiles = await Rosters(harness.store, {}).known_members(WORKSPACE, "C-data")
@@ -133,8 +138,8 @@ async def test_home_shows_where_the_member_acted_and_who_was_active_lately(
         await harness.dispatcher.handle(posted(f"U-old{i}", T0 - timedelta(days=40)))
     status = (await home_of(harness, "U-dan"))["You facilitate: Data & IA"]
     # the five of the eight members (the pulse's 28 days end at T0: Erin's post at T0 is not
-    # in them yet; the two old ones posted before them)
-    assert status.startswith("Active members (28 days): 62.5 % · target 60 %"), status
+    # in them yet; the two old ones posted before them), up from none the week before
+    assert status.startswith("Active members (28 days): 62.5 % ↗ · target 60 %"), status
     assert "Data & IA" not in await home_of(harness, "U-dan"), "Dan never acted there"
 
 

@@ -19,7 +19,7 @@ from storage.database import make_engine
 from storage.store import Store
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
-from tests.pulse_support import at, happen, joined, posted
+from tests.pulse_support import at, declared, happen, joined, posted
 
 PEOPLE = ("alice", "bob", "chloe", "dan", "emma", "fred", "gina", "hugo", "ines", "jules")
 #: who is active each week (a post on its Tuesday), Emma the sponsor every week
@@ -129,6 +129,7 @@ async def test_a_warning_that_ends_stops_and_a_new_kind_comes_within_the_week(
         community = await tx.directory.community_by_channel(workspace.id, "C-data")
         assert community is not None
         community.sponsors = ["U-zoe"]  # never active here
+        community.created_at = at(11, 1)  # declared well over 30 days ago
     await look(harness, at(12, 9, 8))
     warned = await told(harness, "U-dan", WARNED)
     assert len(warned) == 2
@@ -173,7 +174,8 @@ async def test_the_digest_goes_out_on_monday_once_across_processes_in_each_langu
         "Weekly pulse of *Data & IA* — week 2026-W50",
         "• Members: 10 · active: 8 (80.0 %) — target 60 %: 20.0 points above",
         "• Active in the last 7 days: 3 (30.0 %) · contributors: 8 (80.0 %)",
-        "• Questions: 1 asked · 0 answered (0.0 %) · 1 waiting for more than 48 h",
+        # one question: no rate over fewer than 5
+        "• Questions: 1 asked · 0 answered (— %) · 1 waiting for more than 48 h",
         "Week by week (active % · contributors % · questions answered %):",
         "• 2026-W46: 80.0 · 80.0 · —",
         "• 2026-W47: 60.0 · 60.0 · — ↓",
@@ -242,6 +244,7 @@ async def test_silent_newcomers_an_unanswered_welcome_and_a_silent_sponsor_warn_
     newcomers = ("kim", "lea", "max", "noa", "oli")
     for user in newcomers:
         await happen(harness, joined(user, at(11, 20, 8)))
+    await declared(harness, at(11, 1))
     await look(harness, at(12, 8, 8))
     (warned,) = await told(harness, "U-dan", WARNED)
     assert warned.splitlines()[1:-1] == [
@@ -254,3 +257,17 @@ async def test_silent_newcomers_an_unanswered_welcome_and_a_silent_sponsor_warn_
     ]
     named = [f"U-{user}" for user in newcomers] + [user.title() for user in newcomers]
     assert not any(name in warned for name in named), "nobody is named"
+
+
+async def test_a_community_declared_an_hour_ago_has_no_silent_sponsor_yet(
+    harness: Harness,
+) -> None:
+    # the same community as above (Emma, its sponsor, never active), declared an hour ago
+    for user in ("kim", "lea", "max", "noa", "oli"):
+        await happen(harness, joined(user, at(11, 20, 8)))
+    await declared(harness, at(12, 8, 7))
+    await look(harness, at(12, 8, 8))
+    (warned,) = await told(harness, "U-dan", WARNED)
+    lines = warned.splitlines()[1:-1]
+    assert any(line.startswith("⚠ 5 newcomer(s) did not post") for line in lines)
+    assert not any("sponsor" in line for line in lines)

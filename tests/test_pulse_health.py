@@ -3,10 +3,17 @@ language, with the gap to the target and the most pressing warnings (issue 11 §
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.runtime import health as health_module
+from bot.runtime.pulse_report import read_pulse
 from bot.vocabulary import events as ev
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
-from tests.pulse_support import REPORT_AT, at, build_history, happen, joined
+from tests.pulse_support import REPORT_AT, at, build_history, declared, happen, joined
 
 
 async def health(harness: Harness, user: str, locale: str) -> str:
@@ -60,6 +67,7 @@ async def test_only_facilitators_get_it_and_small_communities_see_no_figures(
 ) -> None:
     for user in ("alice", "bob", "dan"):
         await happen(harness, joined(user, at(11, 24)))
+    await declared(harness, at(10, 1))  # long enough for a sponsor's silence to be one
     refused = await health(harness, "U-alice", "en")
     assert refused.startswith("Only the facilitators of Data & IA")
 
@@ -71,3 +79,27 @@ async def test_only_facilitators_get_it_and_small_communities_see_no_figures(
         "⚠ No sponsor activity for 30 days. "
         "Ask your sponsor to post or react this week: leaders lead by example."
     )
+
+
+async def test_the_pulse_is_read_while_others_may_still_write(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pulse of a large community takes a while to read: it is read outside the command's
+    write transaction, so another event may be written meanwhile (on SQLite the write lock is
+    the whole database's: held, the other write would wait for it)."""
+    await build_history(harness)
+    await declared(harness, at(10, 1))
+    wrote: list[bool] = []
+
+    async def read_while_writing(*args: Any, **kwargs: Any) -> Any:
+        async def other_event() -> bool:
+            async with harness.store.transaction() as tx:
+                return await tx.activity.mark_processed("another-event", REPORT_AT)
+
+        wrote.append(await asyncio.wait_for(other_event(), 5))
+        return await read_pulse(*args, **kwargs)
+
+    monkeypatch.setattr(health_module, "read_pulse", read_while_writing)
+    said = (await health(harness, "U-dan", "en")).splitlines()
+    assert wrote == [True]
+    assert said[1] == "• Members: 11 · active: 10 (90.9 %) — target 60 %: 30.9 points above"

@@ -126,15 +126,21 @@ async def test_a_moment_in_the_past_sees_only_what_had_happened(harness: Harness
 
     # members then: Alice, Bob, Chloé, Dan, Emma, Hana, Ivy, Gus (Leo left on 11-12)
     assert got["members"] == 8
-    # p1, p2, p7 answered by then; p8, deleted since, never counts (its text is gone too)
+    # p1, p2, p7 answered by then; p8, deleted since, never counts (its text is gone too);
+    # a rate and answer times over 3 questions are withheld (fewer than 5)
     assert got["questions_28d"] == {
         "asked": 3,
         "answered": 3,
-        "answered_pct": 100.0,
-        "median_first_answer_minutes": 45.0,
-        "p90_first_answer_minutes": 105.0,
+        "answered_pct": None,
+        "median_first_answer_minutes": None,
+        "p90_first_answer_minutes": None,
         "unanswered_over_48h": 0,
         "unanswered_links": [],
+    }
+    assert {k: v for k, v in got["withheld"].items() if k.startswith("questions_28d.")} == {
+        "questions_28d.answered_pct": "fewer than 5",
+        "questions_28d.median_first_answer_minutes": "fewer than 5",
+        "questions_28d.p90_first_answer_minutes": "fewer than 5",
     }
     assert got["facilitators_last_active"] == "2026-11-12T10:00:00Z"  # Dan's p6
     assert got["weeks"] == []
@@ -186,6 +192,10 @@ async def test_figures_over_fewer_than_5_people_are_withheld_with_the_reason(
     assert got["withheld"] == {
         "sponsors_last_active": "never active",
         "facilitators_last_active": "never active",
+        # too few questions for a rate or answer times
+        "questions_28d.answered_pct": "fewer than 5",
+        "questions_28d.median_first_answer_minutes": "fewer than 5",
+        "questions_28d.p90_first_answer_minutes": "fewer than 5",
     }
     assert got["weeks"] == [  # Emma had joined when the week ended
         {
@@ -221,3 +231,17 @@ async def test_a_report_reads_rollups_through_indexes_never_the_history(harness:
     assert history and all("ix_activity_community_time" in p for p in history), history
     rollups = [p for p in plans if p.split()[1:2] == ["pulsememberday"]]
     assert rollups and all(p.startswith("SEARCH") for p in rollups), rollups
+
+
+async def test_a_ritual_run_begun_minutes_before_t_is_not_yet_unanswered(
+    harness: Harness,
+) -> None:
+    await build_history(harness)
+    # Zoé joins five minutes before t: her welcome has begun, she had no time to answer it
+    await happen(harness, joined("zoe", at(11, 30, 11, 55)))
+    got = await report(harness)
+    assert got["rituals"] == {"welcome": {"asked": 6, "answered": 3, "response_rate_pct": 50.0}}
+    # two days later, still unanswered: now it counts as asked and not answered
+    later = await report(harness, at=at(12, 2, 12))
+    assert later["rituals"]["welcome"]["asked"] == 7
+    assert later["rituals"]["welcome"]["answered"] == 3

@@ -40,11 +40,14 @@ from tests.pulse_support import (
     FakeRoster,
     at,
     bot_posts,
+    deleted,
+    edited,
     happen,
     joined,
     left,
     posted,
     reacted,
+    unreacted,
 )
 from tests.test_history_queries import HISTORY_0011
 
@@ -324,6 +327,10 @@ async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
             ("U-back", "member_joined", at(11, 1)),
             ("U-back", "member_left", at(11, 2)),
             ("U-back", "message_posted", at(11, 6)),  # came back without a join event
+            ("U-stay", "command_invoked", at(11, 7)),
+            ("U-cmd", "command_invoked", at(11, 7)),  # only typed a command: never joined
+            ("U-talk", "message_posted", at(11, 8)),  # only posted and reacted: never joined
+            ("U-talk", "reaction_added", at(11, 8, 10)),
         ]
         await connection.execute(
             HISTORY_0011.insert(),
@@ -336,10 +343,13 @@ async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
         await connection.execute(text(HISTORY_0012_MEMBERS))
     await upgrade(harness.store.engine)
 
+    # the local platform has no roster: acting there never made anyone a member (0017)
     assert await _members(harness) == {
         "U-stay": (True, at(11, 2), at(11, 2), None),
         "U-gone": (False, at(11, 2), at(11, 2), at(11, 5)),
-        "U-back": (True, None, at(11, 2), None),  # there again since (about) leaving
+        "U-back": (False, None, None, at(11, 2)),  # posted after leaving: seen, not back
+        "U-cmd": (False, None, None, None),
+        "U-talk": (False, None, None, None),
     }
     days = {
         (d.user_id, d.day.isoformat(), d.posts, d.replies, d.reactions)
@@ -349,4 +359,39 @@ async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
         ("U-stay", "2026-11-03", 2, 0, 0),
         ("U-stay", "2026-11-04", 0, 0, 1),
         ("U-back", "2026-11-06", 1, 0, 0),
+        ("U-talk", "2026-11-08", 1, 0, 1),  # commands are no posts
     }
+
+
+async def _counts(harness: Harness) -> tuple[set[tuple[str, int, int, int]], set[Any]]:
+    days = {
+        (d.user_id, d.posts, d.replies, d.reactions)
+        for d in await _rows(harness.store, PulseMemberDay)
+    }
+    pairs = {
+        (p.member_a, p.member_b, p.interactions) for p in await _rows(harness.store, PulsePair)
+    }
+    return days, pairs
+
+
+async def test_a_deleted_messages_reactions_stop_counting_and_an_undelete_brings_all_back(
+    harness: Harness,
+) -> None:
+    await happen(harness, posted("alice", "m1", at(11, 23, 10), question=True))
+    await happen(harness, reacted("bob", "m1", at(11, 23, 11)))
+    await happen(harness, reacted("chloe", "m1", at(11, 23, 11)))
+    await happen(harness, unreacted("chloe", "m1", at(11, 23, 12)))  # taken back before
+    counting = await _counts(harness)
+    assert counting[0] == {("U-alice", 1, 0, 0), ("U-bob", 0, 0, 1), ("U-chloe", 0, 0, 0)}
+
+    await happen(harness, deleted("m1", at(11, 23, 13), by="alice"))
+    days, pairs = await _counts(harness)
+    assert days == {("U-alice", 0, 0, 0), ("U-bob", 0, 0, 0), ("U-chloe", 0, 0, 0)}
+    assert {p for p in pairs if p[2] > 0} == set()
+    assert await _rows(harness.store, PulseQuestion) == []
+
+    # Teams: the author undeletes it (an edit of the deleted message)
+    await happen(harness, edited("alice", "m1", at(11, 23, 14), question=True))
+    assert await _counts(harness) == counting  # Chloé's reaction stays taken back
+    [question] = await _rows(harness.store, PulseQuestion)
+    assert question.asker == "U-alice"

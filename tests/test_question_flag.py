@@ -57,7 +57,7 @@ QUESTIONS = [
     "هل يمكن لأحد مساعدتي؟\u200f",
     "有人知道吗？",
     "誰か知っていますか？",
-    "Τι ώρα είναι;",
+    "Τι ώρα είναι\u037e",  # the Greek question mark, not a semicolon
     "Кто-нибудь знает?",
 ]
 
@@ -68,6 +68,7 @@ NOT_QUESTIONS = [
     "Done.",
     "Great job 🎉",
     "See you tomorrow :wave:",
+    "I will send it tomorrow;",  # a semicolon (U+003B) ends no question
     "Thanks :)",
     "Who knows? Not me.",
     "I wondered why? Now I know",

@@ -109,7 +109,8 @@ async def test_a_ritual_of_the_community_run_now_is_done_even_if_the_bot_stops_a
 async def test_rituals_run_checkin_asks_every_member_and_checkin_now_is_the_same(
     harness: Harness,
 ) -> None:
-    for user in ("U-alice", "U-bob"):  # Paris (10:00) and New York (04:00)
+    # Paris (10:00) and New York (04:00); Dan, the facilitator, joined too
+    for user in ("U-alice", "U-bob", "U-dan"):
         await harness.dispatcher.handle(joined(user))
     assert await say(harness, "U-dan", "rituals run checkin") == (
         "Weekly check-in starts now for the members of Data & IA: I will tell you how many "

@@ -18,13 +18,14 @@ from bot.settings import Settings, TeamsSettings
 from bot.vocabulary.events import WorkspaceRef
 from playbooks.loader import load_library, parse_playbook
 from storage.references import StoredReferences
-from storage.tables import Answer, Delivery
-from tests.builders import EACH_MEMBER_MONDAY
+from storage.tables import Answer, CommunityMember, Delivery
+from tests.builders import EACH_MEMBER_MONDAY, seed_community
 from tests.conftest import wait_for
 from tests.fakes.bot_connector import FakeBotConnector, roster, route_matches
 from tests.fakes.bot_identity import FakeBotIdentity
 from tests.teams_support import (
     APP_ID,
+    RITUALS,
     TEAM,
     TENANT,
     TeamsBot,
@@ -300,3 +301,38 @@ async def test_members_with_ids_as_long_as_teams_makes_them_are_served(
         timeout=10,
     )
     assert reply.body is not None and reply.body["text"].startswith("Ce que vous pouvez faire")
+
+
+async def test_another_bot_added_to_the_team_is_no_member_a_person_added_with_it_is(
+    teams_bot: TeamsBot,
+) -> None:
+    await teams_bot.install_in_team()
+    added = activity("conversation_update_member_added", teams_bot.connector)
+    added["membersAdded"] = [{"id": "28:other-app", "name": "Polly"}, {"id": "29:1new"}]
+    assert (await teams_bot.post(added))[0] == 201
+    await messages(teams_bot, "29:1new", 2)
+    await teams_bot.bot.worker.drain()
+    async with teams_bot.bot.store.read() as tx:
+        members = (await tx.session.execute(select(CommunityMember))).scalars().all()
+    assert {m.user_id for m in members} == {"29:1new"}
+    assert teams_bot.messages_to("28:other-app") == []
+
+
+async def test_a_member_added_to_the_team_joins_each_of_its_channels_communities(
+    teams_bot: TeamsBot,
+) -> None:
+    await teams_bot.install_in_team()
+    # a second community on another standard channel of the team, where the bot was mentioned
+    await seed_community(teams_bot.bot, WorkspaceRef("teams", TENANT), RITUALS, ())
+    posted = in_channel(activity("message_channel_mention", teams_bot.connector), RITUALS)
+    assert (await teams_bot.post(posted))[0] == 201
+    await teams_bot.bot.worker.drain()
+
+    assert (await teams_bot.add_member("29:1new", "Noor"))[0] == 201
+    await messages(teams_bot, "29:1new", 2)
+    await teams_bot.bot.worker.drain()
+    async with teams_bot.bot.store.read() as tx:
+        rows = (await tx.session.execute(select(CommunityMember))).scalars().all()
+        names = {c.id: c.channel_id for c in await tx.directory.communities(1)}
+    joined = {(names[m.community_id], m.user_id) for m in rows if m.present}
+    assert {(TEAM, "29:1new"), (RITUALS, "29:1new")} <= joined

@@ -138,6 +138,7 @@ def test_the_manifest_declares_the_bot_with_its_commands(manifest: dict[str, Any
             "community",
             "rituals",
             "checkin",
+            "health",
             "optout",
             "optin",
             "snooze",

@@ -62,6 +62,9 @@ EVENT_TYPES = (
 )
 #: Events whose member we look up (users.info); busy ones (messages) are not worth a call.
 PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked, ev.FormSubmitted)
+#: Events that carry only a user id (no bot_id as messages have): a bot's are dropped once
+#: users.info (cached an hour) says it is one — bots are never members nor activity.
+BOT_CHECKED = (ev.MemberJoined, ev.MemberLeft, ev.ReactionAdded, ev.ReactionRemoved)
 #: The longest one views.open may take — the trigger lasts 3 s from the click, so a call that
 #: hangs leaves time for another — and the pause before trying again after a failure.
 VIEWS_OPEN_TIMEOUT, VIEWS_OPEN_PAUSE = 1.2, 0.1
@@ -291,10 +294,20 @@ class SlackPlatform:
     ) -> None:
         if event is None:
             return
+        if isinstance(event, BOT_CHECKED) and event.workspace.external_id:
+            team, user_id = event.workspace.external_id, event.member.user_id
+            if not isinstance(event, PROFILED):  # a look-up, cached: who reacts is few people
+                await self._profiles.get(client, team, user_id, calls.time_left(context, 1.0))
+            if self._profiles.is_bot(team, user_id):
+                log.info("a bot's event is not activity", extra={"kind": type(event).__name__})
+                return
         if isinstance(event, PROFILED):
             member, team = event.member, event.workspace.external_id
             within = calls.time_left(context, LOOKUP_TIMEOUT)
             found = await self._profiles.get(client, team, member.user_id, within)
+            if self._profiles.is_bot(team, member.user_id):
+                log.info("a bot's event is not activity", extra={"kind": type(event).__name__})
+                return
             if isinstance(found, ev.MemberProfile):
                 merged = ev.MemberProfile(
                     member.user_id,

@@ -26,6 +26,8 @@ from bot.vocabulary.events import MemberProfile
 
 log = logging.getLogger(__name__)
 
+#: Slackbot is no bot to Slack's ``is_bot``, and no member to us.
+SLACKBOT = "USLACKBOT"
 #: The longest a look-up may take while Slack waits for the answer.
 LOOKUP_TIMEOUT = 1.5
 #: Seconds a cached "is an admin" is trusted (admins may change any community).
@@ -57,6 +59,12 @@ class ProfileCache:
         self._clock = clock
         self._size = size
         self._entries: OrderedDict[tuple[str, str], tuple[float, MemberProfile]] = OrderedDict()
+        #: users users.info said are bots (or Slackbot): never members, never activity
+        self._bots: set[tuple[str, str]] = set()
+
+    def is_bot(self, team: str, user_id: str) -> bool:
+        """Whether users.info said this user is a bot (an app, a workflow, Slackbot)."""
+        return user_id == SLACKBOT or (team, user_id) in self._bots
 
     def remember(self, team: str, profile: MemberProfile) -> None:
         self._entries[(team, profile.user_id)] = (self._clock(), profile)
@@ -90,6 +98,8 @@ class ProfileCache:
             log.warning("users.info answered no user", extra={"user": user_id})
             return Unknown("no user", transient=True)
         found = profile_from_user(user, user_id)
+        if user.get("is_bot"):
+            self._bots.add((team, user_id))
         self.remember(team, found)
         return found
 

@@ -168,6 +168,8 @@ def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
     team = team_of(activity) or (activity.get("conversation") or {}).get("id", "")
     events: list[ev.Event] = []
     for added in activity.get("membersAdded") or []:
+        if _other_bot(added, bot_id):
+            continue  # another bot (or app) added: never a member
         if added.get("id") == bot_id:
             name = ((activity.get("channelData") or {}).get("team") or {}).get("name") or ""
             name = str(name)[:NAME_CHARS]
@@ -181,7 +183,7 @@ def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
                 )
             )
     for removed in activity.get("membersRemoved") or []:
-        if removed.get("id") != bot_id:
+        if removed.get("id") != bot_id and not _other_bot(removed, bot_id):
             events.append(
                 ev.MemberLeft(
                     **_common(activity, f":removed:{removed.get('id')}"),
@@ -190,6 +192,12 @@ def _membership(activity: Activity, bot_id: str | None) -> list[ev.Event]:
                 )
             )
     return events
+
+
+def _other_bot(account: Mapping[str, Any], bot_id: str | None) -> bool:
+    """Whether ``account`` is a bot's other than this one (bots' ids start with ``28:``)."""
+    account_id = str(account.get("id") or "")
+    return account_id != bot_id and account_id.startswith(BOT_PREFIX)
 
 
 def _installation(activity: Activity) -> list[ev.Event]:

@@ -41,6 +41,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("community", "community show: this team's purpose, charter and people (setup: facilitators)."),
     ("rituals", "rituals list: the rituals here and whether they are on."),
     ("checkin", "checkin now: facilitators run the weekly check-in at once."),
+    ("health", "health: facilitators see the community's pulse and what needs attention."),
     ("optout", "Stop receiving a ritual, or all of them: optout <ritual> or optout all."),
     ("optin", "Receive a ritual again: optin <ritual> or optin all."),
     ("snooze", "Pause all rituals for a while: snooze 2w (snooze off to resume)."),

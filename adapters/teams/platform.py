@@ -12,6 +12,7 @@ import logging
 import time
 from asyncio import Semaphore, timeout
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -47,7 +48,7 @@ from adapters.teams.normalize import (
     to_events,
 )
 from bot.vocabulary import actions as act
-from bot.vocabulary.events import MemberProfile, WorkspaceRef
+from bot.vocabulary.events import Event, MemberJoined, MemberLeft, MemberProfile, WorkspaceRef
 from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,8 @@ class TeamsPlatform:
         if not is_chatter(activity):  # a team's every message would write a reference each
             await self._remember(activity)
         for event in to_events(activity):
-            await self._sink(event)
+            for one in await self._in_each_channel(event):
+                await self._sink(one)
         if activity.get("type") == "invoke" and activity.get("name") == CARD_ACTION:
             body = {
                 "statusCode": 200,
@@ -167,6 +169,24 @@ class TeamsPlatform:
                     type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
                 )
             )
+
+    async def _in_each_channel(self, event: Event) -> list[Event]:
+        """A team's members added or removed are its standard channels' too: the event once
+        for each channel of the team the bot knows (``team:<channel>``), each with its own key
+        — the runtime only sees channels. Others, as they are."""
+        if not isinstance(event, MemberJoined | MemberLeft) or not event.channel:
+            return [event]
+        team = event.channel
+        known = await self._references.with_prefix(event.workspace, TEAM)
+        channels = sorted(
+            key.removeprefix(TEAM)
+            for key, data in known.items()
+            if data.get("id") == team and key.removeprefix(TEAM) != team
+        )
+        each: list[Event] = [
+            replace(event, channel=channel, key=f"{event.key}:in:{channel}") for channel in channels
+        ]
+        return [event, *each]
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         """Whoever ran the turn reports it: the inbound endpoint (an error, answered 503) or a

@@ -707,6 +707,7 @@ class Dispatcher:
             governance=self._governance.checks(turn.answers),
             opened_for=opened,
             dashboard=self.dashboard,
+            reader=self._store.read,
         )
         await self._enqueue(turn, [await commands.reply(invocation)], None)
         turn.run_now = turn.run_now or invocation.run_now is not None

@@ -7,6 +7,7 @@ event again with the answers (Governance.settle) — while new questions come, u
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ class OutsideWork(Exception):
     """The command needs ``work`` done outside the transaction and off the event loop (a slow,
     CPU-bound check such as rendering a facilitator's texts with hostile answers): the
     dispatcher rolls the event back, runs it in a thread, and runs the event again with its
-    result under ``key`` — so no database lock is held meanwhile."""
+    result under ``key`` — so no database lock is held meanwhile. An ``async`` work (a long
+    read in its own read transaction, e.g. the pulse for ``health``) is awaited instead."""
 
     def __init__(self, key: str, work: Callable[[], object]) -> None:
         self.key = key
@@ -144,7 +146,11 @@ class Governance:
                 if work.key in answers.worked_out or len(answers.worked_out) >= WORK_LIMIT:
                     answers.final = True
                 else:
-                    answers.worked_out[work.key] = await asyncio.to_thread(work.work)
+                    answers.worked_out[work.key] = (
+                        await work.work()  # a read: on the event loop
+                        if inspect.iscoroutinefunction(work.work)
+                        else await asyncio.to_thread(work.work)
+                    )
         return await attempt(answers)
 
     async def ask(

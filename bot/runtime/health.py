@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.runtime.indicators import FEWER, compute
+from bot.runtime.indicators import FEWER, PulseData, compute
 from bot.runtime.invocation import Invocation, Usage
 from bot.runtime.pulse_report import read_pulse
 from bot.runtime.pulse_warnings import describe, warnings
 from bot.runtime.texts import text
 from playbooks.calendar import zone
+from storage.store import Transaction
 
 #: Weeks of active share shown, and warnings at most.
 WEEKS = 4
@@ -24,7 +25,17 @@ async def health(inv: Invocation, args: list[str]) -> None:
         raise Usage()
     community = inv.require_facilitator()
     asking = {n for n, p in inv.playbooks.items() if any(s.kind == "ask" for s in p.steps)}
-    data = await read_pulse(inv.tx, community, inv.now, WEEKS, asking)
+    assert community.id is not None
+    cid, now = community.id, inv.now
+
+    async def pulse(tx: Transaction) -> PulseData:
+        # read afresh in its own read transaction: the event's one is rolled back meanwhile
+        found = await tx.directory.community(cid)
+        assert found is not None
+        return await read_pulse(tx, found, now, WEEKS, asking)
+
+    # a long read: outside the command's write transaction (SQLite's write lock is not held)
+    data = await inv.read_outside(f"health:{cid}:{now.isoformat()}", pulse)
     report = compute(data, WEEKS, links=True)
     f, locale = report.figures, inv.locale
     withheld = text("health_withheld", locale, reason=_reason(locale, FEWER))

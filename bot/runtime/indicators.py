@@ -101,6 +101,8 @@ class PulseData:
     target_engagement: int
     has_sponsors: bool = True
     has_facilitators: bool = True
+    #: when the community was declared (None: long ago) — a silence is only one after that
+    declared_at: datetime | None = None
 
 
 @dataclass
@@ -248,18 +250,27 @@ def _questions(data: PulseData, window: Window, out: Indicators, links: bool) ->
         if q.asked_at < window.end - UNANSWERED_AFTER and not answered_by(q, window.end)
     ]
     times = [minutes_to_answer(q) for q in answered]
+    # a rate or a median over fewer than 5 questions tells little and may point at someone
+    enough = len(asked) >= MIN_GROUP
     figures: dict[str, Any] = {
         "asked": len(asked),
         "answered": len(answered),
-        "answered_pct": percent(len(answered), len(asked)) if asked else None,
-        "median_first_answer_minutes": round(quantile(times, 0.5), 1) if times else None,
-        "p90_first_answer_minutes": round(quantile(times, 0.9), 1) if times else None,
+        "answered_pct": percent(len(answered), len(asked)) if enough else None,
+        "median_first_answer_minutes": round(quantile(times, 0.5), 1) if enough and times else None,
+        "p90_first_answer_minutes": round(quantile(times, 0.9), 1) if enough and times else None,
         "unanswered_over_48h": len(waiting),
     }
+    timed = ("median_first_answer_minutes", "p90_first_answer_minutes")
     if not asked:
         out.withheld["questions_28d.answered_pct"] = "no question asked"
-    if not times:
-        for name in ("median_first_answer_minutes", "p90_first_answer_minutes"):
+    elif not enough:
+        for name in ("answered_pct", *timed):
+            out.withheld[f"questions_28d.{name}"] = FEWER
+    if enough and not times:
+        for name in timed:
+            out.withheld[f"questions_28d.{name}"] = "no answered question"
+    if not asked:
+        for name in timed:
             out.withheld[f"questions_28d.{name}"] = "no answered question"
     if links:
         figures["unanswered_links"] = [

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from bot.runtime.context import resolve_locale
 from bot.runtime.dashboard.links import DashboardLinks
@@ -19,6 +21,9 @@ from storage.tables import Community, Member, Workspace
 
 #: ``<@U123>`` / ``<@U123|name>`` (Slack mentions), or a bare platform user id.
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?((?:U|W)[A-Z0-9]{2,}|29:[\w-]+|U-[\w.-]+)$")
+
+
+T = TypeVar("T")
 
 
 class Usage(Exception):
@@ -64,6 +69,8 @@ class Invocation:
     opened_for: OpenedFor | None = None
     #: signs the dashboard's links (None: no dashboard on this bot)
     dashboard: DashboardLinks | None = None
+    #: opens a read-only transaction outside the event's (None: read within it)
+    reader: Callable[[], AbstractAsyncContextManager[Transaction]] | None = None
 
     @property
     def locale(self) -> str:
@@ -80,6 +87,26 @@ class Invocation:
                 raise OutsideWork(key, work)
             done[key] = work()
         return done[key]
+
+    async def read_outside(self, key: str, read: Callable[[Transaction], Awaitable[T]]) -> T:
+        """What ``read`` returns, read in its own read transaction outside the event's write
+        transaction (a long read must not hold the write lock): the first time, OutsideWork
+        sends it to the dispatcher, which runs the event again with the result. ``key`` names
+        the read's inputs. Without a reader, or in the event's last round, read here."""
+        done = self.governance.answers.worked_out
+        if key not in done:
+            reader = self.reader
+            if reader is None or self.governance.answers.final:
+                done[key] = await read(self.tx)
+            else:
+
+                async def work() -> object:
+                    assert reader is not None
+                    async with reader() as tx:
+                        return await read(tx)
+
+                raise OutsideWork(key, work)
+        return done[key]  # type: ignore[return-value]
 
     def say(self, key: str, **values: object) -> None:
         self.replies.append(text(key, self.locale, **values))

@@ -133,4 +133,5 @@ async def read_pulse(
         target_engagement=community.target_engagement,
         has_sponsors=bool(community.sponsors),
         has_facilitators=bool(community.facilitators),
+        declared_at=community.created_at,
     )

@@ -63,7 +63,9 @@ def warnings(indicators: Indicators, data: PulseData) -> list[PulseWarning]:
                 PulseWarning("ritual_low", {"ritual": name, "rate": ritual["response_rate_pct"]})
             )
     last = data.sponsors_last_active
-    if data.has_sponsors and (last is None or last < data.at - SPONSOR_SILENCE):
+    # a community declared less than 30 days ago has had no 30 days for its sponsor to be silent
+    old_enough = data.declared_at is None or data.declared_at <= data.at - SPONSOR_SILENCE
+    if data.has_sponsors and old_enough and (last is None or last < data.at - SPONSOR_SILENCE):
         found.append(PulseWarning("sponsor_silent", {"days": SPONSOR_SILENCE.days}))
     silent = silent_newcomers(data)
     if silent and f.get("newcomers_28d") and f["newcomers_28d"]["joined"] >= MIN_GROUP:

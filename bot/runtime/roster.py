@@ -1,5 +1,6 @@
 """Who belongs to a community: the platform's roster when it has one (Teams), otherwise the
-members the bot has seen act there."""
+members who joined it (a join event: on the local platform, its "join" button) and have not
+left — posting, reacting or typing a command there makes nobody a member."""
 
 from __future__ import annotations
 

@@ -62,6 +62,10 @@ class ReferenceStore(Protocol):
         """Some reference in the workspace (its service URL and tenant serve to open a 1:1)."""
         ...
 
+    async def with_prefix(self, workspace: WorkspaceRef, prefix: str) -> dict[str, dict[str, Any]]:
+        """Every ``key: reference`` of the workspace whose key starts with ``prefix``."""
+        ...
+
 
 class Roster(Protocol):
     """Who is in a community, as the platform knows it."""

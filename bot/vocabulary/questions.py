@@ -27,7 +27,7 @@ QUESTION_MARKS = frozenset(
     "﹖"  # U+FE56 small
     "؟"  # U+061F Arabic, Persian, Urdu
     "⸮"  # U+2E2E reversed (Arabic-script variants)
-    ";"  # U+037E Greek question mark
+    "\u037e"  # Greek question mark (not the semicolon U+003B, which looks the same)
     "፧"  # U+1367 Ethiopic
     "‽"  # U+203D interrobang
     "⁇⁈⁉"  # U+2047-2049 double marks
