@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from storage.privacy import redacted
+from storage.privacy import NAMES, redacted
 from storage.tables import Delivery, Workspace
 
 FINAL = ("sent", "failed", "dead", "blocked", "skipped")
@@ -43,7 +43,11 @@ class Outbox:
         now: datetime,
         run_id: str | None = None,
         playbook: str | None = None,
+        names: Collection[str] = (),
     ) -> Delivery:
+        """Queue ``action`` for ``recipient``. ``names``: the people its text names besides
+        the recipient (recorded, so a person's export and erasure find exactly these)."""
+        action = {**action, NAMES: sorted(set(names))}
         delivery = Delivery(
             workspace_id=workspace_id,
             run_id=run_id,

@@ -24,7 +24,7 @@ from playbooks.loader import load_library
 from storage.privacy import NOT_A_PERSON, PERSON_COLUMNS
 from storage.references import StoredReferences
 from storage.slack_tables import INSTALLATIONS, SLACK_METADATA
-from storage.tables import ProcessedEvent, RitualLaunch
+from storage.tables import Delivery, ProcessedEvent, RitualLaunch
 from tests.builders import T0, WORKSPACE, answer, click, command, joined
 from tests.conftest import Harness
 
@@ -382,3 +382,52 @@ async def test_erasing_the_slack_installer_keeps_the_installation_working(
         ("", None, "fernet:sealed"),
         ("U08", "xoxp-U08", "fernet:sealed"),
     ]
+
+
+async def test_erase_blanks_the_messages_naming_her_not_those_that_merely_contain_her_name(
+    harness: Harness,
+) -> None:
+    """Queued now, a delivery records whom it names; queued before that, her id must be a
+    whole token and her display name a whole word of the text, with its case."""
+    await harness.dispatcher.handle(joined("U-anne"))  # display name "Anne"
+    await harness.dispatcher.handle(joined("U-chloe"))
+    await harness.dispatcher.handle(command("U-chloe", "kudos U-anne for the demo"))
+    await harness.worker.drain()
+    post = {"type": "PostToCommunity", "channel": "ch-anne-l", "text": "Weekly digest"}
+    old = [
+        post,  # her name inside a channel id
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Your annual review"},
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Meet U-anne2 and ANNE"},
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Ask Anne, she knows"},
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Thanks <@U-anne>!"},
+    ]
+    async with harness.store.transaction() as tx:
+        ws = await tx.directory.workspace(WORKSPACE)
+        assert ws is not None and ws.id is not None
+        queued = await tx.outbox.enqueue(workspace_id=ws.id, action=post, recipient="C", now=T0)
+        assert queued.action["names"] == []
+        for action in old:  # queued before deliveries recorded whom they name
+            tx.session.add(
+                Delivery(
+                    workspace_id=ws.id,
+                    recipient="U-chloe",
+                    action=action,
+                    next_attempt_at=T0,
+                    created_at=T0,
+                )
+            )
+    data = await export_person(harness.store, WORKSPACE, "U-anne")
+    named = sorted(str(m["action"].get("text")) for m in data["messages_naming_them"])
+    assert len(named) == 4 and all("Anne" in t or "U-anne" in t for t in named), named
+    assert "Ask Anne, she knows" in named and "Thanks <@U-anne>!" in named
+    assert "🙌 Chloe remercie Anne : « the demo »" in named, "the kudos recorded her"
+
+    await erase_person(harness.store, WORKSPACE, "U-anne", T0)
+
+    after = [(d.status, d.action.get("text")) for d in await harness.deliveries()]
+    assert after.count(("pending", "Weekly digest")) == 2, "the channel posts still go out"
+    assert ("pending", "Your annual review") in after
+    assert ("pending", "Meet U-anne2 and ANNE") in after
+    texts = [str(t) for _, t in after]
+    assert not [t for t in texts if "Anne" in t or "<@U-anne>" in t], texts
+    assert ("skipped", None) in after, "a pending message naming her is not sent"
