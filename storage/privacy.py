@@ -10,7 +10,7 @@ erasure. Each table with person columns has its export and erasure below.
 Erasure, table by table: the person's own rows go (member, stays in communities, answers, runs
 about them, outbox rows addressed to them, their activity, their daily counts and interaction
 pairs, their questions, kudos they gave or received, references to their 1:1 conversation,
-their event keys); where others' rows name them, the name goes and the row stays (a reply to
+their event keys, the record that they added the bot to a Teams team); where others' rows name them, the name goes and the row stays (a reply to
 them, a question they answered, a facilitator list, a message sent to someone else that named
 them, a ritual launch they requested). What remains are counts that name nobody.
 """
@@ -613,6 +613,10 @@ class Privacy:
             )
         )
         for ref in found.scalars().all():
+            if ref.data.get("id") == uid:  # names only them (who added the bot to a team)
+                await self._s.delete(ref)
+                counts["conversationreference"] = counts.get("conversationreference", 0) + 1
+                continue
             if (ref.data.get("user") or {}).get("id") != uid:
                 continue  # another id that merely contains theirs
             conversation = ref.data.get("conversation") or {}

@@ -59,6 +59,9 @@ async def _history(harness: Harness) -> None:
     d = harness.dispatcher
     for user in (ALICE, "U-chloe"):
         await d.handle(joined(user))
+    # she added the bot to a Teams team, Dan to another
+    installers = {"installer:19:t1": {"id": ALICE}, "installer:19:t2": {"id": "U-dan"}}
+    await StoredReferences(harness.store).save(WORKSPACE, installers)
     [welcome] = [r for r in await harness.runs() if r.subject == ALICE]
     await d.handle(click(f"run:{welcome.id}:charter", "accept", user=ALICE))
     await d.handle(command("U-dan", "checkin now"))
@@ -182,6 +185,8 @@ async def test_erase_leaves_no_row_naming_her_and_chloe_keeps_hers(harness: Harn
     erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0)
 
     assert await _naming(harness, (ALICE, NAME)) == []
+    references = StoredReferences(harness.store)
+    assert await references.get(WORKSPACE, "installer:19:t2") == {"id": "U-dan"}
     assert erasure.counts["member"] == 1 and erasure.counts["answer"] >= 2
     assert erasure.counts["kudos"] == 2 and erasure.counts["community"] == 1
     assert erasure.orphaned == [], "Dan still facilitates"
