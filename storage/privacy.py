@@ -10,9 +10,10 @@ erasure. Each table with person columns has its export and erasure below.
 Erasure, table by table: the person's own rows go (member, stays in communities, answers, runs
 about them, outbox rows addressed to them, their activity, their daily counts and interaction
 pairs, their questions, kudos they gave or received, references to their 1:1 conversation,
-their event keys, the record that they added the bot to a Teams team); where others' rows name them, the name goes and the row stays (a reply to
-them, a question they answered, a facilitator list, a message sent to someone else that named
-them, a ritual launch they requested). What remains are counts that name nobody.
+their event keys, the record that they added the bot to a Teams team); where others' rows
+name them, the name goes and the row stays (a reply to them, a question they answered, a
+facilitator list, a message sent to someone else that named them, a ritual launch they
+requested). What remains are counts that name nobody.
 """
 
 from __future__ import annotations
