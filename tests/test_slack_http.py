@@ -396,3 +396,25 @@ async def test_a_kudos_reason_cannot_notify_the_whole_channel(slack_bot: SlackBo
     said = [str(public.args["text"]), *(b["text"]["text"] for b in public.args["blocks"])]
     assert all("&lt;!channel&gt; &amp; the demo" in s for s in said), said
     assert not [s for s in said if "<!channel>" in s]
+
+
+async def test_slackbot_is_nobody_to_make_facilitator(slack_bot: SlackBot) -> None:
+    """Slackbot's profile says it is no bot (``is_bot`` false): it is still no member."""
+    slack_bot.slack.add_user(TEAM, "U0009", "dan", locale="en-GB")
+    slack_bot.slack.add_user(TEAM, "U0042", "zoe", locale="en-GB")
+    slack_bot.slack.add_user(TEAM, "USLACKBOT", "slackbot")
+    url = slack_bot.slack.response_url()
+    for number, who in enumerate(("<@USLACKBOT|slackbot>", "<@U0042|zoe>")):
+        command = fixture("command_help") | {
+            "user_id": "U0009",
+            "text": f"facilitator add {who}",
+            "trigger_id": f"t-slackbot-{number}",
+            "response_url": url,
+        }
+        assert (await slack_bot.form(command)).status == 200
+        await wait_for(lambda n=number: _at_least(slack_bot.slack.responses, n + 1))
+    refused, added = slack_bot.slack.responses
+    assert "not a member" in str(refused["text"]) and "U0042" in str(added["text"])
+    async with slack_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert community.facilitators == ["U0009", "U0042"]
