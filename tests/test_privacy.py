@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from bot.cli import main
@@ -436,3 +437,27 @@ async def test_erase_blanks_the_messages_naming_her_not_those_that_merely_contai
     texts = [str(t) for _, t in after]
     assert not [t for t in texts if "Anne" in t or "<@U-anne>" in t], texts
     assert ("skipped", None) in after, "a pending message naming her is not sent"
+
+
+def test_cli_says_a_lock_or_a_timeout_for_what_it_is(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The database was reached: a lock, a conflict or a timeout is no connection failure."""
+    _seeded(database_url)
+    ws = ["--workspace", "local:demo", "--user", ALICE, "--yes"]
+    locked = OperationalError("UPDATE member", {}, Exception("database is locked"))
+    for raised, said in (
+        (locked, "is busy: another transaction holds a lock or conflicted (database is locked)"),
+        (TimeoutError(), "did not finish within 200 s (another process may hold a lock on it)"),
+    ):
+
+        async def fails(*_: object, error: BaseException = raised) -> None:
+            raise error
+
+        monkeypatch.setattr("bot.cli.privacy.erase_person", fails)
+        code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
+        assert code == 1 and said in err and err.endswith("nothing was changed; try again"), err
+        assert "cannot connect" not in err
+    monkeypatch.undo()
+    code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
+    assert code == 0 and out.startswith(f"Erased {ALICE} from local:demo.")

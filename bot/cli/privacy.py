@@ -16,7 +16,8 @@ from bot.cli.report import _workspace
 from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
 from bot.runtime.privacy import UnknownPerson, UnknownWorkspace, erase_person, export_person
 from bot.settings import Settings
-from storage.database import DatabaseUrlError, make_engine
+from storage.database import DatabaseUrlError, describe_failure, make_engine, safe_url
+from storage.outbox import conflicted
 from storage.privacy import Erasure
 from storage.store import Store
 
@@ -75,8 +76,33 @@ def _run(
         print(f"cannot {verb}: nothing is stored about {args.user} in {label}", file=sys.stderr)
         return 2
     except (OSError, TimeoutError, SQLAlchemyError) as exc:
-        print(f"cannot {verb}: {_database_problem(url, exc)}", file=sys.stderr)
+        print(f"cannot {verb}: {_work_problem(url, exc)}", file=sys.stderr)
         return 1
+
+
+#: SQLite's and PostgreSQL's words for a lock held by someone else (55P03: lock not available)
+_LOCKED = ("database is locked", "database table is locked", "55P03")
+
+
+def _work_problem(url: str, exc: BaseException) -> str:
+    """What went wrong once the database was reached (it was: the schema was read), told as it
+    is: a lock, a conflict, a timeout or another error — not a connection failure."""
+    undone = "nothing was changed; try again"
+    where = safe_url(url)
+    if isinstance(exc, TimeoutError):
+        return (
+            f"the database at {where} did not finish within {CONNECT_TIMEOUT * 10:.0f} s "
+            f"(another process may hold a lock on it): {undone}"
+        )
+    said = f"{exc} {getattr(getattr(exc, 'orig', None), 'sqlstate', '')}"
+    if conflicted(exc) or any(word in said for word in _LOCKED):
+        return (
+            f"the database at {where} is busy: another transaction holds a lock or conflicted "
+            f"({describe_failure(exc)}): {undone}"
+        )
+    if isinstance(exc, SQLAlchemyError) and not isinstance(exc.__cause__ or exc, OSError):
+        return f"the database at {where} refused the work ({describe_failure(exc)}): {undone}"
+    return _database_problem(url, exc)
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
