@@ -175,6 +175,8 @@ class Erasure:
 
     counts: dict[str, int] = field(default_factory=dict)
     orphaned: list[tuple[str, str]] = field(default_factory=list)
+    #: communities whose last facilitator they were, handed to a successor (channel, name)
+    handed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:

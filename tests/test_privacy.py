@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from bot.cli import main
 from bot.runtime.clock import ManualClock
-from bot.runtime.privacy import erase_person, export_person
+from bot.runtime.privacy import LastFacilitator, UnknownSuccessor, erase_person, export_person
 from bot.runtime.scheduler import Scheduler
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
@@ -197,17 +197,24 @@ async def test_erase_leaves_no_row_naming_her_and_chloe_keeps_hers(harness: Harn
     assert community.facilitators == ["U-dan"]
 
 
-async def test_erasing_the_last_facilitator_says_so_and_keeps_the_community(
-    harness: Harness,
-) -> None:
+async def test_erasing_the_last_facilitator_needs_who_takes_over(harness: Harness) -> None:
+    """Nobody else could run the community (on Teams and in the playground no workspace
+    administrator can): the erasure is refused, whole, until someone is named."""
     await harness.dispatcher.handle(joined(ALICE))
+    await harness.dispatcher.handle(joined("U-chloe"))
     await harness.dispatcher.handle(command("U-dan", "facilitator add U-alice"))
     await harness.dispatcher.handle(command("U-alice", "facilitator remove U-dan"))
-    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0)
-    assert erasure.orphaned == [("C-data", "Data & IA")]
+    with pytest.raises(LastFacilitator) as refused:
+        await erase_person(harness.store, WORKSPACE, ALICE, T0)
+    assert refused.value.communities == [("C-data", "Data & IA")]
+    assert (await export_person(harness.store, WORKSPACE, ALICE))["member"], "nothing erased"
+    with pytest.raises(UnknownSuccessor):
+        await erase_person(harness.store, WORKSPACE, ALICE, T0, successor="U-nobody")
+    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0, successor="U-chloe")
+    assert (erasure.orphaned, erasure.handed) == ([], [("C-data", "Data & IA")])
     async with harness.store.read() as tx:
         [community] = await tx.directory.communities()
-    assert (community.facilitators, community.name) == ([], "Data & IA")
+    assert (community.facilitators, community.name) == (["U-chloe"], "Data & IA")
     assert community.sponsors == ["U-emma"]
     await erase_person(harness.store, WORKSPACE, "U-emma", T0)  # the sponsor
     async with harness.store.read() as tx:
@@ -276,6 +283,7 @@ def _seeded(url: str) -> None:
             )
             await harness.dispatcher.handle(command("U-dan", "facilitator add U-alice"))
             await harness.dispatcher.handle(command(ALICE, "facilitator remove U-dan"))
+            await harness.dispatcher.handle(joined("U-chloe"))  # who may take over
         finally:
             await harness.store.close()
 
@@ -300,15 +308,20 @@ def test_cli_export_erase_and_unknown_ones(
     assert (code, out, asked) == (
         1, "not erased\n", [f"Erase everything stored about {ALICE} in local:demo? [y/N] "]
     )  # fmt: skip
-    code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes")
+    code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes")
+    assert (code, err) == (
+        1,
+        f"not erased: {ALICE} is the last facilitator of Data & IA (C-data); name who takes "
+        "over with --facilitator <user id> (nobody else could run it)",
+    )
+    code, out, _ = _cli(
+        database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes",
+        "--facilitator", "U-chloe",
+    )  # fmt: skip
     assert code == 0
     assert out.startswith(f"Erased {ALICE} from local:demo. Rows removed or made anonymous")
     assert re.search(r"^  member +1$", out, re.M) and re.search(r"^  answer +1$", out, re.M)
-    assert out.endswith(
-        f"{ALICE} was the last facilitator of Data & IA (C-data): it has none now. Its rituals "
-        "go on; a workspace administrator can name one there with /animateur facilitator add "
-        "@someone.\n"
-    )
+    assert out.endswith("Data & IA (C-data) is now run by U-chloe, its facilitator.\n")
 
     code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "export", *ws)
     assert (code, err) == (2, f"cannot export: nothing is stored about {ALICE} in local:demo")
@@ -444,7 +457,7 @@ def test_cli_says_a_lock_or_a_timeout_for_what_it_is(
 ) -> None:
     """The database was reached: a lock, a conflict or a timeout is no connection failure."""
     _seeded(database_url)
-    ws = ["--workspace", "local:demo", "--user", ALICE, "--yes"]
+    ws = ["--workspace", "local:demo", "--user", ALICE, "--yes", "--facilitator", "U-chloe"]
     locked = OperationalError("UPDATE member", {}, Exception("database is locked"))
     for raised, said in (
         (locked, "is busy: another transaction holds a lock or conflicted (database is locked)"),

@@ -14,7 +14,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.report import _workspace
 from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
-from bot.runtime.privacy import UnknownPerson, UnknownWorkspace, erase_person, export_person
+from bot.runtime.privacy import (
+    LastFacilitator,
+    UnknownPerson,
+    UnknownSuccessor,
+    UnknownWorkspace,
+    erase_person,
+    export_person,
+)
 from bot.settings import Settings
 from storage.database import DatabaseUrlError, describe_failure, make_engine, safe_url
 from storage.outbox import conflicted
@@ -41,6 +48,12 @@ def add_privacy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         )
         sub.add_argument("--user", required=True, help="the person's platform user id")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.add_argument(
+        "--facilitator",
+        metavar="USER",
+        help="the member (platform user id) who takes over the communities the person was the "
+        "last facilitator of; required then",
+    )
     export.set_defaults(handler=_export)
     erase.set_defaults(handler=_erase)
 
@@ -75,6 +88,17 @@ def _run(
     except UnknownPerson:
         print(f"cannot {verb}: nothing is stored about {args.user} in {label}", file=sys.stderr)
         return 2
+    except UnknownSuccessor as exc:
+        print(f"cannot {verb}: {exc} is not another member of {label}", file=sys.stderr)
+        return 2
+    except LastFacilitator as exc:
+        names = ", ".join(f"{name} ({channel})" for channel, name in exc.communities)
+        print(
+            f"not erased: {args.user} is the last facilitator of {names}; name who takes over "
+            "with --facilitator <user id> (nobody else could run it)",
+            file=sys.stderr,
+        )
+        return 1
     except (OSError, TimeoutError, SQLAlchemyError) as exc:
         print(f"cannot {verb}: {_work_problem(url, exc)}", file=sys.stderr)
         return 1
@@ -130,22 +154,21 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     now = datetime.now(UTC)
     done = _run(
-        "erase", args, settings, lambda store: erase_person(store, args.workspace, args.user, now)
+        "erase",
+        args,
+        settings,
+        lambda store: erase_person(store, args.workspace, args.user, now, args.facilitator),
     )
     if isinstance(done, int):
         return done
-    print(summary(args.user, label, done), end="")
+    print(summary(args.user, label, done, args.facilitator), end="")
     return 0
 
 
-def summary(user: str, label: str, erasure: Erasure) -> str:
+def summary(user: str, label: str, erasure: Erasure, successor: str | None = None) -> str:
     lines = [f"Erased {user} from {label}. Rows removed or made anonymous, per table:"]
     width = max(len(t) for t in erasure.counts)
     lines += [f"  {t:<{width}}  {n}" for t, n in sorted(erasure.counts.items())]
-    for channel, name in erasure.orphaned:
-        lines.append(
-            f"{user} was the last facilitator of {name} ({channel}): it has none now. Its "
-            "rituals go on; a workspace administrator can name one there with "
-            "/animateur facilitator add @someone."
-        )
+    for channel, name in erasure.handed:
+        lines.append(f"{name} ({channel}) is now run by {successor}, its facilitator.")
     return "\n".join(lines) + "\n"
