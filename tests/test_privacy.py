@@ -28,6 +28,7 @@ from storage.slack_tables import INSTALLATIONS, SLACK_METADATA
 from storage.tables import Delivery, ProcessedEvent, RitualLaunch
 from tests.builders import T0, WORKSPACE, answer, click, command, joined
 from tests.conftest import Harness
+from tests.test_history_queries import recorded
 
 ALICE, NAME = "U-alice", "Alice Martin"
 TABLES = [*SQLModel.metadata.sorted_tables, *SLACK_METADATA.sorted_tables]
@@ -474,3 +475,27 @@ def test_cli_says_a_lock_or_a_timeout_for_what_it_is(
     monkeypatch.undo()
     code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
     assert code == 0 and out.startswith(f"Erased {ALICE} from local:demo.")
+
+
+async def test_the_retention_purge_reads_only_the_kept_texts_index(harness: Harness) -> None:
+    """The purge's rows (finished, text kept) are the partial index ix_delivery_text_kept:
+    neither pending rows nor the ever-growing erased ones are walked."""
+    if not harness.url.startswith("sqlite"):
+        return  # the plan checked is SQLite's; PostgreSQL plans tiny tables with seq scans
+    await harness.dispatcher.handle(joined(ALICE))
+    await harness.worker.drain()
+    with recorded(harness.store.engine) as seen:
+        async with harness.store.transaction() as tx:
+            gone = await tx.outbox.forget_texts_before(T0 + timedelta(days=1), T0, 100)
+    assert gone == 2, "the welcome and the charter question were sent"
+    plans: list[str] = []
+    async with harness.store.engine.connect() as connection:
+        for statement, parameters in seen:
+            if statement.lstrip().upper().startswith("SELECT"):
+                explained = await connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                )
+                plans += [str(row[-1]) for row in explained.all()]
+    deliveries = [p for p in plans if "delivery" in p.split()[:2]]
+    assert any("ix_delivery_text_kept" in p for p in deliveries), plans
+    assert not [p for p in deliveries if "ix_delivery_status_created" in p or "SCAN" in p], plans
