@@ -274,6 +274,14 @@ class Privacy:
         )
         return [row for row in found.all() if names_person(row[0], user_id, name)]
 
+    async def in_a_community(self, workspace_id: int, user_id: str) -> bool:
+        """Whether ``user_id`` is still recorded in one of the workspace's communities."""
+        query = select(col(CommunityMember.user_id)).where(
+            col(CommunityMember.workspace_id) == workspace_id,
+            col(CommunityMember.user_id) == user_id,
+        )
+        return (await self._s.execute(query.limit(1))).first() is not None
+
     async def _name(self, workspace_id: int, user_id: str) -> str:
         query = select(col(Member.display_name)).where(
             col(Member.workspace_id) == workspace_id, col(Member.user_id) == user_id

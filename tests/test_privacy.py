@@ -18,7 +18,13 @@ from sqlmodel import SQLModel
 
 from bot.cli import main
 from bot.runtime.clock import ManualClock
-from bot.runtime.privacy import LastFacilitator, UnknownSuccessor, erase_person, export_person
+from bot.runtime.privacy import (
+    LastFacilitator,
+    StillOptedOut,
+    UnknownSuccessor,
+    erase_person,
+    export_person,
+)
 from bot.runtime.scheduler import Scheduler
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
@@ -499,3 +505,21 @@ async def test_the_retention_purge_reads_only_the_kept_texts_index(harness: Harn
     deliveries = [p for p in plans if "delivery" in p.split()[:2]]
     assert any("ix_delivery_text_kept" in p for p in deliveries), plans
     assert not [p for p in deliveries if "ix_delivery_status_created" in p or "SCAN" in p], plans
+
+
+async def test_someone_opted_out_and_still_in_the_channel_is_erased_only_when_forced(
+    harness: Harness,
+) -> None:
+    """Erased, her opt-out would go too and her next post in the channel would record her
+    again, to be asked by the next ritual: the operator is told, and must insist."""
+    await harness.dispatcher.handle(joined(ALICE))
+    await harness.dispatcher.handle(joined("U-chloe"))
+    await harness.dispatcher.handle(command(ALICE, "optout all"))
+    with pytest.raises(StillOptedOut):
+        await erase_person(harness.store, WORKSPACE, ALICE, T0)
+    member = (await export_person(harness.store, WORKSPACE, ALICE))["member"]
+    assert member["opted_out_all"] is True, "nothing erased"
+    erasure = await erase_person(harness.store, WORKSPACE, "U-chloe", T0)  # not opted out
+    assert erasure.counts["member"] == 1
+    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0, force=True)
+    assert erasure.counts["member"] == 1

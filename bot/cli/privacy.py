@@ -16,6 +16,7 @@ from bot.cli.report import _workspace
 from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
 from bot.runtime.privacy import (
     LastFacilitator,
+    StillOptedOut,
     UnknownPerson,
     UnknownSuccessor,
     UnknownWorkspace,
@@ -48,6 +49,12 @@ def add_privacy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         )
         sub.add_argument("--user", required=True, help="the person's platform user id")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.add_argument(
+        "--force",
+        action="store_true",
+        help="erase someone who opted out though they are still in a community's channel "
+        "(their opt-out is erased too: the bot may write to them again)",
+    )
     erase.add_argument(
         "--facilitator",
         metavar="USER",
@@ -91,6 +98,14 @@ def _run(
     except UnknownSuccessor as exc:
         print(f"cannot {verb}: {exc} is not another member of {label}", file=sys.stderr)
         return 2
+    except StillOptedOut:
+        print(
+            f"not erased: {args.user} opted out and is still in a community's channel — erased, "
+            "their opt-out goes too and the bot would write to them again when they next act "
+            "there; remove them from the channel first, or erase anyway with --force",
+            file=sys.stderr,
+        )
+        return 1
     except LastFacilitator as exc:
         names = ", ".join(f"{name} ({channel})" for channel, name in exc.communities)
         print(
@@ -157,7 +172,9 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
         "erase",
         args,
         settings,
-        lambda store: erase_person(store, args.workspace, args.user, now, args.facilitator),
+        lambda store: erase_person(
+            store, args.workspace, args.user, now, args.facilitator, args.force
+        ),
     )
     if isinstance(done, int):
         return done

@@ -49,16 +49,31 @@ class LastFacilitator(Exception):
         self.communities = communities
 
 
+class StillOptedOut(Exception):
+    """They opted out and are still in a community's channel: erased, their opt-out would be
+    forgotten too, and the bot would write to them again when they next act there."""
+
+
 async def erase_person(
-    store: Store, ref: WorkspaceRef, user_id: str, now: datetime, successor: str | None = None
+    store: Store,
+    ref: WorkspaceRef,
+    user_id: str,
+    now: datetime,
+    successor: str | None = None,
+    force: bool = False,
 ) -> Erasure:
     """Remove ``user_id`` from the workspace; raises UnknownWorkspace, UnknownPerson.
 
     Where they were the last facilitator, ``successor`` (a member) becomes its facilitator;
-    without one, LastFacilitator is raised and nothing is erased (one transaction)."""
+    without one, LastFacilitator is raised and nothing is erased (one transaction). Someone
+    who opted out and is still in a community is erased only with ``force`` (StillOptedOut)."""
     async with store.transaction() as tx:
         workspace = await _subject(tx, ref, user_id)
         assert workspace.id is not None
+        member = await tx.directory.member(workspace.id, user_id)
+        opted = member is not None and (member.opted_out_all or bool(member.opted_out))
+        if opted and not force and await tx.privacy.in_a_community(workspace.id, user_id):
+            raise StillOptedOut(user_id)
         if successor is not None and (
             successor == user_id or await tx.directory.member(workspace.id, successor) is None
         ):
