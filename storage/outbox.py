@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, text, update
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from storage.privacy import redacted
-from storage.tables import Delivery, Workspace
+from storage.privacy import NAMES, redacted
+from storage.tables import TEXT_KEPT, Delivery, Workspace
+from storage.types import UTCDateTime
 
 FINAL = ("sent", "failed", "dead", "blocked", "skipped")
 UNFINISHED = ("pending", "in_flight")
@@ -43,7 +44,11 @@ class Outbox:
         now: datetime,
         run_id: str | None = None,
         playbook: str | None = None,
+        names: Collection[str] = (),
     ) -> Delivery:
+        """Queue ``action`` for ``recipient``. ``names``: the people its text names besides
+        the recipient (recorded, so a person's export and erasure find exactly these)."""
+        action = {**action, NAMES: sorted(set(names))}
         delivery = Delivery(
             workspace_id=workspace_id,
             run_id=run_id,
@@ -188,20 +193,26 @@ class Outbox:
         """Erase the text of at most ``limit`` finished deliveries sent (or, never sent, made)
         before ``cutoff``: their action keeps only its kind. Pending ones keep theirs. Returns
         how many were erased (fewer than ``limit``: none left)."""
-        ids = (
+        ids: Any = (
             columns(col(Delivery.id))
             .where(
-                col(Delivery.text_erased_at).is_(None),
-                col(Delivery.status).in_(FINAL),
+                text(TEXT_KEPT),  # finished, text kept: the partial index ix_delivery_text_kept
                 col(Delivery.created_at) < cutoff,
                 or_(col(Delivery.sent_at).is_(None), col(Delivery.sent_at) < cutoff),
             )
             .limit(limit)
+            .scalar_subquery()
         )
+        if self._s.get_bind().dialect.name == "sqlite":
+            # SQLite's planner, without statistics, prefers (status, created_at): five ranges
+            # that walk the ever-growing erased rows too
+            ids = text(
+                "SELECT id FROM delivery INDEXED BY ix_delivery_text_kept "
+                f"WHERE {TEXT_KEPT} AND created_at < :cutoff "
+                "AND (sent_at IS NULL OR sent_at < :cutoff) LIMIT :most"
+            ).bindparams(bindparam("cutoff", cutoff, UTCDateTime()), bindparam("most", limit))
         found = await self._s.execute(
-            columns(col(Delivery.id), col(Delivery.action)).where(
-                col(Delivery.id).in_(ids.scalar_subquery())
-            )
+            columns(col(Delivery.id), col(Delivery.action)).where(col(Delivery.id).in_(ids))
         )
         by_kind: dict[str, list[int]] = {}
         for delivery_id, action in found.all():

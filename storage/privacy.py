@@ -10,14 +10,16 @@ erasure. Each table with person columns has its export and erasure below.
 Erasure, table by table: the person's own rows go (member, stays in communities, answers, runs
 about them, outbox rows addressed to them, their activity, their daily counts and interaction
 pairs, their questions, kudos they gave or received, references to their 1:1 conversation,
-their event keys); where others' rows name them, the name goes and the row stays (a reply to
-them, a question they answered, a facilitator list, a message sent to someone else that named
-them, a ritual launch they requested). What remains are counts that name nobody.
+their event keys, the record that they added the bot to a Teams team); where others' rows
+name them, the name goes and the row stays (a reply to them, a question they answered, a
+facilitator list, a message sent to someone else that named them, a ritual launch they
+requested). What remains are counts that name nobody.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -173,6 +175,8 @@ class Erasure:
 
     counts: dict[str, int] = field(default_factory=dict)
     orphaned: list[tuple[str, str]] = field(default_factory=list)
+    #: communities whose last facilitator they were, handed to a successor (channel, name)
+    handed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -202,6 +206,40 @@ def _names_part(key: Any, uid: str) -> Any:
     return or_(key.contains(f":{uid}:", autoescape=True), key.endswith(f":{uid}", autoescape=True))
 
 
+#: the key of an outbox action that lists who the delivery names (recorded when queued)
+NAMES = "names"
+
+
+def _strings(value: Any) -> list[str]:
+    """The string values held in a JSON value (never its keys)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def names_person(action: Mapping[str, Any], user_id: str, name: str) -> bool:
+    """Whether an outbox action names ``user_id`` (whose display name is ``name``).
+
+    A delivery queued with its :data:`NAMES` names exactly those people. One queued before
+    they were recorded names them if their id is a whole token of one of its values (``<@U1>``
+    but not ``U12``), or their display name a whole word of its text, with its case."""
+    recorded = action.get(NAMES)
+    if isinstance(recorded, list):
+        return user_id in recorded
+    token = re.compile(rf"(?<![\w-]){re.escape(user_id)}(?![\w-])")
+    values = [v for k, v in action.items() if k != "type"]
+    if any(token.search(s) for s in _strings(values)):
+        return True
+    said = action.get("text")
+    if not name or not isinstance(said, str):
+        return False
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", said) is not None
+
+
 def redacted(action: Mapping[str, Any]) -> dict[str, Any]:
     """An outbox action without its text: only its kind remains."""
     return {"type": action.get("type"), ERASED: True}
@@ -222,9 +260,27 @@ class Privacy:
         found = await self.export(workspace, user_id)
         return any(v for k, v in found.items() if k not in ("workspace", "user_id"))
 
-    def _needles(self, user_id: str, name: str) -> list[str]:
-        # a display name shorter than 3 characters would match too much to be told apart
-        return [user_id, *([name] if len(name) >= 3 else [])]
+    async def _naming(self, workspace_id: int, user_id: str, name: str, *columns: Any) -> list[Any]:
+        """Others' deliveries that name ``user_id`` (see :func:`names_person`): the text
+        search only narrows them down, the action decides."""
+        deliveries = _table(Delivery)
+        needles = [user_id, *([name] if name else [])]
+        found = await self._s.execute(
+            select(deliveries.c.action, *columns).where(
+                col(Delivery.workspace_id) == workspace_id,
+                col(Delivery.recipient) != user_id,
+                _mentions(deliveries.c.action, needles),
+            )
+        )
+        return [row for row in found.all() if names_person(row[0], user_id, name)]
+
+    async def in_a_community(self, workspace_id: int, user_id: str) -> bool:
+        """Whether ``user_id`` is still recorded in one of the workspace's communities."""
+        query = select(col(CommunityMember.user_id)).where(
+            col(CommunityMember.workspace_id) == workspace_id,
+            col(CommunityMember.user_id) == user_id,
+        )
+        return (await self._s.execute(query.limit(1))).first() is not None
 
     async def _name(self, workspace_id: int, user_id: str) -> str:
         query = select(col(Member.display_name)).where(
@@ -258,12 +314,9 @@ class Privacy:
                 )
         name = member[0]["display_name"] if member else ""
         deliveries = _table(Delivery)
+        naming = [row[1] for row in await self._naming(w, uid, name, deliveries.c.id)]
         mentioned = await self._all(
-            select(deliveries).where(
-                col(Delivery.workspace_id) == w,
-                col(Delivery.recipient) != uid,
-                _mentions(deliveries.c.action, self._needles(uid, name)),
-            )
+            select(deliveries).where(col(Delivery.id).in_(naming)).order_by(col(Delivery.id))
         )
         act = _table(ActivityRecord)
         pq = _table(PulseQuestion)
@@ -411,14 +464,8 @@ class Privacy:
 
         # others' messages that named them keep their kind, lose their text
         deliveries = _table(Delivery)
-        naming = await self._s.execute(
-            select(col(Delivery.id), col(Delivery.action), col(Delivery.status)).where(
-                col(Delivery.workspace_id) == w,
-                col(Delivery.recipient) != uid,
-                _mentions(deliveries.c.action, self._needles(uid, name)),
-            )
-        )
-        for delivery_id, action, status in naming.all():
+        naming = await self._naming(w, uid, name, deliveries.c.id, deliveries.c.status)
+        for action, delivery_id, status in naming:
             values: dict[str, Any] = {"action": redacted(action), "text_erased_at": now}
             if status == "pending":  # never sent now: it named someone erased
                 values |= {"status": "skipped", "last_error": "named an erased person"}
@@ -577,6 +624,10 @@ class Privacy:
             )
         )
         for ref in found.scalars().all():
+            if ref.data.get("id") == uid:  # names only them (who added the bot to a team)
+                await self._s.delete(ref)
+                counts["conversationreference"] = counts.get("conversationreference", 0) + 1
+                continue
             if (ref.data.get("user") or {}).get("id") != uid:
                 continue  # another id that merely contains theirs
             conversation = ref.data.get("conversation") or {}

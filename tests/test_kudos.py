@@ -246,3 +246,17 @@ async def test_on_slack_kudos_go_to_people_not_to_bots_or_deactivated_accounts(
             return [str(c.args["text"]) for c in calls if c.args["channel"] == CHANNEL]
 
         assert await wait_for(posted) == ["🙌 dan thanks paul: “the review”"]
+
+
+async def test_people_mentioned_in_a_reason_read_as_their_names(harness: Harness) -> None:
+    """A mention in the reason is posted as the person's name, not their platform id; what
+    names nobody known stays as typed, and the stored reason is what the giver wrote."""
+    await say(harness, "U-dan", "community setup locale=en")
+    await say(harness, "U-dan", "kudos U-alice for pairing with @U-bob and U-nobody")
+    assert await posts(harness) == [
+        ("C-data", "🙌 Dan Okafor thanks Alice Martin: “pairing with @Bob Smith and U-nobody”")
+    ]
+    assert await dms_to(harness, "U-alice") == [
+        "🙌 Dan Okafor vous remercie dans Data & IA : « pairing with @Bob Smith and U-nobody »"
+    ], "in her language"
+    assert [r[3] for r in await stored(harness)] == ["pairing with @U-bob and U-nobody"]

@@ -13,20 +13,28 @@ from typing import Any
 
 import pytest
 from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from bot.cli import main
 from bot.runtime.clock import ManualClock
-from bot.runtime.privacy import erase_person, export_person
+from bot.runtime.privacy import (
+    LastFacilitator,
+    StillOptedOut,
+    UnknownSuccessor,
+    erase_person,
+    export_person,
+)
 from bot.runtime.scheduler import Scheduler
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
 from storage.privacy import NOT_A_PERSON, PERSON_COLUMNS
 from storage.references import StoredReferences
 from storage.slack_tables import INSTALLATIONS, SLACK_METADATA
-from storage.tables import ProcessedEvent, RitualLaunch
+from storage.tables import Delivery, ProcessedEvent, RitualLaunch
 from tests.builders import T0, WORKSPACE, answer, click, command, joined
 from tests.conftest import Harness
+from tests.test_history_queries import recorded
 
 ALICE, NAME = "U-alice", "Alice Martin"
 TABLES = [*SQLModel.metadata.sorted_tables, *SLACK_METADATA.sorted_tables]
@@ -59,6 +67,9 @@ async def _history(harness: Harness) -> None:
     d = harness.dispatcher
     for user in (ALICE, "U-chloe"):
         await d.handle(joined(user))
+    # she added the bot to a Teams team, Dan to another
+    installers = {"installer:19:t1": {"id": ALICE}, "installer:19:t2": {"id": "U-dan"}}
+    await StoredReferences(harness.store).save(WORKSPACE, installers)
     [welcome] = [r for r in await harness.runs() if r.subject == ALICE]
     await d.handle(click(f"run:{welcome.id}:charter", "accept", user=ALICE))
     await d.handle(command("U-dan", "checkin now"))
@@ -182,6 +193,8 @@ async def test_erase_leaves_no_row_naming_her_and_chloe_keeps_hers(harness: Harn
     erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0)
 
     assert await _naming(harness, (ALICE, NAME)) == []
+    references = StoredReferences(harness.store)
+    assert await references.get(WORKSPACE, "installer:19:t2") == {"id": "U-dan"}
     assert erasure.counts["member"] == 1 and erasure.counts["answer"] >= 2
     assert erasure.counts["kudos"] == 2 and erasure.counts["community"] == 1
     assert erasure.orphaned == [], "Dan still facilitates"
@@ -191,17 +204,24 @@ async def test_erase_leaves_no_row_naming_her_and_chloe_keeps_hers(harness: Harn
     assert community.facilitators == ["U-dan"]
 
 
-async def test_erasing_the_last_facilitator_says_so_and_keeps_the_community(
-    harness: Harness,
-) -> None:
+async def test_erasing_the_last_facilitator_needs_who_takes_over(harness: Harness) -> None:
+    """Nobody else could run the community (on Teams and in the playground no workspace
+    administrator can): the erasure is refused, whole, until someone is named."""
     await harness.dispatcher.handle(joined(ALICE))
+    await harness.dispatcher.handle(joined("U-chloe"))
     await harness.dispatcher.handle(command("U-dan", "facilitator add U-alice"))
     await harness.dispatcher.handle(command("U-alice", "facilitator remove U-dan"))
-    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0)
-    assert erasure.orphaned == [("C-data", "Data & IA")]
+    with pytest.raises(LastFacilitator) as refused:
+        await erase_person(harness.store, WORKSPACE, ALICE, T0)
+    assert refused.value.communities == [("C-data", "Data & IA")]
+    assert (await export_person(harness.store, WORKSPACE, ALICE))["member"], "nothing erased"
+    with pytest.raises(UnknownSuccessor):
+        await erase_person(harness.store, WORKSPACE, ALICE, T0, successor="U-nobody")
+    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0, successor="U-chloe")
+    assert (erasure.orphaned, erasure.handed) == ([], [("C-data", "Data & IA")])
     async with harness.store.read() as tx:
         [community] = await tx.directory.communities()
-    assert (community.facilitators, community.name) == ([], "Data & IA")
+    assert (community.facilitators, community.name) == (["U-chloe"], "Data & IA")
     assert community.sponsors == ["U-emma"]
     await erase_person(harness.store, WORKSPACE, "U-emma", T0)  # the sponsor
     async with harness.store.read() as tx:
@@ -270,6 +290,7 @@ def _seeded(url: str) -> None:
             )
             await harness.dispatcher.handle(command("U-dan", "facilitator add U-alice"))
             await harness.dispatcher.handle(command(ALICE, "facilitator remove U-dan"))
+            await harness.dispatcher.handle(joined("U-chloe"))  # who may take over
         finally:
             await harness.store.close()
 
@@ -294,15 +315,20 @@ def test_cli_export_erase_and_unknown_ones(
     assert (code, out, asked) == (
         1, "not erased\n", [f"Erase everything stored about {ALICE} in local:demo? [y/N] "]
     )  # fmt: skip
-    code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes")
+    code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes")
+    assert (code, err) == (
+        1,
+        f"not erased: {ALICE} is the last facilitator of Data & IA (C-data); name who takes "
+        "over with --facilitator <user id> (nobody else could run it)",
+    )
+    code, out, _ = _cli(
+        database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--yes",
+        "--facilitator", "U-chloe",
+    )  # fmt: skip
     assert code == 0
     assert out.startswith(f"Erased {ALICE} from local:demo. Rows removed or made anonymous")
     assert re.search(r"^  member +1$", out, re.M) and re.search(r"^  answer +1$", out, re.M)
-    assert out.endswith(
-        f"{ALICE} was the last facilitator of Data & IA (C-data): it has none now. Its rituals "
-        "go on; a workspace administrator can name one there with /animateur facilitator add "
-        "@someone.\n"
-    )
+    assert out.endswith("Data & IA (C-data) is now run by U-chloe, its facilitator.\n")
 
     code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "export", *ws)
     assert (code, err) == (2, f"cannot export: nothing is stored about {ALICE} in local:demo")
@@ -382,3 +408,118 @@ async def test_erasing_the_slack_installer_keeps_the_installation_working(
         ("", None, "fernet:sealed"),
         ("U08", "xoxp-U08", "fernet:sealed"),
     ]
+
+
+async def test_erase_blanks_the_messages_naming_her_not_those_that_merely_contain_her_name(
+    harness: Harness,
+) -> None:
+    """Queued now, a delivery records whom it names; queued before that, her id must be a
+    whole token and her display name a whole word of the text, with its case."""
+    await harness.dispatcher.handle(joined("U-anne"))  # display name "Anne"
+    await harness.dispatcher.handle(joined("U-chloe"))
+    await harness.dispatcher.handle(command("U-chloe", "kudos U-anne for the demo"))
+    await harness.worker.drain()
+    post = {"type": "PostToCommunity", "channel": "ch-anne-l", "text": "Weekly digest"}
+    old = [
+        post,  # her name inside a channel id
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Your annual review"},
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Meet U-anne2 and ANNE"},
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Ask Anne, she knows"},
+        {"type": "SendDirectMessage", "user_id": "U-chloe", "text": "Thanks <@U-anne>!"},
+    ]
+    async with harness.store.transaction() as tx:
+        ws = await tx.directory.workspace(WORKSPACE)
+        assert ws is not None and ws.id is not None
+        queued = await tx.outbox.enqueue(workspace_id=ws.id, action=post, recipient="C", now=T0)
+        assert queued.action["names"] == []
+        for action in old:  # queued before deliveries recorded whom they name
+            tx.session.add(
+                Delivery(
+                    workspace_id=ws.id,
+                    recipient="U-chloe",
+                    action=action,
+                    next_attempt_at=T0,
+                    created_at=T0,
+                )
+            )
+    data = await export_person(harness.store, WORKSPACE, "U-anne")
+    named = sorted(str(m["action"].get("text")) for m in data["messages_naming_them"])
+    assert len(named) == 4 and all("Anne" in t or "U-anne" in t for t in named), named
+    assert "Ask Anne, she knows" in named and "Thanks <@U-anne>!" in named
+    assert "🙌 Chloe remercie Anne : « the demo »" in named, "the kudos recorded her"
+
+    await erase_person(harness.store, WORKSPACE, "U-anne", T0)
+
+    after = [(d.status, d.action.get("text")) for d in await harness.deliveries()]
+    assert after.count(("pending", "Weekly digest")) == 2, "the channel posts still go out"
+    assert ("pending", "Your annual review") in after
+    assert ("pending", "Meet U-anne2 and ANNE") in after
+    texts = [str(t) for _, t in after]
+    assert not [t for t in texts if "Anne" in t or "<@U-anne>" in t], texts
+    assert ("skipped", None) in after, "a pending message naming her is not sent"
+
+
+def test_cli_says_a_lock_or_a_timeout_for_what_it_is(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The database was reached: a lock, a conflict or a timeout is no connection failure."""
+    _seeded(database_url)
+    ws = ["--workspace", "local:demo", "--user", ALICE, "--yes", "--facilitator", "U-chloe"]
+    locked = OperationalError("UPDATE member", {}, Exception("database is locked"))
+    for raised, said in (
+        (locked, "is busy: another transaction holds a lock or conflicted (database is locked)"),
+        (TimeoutError(), "did not finish within 200 s (another process may hold a lock on it)"),
+    ):
+
+        async def fails(*_: object, error: BaseException = raised) -> None:
+            raise error
+
+        monkeypatch.setattr("bot.cli.privacy.erase_person", fails)
+        code, _, err = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
+        assert code == 1 and said in err and err.endswith("nothing was changed; try again"), err
+        assert "cannot connect" not in err
+    monkeypatch.undo()
+    code, out, _ = _cli(database_url, monkeypatch, capsys, "privacy", "erase", *ws)
+    assert code == 0 and out.startswith(f"Erased {ALICE} from local:demo.")
+
+
+async def test_the_retention_purge_reads_only_the_kept_texts_index(harness: Harness) -> None:
+    """The purge's rows (finished, text kept) are the partial index ix_delivery_text_kept:
+    neither pending rows nor the ever-growing erased ones are walked."""
+    if not harness.url.startswith("sqlite"):
+        return  # the plan checked is SQLite's; PostgreSQL plans tiny tables with seq scans
+    await harness.dispatcher.handle(joined(ALICE))
+    await harness.worker.drain()
+    with recorded(harness.store.engine) as seen:
+        async with harness.store.transaction() as tx:
+            gone = await tx.outbox.forget_texts_before(T0 + timedelta(days=1), T0, 100)
+    assert gone == 2, "the welcome and the charter question were sent"
+    plans: list[str] = []
+    async with harness.store.engine.connect() as connection:
+        for statement, parameters in seen:
+            if statement.lstrip().upper().startswith("SELECT"):
+                explained = await connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                )
+                plans += [str(row[-1]) for row in explained.all()]
+    deliveries = [p for p in plans if "delivery" in p.split()[:2]]
+    assert any("ix_delivery_text_kept" in p for p in deliveries), plans
+    assert not [p for p in deliveries if "ix_delivery_status_created" in p or "SCAN" in p], plans
+
+
+async def test_someone_opted_out_and_still_in_the_channel_is_erased_only_when_forced(
+    harness: Harness,
+) -> None:
+    """Erased, her opt-out would go too and her next post in the channel would record her
+    again, to be asked by the next ritual: the operator is told, and must insist."""
+    await harness.dispatcher.handle(joined(ALICE))
+    await harness.dispatcher.handle(joined("U-chloe"))
+    await harness.dispatcher.handle(command(ALICE, "optout all"))
+    with pytest.raises(StillOptedOut):
+        await erase_person(harness.store, WORKSPACE, ALICE, T0)
+    member = (await export_person(harness.store, WORKSPACE, ALICE))["member"]
+    assert member["opted_out_all"] is True, "nothing erased"
+    erasure = await erase_person(harness.store, WORKSPACE, "U-chloe", T0)  # not opted out
+    assert erasure.counts["member"] == 1
+    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0, force=True)
+    assert erasure.counts["member"] == 1

@@ -28,7 +28,7 @@ def test_text_is_escaped_but_keeps_mrkdwn() -> None:
     call = render(act.SendDirectMessage(user_id="U1", text="*Hi* <script> & co"))
     assert call.method == "chat.postMessage" and call.args["channel"] == "U1"
     assert call.args["blocks"][0]["text"]["text"] == "*Hi* &lt;script&gt; &amp; co"
-    assert call.args["text"] == "*Hi* <script> & co"
+    assert call.args["text"] == "*Hi* &lt;script&gt; &amp; co", "the notification too"
 
 
 def test_long_text_is_split_into_sections_at_line_ends() -> None:

@@ -185,7 +185,7 @@ async def test_an_unknown_subcommand_gets_a_helpful_private_error(slack_bot: Sla
     answers = await wait_for(lambda: _at_least(slack_bot.slack.responses, 2))
     assert [a["text"] for a in answers] == [
         "Unknown command “nonsense”. Available commands: help.",
-        "Usage: /animateur optout <ritual|all>",
+        "Usage: /animateur optout &lt;ritual|all&gt;",  # shown as typed: <ritual|all>
     ]
 
 
@@ -372,9 +372,50 @@ async def test_escaped_mentions_and_entities_in_a_command_are_read_as_typed(
         await wait_for(lambda n=number: _at_least(slack_bot.slack.responses, n + 1))
     added, added_again, updated = slack_bot.slack.responses
     assert "U0042" in str(added["text"]) and "U0043" in str(added_again["text"])
-    assert str(updated["text"]).startswith("R&D <3 updated")
+    assert str(updated["text"]).startswith("R&amp;D &lt;3 updated"), "shown as typed: R&D <3"
     async with slack_bot.bot.store.transaction() as tx:
         [community] = await tx.directory.communities()
     assert community.facilitators == ["U0009", "U0042", "U0043"]
     assert community.name == "R&D <3"
     assert "https://wiki.example.com/start" in str(community.resources)
+
+
+async def test_a_kudos_reason_cannot_notify_the_whole_channel(slack_bot: SlackBot) -> None:
+    """``<!channel>`` typed in a reason arrives as entities, is read as typed and is sent
+    escaped: in the blocks and in the notification's fallback ``text`` alike."""
+    slack_bot.slack.add_user(TEAM, "U0009", "dan", locale="en-GB")
+    slack_bot.slack.add_user(TEAM, "U0042", "zoe", locale="en-GB")
+    command = fixture("command_help") | {
+        "user_id": "U0009",
+        "text": "kudos <@U0042|zoe> for &lt;!channel&gt; & the demo",
+        "trigger_id": "t-kudos",
+        "response_url": slack_bot.slack.response_url(),
+    }
+    assert (await slack_bot.form(command)).status == 200
+    posts = await slack_bot.slack.wait_for_call("chat.postMessage", 2)
+    [public] = [p for p in posts if p.args["channel"] == command["channel_id"]]
+    said = [str(public.args["text"]), *(b["text"]["text"] for b in public.args["blocks"])]
+    assert all("&lt;!channel&gt; &amp; the demo" in s for s in said), said
+    assert not [s for s in said if "<!channel>" in s]
+
+
+async def test_slackbot_is_nobody_to_make_facilitator(slack_bot: SlackBot) -> None:
+    """Slackbot's profile says it is no bot (``is_bot`` false): it is still no member."""
+    slack_bot.slack.add_user(TEAM, "U0009", "dan", locale="en-GB")
+    slack_bot.slack.add_user(TEAM, "U0042", "zoe", locale="en-GB")
+    slack_bot.slack.add_user(TEAM, "USLACKBOT", "slackbot")
+    url = slack_bot.slack.response_url()
+    for number, who in enumerate(("<@USLACKBOT|slackbot>", "<@U0042|zoe>")):
+        command = fixture("command_help") | {
+            "user_id": "U0009",
+            "text": f"facilitator add {who}",
+            "trigger_id": f"t-slackbot-{number}",
+            "response_url": url,
+        }
+        assert (await slack_bot.form(command)).status == 200
+        await wait_for(lambda n=number: _at_least(slack_bot.slack.responses, n + 1))
+    refused, added = slack_bot.slack.responses
+    assert "not a member" in str(refused["text"]) and "U0042" in str(added["text"])
+    async with slack_bot.bot.store.transaction() as tx:
+        [community] = await tx.directory.communities()
+    assert community.facilitators == ["U0009", "U0042"]

@@ -227,7 +227,8 @@ def home_view(action: act.PublishHome) -> dict[str, Any]:
 
 
 def _post(channel: str, text: str, **extra: Any) -> SlackCall:
-    args = {"channel": channel, "text": text, "blocks": sections(text), **extra}
+    # the fallback text is mrkdwn too (the notification, the screen reader): escaped like blocks
+    args = {"channel": channel, "text": escape(text), "blocks": sections(text), **extra}
     return SlackCall("chat.postMessage", args)
 
 

@@ -32,6 +32,8 @@ CACHE_SECONDS = 60.0
 #: like no channel at all to a bot that was not invited).
 NOT_IN_CHANNEL = frozenset({"channel_not_found", "not_in_channel"})
 NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "account_inactive"})
+#: Slack's own Slackbot: a user whose profile says it is no bot
+SLACKBOT = "USLACKBOT"
 
 
 class SlackChannels:
@@ -75,7 +77,13 @@ class SlackChannels:
             return True
         answer = await self._call(workspace, "users_info", NO_SUCH_USER, user=user_id)
         user = (answer or {}).get("user") or {}
-        member = bool(user) and not user.get("deleted") and not user.get("is_bot")
+        # Slackbot is no bot by its profile (is_bot false) but no person either
+        member = (
+            bool(user)
+            and not user.get("deleted")
+            and not user.get("is_bot")
+            and user_id != SLACKBOT
+        )
         if member:
             self._members[key] = self._clock()
         return member

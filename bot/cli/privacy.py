@@ -14,9 +14,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.report import _workspace
 from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
-from bot.runtime.privacy import UnknownPerson, UnknownWorkspace, erase_person, export_person
+from bot.runtime.privacy import (
+    LastFacilitator,
+    StillOptedOut,
+    UnknownPerson,
+    UnknownSuccessor,
+    UnknownWorkspace,
+    erase_person,
+    export_person,
+)
 from bot.settings import Settings
-from storage.database import DatabaseUrlError, make_engine
+from storage.database import DatabaseUrlError, describe_failure, make_engine, safe_url
+from storage.outbox import conflicted
 from storage.privacy import Erasure
 from storage.store import Store
 
@@ -40,6 +49,18 @@ def add_privacy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         )
         sub.add_argument("--user", required=True, help="the person's platform user id")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.add_argument(
+        "--force",
+        action="store_true",
+        help="erase someone who opted out though they are still in a community's channel "
+        "(their opt-out is erased too: the bot may write to them again)",
+    )
+    erase.add_argument(
+        "--facilitator",
+        metavar="USER",
+        help="the member (platform user id) who takes over the communities the person was the "
+        "last facilitator of; required then",
+    )
     export.set_defaults(handler=_export)
     erase.set_defaults(handler=_erase)
 
@@ -74,9 +95,53 @@ def _run(
     except UnknownPerson:
         print(f"cannot {verb}: nothing is stored about {args.user} in {label}", file=sys.stderr)
         return 2
-    except (OSError, TimeoutError, SQLAlchemyError) as exc:
-        print(f"cannot {verb}: {_database_problem(url, exc)}", file=sys.stderr)
+    except UnknownSuccessor as exc:
+        print(f"cannot {verb}: {exc} is not another member of {label}", file=sys.stderr)
+        return 2
+    except StillOptedOut:
+        print(
+            f"not erased: {args.user} opted out and is still in a community's channel — erased, "
+            "their opt-out goes too and the bot would write to them again when they next act "
+            "there; remove them from the channel first, or erase anyway with --force",
+            file=sys.stderr,
+        )
         return 1
+    except LastFacilitator as exc:
+        names = ", ".join(f"{name} ({channel})" for channel, name in exc.communities)
+        print(
+            f"not erased: {args.user} is the last facilitator of {names}; name who takes over "
+            "with --facilitator <user id> (nobody else could run it)",
+            file=sys.stderr,
+        )
+        return 1
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        print(f"cannot {verb}: {_work_problem(url, exc)}", file=sys.stderr)
+        return 1
+
+
+#: SQLite's and PostgreSQL's words for a lock held by someone else (55P03: lock not available)
+_LOCKED = ("database is locked", "database table is locked", "55P03")
+
+
+def _work_problem(url: str, exc: BaseException) -> str:
+    """What went wrong once the database was reached (it was: the schema was read), told as it
+    is: a lock, a conflict, a timeout or another error — not a connection failure."""
+    undone = "nothing was changed; try again"
+    where = safe_url(url)
+    if isinstance(exc, TimeoutError):
+        return (
+            f"the database at {where} did not finish within {CONNECT_TIMEOUT * 10:.0f} s "
+            f"(another process may hold a lock on it): {undone}"
+        )
+    said = f"{exc} {getattr(getattr(exc, 'orig', None), 'sqlstate', '')}"
+    if conflicted(exc) or any(word in said for word in _LOCKED):
+        return (
+            f"the database at {where} is busy: another transaction holds a lock or conflicted "
+            f"({describe_failure(exc)}): {undone}"
+        )
+    if isinstance(exc, SQLAlchemyError) and not isinstance(exc.__cause__ or exc, OSError):
+        return f"the database at {where} refused the work ({describe_failure(exc)}): {undone}"
+    return _database_problem(url, exc)
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,22 +169,23 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     now = datetime.now(UTC)
     done = _run(
-        "erase", args, settings, lambda store: erase_person(store, args.workspace, args.user, now)
+        "erase",
+        args,
+        settings,
+        lambda store: erase_person(
+            store, args.workspace, args.user, now, args.facilitator, args.force
+        ),
     )
     if isinstance(done, int):
         return done
-    print(summary(args.user, label, done), end="")
+    print(summary(args.user, label, done, args.facilitator), end="")
     return 0
 
 
-def summary(user: str, label: str, erasure: Erasure) -> str:
+def summary(user: str, label: str, erasure: Erasure, successor: str | None = None) -> str:
     lines = [f"Erased {user} from {label}. Rows removed or made anonymous, per table:"]
     width = max(len(t) for t in erasure.counts)
     lines += [f"  {t:<{width}}  {n}" for t, n in sorted(erasure.counts.items())]
-    for channel, name in erasure.orphaned:
-        lines.append(
-            f"{user} was the last facilitator of {name} ({channel}): it has none now. Its "
-            "rituals go on; a workspace administrator can name one there with "
-            "/animateur facilitator add @someone."
-        )
+    for channel, name in erasure.handed:
+        lines.append(f"{name} ({channel}) is now run by {successor}, its facilitator.")
     return "\n".join(lines) + "\n"

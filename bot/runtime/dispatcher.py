@@ -408,7 +408,7 @@ class Dispatcher:
         told = await notices.run_failed(
             turn.tx, turn.workspace, community, run, self._engine.playbooks
         )
-        await self._enqueue(turn, told, None)
+        await self._enqueue(turn, told, None, [run.subject])
 
     async def _end_stopped_runs(
         self, turn: _Turn, member: Member, all_before: bool, before: set[str]
@@ -672,8 +672,16 @@ class Dispatcher:
                 out.append(action)
         return out
 
-    async def _enqueue(self, turn: _Turn, actions: Iterable[act.Action], run: Run | None) -> None:
+    async def _enqueue(
+        self,
+        turn: _Turn,
+        actions: Iterable[act.Action],
+        run: Run | None,
+        names: Iterable[str] = (),
+    ) -> None:
+        """Queue ``actions``; ``names``: the people they may name besides a run's subject."""
         assert turn.workspace.id is not None
+        named = {*names, *([run.subject] if run is not None and run.subject else [])}
         for action in actions:
             await turn.tx.outbox.enqueue(
                 workspace_id=turn.workspace.id,
@@ -682,6 +690,7 @@ class Dispatcher:
                 now=turn.now,
                 run_id=run.id if run else None,
                 playbook=run.playbook if run else None,
+                names=named,
             )
             turn.enqueued += 1
 
@@ -709,7 +718,8 @@ class Dispatcher:
             dashboard=self.dashboard,
             reader=self._store.read,
         )
-        await self._enqueue(turn, [await commands.reply(invocation)], None)
+        reply = await commands.reply(invocation)
+        await self._enqueue(turn, [reply], None, invocation.named())
         turn.run_now = turn.run_now or invocation.run_now is not None
 
     async def _setup_submitted(self, turn: _Turn, member: Member, event: FormSubmitted) -> None:

@@ -111,6 +111,12 @@ class Invocation:
     def say(self, key: str, **values: object) -> None:
         self.replies.append(text(key, self.locale, **values))
 
+    def named(self) -> set[str]:
+        """The people the command's messages may name: the member and whoever the command
+        mentions (recorded with its deliveries: a person's export and erasure find them)."""
+        words = [*self.event.args, *(self.submitted or {}).values()]
+        return {self.member.user_id} | {p for w in words for p in [person(w)] if p}
+
     async def send(self, action: act.Action, playbook: str | None = None) -> None:
         """Send ``action`` besides the command's private answer (a post in the channel, a DM
         to someone else): queued in the outbox with the command, so it goes out exactly if the
@@ -122,6 +128,7 @@ class Invocation:
             recipient=act.recipient_of(action),
             now=self.now,
             playbook=playbook,
+            names=self.named(),
         )
 
     @property

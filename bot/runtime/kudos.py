@@ -11,6 +11,7 @@ what the member wrote for the ritual: stored with the kudos, as ritual answers a
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, time, timedelta
 
 from bot.runtime.community_setup import strangers_among
@@ -78,7 +79,8 @@ async def kudos(inv: Invocation, args: list[str]) -> None:
         )
     )
     giver_name = _name(giver, giver.user_id)
-    said = {"giver": giver_name, "receiver": receiver_name, "reason": reason}
+    readable = await _readable(inv, workspace_id, words)
+    said = {"giver": giver_name, "receiver": receiver_name, "reason": readable}
     public = text("kudos_public", resolve_locale(None, community, inv.workspace), **said)
     await inv.send(act.PostToCommunity(channel=community.channel_id, text=public), RITUAL)
     private = text(
@@ -106,6 +108,26 @@ def _giver_day(inv: Invocation) -> tuple[datetime, str, str]:
     start = datetime.combine(today, time(0), day_zone)
     reset = datetime.combine(today + timedelta(days=1), time(0), day_zone)
     return start, reset.strftime("%Y-%m-%d %H:%M"), day_zone.key
+
+
+#: a Slack mention with its label: ``<@U123|zoe>``
+_LABELLED = re.compile(r"^<@[A-Z0-9]+\|([^>]+)>$")
+
+
+async def _readable(inv: Invocation, workspace_id: int, words: list[str]) -> str:
+    """The reason as people read it: a mention of someone (``<@U123|zoe>``, a Teams or local
+    id) becomes ``@`` and their name (the member's, else the mention's label); a mention of
+    someone unknown stays as typed."""
+    out = []
+    for word in words:
+        who = person(word)
+        if who is not None:
+            member = await inv.tx.directory.member(workspace_id, who)
+            label = _LABELLED.match(word.strip())
+            name = (member.display_name if member else "") or (label.group(1) if label else "")
+            word = f"@{name}" if name else word
+        out.append(word)
+    return " ".join(out).strip()
 
 
 def _name(member: Member | None, user_id: str) -> str:

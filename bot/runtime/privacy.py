@@ -36,8 +36,54 @@ async def export_person(store: Store, ref: WorkspaceRef, user_id: str) -> dict[s
         return await tx.privacy.export(workspace, user_id)
 
 
-async def erase_person(store: Store, ref: WorkspaceRef, user_id: str, now: datetime) -> Erasure:
-    """Remove ``user_id`` from the workspace; raises UnknownWorkspace, UnknownPerson."""
+class UnknownSuccessor(LookupError):
+    """The person named to take over as facilitator is not a member of the workspace."""
+
+
+class LastFacilitator(Exception):
+    """Erasing them would leave communities nobody may run (on Teams and in the playground
+    nobody else may): name who takes over. ``communities``: (channel, name)."""
+
+    def __init__(self, communities: list[tuple[str, str]]) -> None:
+        super().__init__(communities)
+        self.communities = communities
+
+
+class StillOptedOut(Exception):
+    """They opted out and are still in a community's channel: erased, their opt-out would be
+    forgotten too, and the bot would write to them again when they next act there."""
+
+
+async def erase_person(
+    store: Store,
+    ref: WorkspaceRef,
+    user_id: str,
+    now: datetime,
+    successor: str | None = None,
+    force: bool = False,
+) -> Erasure:
+    """Remove ``user_id`` from the workspace; raises UnknownWorkspace, UnknownPerson.
+
+    Where they were the last facilitator, ``successor`` (a member) becomes its facilitator;
+    without one, LastFacilitator is raised and nothing is erased (one transaction). Someone
+    who opted out and is still in a community is erased only with ``force`` (StillOptedOut)."""
     async with store.transaction() as tx:
         workspace = await _subject(tx, ref, user_id)
-        return await tx.privacy.erase(workspace, user_id, now)
+        assert workspace.id is not None
+        member = await tx.directory.member(workspace.id, user_id)
+        opted = member is not None and (member.opted_out_all or bool(member.opted_out))
+        if opted and not force and await tx.privacy.in_a_community(workspace.id, user_id):
+            raise StillOptedOut(user_id)
+        if successor is not None and (
+            successor == user_id or await tx.directory.member(workspace.id, successor) is None
+        ):
+            raise UnknownSuccessor(successor)
+        erasure = await tx.privacy.erase(workspace, user_id, now)
+        if erasure.orphaned and successor is None:
+            raise LastFacilitator(erasure.orphaned)
+        for channel, _ in erasure.orphaned:
+            community = await tx.directory.community_by_channel(workspace.id, channel)
+            assert community is not None
+            community.facilitators = [str(successor)]
+        erasure.handed, erasure.orphaned = erasure.orphaned, []
+        return erasure
