@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -29,6 +29,16 @@ def conflicted(error: BaseException) -> bool:
     return code in CONFLICTS
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One delivery to queue: the action (as stored), who it is for, and its run if any."""
+
+    action: dict[str, Any]
+    recipient: str
+    run_id: str | None = None
+    playbook: str | None = None
+
+
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -42,19 +52,32 @@ class Outbox:
         now: datetime,
         run_id: str | None = None,
         playbook: str | None = None,
-    ) -> Delivery:
-        delivery = Delivery(
-            workspace_id=workspace_id,
-            run_id=run_id,
-            playbook=playbook,
-            recipient=recipient,
-            action=action,
-            next_attempt_at=now,
-            created_at=now,
+    ) -> None:
+        await self.enqueue_all(
+            [Outgoing(action, recipient, run_id, playbook)], workspace_id=workspace_id, now=now
         )
-        self._s.add(delivery)
-        await self._s.flush()
-        return delivery
+
+    async def enqueue_all(
+        self, outgoing: Sequence[Outgoing], *, workspace_id: int, now: datetime
+    ) -> None:
+        """Queue several deliveries in one statement, in this order (their ids rise with it)."""
+        if not outgoing:
+            return
+        rows = [
+            {
+                "workspace_id": workspace_id,
+                "run_id": out.run_id,
+                "playbook": out.playbook,
+                "recipient": out.recipient,
+                "action": out.action,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for out in outgoing
+        ]
+        await self._s.execute(insert(Delivery.__table__), rows)  # type: ignore[attr-defined]
 
     async def claim(
         self,

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.runtime import commands, notices
 from bot.runtime.clock import Clock
@@ -43,6 +44,7 @@ from bot.vocabulary.events import (
 from bot.vocabulary.ports import DispatchResult
 from playbooks.calendar import zone_name
 from playbooks.engine import NOT_STARTED, Engine, RunState, Transition, parse_callback
+from storage.outbox import Outgoing
 from storage.runs import ACTIVE
 from storage.store import Store, Transaction
 from storage.tables import (
@@ -134,17 +136,24 @@ class Dispatcher:
             if not await tx.activity.mark_processed(key, now):
                 log.info("duplicate event skipped", extra={"event_key": key})
                 return "duplicate"
-            workspace = await tx.directory.ensure_workspace(event.workspace, now)
+            channel = getattr(event, "channel", None)
+            workspace, community = await tx.directory.workspace_with_community(
+                event.workspace, channel
+            )
+            if workspace is None:  # the first event of a workspace
+                workspace = await tx.directory.ensure_workspace(event.workspace, now)
+                assert workspace.id is not None
+                community = (
+                    await tx.directory.community_by_channel(workspace.id, channel)
+                    if channel
+                    else None
+                )
             assert workspace.id is not None
             turn = _Turn(tx, workspace, now, answers=answers)
             member = None
             profile = getattr(event, "member", None)
             if profile is not None:
                 member = await self._remember(tx, workspace.id, profile, now)
-            channel = getattr(event, "channel", None)
-            community = (
-                await tx.directory.community_by_channel(workspace.id, channel) if channel else None
-            )
             kind = ACTIVITY_KIND.get(type(event))
             if kind and member is not None:
                 await tx.activity.record(
@@ -516,13 +525,15 @@ class Dispatcher:
     ) -> int:
         assert community.id is not None
         started = 0
-        for name in await turn.tx.directory.enabled_playbooks(community.id):
+        enabled = await turn.tx.directory.enabled_settings(community.id)
+        for name, overrides in enabled.items():
             playbook = self._engine.playbooks.get(name)
             if playbook is None or playbook.trigger.on != trigger:
                 continue
             if command is not None and getattr(playbook.trigger, "command", None) != command:
                 continue
-            started += await self._start(turn, name, community, member) is not None
+            run = await self._start(turn, name, community, member, overrides=overrides)
+            started += run is not None
         return started
 
     async def _start_from_button(self, turn: _Turn, callback: str, member: Member | None) -> None:
@@ -546,6 +557,7 @@ class Dispatcher:
         member: Member | None,
         *,
         scheduled: bool = False,
+        overrides: dict[str, Any] | None = None,
     ) -> Run | None:
         """Start ``name`` for its subject, unless it already runs for them. A ``scheduled``
         start waits for working time, and ends a run of an earlier cycle first (last week's
@@ -567,16 +579,21 @@ class Dispatcher:
             await turn.tx.runs.finish(running, turn.now, "superseded by the next cycle")
             log.info("previous run superseded", extra={"playbook": name})
         run_id = self._new_run_id()
-        overrides = await turn.tx.directory.playbook_settings(community.id, name)
+        if overrides is None:
+            overrides = await turn.tx.directory.playbook_settings(community.id, name)
         ctx = run_context(run_id, community, member if subject else None, turn.workspace, overrides)
         transition = self._engine.start(name, ctx, turn.now, in_working_time=scheduled)
-        run = Run(
+        state = transition.state
+        run = Run(  # inserted as the transition leaves it: no update right after
             id=run_id,
             workspace_id=turn.workspace.id,
             community_id=community.id,
             playbook=name,
             subject=subject,
-            status=transition.state.status,
+            status="failed" if transition.error else state.status,
+            step=state.step,
+            variables=dict(state.variables),
+            wake_at=state.wake_at,
             created_at=turn.now,
             updated_at=turn.now,
         )
@@ -681,16 +698,17 @@ class Dispatcher:
 
     async def _enqueue(self, turn: _Turn, actions: Iterable[act.Action], run: Run | None) -> None:
         assert turn.workspace.id is not None
-        for action in actions:
-            await turn.tx.outbox.enqueue(
-                workspace_id=turn.workspace.id,
-                action=act.action_to_dict(action),
-                recipient=act.recipient_of(action),
-                now=turn.now,
-                run_id=run.id if run else None,
-                playbook=run.playbook if run else None,
+        outgoing = [
+            Outgoing(
+                act.action_to_dict(action),
+                act.recipient_of(action),
+                run.id if run else None,
+                run.playbook if run else None,
             )
-            turn.enqueued += 1
+            for action in actions
+        ]
+        await turn.tx.outbox.enqueue_all(outgoing, workspace_id=turn.workspace.id, now=turn.now)
+        turn.enqueued += len(outgoing)
 
     async def _command(
         self,
