@@ -144,8 +144,16 @@ async def saturate(
     return result
 
 
-async def offered(url: str, make: Callable[[], bytes], *, rate: float, seconds: float) -> Result:
-    """Open loop: ``rate`` requests a second for ``seconds``; waits for the last answers."""
+async def offered(
+    url: str,
+    make: Callable[[], bytes],
+    *,
+    rate: float,
+    seconds: float,
+    stop: asyncio.Event | None = None,
+) -> Result:
+    """Open loop: ``rate`` requests a second for ``seconds`` (or until ``stop`` is set);
+    waits for the last answers."""
     result = Result()
     timeout = ClientTimeout(total=REQUEST_TIMEOUT)
     count = int(rate * seconds)
@@ -153,6 +161,8 @@ async def offered(url: str, make: Callable[[], bytes], *, rate: float, seconds: 
         tasks = []
         start = time.perf_counter()
         for i in range(count):
+            if stop is not None and stop.is_set():
+                break
             due = start + i / rate
             delay = due - time.perf_counter()
             if delay > 0:
