@@ -257,6 +257,37 @@ async def test_a_launch_cut_between_chunks_is_resumed_and_asks_nobody_twice(
         await second.store.close()
 
 
+async def test_a_member_whose_start_fails_is_left_out_and_the_others_of_the_chunk_asked(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = ManualClock(T0)
+    harness = await checkin_harness(database_url, clock, chunk_size=4)
+    try:
+        await harness.seed(["checkin"])
+        await join_all(harness, PARIS_MEMBERS)
+        start = harness.engine.start
+
+        def start_failing_for_one(name: str, ctx: RunContext, now: datetime, **kw: Any) -> Any:
+            if ctx.member is not None and ctx.member.user_id == "U-m05":
+                raise RuntimeError("this member's start breaks")
+            return start(name, ctx, now, **kw)
+
+        monkeypatch.setattr(harness.engine, "start", start_failing_for_one)
+        await harness.dispatcher.handle(command("U-dan", "checkin now"))
+        await harness.dispatcher.idle()
+        others = sorted(u for u in [*PARIS_MEMBERS, "U-dan"] if u != "U-m05")
+        assert sorted(r.subject for r in await checkin_runs(harness)) == others
+        assert await questions_to(harness) == others, "the rest of U-m05's chunk asked too"
+        assert await told(harness, "U-dan") == [
+            "Weekly check-in in Data & IA: 10 member(s) asked now, 0 later (outside their "
+            "working hours)."
+        ]
+        failed = [r for r in caplog.records if "for one member failed" in r.getMessage()]
+        assert len(failed) == 1
+    finally:
+        await harness.store.close()
+
+
 async def test_two_processes_share_a_launch_and_ask_each_member_once(database_url: str) -> None:
     clock = ManualClock(T0)
     first = await checkin_harness(database_url, clock, chunk_size=2)
