@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 from sqlmodel import col, select
 
 from storage.tables import EVENT_KEY, ActivityRecord, CommunityMember, Member, ProcessedEvent
@@ -21,6 +22,12 @@ def stored_key(key: str) -> str:
     if len(key) <= EVENT_KEY:
         return key
     return f"{key[:200]}…sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+#: The row an upsert proposed, as both dialects name it (``statement.excluded`` builds the same
+#: anew for every statement, which costs more than the statement's other parts).
+_EXCLUDED_PRESENT: ColumnClause[bool] = literal_column("excluded.present")
+_EXCLUDED_SEEN: ColumnClause[datetime] = literal_column("excluded.last_seen_at")
 
 
 def _dialect(session: AsyncSession) -> Any:
@@ -73,12 +80,11 @@ class Activity:
                 last_seen_at=record.occurred_at,
             )
         )
-        new = statement.excluded
         await self._s.execute(
             statement.on_conflict_do_update(
                 index_elements=["community_id", "user_id"],
-                set_={"present": new.present, "last_seen_at": new.last_seen_at},
-                where=table.c.last_seen_at <= new.last_seen_at,  # a late, older event: no say
+                set_={"present": _EXCLUDED_PRESENT, "last_seen_at": _EXCLUDED_SEEN},
+                where=table.c.last_seen_at <= _EXCLUDED_SEEN,  # a late, older event: no say
             )
         )
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -98,7 +99,7 @@ class Directory:
         )
         statement = statement.on_conflict_do_update(
             index_elements=["workspace_id", "user_id"],
-            set_={name: statement.excluded[name] for name in [*given, "updated_at"]},
+            set_={name: literal_column(f"excluded.{name}") for name in [*given, "updated_at"]},
         ).returning(Member)
         found = await self._s.scalars(statement, execution_options={"populate_existing": True})
         member: Member = found.one()
