@@ -196,6 +196,20 @@ class Outbox:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
 
+    async def checked_claims(self, ids: Collection[int]) -> dict[int, Delivery]:
+        """The claimed rows about to be sent, locked until the transaction ends (in id order:
+        renewals and records lock them in the same order), by id."""
+        if not ids:
+            return {}
+        query = (
+            select(Delivery)
+            .where(col(Delivery.id).in_(list(ids)))
+            .order_by(col(Delivery.id))
+            .with_for_update()
+        )
+        rows = (await self._s.execute(query)).scalars().all()
+        return {row.id: row for row in rows if row.id is not None}
+
     async def get_many(self, ids: Collection[int], *, lock: bool = False) -> dict[int, Delivery]:
         """The deliveries with these ids (one statement), by id."""
         if not ids:
