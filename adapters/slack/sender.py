@@ -208,10 +208,13 @@ class SlackSender:
 
     def _learn(self, team: str) -> None:
         """Slack refused a post: pace the workspace's posts at what it took in the second
-        before (at least one a second)."""
+        before (at least one a second), and a little slower at each refusal while paced."""
         now = time.monotonic()
         posted = self._posted.get(team, deque())
-        taken = sum(1 for at in posted if now - at <= 1.0)
+        taken = float(sum(1 for at in posted if now - at <= 1.0))
+        before = self._learned.get(team)
+        if before is not None:
+            taken = min(taken, before[0])
         self._learned[team] = (max(1.0, taken * LEARNED_SHARE), now)
 
     def _failure(self, team: str, call: SlackCall, exc: SlackApiError) -> SendOutcome:
