@@ -188,7 +188,11 @@ class Dispatcher:
             await self._route(turn, event, member, community)
             if member is not None and stopped is not None:
                 await self._end_stopped_runs(turn, member, *stopped)
-        log.info(
+        # An event the bot acted on is logged; the busy ones that are only recorded (messages,
+        # reactions: hundreds a second in a large workspace) only at DEBUG — /metrics counts
+        # every event in by platform and type.
+        log.log(
+            logging.INFO if turn.enqueued or turn.run_now else logging.DEBUG,
             "event processed",
             extra={"event_type": type(event).__name__, "event_key": key, "enqueued": turn.enqueued},
         )
