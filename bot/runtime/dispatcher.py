@@ -89,6 +89,10 @@ RECENT = timedelta(hours=20)
 #: Executes the recorded ritual launches now (the scheduler's ``run_now``); the scheduler's
 #: tick would do it anyway, this only spares the wait.
 RunNow = Callable[[], Awaitable[object]]
+#: Events handled at once by one process (each holds a database connection meanwhile); fewer
+#: than PostgreSQL connections it keeps (storage.database.POOL_SIZE), leaving some to launches,
+#: the delivery worker and the scheduler.
+EVENTS_AT_ONCE = 12
 #: A run whose wake-up raised this many times in a row is marked failed (facilitators told).
 MAX_WAKE_FAILURES = 3
 #: The wait before waking a run that raised again: this, then 4 times more each time.
@@ -132,6 +136,7 @@ class Dispatcher:
         #: set by the composition root once the scheduler exists (it needs this dispatcher)
         self.run_now: RunNow | None = None
         self._background: set[asyncio.Future[None]] = set()
+        self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
 
     async def handle(self, event: Event) -> DispatchResult:
         """Process the event once. A command that needs the platform's answers (who may run a
@@ -148,8 +153,15 @@ class Dispatcher:
             raise
 
     async def _handle(self, event: Event, answers: Answers) -> DispatchResult:
-        now = self._clock()
         key = f"{event.workspace.platform}:{event.workspace.external_id}:{event.key}"
+        # At most EVENTS_AT_ONCE events hold a transaction (a database connection) at once;
+        # more wait here, in order — not for a connection: a flood of events then never takes
+        # every connection from a launch or the delivery worker, nor times out waiting for one.
+        async with self._at_once:
+            return await self._in_transaction(event, answers, key)
+
+    async def _in_transaction(self, event: Event, answers: Answers, key: str) -> DispatchResult:
+        now = self._clock()
         async with self._store.transaction() as tx:
             if not await tx.activity.mark_processed(key, now):
                 log.info("duplicate event skipped", extra={"event_key": key})
