@@ -34,8 +34,14 @@ arch: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+## Every benchmark at the issue's sizes (about half an hour; PostgreSQL too when
+## ANIMATEUR_BENCH_DATABASE_URL is set — its schema is wiped). Each prints its peer and the machine.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.ingress
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.checkin_fire
+	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.pulse
 

@@ -18,10 +18,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from adapters.local.inbox import LocalInbox
 from adapters.local.sender import LocalSender
+from bench.common import fresh, machine
 from bot.runtime.clock import utc_now
 from bot.runtime.delivery import DeliveryWorker
 from bot.runtime.demo import seed_demo
@@ -29,7 +30,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.vocabulary import events as ev
 from playbooks.engine import CommunityContext, Engine, MemberContext, RunContext
 from playbooks.loader import load_library
-from storage.database import make_engine, upgrade
+from storage.database import make_engine
 from storage.store import Store
 
 
@@ -44,15 +45,7 @@ def bench_engine(n: int) -> float:
 
 
 async def prepare(url: str) -> None:
-    if url.startswith("postgresql"):
-        engine = make_engine(url)
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    engine = make_engine(url)
-    await upgrade(engine)
-    await engine.dispose()
+    await fresh(url)
 
 
 async def bench_floor(url: str, n: int) -> float:
@@ -95,7 +88,48 @@ async def bench_dispatch(url: str, n: int) -> tuple[float, float]:
     return n / dispatched, sent / delivered
 
 
+async def statements_per_event(url: str) -> dict[str, int]:
+    """SQL statements one event costs (SQLite's BEGIN not counted): a member joining the
+    community (the welcome starts), then a message in its channel, a member seen before."""
+    await prepare(url)
+    store = Store(make_engine(url))
+    await seed_demo(store, utc_now(), ["welcome"])
+    dispatcher = Dispatcher(store, Engine(load_library()), utc_now)
+    workspace = ev.WorkspaceRef("local", "demo")
+    counted: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.startswith("BEGIN"):
+            counted.append(statement)
+
+    member = ev.MemberProfile("U-new", "New", "fr")
+    events: dict[str, ev.Event] = {
+        "member joins": ev.MemberJoined(
+            workspace=workspace, key="j", occurred_at=utc_now(), channel="C-data", member=member
+        ),
+        "message in the community": ev.MessagePosted(
+            workspace=workspace, key="m", occurred_at=utc_now(), channel="C-data", member=member
+        ),
+    }
+    found = {}
+    await dispatcher.handle(
+        ev.MessagePosted(
+            workspace=workspace, key="w", occurred_at=utc_now(), channel="C-data", member=member
+        )
+    )  # warm: connections, the member known
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    for name, handled in events.items():
+        counted.clear()
+        await dispatcher.handle(handled)
+        found[name] = len(counted)
+    event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    await store.close()
+    return found
+
+
 async def measure(label: str, url: str, n: int) -> None:
+    for name, statements in (await statements_per_event(url)).items():
+        print(f"[{label}] statements per event, {name}: {statements}")
     await prepare(url)
     floor = await bench_floor(url, n)
     events, sends = await bench_dispatch(url, n)
@@ -105,6 +139,7 @@ async def measure(label: str, url: str, n: int) -> None:
 
 
 async def main(n: int) -> None:
+    print(machine())
     print(f"pure engine (welcome start): {bench_engine(n * 10):8.0f} transitions/s")
     with tempfile.TemporaryDirectory() as tmp:
         await measure("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", n)

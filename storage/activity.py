@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -38,19 +37,28 @@ def stored_key(key: str) -> str:
     return f"{key[:200]}…sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def _dialect(session: AsyncSession) -> Any:
+    """The module whose ``insert`` has ``on_conflict_*`` for the session's database."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
 class Activity:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def mark_processed(self, key: str, now: datetime) -> bool:
-        """Claim an event key; False when it was processed before (by any process)."""
-        try:
-            async with self._s.begin_nested():
-                self._s.add(ProcessedEvent(key=stored_key(key), processed_at=now))
-                await self._s.flush()
-        except IntegrityError:
-            return False
-        return True
+        """Claim an event key; False when it was processed before (by any process). One
+        statement: the row is inserted unless it exists (PostgreSQL: a claim by a transaction
+        not committed yet waits for it, then counts if it committed)."""
+        table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+        statement = (
+            _dialect(self._s)
+            .insert(table)
+            .values(key=stored_key(key), processed_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.key)
+        )
+        return (await self._s.execute(statement)).first() is not None
 
     async def forget_processed_before(self, cutoff: datetime) -> int:
         result = await self._s.execute(
@@ -70,7 +78,7 @@ class Activity:
 
     async def _seen(self, record: ActivityRecord) -> None:
         table = CommunityMember.__table__  # type: ignore[attr-defined]
-        dialect = postgresql if self._s.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = _dialect(self._s)
         at, kind = record.occurred_at, record.kind
         membership = kind in (JOINED, LEFT)
         statement = dialect.insert(table).values(

@@ -27,6 +27,10 @@ SUPPORTED = {
 }
 
 
+#: PostgreSQL connections a process keeps open (and as many more at busy moments).
+POOL_SIZE = 20
+
+
 class DatabaseUrlError(ValueError):
     """A database URL the bot cannot use; the message says which ones it can."""
 
@@ -71,7 +75,18 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # Connections kept open for the concurrency a busy process reaches (events, 16 sends, the
+    # scheduler): beyond ``pool_size`` each connection is opened for one transaction and closed
+    # after it, and opening one costs PostgreSQL a process and asyncpg its type introspection.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_SIZE)
+    # No ping before each transaction (a round trip as dear as a statement, on every event):
+    # a connection found dead fails its transaction — retried by the platform or the next
+    # pass — and has SQLAlchemy drop every pooled connection, so one failure per process
+    # after the database restarts; connections are renewed hourly (idle ones a firewall
+    # may have dropped).
+    kwargs.setdefault("pool_recycle", 3600)
+    return create_async_engine(url, **kwargs)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

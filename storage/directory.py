@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
 from storage.tables import Community, Member, PlaybookEnablement, Workspace
-from storage.upsert import insert_missing
+from storage.upsert import entity_insert, insert_missing
 
 #: ids in one ``IN (…)`` list at most
 IN_LIST = 5000
@@ -50,6 +51,24 @@ class Directory:
         assert created is not None
         return created
 
+    async def workspace_with_community(
+        self, ref: WorkspaceRef, channel: str | None
+    ) -> tuple[Workspace | None, Community | None]:
+        """The workspace, and the community on ``channel`` there (if any), in one statement."""
+        if not channel:
+            return await self.workspace(ref), None
+        query = (
+            select(Workspace, Community)
+            .outerjoin(
+                Community,
+                (col(Community.workspace_id) == col(Workspace.id))
+                & (col(Community.channel_id) == channel),
+            )
+            .where(Workspace.platform == ref.platform, Workspace.external_id == ref.external_id)
+        )
+        row = (await self._s.execute(query)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
+
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         return await self._s.get(Workspace, workspace_id)
 
@@ -60,33 +79,30 @@ class Directory:
     async def upsert_member(
         self, workspace_id: int, profile: MemberProfile, now: datetime
     ) -> Member:
-        """Create the member, or refresh what the platform told us this time."""
-        member = await self.member(workspace_id, profile.user_id)
-        if member is None:
-            await insert_missing(
-                self._s,
-                Member,
-                {
-                    "workspace_id": workspace_id,
-                    "user_id": profile.user_id,
-                    "display_name": "",
-                    "opted_out_all": False,
-                    "opted_out": [],
-                    "unreachable": False,
-                    "updated_at": now,
-                },
-                ("workspace_id", "user_id"),
-            )
-            member = await self.member(workspace_id, profile.user_id)
-            assert member is not None
-        if profile.display_name:
-            member.display_name = profile.display_name
-        if profile.locale:
-            member.locale = profile.locale
-        if profile.timezone:
-            member.timezone = profile.timezone
-        member.updated_at = now
-        await self._s.flush()
+        """Create the member, or refresh what the platform told us this time — in one
+        statement (an upsert returning the row), never a read then a write."""
+        given = {
+            name: value
+            for name in ("display_name", "locale", "timezone")
+            if (value := getattr(profile, name))
+        }
+        statement = entity_insert(self._s, Member).values(
+            workspace_id=workspace_id,
+            user_id=profile.user_id,
+            display_name=given.get("display_name", ""),
+            locale=given.get("locale"),
+            timezone=given.get("timezone"),
+            opted_out_all=False,
+            opted_out=[],
+            unreachable=False,
+            updated_at=now,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["workspace_id", "user_id"],
+            set_={name: literal_column(f"excluded.{name}") for name in [*given, "updated_at"]},
+        ).returning(Member)
+        found = await self._s.scalars(statement, execution_options={"populate_existing": True})
+        member: Member = found.one()
         return member
 
     async def members(self, workspace_id: int) -> Sequence[Member]:
@@ -189,6 +205,19 @@ class Directory:
             .order_by(col(PlaybookEnablement.playbook))
         )
         return list((await self._s.execute(query)).scalars().all())
+
+    async def enabled_settings(self, community_id: int) -> dict[str, dict[str, Any]]:
+        """The community's rituals switched on, each with its overrides ({} when none), in
+        name order: ``enabled_playbooks`` and their ``playbook_settings`` in one statement."""
+        query = (
+            select(PlaybookEnablement.playbook, PlaybookEnablement.settings)
+            .where(
+                PlaybookEnablement.community_id == community_id,
+                col(PlaybookEnablement.enabled).is_(True),
+            )
+            .order_by(col(PlaybookEnablement.playbook))
+        )
+        return {name: dict(settings or {}) for name, settings in await self._s.execute(query)}
 
     async def enabled_playbooks_of(self, community_ids: Sequence[int]) -> dict[int, list[str]]:
         """``enabled_playbooks`` of several communities at once (absent: none enabled)."""

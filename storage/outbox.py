@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, text, update
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -29,6 +29,19 @@ def conflicted(error: BaseException) -> bool:
     original = getattr(error, "orig", None)
     code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
     return code in CONFLICTS
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One delivery to queue: the action (as stored), who it is for, its run if any, and the
+    people it names."""
+
+    action: dict[str, Any]
+    recipient: str
+    run_id: str | None = None
+    playbook: str | None = None
+    #: the people its text names besides the recipient (see :meth:`Outbox.enqueue`)
+    names: Collection[str] = ()
 
 
 class Outbox:
@@ -61,6 +74,28 @@ class Outbox:
         self._s.add(delivery)
         await self._s.flush()
         return delivery
+
+    async def enqueue_all(
+        self, outgoing: Sequence[Outgoing], *, workspace_id: int, now: datetime
+    ) -> None:
+        """Queue several deliveries in one statement, in this order (their ids rise with it)."""
+        if not outgoing:
+            return
+        rows = [
+            {
+                "workspace_id": workspace_id,
+                "run_id": out.run_id,
+                "playbook": out.playbook,
+                "recipient": out.recipient,
+                "action": {**out.action, NAMES: sorted(set(out.names))},
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for out in outgoing
+        ]
+        await self._s.execute(insert(Delivery.__table__), rows)  # type: ignore[attr-defined]
 
     async def claim(
         self,
@@ -178,6 +213,20 @@ class Outbox:
         if lock:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def checked_claims(self, ids: Collection[int]) -> dict[int, Delivery]:
+        """The claimed rows about to be sent, locked until the transaction ends (in id order:
+        renewals and records lock them in the same order), by id."""
+        if not ids:
+            return {}
+        query = (
+            select(Delivery)
+            .where(col(Delivery.id).in_(list(ids)))
+            .order_by(col(Delivery.id))
+            .with_for_update()
+        )
+        rows = (await self._s.execute(query)).scalars().all()
+        return {row.id: row for row in rows if row.id is not None}
 
     async def get_many(self, ids: Collection[int], *, lock: bool = False) -> dict[int, Delivery]:
         """The deliveries with these ids (one statement), by id."""

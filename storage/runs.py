@@ -51,6 +51,20 @@ class Runs:
         )
         return (await self._s.execute(query)).scalar_one_or_none()
 
+    async def active_of(
+        self, community_id: int, playbook: str, subjects: Sequence[str]
+    ) -> dict[str, Run]:
+        """``active`` for several subjects at once (absent: none going), by subject."""
+        if not subjects:
+            return {}
+        query = select(Run).where(
+            Run.community_id == community_id,
+            Run.playbook == playbook,
+            col(Run.subject).in_(list(subjects)),
+            col(Run.status).in_(ACTIVE),
+        )
+        return {run.subject: run for run in (await self._s.execute(query)).scalars().all()}
+
     async def finish(self, run: Run, now: datetime, reason: str = "run ended") -> None:
         """End a run where it stands (superseded, switched off, stopped, its member left): no
         more wake-ups, its buttons go stale, and its messages still queued are not sent."""

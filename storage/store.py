@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -49,11 +50,21 @@ class Store:
             expire_on_commit=False,
             sync_session_class=VersionedSession,
         )
+        # SQLite has one writer at a time, and every transaction here is one (BEGIN IMMEDIATE):
+        # this process's transactions take turns in order on a lock instead of polling
+        # SQLite's busy handler, which sleeps between tries (up to 100 ms each) and made a busy
+        # process wait seconds for a lock free most of that time. Other processes on the same
+        # file still meet SQLite's own lock (busy_timeout).
+        self._turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._holder: asyncio.Task[object] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Everything inside commits together, or not at all."""
-        async with self._sessions() as session, session.begin():
+        async with AsyncExitStack() as stack:
+            await self._take_turn(stack)
+            session = await stack.enter_async_context(self._sessions())
+            await stack.enter_async_context(session.begin())
             yield _repositories(session)
 
     @asynccontextmanager
@@ -68,6 +79,21 @@ class Store:
                     text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 )
             yield _repositories(session)
+
+    async def _take_turn(self, stack: AsyncExitStack) -> None:
+        """SQLite: wait for this process's other transactions (not for one this task holds
+        already: a transaction opened inside another goes on as SQLite lets it)."""
+        task = asyncio.current_task()
+        if self._turns is None or (task is not None and self._holder is task):
+            return
+        await self._turns.acquire()
+        self._holder = task
+
+        def release() -> None:
+            self._holder = None
+            self._turns.release()  # type: ignore[union-attr]
+
+        stack.callback(release)
 
     async def close(self) -> None:
         await self.engine.dispose()

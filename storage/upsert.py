@@ -16,6 +16,13 @@ def _insert(session: AsyncSession, model: type[SQLModel]) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
+def entity_insert(session: AsyncSession, model: type[SQLModel]) -> Any:
+    """The dialect's INSERT into ``model`` as an ORM entity: its ``returning(model)`` gives the
+    rows as ``model`` instances, in the session (execute it with ``populate_existing``)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
 async def insert_missing(
     session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any], unique: Sequence[str]
 ) -> None:

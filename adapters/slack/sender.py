@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -40,6 +42,10 @@ METHOD_RATES: dict[str, tuple[float, float]] = {
 }
 POSTING = "chat.postMessage"
 PER_CHANNEL_RATE = (1.0, 3.0)  # chat.postMessage: about one message a second per channel
+#: After a 429 on chat.postMessage, a workspace's posts are paced at what Slack took in the
+#: second before it (this share of it), so that a fan-out goes at Slack's pace instead of
+#: bursting into its limit and pausing; forgotten after this many seconds without a 429.
+LEARNED_SHARE, LEARNED_FOR = 0.98, 60.0
 
 #: Seconds one call may take (Slack answers these in well under a second). A call still
 #: unanswered then is abandoned and retried later as a spent attempt: it may have gone through.
@@ -100,6 +106,10 @@ class SlackSender:
         self._pacer = pacer or Pacer()
         self._timeouts = {**CALL_TIMEOUTS, **(timeouts or {})}
         self._clients: dict[str, AsyncWebClient] = {}
+        #: per workspace: when its last chat.postMessage calls were taken (the last second's)
+        self._posted: dict[str, deque[float]] = {}
+        #: per workspace: the chat.postMessage rate Slack's last 429 taught, and when
+        self._learned: dict[str, tuple[float, float]] = {}
 
     def _client(self, token: str) -> AsyncWebClient:
         client = self._clients.get(token)
@@ -137,6 +147,8 @@ class SlackSender:
             return SendOutcome("retry", error="timeout")
         except aiohttp.ClientError as exc:
             return SendOutcome("retry", error=_network(exc))
+        if call.method == POSTING:
+            self._taken(team)
         ref = response.get("ts") or response.get("message_ts")
         channel = response.get("channel") or call.args.get("channel", "")
         return SendOutcome("sent", platform_ref=f"{channel}:{ref}" if ref else None)
@@ -176,8 +188,34 @@ class SlackSender:
         paused = self._pacer.paused(("slack", team, call.method))  # after a 429
         if paused:
             return paused
+        learned = self._learned.get(team)
+        if learned is not None and time.monotonic() - learned[1] > LEARNED_FOR:
+            del self._learned[team]  # no 429 for a while: Slack may take more now
+        elif learned is not None:
+            wait = await self._pacer.wait(("slack", team, "posting"), learned[0], 1.0)
+            if wait:
+                return wait
         channel = str(call.args.get("channel", ""))
         return await self._pacer.wait(("slack", team, "channel", channel), *PER_CHANNEL_RATE)
+
+    def _taken(self, team: str) -> None:
+        """A post went through: remembered for a second (what Slack takes in one)."""
+        now = time.monotonic()
+        posted = self._posted.setdefault(team, deque())
+        posted.append(now)
+        while posted and now - posted[0] > 1.0:
+            posted.popleft()
+
+    def _learn(self, team: str) -> None:
+        """Slack refused a post: pace the workspace's posts at what it took in the second
+        before (at least one a second), and a little slower at each refusal while paced."""
+        now = time.monotonic()
+        posted = self._posted.get(team, deque())
+        taken = float(sum(1 for at in posted if now - at <= 1.0))
+        before = self._learned.get(team)
+        if before is not None:
+            taken = min(taken, before[0])
+        self._learned[team] = (max(1.0, taken * LEARNED_SHARE), now)
 
     def _failure(self, team: str, call: SlackCall, exc: SlackApiError) -> SendOutcome:
         status, body, headers = _answer(exc)
@@ -187,6 +225,8 @@ class SlackSender:
             # Slack refused before doing anything: not an attempt, come back when it says
             retry_after = retry_after_of(headers)
             self._pacer.pause(("slack", team, call.method), retry_after)
+            if call.method == POSTING:
+                self._learn(team)
             log.warning(
                 "slack rate limited", extra={"method": call.method, "retry_after": retry_after}
             )

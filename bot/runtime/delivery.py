@@ -24,6 +24,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from bot.runtime import seeing
@@ -64,6 +65,10 @@ def not_now(member: Member, playbook: str, now: datetime) -> str | None:
     if member.snoozed_until is not None and member.snoozed_until > now:
         return "member snoozed rituals"
     return None
+
+
+#: What a send needs to know just before it goes: the workspace, and the member it is for.
+Prepared = tuple[Workspace | None, Member | None]
 
 
 @dataclass(eq=False, slots=True)
@@ -123,6 +128,9 @@ class DeliveryWorker:
         self._platform_slots: dict[str, asyncio.Semaphore] = {}
         self._giving_back: asyncio.Task[None] | None = None
         self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
+        #: sends about to start, waiting for their claim to be checked, and the task doing it
+        self._checks: list[tuple[Delivery, asyncio.Future[Prepared | None]]] = []
+        self._checker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -327,7 +335,7 @@ class DeliveryWorker:
 
     async def _deliver(self, delivery: Delivery) -> None:
         assert delivery.id is not None
-        found = await _rerun_conflicts(lambda: self._prepare(delivery))
+        found = await self._checked(delivery)
         if found is None:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
@@ -353,18 +361,61 @@ class DeliveryWorker:
             verdict = sent
         await self._record(delivery, verdict)
 
-    async def _prepare(self, delivery: Delivery) -> tuple[Workspace | None, Member | None] | None:
-        """Renew the claim for this one send and read whom it goes to; None: not ours."""
+    async def _checked(self, delivery: Delivery) -> Prepared | None:
+        """Just before its send: the claim renewed for it, and whom it goes to (None: the claim
+        is not ours any more). Sends that start together are checked in one transaction."""
+        done: asyncio.Future[Prepared | None] = asyncio.get_running_loop().create_future()
+        self._checks.append((delivery, done))
+        if self._checker is None:
+            self._checker = asyncio.create_task(self._check_claims(), name="delivery-checks")
+        return await done
+
+    async def _check_claims(self) -> None:
+        try:
+            while self._checks:
+                await asyncio.sleep(0)  # let the sends of the same moment join
+                batch, self._checks = self._checks, []
+                deliveries = [delivery for delivery, _ in batch]
+                try:
+                    found = await _rerun_conflicts(partial(self._prepare, deliveries))
+                except Exception as exc:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for delivery, done in batch:
+                    if not done.done():
+                        done.set_result(found.get(delivery.id or 0))
+        finally:
+            self._checker = None
+
+    async def _prepare(self, deliveries: list[Delivery]) -> dict[int, Prepared]:
+        """Renew the claims for these sends and read whom they go to; those not ours are left
+        out."""
         async with self._store.transaction() as tx:
-            # Fencing: the claim is ours while the row is in flight with our attempt number;
-            # renew the lease for this one send (a claim can wait a little before it starts).
-            row = await tx.outbox.get(delivery.id or 0, lock=True)
-            if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
-                return None
-            row.lease_until = self._clock() + self._lease
-            workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
-            member = await tx.directory.member(delivery.workspace_id, delivery.recipient)
-        return workspace, member
+            # Fencing: a claim is ours while the row is in flight with our attempt number;
+            # renew the lease for this send (a claim can wait a little before it starts).
+            rows = await tx.outbox.checked_claims([d.id for d in deliveries if d.id is not None])
+            until = self._clock() + self._lease
+            ours = []
+            for delivery in deliveries:
+                row = rows.get(delivery.id or 0)
+                if row is not None and (row.status, row.attempts) == (
+                    "in_flight",
+                    delivery.attempts,
+                ):
+                    row.lease_until = until
+                    ours.append(delivery)
+            found: dict[int, Prepared] = {}
+            for workspace_id in sorted({d.workspace_id for d in ours}):
+                workspace = await tx.directory.workspace_by_id(workspace_id)
+                mine = [d for d in ours if d.workspace_id == workspace_id]
+                members = await tx.directory.members_by_user_id(
+                    workspace_id, sorted({d.recipient for d in mine})
+                )
+                for delivery in mine:
+                    found[delivery.id or 0] = (workspace, members.get(delivery.recipient))
+        return found
 
     def _verdict(
         self, delivery: Delivery, workspace: Workspace | None, member: Member | None
@@ -485,8 +536,17 @@ class DeliveryWorker:
             self._recorder = None
 
     async def _apply_outcomes(self, batch: list[_Pending]) -> list[_Pending]:
-        """Record a batch in one transaction, each row in its own savepoint: returns the entries
-        whose row failed (the others are committed)."""
+        """Record a batch in one transaction: returns the entries whose row failed (the others
+        are committed). Tried at once for all rows; if one row fails, the batch is recorded
+        again with each row in its own savepoint, so that only that row fails."""
+        try:
+            return await self._apply_outcomes_once(batch, isolated=False)
+        except Exception:
+            return await self._apply_outcomes_once(batch, isolated=True)
+
+    async def _apply_outcomes_once(
+        self, batch: list[_Pending], *, isolated: bool
+    ) -> list[_Pending]:
         now = self._clock()
         failed: list[_Pending] = []
         async with self._store.transaction() as tx:
@@ -507,6 +567,9 @@ class DeliveryWorker:
                     log.warning(
                         "delivery outcome dropped: claim lost", extra={"delivery": delivery.id}
                     )
+                    continue
+                if not isolated:  # a failure here or at commit: the batch again, isolated
+                    await self._apply(row, entry.outcome, now, workspace_of, tx)
                     continue
                 try:
                     async with tx.session.begin_nested():

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.runtime import commands, notices, seeing
 from bot.runtime.clock import Clock
@@ -43,6 +44,7 @@ from bot.vocabulary.events import (
 from bot.vocabulary.ports import DispatchResult
 from playbooks.calendar import zone_name
 from playbooks.engine import NOT_STARTED, Engine, RunState, Transition, parse_callback
+from storage.outbox import Outgoing
 from storage.runs import ACTIVE
 from storage.store import Store, Transaction
 from storage.tables import (
@@ -77,6 +79,8 @@ class _Turn:
     run_now: bool = False
     #: what the platform answered for this event (who may run a community)
     answers: Answers | None = None
+    #: a launch's chunk: the runs of its ritual still going, by subject, read for the chunk
+    running: dict[str, Run] | None = None
 
 
 #: A member's run of a scheduled ritual begun less than this ago is this cycle's: not redone.
@@ -84,12 +88,32 @@ RECENT = timedelta(hours=20)
 #: Executes the recorded ritual launches now (the scheduler's ``run_now``); the scheduler's
 #: tick would do it anyway, this only spares the wait.
 RunNow = Callable[[], Awaitable[object]]
+#: Events handled at once by one process (each holds a database connection meanwhile); fewer
+#: than PostgreSQL connections it keeps (storage.database.POOL_SIZE), leaving some to launches,
+#: the delivery worker and the scheduler.
+EVENTS_AT_ONCE = 12
 #: A run whose wake-up raised this many times in a row is marked failed (facilitators told).
 MAX_WAKE_FAILURES = 3
 #: The wait before waking a run that raised again: this, then 4 times more each time.
 WAKE_BACKOFF = timedelta(minutes=5)
 #: Facilitators are told once within this of a ritual failing the same way for many members.
 FAILURE_NOTICE_QUIET = timedelta(hours=1)
+
+
+class _MemberFailed(Exception):
+    """A member's start raised in a chunk started without savepoints: do it again, isolated."""
+
+
+def _news(stored: Member, profile: MemberProfile) -> bool:
+    """Whether ``profile`` says something of the member that is not stored yet."""
+    return any(
+        value and value != getattr(stored, name)
+        for name, value in (
+            ("display_name", profile.display_name),
+            ("locale", profile.locale),
+            ("timezone", profile.timezone),
+        )
+    )
 
 
 class Dispatcher:
@@ -113,6 +137,7 @@ class Dispatcher:
         #: signs ``/animateur dashboard``'s links (set by the composition root)
         self.dashboard: DashboardLinks | None = None
         self._background: set[asyncio.Future[None]] = set()
+        self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
 
     async def handle(self, event: Event) -> DispatchResult:
         """Process the event once. A command that needs the platform's answers (who may run a
@@ -129,29 +154,47 @@ class Dispatcher:
             raise
 
     async def _handle(self, event: Event, answers: Answers) -> DispatchResult:
-        now = self._clock()
         key = f"{event.workspace.platform}:{event.workspace.external_id}:{event.key}"
+        # At most EVENTS_AT_ONCE events hold a transaction (a database connection) at once;
+        # more wait here, in order — not for a connection: a flood of events then never takes
+        # every connection from a launch or the delivery worker, nor times out waiting for one.
+        async with self._at_once:
+            return await self._in_transaction(event, answers, key)
+
+    async def _in_transaction(self, event: Event, answers: Answers, key: str) -> DispatchResult:
+        now = self._clock()
         async with self._store.transaction() as tx:
             if not await tx.activity.mark_processed(key, now):
                 log.info("duplicate event skipped", extra={"event_key": key})
                 return "duplicate"
-            workspace = await tx.directory.ensure_workspace(event.workspace, now)
+            channel = getattr(event, "channel", None)
+            workspace, community = await tx.directory.workspace_with_community(
+                event.workspace, channel
+            )
+            if workspace is None:  # the first event of a workspace
+                workspace = await tx.directory.ensure_workspace(event.workspace, now)
+                assert workspace.id is not None
+                community = (
+                    await tx.directory.community_by_channel(workspace.id, channel)
+                    if channel
+                    else None
+                )
             assert workspace.id is not None
             turn = _Turn(tx, workspace, now, answers=answers)
             member = None
             profile = getattr(event, "member", None)
             if profile is not None:
                 member = await self._remember(tx, workspace.id, profile, now)
-            channel = getattr(event, "channel", None)
-            community = (
-                await tx.directory.community_by_channel(workspace.id, channel) if channel else None
-            )
             await seeing.record(tx, workspace, event, member, community)
             stopped = (member.opted_out_all, set(member.opted_out)) if member else None
             await self._route(turn, event, member, community)
             if member is not None and stopped is not None:
                 await self._end_stopped_runs(turn, member, *stopped)
-        log.info(
+        # An event the bot acted on is logged; the busy ones that are only recorded (messages,
+        # reactions: hundreds a second in a large workspace) only at DEBUG — /metrics counts
+        # every event in by platform and type.
+        log.log(
+            logging.INFO if turn.enqueued or turn.run_now else logging.DEBUG,
             "event processed",
             extra={"event_type": type(event).__name__, "event_key": key, "enqueued": turn.enqueued},
         )
@@ -252,7 +295,30 @@ class Dispatcher:
         The ``final`` chunk finishes the launch and tells who asked for it how many members
         were asked now and how many later (outside their working hours).
 
-        False when the launch is no longer this caller's (another process took it over)."""
+        False when the launch is no longer this caller's (another process took it over).
+
+        The chunk's members are started without a savepoint each (two statements fewer per
+        member); if one of them raises, the chunk is rolled back and done again with each
+        member's start in its own savepoint, so that only that member is left out."""
+        try:
+            return await self._launch_chunk(
+                launch_id, token, members, final=final, lease=lease, isolated=False
+            )
+        except _MemberFailed:
+            return await self._launch_chunk(
+                launch_id, token, members, final=final, lease=lease, isolated=True
+            )
+
+    async def _launch_chunk(
+        self,
+        launch_id: int,
+        token: str,
+        members: Sequence[MemberProfile] | None,
+        *,
+        final: bool,
+        lease: timedelta,
+        isolated: bool,
+    ) -> bool:
         now = self._clock()
         async with self._store.transaction() as tx:
             launch = await tx.runs.held_launch(launch_id, token)
@@ -287,10 +353,27 @@ class Dispatcher:
             if members is None and final:
                 run = await self._start(turn, launch.playbook, community, None, scheduled=True)
                 launch.asked_now += int(run is not None)
-            for profile in members or ():
-                if profile.user_id <= launch.cursor:
-                    continue  # a chunk committed before a crash: already done
-                run = await self._start_for(turn, launch, community, profile)
+            # a chunk committed before a crash is done already
+            profiles = [p for p in members or () if p.user_id > launch.cursor]
+            stored: dict[str, Member] = {}
+            overrides: dict[str, Any] = {}
+            if profiles:
+                assert workspace.id is not None
+                # what every member's start reads, read once for the chunk
+                users = [p.user_id for p in profiles]
+                stored = await tx.directory.members_by_user_id(workspace.id, users)
+                overrides = await tx.directory.playbook_settings(community.id, launch.playbook)
+                turn.running = await tx.runs.active_of(community.id, launch.playbook, users)
+            for profile in profiles:
+                run = await self._start_for(
+                    turn,
+                    launch,
+                    community,
+                    profile,
+                    stored.get(profile.user_id),
+                    overrides,
+                    isolated=isolated,
+                )
                 if run is not None and NOT_STARTED in run.variables:
                     launch.asked_later += 1
                 elif run is not None:
@@ -340,22 +423,53 @@ class Dispatcher:
             self._on_enqueued()
 
     async def _start_for(
-        self, turn: _Turn, launch: RitualLaunch, community: Community, profile: MemberProfile
+        self,
+        turn: _Turn,
+        launch: RitualLaunch,
+        community: Community,
+        profile: MemberProfile,
+        stored: Member | None,
+        overrides: dict[str, Any],
+        *,
+        isolated: bool,
     ) -> Run | None:
-        """Start a launch's ritual for one member, if their timezone is one it is for; a member
-        whose start raises is left out (logged), not every other one with them."""
-        assert turn.workspace.id is not None
-        name = launch.playbook
+        """Start a launch's ritual for one member, if their timezone is one it is for. A
+        member whose start raises is left out (logged) when ``isolated`` (each start in its own
+        savepoint); otherwise _MemberFailed says to do the chunk again isolated. ``stored``: the
+        member as stored (written again only when the roster says something new of them)."""
+        if not isolated:
+            try:
+                return await self._start_member(turn, launch, community, profile, stored, overrides)
+            except Exception as exc:
+                raise _MemberFailed() from exc
         try:
             async with turn.tx.session.begin_nested():
-                member = await self._remember(turn.tx, turn.workspace.id, profile, turn.now)
-                zone = zone_name(member.timezone, community.timezone)
-                if launch.zones is not None and zone not in launch.zones:
-                    return None
-                return await self._start(turn, name, community, member, scheduled=True)
+                return await self._start_member(turn, launch, community, profile, stored, overrides)
         except Exception:
-            log.exception("starting a ritual for one member failed", extra={"playbook": name})
+            log.exception(
+                "starting a ritual for one member failed", extra={"playbook": launch.playbook}
+            )
             return None
+
+    async def _start_member(
+        self,
+        turn: _Turn,
+        launch: RitualLaunch,
+        community: Community,
+        profile: MemberProfile,
+        stored: Member | None,
+        overrides: dict[str, Any],
+    ) -> Run | None:
+        assert turn.workspace.id is not None
+        member = stored
+        if member is None or _news(member, known_profile(profile)):
+            member = await self._remember(turn.tx, turn.workspace.id, profile, turn.now)
+        zone = zone_name(member.timezone, community.timezone)
+        if launch.zones is not None and zone not in launch.zones:
+            return None
+        return await self._start(
+            turn, launch.playbook, community, member, scheduled=True, overrides=overrides
+        )
 
     # -- runs that fail, stop or lose their member ----------------------------------------
 
@@ -509,13 +623,15 @@ class Dispatcher:
     ) -> int:
         assert community.id is not None
         started = 0
-        for name in await turn.tx.directory.enabled_playbooks(community.id):
+        enabled = await turn.tx.directory.enabled_settings(community.id)
+        for name, overrides in enabled.items():
             playbook = self._engine.playbooks.get(name)
             if playbook is None or playbook.trigger.on != trigger:
                 continue
             if command is not None and getattr(playbook.trigger, "command", None) != command:
                 continue
-            started += await self._start(turn, name, community, member) is not None
+            run = await self._start(turn, name, community, member, overrides=overrides)
+            started += run is not None
         return started
 
     async def _start_from_button(self, turn: _Turn, callback: str, member: Member | None) -> None:
@@ -539,6 +655,7 @@ class Dispatcher:
         member: Member | None,
         *,
         scheduled: bool = False,
+        overrides: dict[str, Any] | None = None,
     ) -> Run | None:
         """Start ``name`` for its subject, unless it already runs for them. A ``scheduled``
         start waits for working time, and ends a run of an earlier cycle first (last week's
@@ -552,7 +669,10 @@ class Dispatcher:
         if member is not None and subject and not_now(member, name, turn.now):
             log.info("member opted out or snoozed: ritual not started", extra={"playbook": name})
             return None
-        running = await turn.tx.runs.active(community.id, name, subject)
+        if turn.running is not None:  # read for the whole chunk of a launch
+            running = turn.running.get(subject)
+        else:
+            running = await turn.tx.runs.active(community.id, name, subject)
         if running is not None and (not scheduled or running.created_at > turn.now - RECENT):
             log.info("playbook already running for this subject", extra={"playbook": name})
             return None
@@ -560,16 +680,21 @@ class Dispatcher:
             await turn.tx.runs.finish(running, turn.now, "superseded by the next cycle")
             log.info("previous run superseded", extra={"playbook": name})
         run_id = self._new_run_id()
-        overrides = await turn.tx.directory.playbook_settings(community.id, name)
+        if overrides is None:
+            overrides = await turn.tx.directory.playbook_settings(community.id, name)
         ctx = run_context(run_id, community, member if subject else None, turn.workspace, overrides)
         transition = self._engine.start(name, ctx, turn.now, in_working_time=scheduled)
-        run = Run(
+        state = transition.state
+        run = Run(  # inserted as the transition leaves it: no update right after
             id=run_id,
             workspace_id=turn.workspace.id,
             community_id=community.id,
             playbook=name,
             subject=subject,
-            status=transition.state.status,
+            status="failed" if transition.error else state.status,
+            step=state.step,
+            variables=dict(state.variables),
+            wake_at=state.wake_at,
             created_at=turn.now,
             updated_at=turn.now,
         )
@@ -682,17 +807,18 @@ class Dispatcher:
         """Queue ``actions``; ``names``: the people they may name besides a run's subject."""
         assert turn.workspace.id is not None
         named = {*names, *([run.subject] if run is not None and run.subject else [])}
-        for action in actions:
-            await turn.tx.outbox.enqueue(
-                workspace_id=turn.workspace.id,
-                action=act.action_to_dict(action),
-                recipient=act.recipient_of(action),
-                now=turn.now,
-                run_id=run.id if run else None,
-                playbook=run.playbook if run else None,
-                names=named,
+        outgoing = [
+            Outgoing(
+                act.action_to_dict(action),
+                act.recipient_of(action),
+                run.id if run else None,
+                run.playbook if run else None,
+                named,
             )
-            turn.enqueued += 1
+            for action in actions
+        ]
+        await turn.tx.outbox.enqueue_all(outgoing, workspace_id=turn.workspace.id, now=turn.now)
+        turn.enqueued += len(outgoing)
 
     async def _command(
         self,

@@ -1,0 +1,106 @@
+"""A minimal Slack Web API for the fan-out benchmark, in a process of its own.
+
+It answers ``auth.test`` and ``chat.postMessage`` as Slack does (HTTP 200 ``{"ok": true, …}``),
+and with ``--rate R`` allows at most R ``chat.postMessage`` calls in any one second: beyond, it
+answers HTTP 429 ``ratelimited`` with ``Retry-After`` (whole seconds, as Slack sends it) and
+posts nothing. ``GET /stats`` says what it took: posts per channel (a channel posted to twice is
+a duplicate), refusals, and when the first and the last post arrived.
+
+Usage: ``python -m bench.slack_fake --port P [--rate R]`` (tests/fakes has the full fake; this one
+stays light so that measuring the bot does not measure the fake).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections import Counter, deque
+from typing import Any
+
+from aiohttp import web
+
+
+class Fake:
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.posts: Counter[str] = Counter()
+        self.refused = 0
+        self.first: float | None = None
+        self.last: float | None = None
+        self._recent: deque[float] = deque()
+        self._ts = 0
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "team_id": "T0001", "user_id": "U0BOT", "bot_id": "B0001"}
+            )
+        if method != "chat.postMessage":
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        args: dict[str, Any] = await request.json() if request.can_read_body else {}
+        now = time.monotonic()
+        if self.rate is not None:
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) >= self.rate:
+                self.refused += 1
+                wait = max(1, math.ceil(1.0 - (now - self._recent[0])))
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(wait)},
+                )
+            self._recent.append(now)
+        channel = str(args.get("channel", ""))
+        if not channel:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        self.posts[channel] += 1
+        self.first = self.first if self.first is not None else now
+        self.last = now
+        self._ts += 1
+        ts = f"1700000000.{self._ts:06d}"
+        return web.json_response({"ok": True, "channel": channel, "ts": ts})
+
+    async def stats(self, _request: web.Request) -> web.Response:
+        return web.Response(
+            text=json.dumps(
+                {
+                    "posted": sum(self.posts.values()),
+                    "channels": len(self.posts),
+                    "duplicates": sum(n - 1 for n in self.posts.values() if n > 1),
+                    "refused": self.refused,
+                    "span": (self.last - self.first) if self.first and self.last else 0.0,
+                }
+            ),
+            content_type="application/json",
+        )
+
+    async def reset(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.rate = body.get("rate")
+        self.posts.clear()
+        self.refused = 0
+        self.first = self.last = None
+        self._recent.clear()
+        return web.json_response({"ok": True})
+
+
+def app(rate: float | None) -> web.Application:
+    fake = Fake(rate)
+    application = web.Application()
+    application.router.add_post("/api/{method}", fake.api)
+    application.router.add_get("/stats", fake.stats)
+    application.router.add_post("/reset", fake.reset)
+    application.router.add_get("/healthz", fake.stats)
+    return application
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.slack_fake")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rate", type=float, help="chat.postMessage calls allowed per second")
+    args = parser.parse_args()
+    web.run_app(app(args.rate), host="127.0.0.1", port=args.port, print=None, access_log=None)

@@ -1,0 +1,106 @@
+"""The inbound path stays lean: the SQL statements one event costs are counted, not timed.
+
+A member joining a community (the welcome starts: its run and two messages queued) and a message
+posted in a community channel are each handled in a handful of statements — one lookup for the
+workspace and the channel's community together, upserts instead of a read then a write, the
+deliveries queued in one statement. The bounds are the counts reached; a change that adds a
+statement to every event fails here (SQLite's ``BEGIN IMMEDIATE`` is not counted: PostgreSQL has
+no such statement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from bot.vocabulary import events as ev
+from storage.tables import ActivityRecord, CommunityMember, Delivery
+from tests.builders import T0, WORKSPACE
+from tests.conftest import Harness
+
+#: Statements a join costs: claim its key, workspace + community, member upsert, activity,
+#: membership, the rituals on, the running run check, the run, its deliveries.
+JOIN_STATEMENTS = 9
+#: A message in a community channel: claim, lookup, member, activity, when the member was last
+#: seen there, and the pulse's count of the member's day.
+MESSAGE_STATEMENTS = 6
+
+
+@contextmanager
+def counted(harness: Harness) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    engine = harness.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def joined(user: str, key: str) -> ev.MemberJoined:
+    return ev.MemberJoined(
+        workspace=WORKSPACE,
+        key=key,
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile(user, "Zoé", "fr"),
+    )
+
+
+def posted(user: str, key: str) -> ev.MessagePosted:
+    return ev.MessagePosted(
+        workspace=WORKSPACE,
+        key=key,
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile(user),
+    )
+
+
+async def test_a_join_starts_the_welcome_in_a_bounded_number_of_statements(
+    harness: Harness,
+) -> None:
+    await harness.dispatcher.handle(joined("U-first", "warm"))  # connections, caches
+    with counted(harness) as statements:
+        assert await harness.dispatcher.handle(joined("U-zoe", "join-zoe")) == "processed"
+    queued = [d for d in await harness.deliveries() if d.recipient == "U-zoe"]
+    assert len(queued) == 2, "the welcome's two messages are queued"
+    assert [r.subject for r in await harness.runs()].count("U-zoe") == 1
+    assert len(statements) <= JOIN_STATEMENTS, "\n".join(statements)
+
+
+async def test_a_message_in_a_community_is_recorded_in_a_bounded_number_of_statements(
+    harness: Harness,
+) -> None:
+    await harness.dispatcher.handle(posted("U-bob", "warm"))
+    for key in ("first", "second"):  # a member seen before, and one seen for the first time
+        user = "U-bob" if key == "first" else "U-new"
+        with counted(harness) as statements:
+            assert await harness.dispatcher.handle(posted(user, key)) == "processed"
+        assert len(statements) <= MESSAGE_STATEMENTS, "\n".join(statements)
+    async with harness.store.transaction() as tx:
+        records = await tx.session.scalar(select(func.count()).select_from(ActivityRecord))
+        present = await tx.activity.member_ids_in(1)
+        seen = await tx.activity.community_ids_for(1, "U-new")
+        queued = await tx.session.scalar(select(func.count()).select_from(Delivery))
+        rows = await tx.session.scalar(select(func.count()).select_from(CommunityMember))
+    assert records == 3, "every message is recorded"
+    assert seen == [1], "who posted is seen in the community"
+    assert present == [], "but only joining (or the roster) makes a member"
+    assert rows == 2
+    assert queued == 0, "a message starts nothing"
+
+
+async def test_a_retried_event_is_one_statement(harness: Harness) -> None:
+    assert await harness.dispatcher.handle(posted("U-bob", "once")) == "processed"
+    with counted(harness) as statements:
+        assert await harness.dispatcher.handle(posted("U-bob", "once")) == "duplicate"
+    assert len(statements) == 1, "\n".join(statements)
