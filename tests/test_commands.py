@@ -377,7 +377,9 @@ async def test_the_form_lists_the_rituals_on(harness: Harness) -> None:
 
 
 async def test_a_facilitator_runs_the_checkin_now_for_every_member(harness: Harness) -> None:
-    for user in ("U-alice", "U-bob"):  # Paris and New York: 10:00 and 04:00 right now
+    # Paris, New York and London: 10:00, 04:00 and 09:00 right now (Dan, who facilitates, is
+    # a member too: he joined the channel)
+    for user in ("U-alice", "U-bob", "U-dan"):
         await harness.dispatcher.handle(joined(user))
     assert await say(harness, "U-dan", "checkin now") == (
         "Weekly check-in is off in Data & IA: /animateur rituals enable checkin first."

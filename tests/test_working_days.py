@@ -187,7 +187,8 @@ async def test_a_check_in_run_on_saturday_asks_at_once_where_saturday_is_worked(
     try:
         await harness.seed(["checkin"])
         await harness.dispatcher.handle(joined("U-alice"))  # in Paris; Dan, in London, is a
-        await say(harness, "U-dan", f"community setup working_days={days}")  # member too
+        await harness.dispatcher.handle(joined("U-dan"))  # member too: he joined
+        await say(harness, "U-dan", f"community setup working_days={days}")
         await say(harness, "U-dan", "rituals run checkin")
         told = [
             d.action["text"]
