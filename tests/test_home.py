@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from bot.runtime import home_health
 from bot.runtime.dashboard.links import Grant
+from bot.runtime.pulse_report import read_pulse
 from bot.vocabulary import events as ev
 from tests.builders import T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness
@@ -241,3 +246,29 @@ async def test_the_home_command_shows_the_home(harness: Harness) -> None:
     await harness.dispatcher.handle(command("U-bob", "home", "C-data"))
     home = await last_home(harness, "U-bob")
     assert section(home, "Data & IA")["buttons"][0]["callback"] == "optout:welcome"
+
+
+async def test_the_facilitators_pulse_is_read_while_others_may_still_write(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pulse of each community a facilitator runs takes a while to read: the home reads it
+    outside the event's write transaction, so another event may be written meanwhile (on SQLite
+    the write lock is the whole database's: held, the other write would wait for it)."""
+    await build_history(harness)
+    wrote: list[bool] = []
+
+    async def read_while_writing(*args: Any, **kwargs: Any) -> Any:
+        async def other_event() -> bool:
+            async with harness.store.transaction() as tx:
+                return await tx.activity.mark_processed(f"another-{len(wrote)}", REPORT_AT)
+
+        wrote.append(await asyncio.wait_for(other_event(), 5))
+        return await read_pulse(*args, **kwargs)
+
+    monkeypatch.setattr(home_health, "read_pulse", read_while_writing)
+    status = section(await home_at_report(harness, "U-dan"), "You facilitate: Data & IA")
+    assert wrote == [True]
+    assert status["text"].splitlines()[:2] == [
+        "Active members (28 days): 90.9 % ↗ · target 60 %",
+        "Rituals running: 10",
+    ]
