@@ -272,3 +272,22 @@ async def test_the_facilitators_pulse_is_read_while_others_may_still_write(
         "Active members (28 days): 90.9 % ↗ · target 60 %",
         "Rituals running: 10",
     ]
+
+
+async def test_a_community_the_member_left_is_no_longer_on_their_home(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(home_opened("U-bob"))
+    assert "Data & IA" in [s["title"] for s in (await last_home(harness, "U-bob"))["sections"]]
+
+    left = ev.MemberLeft(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile("U-bob"),
+    )
+    assert await harness.dispatcher.handle(left) == "processed"
+    await harness.dispatcher.handle(home_opened("U-bob"))
+    sections = (await last_home(harness, "U-bob"))["sections"]
+    assert "Data & IA" not in [s["title"] for s in sections]
+    assert "You have not joined any Animateur community yet." in [s["text"] for s in sections]

@@ -36,7 +36,8 @@ async def build_home(
     the write transaction (``read_glances``); None: read here, in ``tx``."""
     assert workspace.id is not None
     sections = [HomeSection(title="", text=text("home_intro", locale))]
-    joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id))
+    # the communities they are in: not those they left (their toggles no longer matter there)
+    joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id, present=True))
     communities = await tx.directory.communities(workspace.id)
     if glances is None:
         glances = await read_glances(
