@@ -37,7 +37,7 @@ async def build_home(
     assert workspace.id is not None
     sections = [HomeSection(title="", text=text("home_intro", locale))]
     # the communities they are in: not those they left (their toggles no longer matter there)
-    joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id, present=True))
+    joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id, not_left=True))
     communities = await tx.directory.communities(workspace.id)
     if glances is None:
         glances = await read_glances(
