@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from bot.runtime.dashboard.links import DashboardLinks, Grant
+from bot.runtime.dashboard.links import DashboardLinks, Grant, Unavailable
 from bot.runtime.indicators import PulseData, compute
 from bot.runtime.pulse_report import read_pulse
 from bot.runtime.pulse_warnings import warnings
@@ -93,8 +93,13 @@ def health_section(
     buttons: tuple[HomeButton, ...] = ()
     if links is not None:
         ref = WorkspaceRef(cast(Platform, workspace.platform), workspace.external_id)
-        url = links.link(Grant(ref, user_id, community.channel_id))
-        buttons = (HomeButton(text("button_dashboard", locale), "", url=url, style="primary"),)
+        try:
+            url = links.link(Grant(ref, user_id, community.channel_id))
+        except Unavailable:  # logged once by links: the home goes without the button
+            pass
+        else:
+            button = HomeButton(text("button_dashboard", locale), "", url=url, style="primary")
+            buttons = (button,)
     return HomeSection(
         title=text("home_facilitating", locale, name=community.name),
         text="\n".join(lines),
