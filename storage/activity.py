@@ -107,11 +107,17 @@ class Activity:
             )
         )
 
-    async def community_ids_for(self, workspace_id: int, user_id: str) -> list[int]:
-        """Communities where the member has done anything (joined, posted, reacted…)."""
+    async def community_ids_for(
+        self, workspace_id: int, user_id: str, *, not_left: bool = False
+    ) -> list[int]:
+        """Communities where the member has done anything (joined, posted, reacted…);
+        ``not_left``: only those they have not left since — they are there, or were only seen
+        acting there, never leaving (what their home lists)."""
         query = select(CommunityMember.community_id).where(
             CommunityMember.workspace_id == workspace_id, CommunityMember.user_id == user_id
         )
+        if not_left:  # a leave (or the roster losing them) sets left_at, a join clears it
+            query = query.where(col(CommunityMember.left_at).is_(None))
         return list((await self._s.execute(query)).scalars().all())
 
     async def member_ids_in(self, community_id: int) -> list[str]:

@@ -222,6 +222,25 @@ async def test_the_csv_download_is_the_reports_csv(
     assert capsys.readouterr().out == got
 
 
+async def test_a_community_name_that_looks_like_a_formula_stays_text_in_the_csv(
+    harness: Harness,
+) -> None:
+    """A spreadsheet opening the CSV must not run a name such as ``=HYPERLINK(…)``: cells
+    starting with = + - @ (or a tab, a carriage return) are prefixed with '; numbers are not."""
+    await build_history(harness)
+    for name in ('=HYPERLINK("https://evil.example","x")', "@SUM(A1)", "\tplus", "Data & IA"):
+        async with harness.store.transaction() as tx:
+            community = await tx.directory.community_by_channel(1, "C-data")
+            assert community is not None
+            community.name = name
+        report = await community_report(
+            harness.store, WORKSPACE, "C-data", REPORT_AT, weeks=4, links=True, rituals=asking()
+        )
+        rows = {r["figure"]: r["value"] for r in csv.DictReader(io.StringIO(as_csv(report)))}
+        assert rows["name"] == (name if name == "Data & IA" else f"'{name}")
+        assert rows["gap_points"] == "-30.9"  # 30.9 points above the target: a number
+
+
 async def test_expired_forged_and_missing_links_and_sessions_get_403(
     harness: Harness, client: TestClient[object, object]
 ) -> None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from bot.app import dashboard_links
+from bot.runtime import home_health
 from bot.runtime.dashboard.links import Grant
+from bot.runtime.pulse_report import read_pulse
+from bot.settings import Settings
 from bot.vocabulary import events as ev
 from tests.builders import T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness
@@ -241,3 +249,74 @@ async def test_the_home_command_shows_the_home(harness: Harness) -> None:
     await harness.dispatcher.handle(command("U-bob", "home", "C-data"))
     home = await last_home(harness, "U-bob")
     assert section(home, "Data & IA")["buttons"][0]["callback"] == "optout:welcome"
+
+
+async def test_the_facilitators_pulse_is_read_while_others_may_still_write(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pulse of each community a facilitator runs takes a while to read: the home reads it
+    outside the event's write transaction, so another event may be written meanwhile (on SQLite
+    the write lock is the whole database's: held, the other write would wait for it)."""
+    await build_history(harness)
+    wrote: list[bool] = []
+
+    async def read_while_writing(*args: Any, **kwargs: Any) -> Any:
+        async def other_event() -> bool:
+            async with harness.store.transaction() as tx:
+                return await tx.activity.mark_processed(f"another-{len(wrote)}", REPORT_AT)
+
+        wrote.append(await asyncio.wait_for(other_event(), 5))
+        return await read_pulse(*args, **kwargs)
+
+    monkeypatch.setattr(home_health, "read_pulse", read_while_writing)
+    status = section(await home_at_report(harness, "U-dan"), "You facilitate: Data & IA")
+    assert wrote == [True]
+    assert status["text"].splitlines()[:2] == [
+        "Active members (28 days): 90.9 % ↗ · target 60 %",
+        "Rituals running: 10",
+    ]
+
+
+async def test_a_community_the_member_left_is_no_longer_on_their_home(harness: Harness) -> None:
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(home_opened("U-bob"))
+    assert "Data & IA" in [s["title"] for s in (await last_home(harness, "U-bob"))["sections"]]
+
+    left = ev.MemberLeft(
+        workspace=WORKSPACE,
+        key=key(),
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile("U-bob"),
+    )
+    assert await harness.dispatcher.handle(left) == "processed"
+    await harness.dispatcher.handle(home_opened("U-bob"))
+    sections = (await last_home(harness, "U-bob"))["sections"]
+    assert "Data & IA" not in [s["title"] for s in sections]
+    assert "You have not joined any Animateur community yet." in [s["text"] for s in sections]
+
+
+async def test_without_a_writable_key_file_the_home_goes_without_the_dashboard_button(
+    harness: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No ANIMATEUR_SECRET_KEY and a key file that cannot be made (its directory is a file):
+    the home is still published, without the button; the command says why; logged once."""
+    (tmp_path / "not-a-dir").write_text("")
+    settings = Settings(dashboard_key_file=str(tmp_path / "not-a-dir" / "k"), _env_file=None)
+    harness.dispatcher.dashboard = dashboard_links(settings, harness.clock)
+    for user in ("U-alice", "U-bob"):
+        await harness.dispatcher.handle(joined(user))
+    for _ in range(2):
+        await harness.dispatcher.handle(home_opened("U-dan"))
+        status = section(await last_home(harness, "U-dan"), "You facilitate: Data & IA")
+        assert status["text"].startswith("Active members (28 days): withheld")
+        assert status["buttons"] == []
+    said = await say(harness, "U-dan", "dashboard")
+    assert said.startswith("The dashboard cannot make links right now")
+    warned = [r for r in caplog.records if r.getMessage().startswith("dashboard unavailable")]
+    assert len(warned) == 1
+
+    harness.dispatcher.dashboard = links(harness.clock)  # with a key: the button is back
+    await harness.dispatcher.handle(home_opened("U-dan"))
+    status = section(await last_home(harness, "U-dan"), "You facilitate: Data & IA")
+    assert [b["label"] for b in status["buttons"]] == ["Open the dashboard"]

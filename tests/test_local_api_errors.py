@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import LiveServer
 
 
@@ -11,12 +13,39 @@ async def test_health_reports_the_database(live_server: LiveServer) -> None:
         assert await response.json() == {"status": "ok", "database": "ok"}
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 async def test_a_body_that_is_not_json_is_refused(live_server: LiveServer) -> None:
     async with live_server.http.post(
-        f"{live_server.url}/local/events", data=b"{not json"
+        f"{live_server.url}/local/events", data=b"{not json", headers=JSON
     ) as response:
         assert response.status == 400
         assert (await response.json())["error"] == "the body must be a JSON object"
+
+
+async def test_a_body_not_sent_as_json_is_refused_so_no_web_page_can_post_events(
+    live_server: LiveServer,
+) -> None:
+    """A page on any website can make the browser post a form (text/plain, urlencoded) to the
+    playground without asking: such a post injects nothing."""
+    event = json.dumps({"type": "member_joined", "user": "U-eve", "channel": "C-data"})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        async with live_server.http.post(
+            f"{live_server.url}/local/events", data=event.encode(), headers=headers
+        ) as response:
+            assert response.status == 415, content_type
+            assert "Content-Type: application/json" in (await response.json())["error"]
+    async with live_server.http.get(f"{live_server.url}/local/directory") as response:
+        assert "U-eve" not in [m["id"] for m in (await response.json())["members"]]
+
+    async with live_server.http.post(
+        f"{live_server.url}/local/events", data=event.encode(), headers=JSON
+    ) as response:
+        assert response.status == 202
+    async with live_server.http.get(f"{live_server.url}/local/directory") as response:
+        assert "U-eve" in [m["id"] for m in (await response.json())["members"]]
 
 
 async def test_an_unknown_event_type_names_the_accepted_ones(live_server: LiveServer) -> None:

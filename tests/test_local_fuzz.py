@@ -65,8 +65,11 @@ async def _events(server: LiveServer) -> dict[str, dict[str, Any]]:
     }  # fmt: skip
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 async def _post_raw(server: LiveServer, raw: bytes) -> tuple[int, Any]:
-    async with server.http.post(f"{server.url}/local/events", data=raw) as response:
+    async with server.http.post(f"{server.url}/local/events", data=raw, headers=JSON) as response:
         return response.status, await response.json()
 
 

@@ -117,9 +117,15 @@ async def test_bad_jumps_are_refused_with_what_to_send(database_url: str) -> Non
             status, answer = await travel(server, body)
             assert (status, answer["error"][: len(error)]) == (400, error), body
         url = f"{server.url}/local/clock"
-        async with server.http.post(url, data=b"{not json") as response:
+        json_only = {"Content-Type": "application/json"}
+        async with server.http.post(url, data=b"{not json", headers=json_only) as response:
             assert response.status == 400
             assert (await response.json())["error"] == "the body must be a JSON object"
+        # a form a web page makes the browser post (text/plain) moves nothing
+        form = {"Content-Type": "text/plain"}
+        async with server.http.post(url, data=b'{"by": "1d"}', headers=form) as response:
+            assert response.status == 415
+            assert "application/json" in (await response.json())["error"]
         assert (await clock(server))["now"] == START.isoformat()  # nothing moved
         status, _ = await travel(server, {"by": "30m"})  # and a good one still does
         assert (await clock(server))["now"] == (START + timedelta(minutes=30)).isoformat()

@@ -36,6 +36,19 @@ def _error(status: int, message: str, **details: Any) -> web.Response:
     return web.json_response({"error": message, **details}, status=status)
 
 
+#: Only JSON is taken: a web page can make a browser post a form (``text/plain``…) to any
+#: address without asking, but not ``application/json`` to another site without its CORS
+#: consent — so no website a playground user visits can inject events or move the clock.
+JSON_ONLY = 'send the body as JSON, with the header "Content-Type: application/json"'
+
+
+def _not_json(request: web.Request) -> web.Response | None:
+    """A 415 for a request whose body is not declared JSON; None if it is."""
+    if request.content_type.lower() == "application/json":
+        return None
+    return _error(415, JSON_ONLY, content_type=request.content_type)
+
+
 class LocalPlatform:
     def __init__(
         self,
@@ -64,6 +77,8 @@ class LocalPlatform:
         ]
 
     async def post_event(self, request: web.Request) -> web.Response:
+        if (refused := _not_json(request)) is not None:
+            return refused
         try:
             body = loads(await request.read())  # and without NUL: PostgreSQL refuses it
         except UnreadableJson as exc:
@@ -145,6 +160,8 @@ class LocalPlatform:
 
     async def post_clock(self, request: web.Request) -> web.Response:
         """Time travel: ``{"by": "1d"}`` or ``{"to": "monday 09:30", "timezone": "…"}``."""
+        if (refused := _not_json(request)) is not None:
+            return refused
         if self._travel is None:
             return _error(409, NO_TRAVEL)
         try:

@@ -22,8 +22,9 @@ from bot.runtime.context import known_profile, resolve_locale, run_context
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
-from bot.runtime.governance import Answers, Governance
-from bot.runtime.home import OPTOUT, apply_toggle, build_home, toggle_of
+from bot.runtime.governance import Answers, Governance, read_outside
+from bot.runtime.home import OPTOUT, apply_toggle, asking_rituals, build_home, toggle_of
+from bot.runtime.home_health import Glance, read_glances
 from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
@@ -867,6 +868,18 @@ class Dispatcher:
         await self._enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=said)], None)
 
     async def _publish_home(self, turn: _Turn, member: Member) -> None:
+        wid, uid, now = turn.workspace.id, member.user_id, turn.now
+        assert wid is not None
+        asking = asking_rituals(self._engine.playbooks)
+
+        async def glances(tx: Transaction) -> dict[int, Glance]:
+            return await read_glances(tx, wid, uid, now, asking)
+
+        # the pulse of each facilitated community is a long read: outside the event's write
+        # transaction (SQLite's write lock is not held meanwhile); only the toggle writes here
+        read = await read_outside(
+            turn.answers, self._store.read, turn.tx, f"home:{wid}:{uid}:{now.isoformat()}", glances
+        )
         home = await build_home(
             turn.tx,
             turn.workspace,
@@ -875,5 +888,6 @@ class Dispatcher:
             resolve_locale(member, None, turn.workspace),
             turn.now,
             self.dashboard,
+            read,
         )
         await self._enqueue(turn, [home], None)

@@ -10,6 +10,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -74,6 +75,38 @@ class OutsideWork(Exception):
         self.key = key
         self.work = work
         super().__init__(f"work outside the transaction: {key[:80]}")
+
+
+#: Opens a read transaction of its own (``Store.read``).
+Reader = Callable[[], AbstractAsyncContextManager[Transaction]]
+
+
+async def read_outside(
+    answers: Answers | None,
+    reader: Reader | None,
+    tx: Transaction,
+    key: str,
+    read: Callable[[Transaction], Awaitable[T]],
+) -> T:
+    """What ``read`` returns, read in its own read transaction outside the event's write
+    transaction ``tx`` (a long read must not hold the write lock): the first time, OutsideWork
+    sends it to the dispatcher, which runs the event again with the result. ``key`` names the
+    read's inputs. Without answers or a reader, or in the event's last round, read in ``tx``."""
+    if answers is None:
+        return await read(tx)
+    done = answers.worked_out
+    if key not in done:
+        if reader is None or answers.final:
+            done[key] = await read(tx)
+        else:
+
+            async def work() -> object:
+                assert reader is not None
+                async with reader() as outside:
+                    return await read(outside)
+
+            raise OutsideWork(key, work)
+    return done[key]  # type: ignore[return-value]
 
 
 class PlatformQuestions(Exception):

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.home_contributions import CONTRIBUTION_DAYS, Contributions, own_contributions
-from bot.runtime.home_health import health_section
+from bot.runtime.home_health import Glance, health_section, read_glances
 from bot.runtime.preferences import set_opted
 from bot.runtime.texts import text
 from bot.vocabulary.actions import HomeButton, HomeSection, PublishHome
@@ -29,20 +29,26 @@ async def build_home(
     locale: str,
     now: datetime,
     links: DashboardLinks | None = None,
+    glances: Mapping[int, Glance] | None = None,
 ) -> PublishHome:
-    """``links``: signs the dashboard button's link (None: no dashboard, no button)."""
+    """``links``: signs the dashboard button's link (None: no dashboard, no button).
+    ``glances``: the pulse of the communities the member facilitates, read beforehand outside
+    the write transaction (``read_glances``); None: read here, in ``tx``."""
     assert workspace.id is not None
     sections = [HomeSection(title="", text=text("home_intro", locale))]
-    joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id))
+    # the communities they are in: not those they left (their toggles no longer matter there)
+    joined = set(await tx.activity.community_ids_for(workspace.id, member.user_id, not_left=True))
     communities = await tx.directory.communities(workspace.id)
-    facilitated = [c for c in communities if member.user_id in c.facilitators and c.id is not None]
-    asking = {n for n, p in playbooks.items() if any(s.kind == "ask" for s in p.steps)}
-    for community in facilitated:
-        sections.append(
-            await health_section(
-                tx, workspace, community, member.user_id, locale, now, links, asking
-            )
+    if glances is None:
+        glances = await read_glances(
+            tx, workspace.id, member.user_id, now, asking_rituals(playbooks)
         )
+    for community in communities:
+        glance = glances.get(community.id) if community.id is not None else None
+        if glance is not None and member.user_id in community.facilitators:
+            sections.append(
+                health_section(workspace, community, glance, member.user_id, locale, links)
+            )
     mine = [c for c in communities if c.id in joined]
     ids = [c.id for c in mine if c.id is not None]
     enabled = await tx.directory.enabled_playbooks_of(ids)
@@ -97,6 +103,11 @@ async def build_home(
     return PublishHome(
         user_id=member.user_id, title=text("home_title", locale), sections=tuple(sections)
     )
+
+
+def asking_rituals(playbooks: Mapping[str, Playbook]) -> set[str]:
+    """The rituals that ask something (the others have no response rate)."""
+    return {n for n, p in playbooks.items() if any(s.kind == "ask" for s in p.steps)}
 
 
 def contributions_line(mine: Contributions, locale: str) -> str:

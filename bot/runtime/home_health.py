@@ -6,11 +6,12 @@ withheld (with the reason) under five members."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from bot.runtime.dashboard.links import DashboardLinks, Grant
-from bot.runtime.indicators import compute
+from bot.runtime.dashboard.links import DashboardLinks, Grant, Unavailable
+from bot.runtime.indicators import PulseData, compute
 from bot.runtime.pulse_report import read_pulse
 from bot.runtime.pulse_warnings import warnings
 from bot.runtime.texts import text
@@ -38,19 +39,38 @@ def _pct(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
-async def health_section(
-    tx: Transaction,
+@dataclass(frozen=True)
+class Glance:
+    """What a facilitator's home reads of one community they facilitate."""
+
+    data: PulseData
+    running: int
+
+
+async def read_glances(
+    tx: Transaction, workspace_id: int, user_id: str, now: datetime, asking: Collection[str]
+) -> dict[int, Glance]:
+    """The pulse of each community ``user_id`` facilitates, by community id — a long read,
+    done in a read transaction of its own (``Store.read``), outside any event's write one.
+    ``asking``: the rituals that ask something (the others have no response rate)."""
+    glances: dict[int, Glance] = {}
+    for community in await tx.directory.communities(workspace_id):
+        if user_id not in community.facilitators or community.id is None:
+            continue
+        data = await read_pulse(tx, community, now, WEEKS, asking)
+        glances[community.id] = Glance(data, await tx.runs.count_active(community.id))
+    return glances
+
+
+def health_section(
     workspace: Workspace,
     community: Community,
+    glance: Glance,
     user_id: str,
     locale: str,
-    now: datetime,
     links: DashboardLinks | None,
-    asking: Collection[str],
 ) -> HomeSection:
-    """``asking``: the rituals that ask something (the others have no response rate)."""
-    assert community.id is not None
-    data = await read_pulse(tx, community, now, WEEKS, asking)
+    data = glance.data
     indicators = compute(data, WEEKS, links=False)
     figures = indicators.figures
     share = figures.get("active_28d_pct")
@@ -61,7 +81,7 @@ async def health_section(
         arrow = trend_arrow([w["active_pct"] for w in figures["weeks"]])
         shown = f"{_pct(share)} %" + (f" {arrow}" if arrow else "")
         lines = [text("home_active", locale, active=shown, target=target)]
-    lines.append(text("home_running", locale, running=await tx.runs.count_active(community.id)))
+    lines.append(text("home_running", locale, running=glance.running))
     found = warnings(indicators, data)
     if found:
         lines.append(text("home_warnings", locale, count=len(found)))
@@ -73,8 +93,13 @@ async def health_section(
     buttons: tuple[HomeButton, ...] = ()
     if links is not None:
         ref = WorkspaceRef(cast(Platform, workspace.platform), workspace.external_id)
-        url = links.link(Grant(ref, user_id, community.channel_id))
-        buttons = (HomeButton(text("button_dashboard", locale), "", url=url, style="primary"),)
+        try:
+            url = links.link(Grant(ref, user_id, community.channel_id))
+        except Unavailable:  # logged once by links: the home goes without the button
+            pass
+        else:
+            button = HomeButton(text("button_dashboard", locale), "", url=url, style="primary")
+            buttons = (button,)
     return HomeSection(
         title=text("home_facilitating", locale, name=community.name),
         text="\n".join(lines),

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from bot.runtime.context import resolve_locale
 from bot.runtime.dashboard.links import DashboardLinks
-from bot.runtime.governance import Checks, Governance, OutsideWork
+from bot.runtime.governance import Checks, Governance, OutsideWork, read_outside
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
@@ -90,23 +90,8 @@ class Invocation:
 
     async def read_outside(self, key: str, read: Callable[[Transaction], Awaitable[T]]) -> T:
         """What ``read`` returns, read in its own read transaction outside the event's write
-        transaction (a long read must not hold the write lock): the first time, OutsideWork
-        sends it to the dispatcher, which runs the event again with the result. ``key`` names
-        the read's inputs. Without a reader, or in the event's last round, read here."""
-        done = self.governance.answers.worked_out
-        if key not in done:
-            reader = self.reader
-            if reader is None or self.governance.answers.final:
-                done[key] = await read(self.tx)
-            else:
-
-                async def work() -> object:
-                    assert reader is not None
-                    async with reader() as tx:
-                        return await read(tx)
-
-                raise OutsideWork(key, work)
-        return done[key]  # type: ignore[return-value]
+        transaction (``governance.read_outside``). ``key`` names the read's inputs."""
+        return await read_outside(self.governance.answers, self.reader, self.tx, key, read)
 
     def say(self, key: str, **values: object) -> None:
         self.replies.append(text(key, self.locale, **values))

@@ -165,8 +165,20 @@ def as_csv(report: CommunityReport) -> str:
             (withheld[p] for p in _prefixes(name) if p in withheld),
             "",
         )
-        writer.writerow([name, "" if value is None else value, reason])
+        writer.writerow([name, "" if value is None else _cell(value), reason])
     return buffer.getvalue()
+
+
+#: What makes a spreadsheet read a cell as a formula (CSV injection).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A text starting like a formula (a community's name: ``=HYPERLINK(…)``) prefixed with
+    ``'`` so a spreadsheet shows it as text; numbers (a negative gap) as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return f"'{value}"
+    return value
 
 
 def _prefixes(name: str) -> list[str]:

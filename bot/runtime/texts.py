@@ -883,6 +883,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "Vos contributions ({days} jours, vous seul les voyez) : {posts} messages · "
         "{replies} réponses · {reactions} réactions · {kudos} kudos reçus",
     },
+    # -- review of issue 13: the dashboard without a usable key ----------------------------
+    "dashboard_no_key": {
+        "en": "The dashboard cannot make links right now: the bot has no key to sign them "
+        "(its key file cannot be written). Ask whoever runs the bot.",
+        "fr": "Le tableau de bord ne peut pas faire de lien pour l'instant : le bot n'a pas de "
+        "clé pour les signer (son fichier de clé ne peut pas être écrit). Demandez à qui "
+        "l'administre.",
+    },
 }
 
 

@@ -3,7 +3,7 @@ the member facilitates in this workspace; anyone else is told why there is none.
 
 from __future__ import annotations
 
-from bot.runtime.dashboard.links import Grant
+from bot.runtime.dashboard.links import Grant, Unavailable
 from bot.runtime.invocation import Invocation, Refused, Usage
 from bot.runtime.texts import text
 
@@ -21,6 +21,9 @@ async def dashboard(inv: Invocation, args: list[str]) -> None:
     if inv.dashboard is None:
         raise Refused(text("dashboard_unavailable", inv.locale))
     here = inv.community.channel_id if inv.community in mine and inv.community else None
-    link = inv.dashboard.link(Grant(inv.event.workspace, user, here))
+    try:
+        link = inv.dashboard.link(Grant(inv.event.workspace, user, here))
+    except Unavailable:
+        raise Refused(text("dashboard_no_key", inv.locale)) from None
     names = ", ".join(sorted(c.name for c in mine))
     inv.say("dashboard_link", names=names, link=link)

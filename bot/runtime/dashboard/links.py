@@ -3,6 +3,7 @@ opens a signed session cookie. Signed with itsdangerous on the bot's own clock."
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from itsdangerous.timed import TimestampSigner
 from bot.runtime.clock import Clock
 from bot.vocabulary.events import Platform, WorkspaceRef
 
+log = logging.getLogger(__name__)
+
 #: How long a link opens the dashboard, and how long the session it opens lasts.
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
@@ -32,6 +35,11 @@ class Denied(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Unavailable(Exception):
+    """No key to sign links with: none configured, and the key file cannot be read or made
+    (a read-only directory…). Nothing the member can fix: whoever runs the bot can."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +77,25 @@ class DashboardLinks:
         self._clock = clock
         self._keys = keys
         self._made: tuple[URLSafeTimedSerializer, URLSafeTimedSerializer] | None = None
+        self._warned = False
 
     def _serializers(self) -> tuple[URLSafeTimedSerializer, URLSafeTimedSerializer]:
         """Made at first use: a key file is only created once the dashboard is used."""
         if self._made is None:
-            keys = [k for k in self._keys() if k]
-            if not keys:
-                raise ValueError("no key to sign dashboard links")
+            try:
+                keys = [k for k in self._keys() if k]
+                if not keys:
+                    raise ValueError("no key to sign dashboard links")
+            except (OSError, ValueError) as exc:
+                # tried again next time (the directory may be fixed), told once
+                if not self._warned:
+                    self._warned = True
+                    log.warning(
+                        "dashboard unavailable: no key to sign its links — set "
+                        "ANIMATEUR_SECRET_KEY, or make ANIMATEUR_DASHBOARD_KEY_FILE writable",
+                        extra={"error": f"{type(exc).__name__}: {exc}"},
+                    )
+                raise Unavailable(str(exc)) from exc
             newest_last = list(reversed(keys))  # itsdangerous signs with the last
             self._made = (
                 self._serializer(newest_last, LINK_SALT),
@@ -93,7 +113,7 @@ class DashboardLinks:
         return URLSafeTimedSerializer(keys, salt=salt, signer=ClockSigner)
 
     def link(self, grant: Grant) -> str:
-        """The URL to open (valid LINK_LIFETIME)."""
+        """The URL to open (valid LINK_LIFETIME). Unavailable without a key."""
         token = self._serializers()[0].dumps(_payload(grant))
         return f"{self.public_url}/dashboard/open?token={quote(token)}"
 
