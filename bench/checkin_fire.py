@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
@@ -32,11 +30,9 @@ from bench.common import (
     database_version,
     free_port,
     fresh,
-    machine,
-    pg_url,
+    on_each_database,
     quiet,
     spawned,
-    sqlite_url,
     verdict,
 )
 from bench.ingress import COMMUNITY, animateur, server
@@ -195,12 +191,7 @@ async def bench(label: str, database: str, members: int, rate: float, seconds: f
 
 async def main(members: int, rate: float, seconds: float) -> None:
     quiet()
-    print(machine())
-    with tempfile.TemporaryDirectory() as tmp:
-        await bench("sqlite", sqlite_url(Path(tmp), "fire"), members, rate, seconds)
-    pg = pg_url()
-    if pg:
-        await bench("postgresql", pg, members, rate, seconds)
+    await on_each_database("fire", lambda label, url: bench(label, url, members, rate, seconds))
 
 
 if __name__ == "__main__":

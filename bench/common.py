@@ -12,7 +12,7 @@ import sqlite3
 import statistics
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +139,14 @@ class Spawned:
                             return
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"{self.process.args} did not answer {url}")
+
+
+async def on_each_database(name: str, run: Callable[[str, str], Awaitable[None]]) -> None:
+    """Print the machine, then ``run(label, url)`` on a fresh SQLite file, and on PostgreSQL
+    when ``ANIMATEUR_BENCH_DATABASE_URL`` is set."""
+    print(machine())
+    with tempfile.TemporaryDirectory() as tmp:
+        await run("sqlite", sqlite_url(Path(tmp), name))
+    pg = pg_url()
+    if pg:
+        await run("postgresql", pg)

@@ -21,13 +21,11 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, TCPConnector
@@ -37,11 +35,9 @@ from bench.common import (
     database_version,
     free_port,
     fresh,
-    machine,
-    pg_url,
+    on_each_database,
     quiet,
     spawned,
-    sqlite_url,
     verdict,
 )
 from bench.load import SECRET, TEAM, TOKEN
@@ -225,12 +221,7 @@ async def bench(label: str, database: str, n: int, rate: float, unthrottled_n: i
 
 async def main(n: int, rate: float, unthrottled_n: int) -> None:
     quiet()
-    print(machine())
-    with tempfile.TemporaryDirectory() as tmp:
-        await bench("sqlite", sqlite_url(Path(tmp), "fanout"), n, rate, unthrottled_n)
-    pg = pg_url()
-    if pg:
-        await bench("postgresql", pg, n, rate, unthrottled_n)
+    await on_each_database("fanout", lambda label, url: bench(label, url, n, rate, unthrottled_n))
 
 
 if __name__ == "__main__":

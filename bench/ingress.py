@@ -23,21 +23,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bench.common import (
     database_version,
     free_port,
     fresh,
-    machine,
-    pg_url,
+    on_each_database,
     spawned,
-    sqlite_url,
     verdict,
     wipe,
 )
@@ -183,12 +179,7 @@ async def bench(label: str, database: str, seconds: float, rate: float) -> None:
 
 
 async def main(seconds: float, rate: float) -> None:
-    print(machine())
-    with tempfile.TemporaryDirectory() as tmp:
-        await bench("sqlite", sqlite_url(Path(tmp), "ingress"), seconds, rate)
-    pg = pg_url()
-    if pg:
-        await bench("postgresql", pg, seconds, rate)
+    await on_each_database("ingress", lambda label, url: bench(label, url, seconds, rate))
 
 
 if __name__ == "__main__":

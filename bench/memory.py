@@ -21,10 +21,8 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import insert
 
@@ -32,11 +30,9 @@ from bench.common import (
     database_version,
     free_port,
     fresh,
-    machine,
-    pg_url,
+    on_each_database,
     quiet,
     spawned,
-    sqlite_url,
     verdict,
 )
 from bench.load import SECRET, TEAM, TOKEN
@@ -227,12 +223,9 @@ async def bench(label: str, url: str, members: int, communities: int, fires: int
 
 async def main(members: int, communities: int, fires: int) -> None:
     quiet()
-    print(machine())
-    with tempfile.TemporaryDirectory() as tmp:
-        await bench("sqlite", sqlite_url(Path(tmp), "memory"), members, communities, fires)
-    pg = pg_url()
-    if pg:
-        await bench("postgresql", pg, members, communities, fires)
+    await on_each_database(
+        "memory", lambda label, url: bench(label, url, members, communities, fires)
+    )
 
 
 if __name__ == "__main__":
