@@ -458,47 +458,45 @@ function draftInput(testid, key, drafts, placeholder) {
 }
 
 function replyForm(message) {
-  const input = draftInput("reply-input", message.id, state.replying, "Reply in the thread…");
-  const send = el("button", { type: "submit", className: "primary", testid: "reply-submit" },
-    "Reply");
-  const cancel = el("button", { type: "button", onclick: () => {
-    state.replying.delete(message.id);
-    rerender();
-  } }, "Cancel");
-  const onsubmit = async (event) => {
-    event.preventDefault();
-    const text = input.value.trim();
-    if (!text) return;
-    send.disabled = true;
-    const ok = await post({
+  return inlineForm(message, {
+    open: state.replying, name: "reply", placeholder: "Reply in the thread…", label: "Reply",
+    formTestid: "reply-form",
+    payload: (text) => ({
       type: "message_posted", channel: state.channel, text, thread: message.id,
-    });
-    if (ok) state.replying.delete(message.id);
-    send.disabled = false;
-    rerender();
-  };
-  return el("form", { className: "answer", testid: "reply-form", onsubmit }, input, send, cancel);
+    }),
+  });
 }
 
 function editForm(message) {
-  const input = draftInput("edit-input", message.id, state.editing, "");
-  const save = el("button", { type: "submit", className: "primary", testid: "edit-submit" },
-    "Save");
+  return inlineForm(message, {
+    open: state.editing, name: "edit", placeholder: "", label: "Save",
+    payload: (text) => ({ type: "message_edited", message_id: message.id, text }),
+  });
+}
+
+/** A one-line form under a message (a reply, an edit): sent as ``payload(text)``, closed once
+ * the bot took it; its draft survives re-renders. */
+function inlineForm(message, { open, name, placeholder, label, formTestid, payload }) {
+  const input = draftInput(`${name}-input`, message.id, open, placeholder);
+  const submit = el("button", { type: "submit", className: "primary", testid: `${name}-submit` },
+    label);
   const cancel = el("button", { type: "button", onclick: () => {
-    state.editing.delete(message.id);
+    open.delete(message.id);
     rerender();
   } }, "Cancel");
   const onsubmit = async (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
-    save.disabled = true;
-    const ok = await post({ type: "message_edited", message_id: message.id, text });
-    if (ok) state.editing.delete(message.id);
-    save.disabled = false;
+    submit.disabled = true;
+    const ok = await post(payload(text));
+    if (ok) open.delete(message.id);
+    submit.disabled = false;
     rerender();
   };
-  return el("form", { className: "answer", onsubmit }, input, save, cancel);
+  const attributes = { className: "answer", onsubmit };
+  if (formTestid) attributes.testid = formTestid;
+  return el("form", attributes, input, submit, cancel);
 }
 
 function focusDraft(testid, key) {
