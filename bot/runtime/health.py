@@ -37,6 +37,7 @@ async def health(inv: Invocation, args: list[str]) -> None:
     # a long read: outside the command's write transaction (SQLite's write lock is not held)
     data = await inv.read_outside(f"health:{cid}:{now.isoformat()}", pulse)
     report = compute(data, WEEKS, links=True)
+    await inv.message_links.add_urls(inv.event.workspace, report.figures)  # a facilitator's
     f, locale = report.figures, inv.locale
     withheld = text("health_withheld", locale, reason=_reason(locale, FEWER))
 
