@@ -208,6 +208,7 @@ class Dashboard:
             return self._denied(request, denied.reason)
         except NotAllowed:
             return self._denied(request, "not_yours")
+        await self._message_links.add_urls(_ref(who), pulse.indicators.figures)  # as the CLI's
         report = CommunityReport(_ref(who), pulse.community, at, pulse.indicators)
         name = f"{pulse.community.channel_id}-{at.strftime('%Y%m%dT%H%M')}.csv"
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
