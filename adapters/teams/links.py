@@ -8,7 +8,8 @@ The tenant is the workspace; the team of each channel is kept with the conversat
 (``team:<channel>``), and the team's group id — which Teams gives only in
 ``channelData.team.aadGroupId`` of some activities (the bot added to the team, a member
 joining…) — under ``group:<team>`` (see platform.py). A channel message's id is its creation
-time in milliseconds, so it is the ``createdTime`` too.
+time in milliseconds, so it is the ``createdTime`` too. ``channelName`` is left out: the bot
+does not know channels' names, and Teams finds the channel by its id (the names are for show).
 
 Without the group id (the bot heard nothing carrying it yet) the message cannot be addressed:
 the link opens the channel instead (``/l/channel/<channel id>/<name>?tenantId=…``), from which
