@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,15 +15,18 @@ from prometheus_client import CollectorRegistry
 
 from adapters.local.channels import LocalChannels
 from adapters.local.inbox import LocalInbox
+from adapters.local.links import LocalMessageLinks
 from adapters.local.routes import LocalPlatform
 from adapters.local.sender import LocalSender
 from adapters.slack.channels import SlackChannels
 from adapters.slack.config import SlackConfig
+from adapters.slack.links import SlackMessageLinks
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.roster import SlackRoster
 from adapters.slack.secrets import SecretKeyError, TokenCipher
 from adapters.teams.channels import TeamsChannels
 from adapters.teams.config import TeamsConfig
+from adapters.teams.links import TeamsMessageLinks
 from adapters.teams.platform import TeamsPlatform
 from bot.runtime.clock import Clock, utc_now
 from bot.runtime.dashboard.links import DashboardLinks, load_or_create_key
@@ -35,6 +38,7 @@ from bot.runtime.governance import Creators, Governance
 from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
 from bot.runtime.membership import RosterSync
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.metrics import Metrics
 from bot.runtime.pulse_watch import PulseWatch
 from bot.runtime.roster import Rosters
@@ -76,6 +80,8 @@ class Animateur:
     dashboard: DashboardLinks | None = None
     #: moves the clock forward: only when the local platform is the only one served
     travel: TimeTravel | None = None
+    #: each platform's links to its messages, shown to facilitators
+    message_links: MessageLinkBook = field(default_factory=MessageLinkBook)
 
 
 #: The bot an aiohttp application serves (``app[BOT]``).
@@ -166,6 +172,22 @@ def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
     return DashboardLinks(keys, settings.public_url, clock)
 
 
+def message_link_book(
+    settings: Settings, store: Store, slack: SlackPlatform | None = None
+) -> MessageLinkBook:
+    """Each platform's links to its messages, for facilitators: all three, whatever this
+    process serves (they need no credentials; ``animateur report`` uses them too). Slack's use
+    the workspace's own address when auth.test told it."""
+    no_address: Callable[[str], str | None] = lambda _team: None  # noqa: E731
+    return MessageLinkBook(
+        {
+            "local": LocalMessageLinks(settings.public_url),
+            "slack": SlackMessageLinks(slack.team_url if slack is not None else no_address),
+            "teams": TeamsMessageLinks(StoredReferences(store)),
+        }
+    )
+
+
 def build(
     settings: Settings,
     clock: Clock = utc_now,
@@ -214,6 +236,7 @@ def build(
     if slack_platform is not None and slack_cfg is not None:
         rosters["slack"] = SlackRoster(slack_platform.bot_token, slack_cfg.api_url)
     community_rosters = Rosters(store, rosters)
+    message_links = message_link_book(settings, store, slack_platform)
     scheduler = Scheduler(
         store,
         dispatcher.handle,
@@ -227,7 +250,7 @@ def build(
         rosters=RosterSync(store, community_rosters, clock).run_due,
         activity_retention=timedelta(days=settings.activity_retention_days),
         pulse=(
-            PulseWatch(store, clock, library, on_enqueued=worker.wake).run_due
+            PulseWatch(store, clock, library, on_enqueued=worker.wake, links=message_links).run_due
             if settings.pulse_notices
             else None
         ),
@@ -236,6 +259,7 @@ def build(
     dispatcher.run_now = scheduler.run_now
     links = dashboard_links(settings, clock)
     dispatcher.dashboard = links
+    dispatcher.message_links = message_links
     teams_platform = None
     if teams_cfg is not None:
         references = StoredReferences(store)
@@ -261,6 +285,7 @@ def build(
         events,
         links,
         TimeTravel(offset, scheduler.tick, scheduler_step(settings)) if offset else None,
+        message_links,
     )
 
 
@@ -305,7 +330,8 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         asking = {
             n for n, p in bot.engine.playbooks.items() if any(s.kind == "ask" for s in p.steps)
         }
-        app.add_routes(Dashboard(bot.store, bot.dashboard, bot.clock, asking).routes())
+        dashboard = Dashboard(bot.store, bot.dashboard, bot.clock, asking, bot.message_links)
+        app.add_routes(dashboard.routes())
     if bot.inbox is not None:
 
         async def directory(workspace: str) -> dict[str, Any]:

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from aiohttp import web
 
+from adapters.local.links import LocalMessageLinks
 from bot.runtime.clock import Clock
 from bot.runtime.dashboard.links import DashboardLinks, Grant
 from bot.runtime.dashboard.routes import Dashboard
+from bot.runtime.message_links import MessageLinkBook
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
 from storage.store import Store
@@ -33,7 +35,9 @@ def links(
 
 def dashboard_app(store: Store, clock: Clock, signer: DashboardLinks) -> web.Application:
     app = web.Application()
-    app.add_routes(Dashboard(store, signer, clock, asking()).routes())
+    # the playground's links to its messages, as the composition root registers them
+    message_links = MessageLinkBook({"local": LocalMessageLinks("http://127.0.0.1:3000")})
+    app.add_routes(Dashboard(store, signer, clock, asking(), message_links).routes())
     return app
 
 

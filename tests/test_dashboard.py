@@ -18,10 +18,12 @@ import pytest_asyncio
 from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.local.links import LocalMessageLinks
 from bot.app import BOT, build, dashboard_links
 from bot.cli import main
 from bot.runtime.clock import ManualClock
 from bot.runtime.dashboard.links import Denied
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.pulse_render import as_csv
 from bot.runtime.pulse_report import community_report
 from bot.settings import Settings
@@ -151,7 +153,7 @@ async def test_the_community_page_has_every_chart_with_its_table_and_no_outside_
     assert "<script" not in body
     # only XML namespaces and pygal's comments name a URL: nothing is loaded from anywhere
     urls = set(re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", body))
-    assert urls == set()
+    assert urls == {"http://127.0.0.1:3000/playground"}  # the unanswered question's link only
     assert "Active members, % per week, against the target" in body
     assert "<td>81.8</td>" in body  # W48's active share, as in `animateur report`
     # the weeks before anyone joined are withheld, with the reason
@@ -159,7 +161,7 @@ async def test_the_community_page_has_every_chart_with_its_table_and_no_outside_
     # the warnings with what to do, the unanswered question with its link
     assert "1 question(s) unanswered for more than 48 h (p3)." in body
     assert "Answer them, or ask someone who knows to." in body
-    assert '<a href="/playground" rel="noreferrer">p3</a>' in body
+    assert '<a href="http://127.0.0.1:3000/playground" rel="noreferrer">p3</a>' in body
     assert "50.0 % (3 of 6)" in body  # the welcome's response rate
     # the participation split at each week's end, over its 28 days (W44: only Bob's p0 of
     # 10-20 among 7 members; W48: as the 28-day figures at t)
@@ -213,7 +215,10 @@ async def test_the_csv_download_is_the_reports_csv(
     report = await community_report(
         harness.store, WORKSPACE, "C-data", REPORT_AT, weeks=12, links=True, rituals=asking()
     )
+    playground = LocalMessageLinks("http://127.0.0.1:3000")
+    await MessageLinkBook({"local": playground}).add_urls(WORKSPACE, report.indicators.figures)
     assert got == as_csv(report)
+    assert "questions_28d.unanswered_links.0.url,http://127.0.0.1:3000/playground," in got
     # and `animateur report --format csv` says the same
     monkeypatch.setenv("ANIMATEUR_DATABASE_URL", harness.url)
     args = ["report", "--workspace", "local:demo", "--community", "C-data"]

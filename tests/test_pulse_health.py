@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from adapters.local.links import LocalMessageLinks
 from bot.runtime import health as health_module
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.pulse_report import read_pulse
 from bot.vocabulary import events as ev
 from tests.builders import WORKSPACE
@@ -60,6 +62,24 @@ async def test_a_facilitator_sees_the_pulse_the_gap_and_the_top_warnings(
     french = (await health(harness, "U-dan", "fr-FR")).splitlines()
     assert french[1] == "• Membres : 11 · actifs : 10 (90.9 %) — cible 60 % : 30.9 points au-dessus"
     assert french[-2].startswith("⚠ 1 question(s) sans réponse depuis plus de 48 h (C-data p3).")
+
+
+async def test_the_waiting_question_is_a_link_where_the_platform_has_one(
+    harness: Harness,
+) -> None:
+    # as the composition root registers it: the playground links to itself
+    playground = LocalMessageLinks("http://127.0.0.1:3000")
+    harness.dispatcher.message_links = MessageLinkBook({"local": playground})
+    await build_history(harness)
+
+    said = (await health(harness, "U-dan", "en-GB")).splitlines()
+    assert said[-2] == (
+        "⚠ 1 question(s) unanswered for more than 48 h "
+        "([question of 2026-11-20](http://127.0.0.1:3000/playground)). "
+        "Answer them, or ask someone who knows to."
+    )
+    french = (await health(harness, "U-dan", "fr-FR")).splitlines()
+    assert "([question du 2026-11-20](http://127.0.0.1:3000/playground))" in french[-2]
 
 
 async def test_only_facilitators_get_it_and_small_communities_see_no_figures(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 
@@ -12,9 +13,12 @@ import pytest
 
 from bot.cli import main
 from bot.runtime.clock import ManualClock
+from bot.vocabulary import events as ev
+from storage.references import StoredReferences
+from storage.tables import Community
 from tests.builders import T0
 from tests.conftest import Harness
-from tests.pulse_support import at, build_history, happen, joined
+from tests.pulse_support import at, build_history, happen, joined, posted
 
 AT = ["--at", "2026-11-30T12:00:00Z", "--weeks", "4"]
 REPORT = ["report", "--workspace", "local:demo", "--community", "C-data", *AT]
@@ -92,7 +96,12 @@ def test_json_has_every_figure_by_its_name(
     assert got["questions_28d"]["median_first_answer_minutes"] == 52.5
     # the operator's view is a facilitator's: the threads waiting for an answer are linked
     assert got["questions_28d"]["unanswered_links"] == [
-        {"channel": "C-data", "message_id": "p3", "asked_at": "2026-11-20T08:00:00Z"}
+        {
+            "channel": "C-data",
+            "message_id": "p3",
+            "asked_at": "2026-11-20T08:00:00Z",
+            "url": "http://127.0.0.1:3000/playground",  # the playground's (its public URL)
+        }
     ]
     assert [w["week"] for w in got["weeks"]] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert got["weeks"][2]["median_first_answer_minutes"] is None
@@ -111,7 +120,7 @@ def test_text_is_a_table_with_trend_arrows(
     assert "active, 28 days           10 (90.9 % of members)" in lines
     assert "participation, 28 days    lurkers 3 · occasional 6 · regular 2" in lines
     assert "target engagement         60 % · gap -30.9 points" in lines
-    assert "  C-data p3 (asked 2026-11-20T08:00:00Z)" in lines
+    assert "  C-data p3 (asked 2026-11-20T08:00:00Z) http://127.0.0.1:3000/playground" in lines
     weeks = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("2026-W")}
     # members, active %, contributors %, answered %, median — each with its arrow
     assert weeks["2026-W45"] == ["8", "50.0", "25.0", "100.0", "30.0"]
@@ -218,3 +227,79 @@ def test_malformed_options_exit_2_saying_what_to_give(
         main(["report", "--community", "C-data", *args])
     assert exited.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def _platform_history(url: str, workspace: ev.WorkspaceRef, channel: str, question: str) -> None:
+    """Five members of a community on ``workspace``'s ``channel``; one asked ``question`` (a
+    message id) on 11-20, and nobody answered. On Teams, the bot knows the channel's team but
+    not yet the team's group."""
+
+    async def build() -> None:
+        harness = Harness.create(url, ManualClock(at(11, 2)))
+        try:
+            async with harness.store.transaction() as tx:
+                found = await tx.directory.ensure_workspace(workspace, at(11, 2), "Acme")
+                assert found.id is not None
+                await tx.directory.add_community(
+                    Community(
+                        workspace_id=found.id,
+                        channel_id=channel,
+                        name="Data",
+                        objective="",
+                        charter="",
+                        facilitators=["U-dan"],
+                        created_at=at(11, 2),
+                    )
+                )
+            for user in ("alice", "bob", "chloe", "dan", "emma"):
+                joining = joined(user, at(11, 3), channel)
+                await happen(harness, dataclasses.replace(joining, workspace=workspace))
+            asked = posted("alice", question, at(11, 20, 8), question=True, channel=channel)
+            await happen(harness, dataclasses.replace(asked, workspace=workspace))
+            if workspace.platform == "teams":
+                await StoredReferences(harness.store).save(
+                    workspace, {f"team:{channel}": {"id": channel}}
+                )
+        finally:
+            await harness.store.close()
+
+    asyncio.run(build())
+
+
+def test_the_report_links_each_unanswered_question_as_its_platform_does(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack = ev.WorkspaceRef("slack", "T0001")
+    _platform_history(database_url, slack, "C0001", "1763625600.000100")
+    teams = ev.WorkspaceRef("teams", "tid-0001")
+    general = "19:team-general@thread.tacv2"
+    _platform_history(database_url, teams, general, "1763625600000")
+
+    args = ("--community", "C0001", *AT)
+    code, out, _ = _run(
+        database_url, monkeypatch, capsys, "report", "--workspace", "slack:T0001", *args
+    )
+    assert code == 0
+    # no workspace address known to the command: Slack's own, which opens the viewer's
+    assert (
+        "  C0001 1763625600.000100 (asked 2026-11-20T08:00:00Z) "
+        "https://slack.com/archives/C0001/p1763625600000100"
+    ) in out.splitlines()
+
+    args = ("--community", general, *AT)
+    code, out, _ = _run(
+        database_url, monkeypatch, capsys, "report", "--workspace", "teams:tid-0001", *args
+    )
+    assert code == 0
+    # the team's group id not known yet: the link opens the channel
+    assert (
+        f"  {general} 1763625600000 (asked 2026-11-20T08:00:00Z) "
+        "https://teams.microsoft.com/l/channel/19:team-general@thread.tacv2/channel"
+        "?tenantId=tid-0001"
+    ) in out.splitlines()
+    code, out, _ = _run(
+        database_url, monkeypatch, capsys, "report", "--workspace", "teams:tid-0001", *args,
+        "--format", "json",
+    )  # fmt: skip
+    [question] = json.loads(out)["questions_28d"]["unanswered_links"]
+    assert question["url"].startswith("https://teams.microsoft.com/l/channel/19:team-general")

@@ -51,6 +51,8 @@ class Bot:
     bot_user_id: str | None = None
     bot_id: str | None = None
     enterprise_id: str | None = None
+    #: the workspace's address (auth.test ``url``, e.g. https://acme.slack.com/), when known
+    url: str | None = None
 
 
 #: The installed bot of a team (OAuth), or None when the team has no installation.
@@ -65,6 +67,11 @@ class ConfiguredBot:
         self._client = client
         self._token = token
         self._known: Bot | None = None
+
+    def team_url(self, team: str) -> str | None:
+        """The workspace's address once auth.test told it (None before, or another team)."""
+        known = self._known
+        return known.url if known is not None and known.team_id == team else None
 
     async def identity(self, within: float) -> Bot | str:
         """The bot, or what went wrong asking (``http 503``, ``timeout``, ``invalid_auth``…)."""
@@ -92,6 +99,7 @@ class ConfiguredBot:
             bot_user_id=data.get("user_id"),
             bot_id=data.get("bot_id"),
             enterprise_id=data.get("enterprise_id"),
+            url=data["url"] if isinstance(data.get("url"), str) else None,
         )
 
 

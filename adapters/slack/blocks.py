@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,13 +39,23 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: A link as the runtime writes it in a text, ``[label](https://…)`` (Teams' markdown), once
+#: escaped: its label and address hold no ``<``, ``>`` nor ``|`` that would end Slack's link.
+_LINK = re.compile(r"\[([^\]\n|]+)\]\((https?://[^\s)|]+)\)")
+
+
+def mrkdwn(text: str) -> str:
+    """``text`` escaped, its ``[label](url)`` links written as Slack's ``<url|label>``."""
+    return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", escape(text))
+
+
 def _plain(text: str, limit: int = BUTTON_LABEL_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:limit] or " ", "emoji": True}
 
 
 def sections(text: str) -> list[dict[str, Any]]:
     """One section per 3000 characters, cut at line ends where possible."""
-    body, blocks = escape(text), []
+    body, blocks = mrkdwn(text), []
     while body:
         cut = len(body) if len(body) <= SECTION_LIMIT else body.rfind("\n", 0, SECTION_LIMIT)
         cut = cut if cut > 0 else SECTION_LIMIT
@@ -228,7 +239,7 @@ def home_view(action: act.PublishHome) -> dict[str, Any]:
 
 def _post(channel: str, text: str, **extra: Any) -> SlackCall:
     # the fallback text is mrkdwn too (the notification, the screen reader): escaped like blocks
-    args = {"channel": channel, "text": escape(text), "blocks": sections(text), **extra}
+    args = {"channel": channel, "text": mrkdwn(text), "blocks": sections(text), **extra}
     return SlackCall("chat.postMessage", args)
 
 

@@ -106,6 +106,7 @@ class SlackPlatform:
         configured = None
         if config.bot_token:
             configured = ConfiguredBot(self.client, config.bot_token)
+        self._configured = configured
         self._admission = Admission(configured, self._installed_bot)
         if config.oauth:
             assert config.client_id is not None
@@ -168,6 +169,11 @@ class SlackPlatform:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         await self._late_lookups.close()
         await self.sender.close()
+
+    def team_url(self, team: str) -> str | None:
+        """The workspace's address, known once auth.test answered for the configured token
+        (an OAuth installation tells none: its messages' links go through slack.com)."""
+        return self._configured.team_url(team) if self._configured is not None else None
 
     async def bot_token(self, team: str) -> str | None:
         """The team's bot token. By team id alone: an Enterprise Grid workspace is stored with

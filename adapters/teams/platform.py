@@ -37,6 +37,7 @@ from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import FittedAuthentication
 from adapters.teams.errors import classify
 from adapters.teams.inbound import MalformedActivity, read_activity
+from adapters.teams.links import group_entries
 from adapters.teams.normalize import (
     BOT_PREFIX,
     CARD_ACTION,
@@ -216,6 +217,7 @@ class TeamsPlatform:
                 entries[f"channel:{channel}"] = {**data, "conversation": {**conversation, **whole}}
                 entries[f"{TEAM}{channel}"] = {"id": team}
         entries |= installer_entries(activity)  # who added the bot to the team owns it here
+        entries |= group_entries(activity)  # the team's group id: its messages' deep links
         await self._references.save(workspace, entries)  # one transaction per activity
 
     # -- outbound -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import get_args
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app import message_link_book
 from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
 from bot.runtime.pulse_render import as_csv, as_text
 from bot.runtime.pulse_report import (
@@ -111,7 +112,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     async def read() -> CommunityReport:
         store = Store(make_engine(url))
         try:
-            return await asyncio.wait_for(
+            report = await asyncio.wait_for(
                 community_report(
                     store,
                     args.workspace,
@@ -123,6 +124,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
                 ),
                 CONNECT_TIMEOUT,
             )
+            # where each unanswered question is opened, as its platform spells it
+            links = message_link_book(settings, store)
+            await links.add_urls(args.workspace, report.indicators.figures)
+            return report
         finally:
             await store.close()
 

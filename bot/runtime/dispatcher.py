@@ -26,6 +26,7 @@ from bot.runtime.governance import Answers, Governance, read_outside
 from bot.runtime.home import OPTOUT, apply_toggle, asking_rituals, build_home, toggle_of
 from bot.runtime.home_health import Glance, read_glances
 from bot.runtime.invocation import Invocation, OpenedFor
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -137,6 +138,8 @@ class Dispatcher:
         self.run_now: RunNow | None = None
         #: signs ``/animateur dashboard``'s links (set by the composition root)
         self.dashboard: DashboardLinks | None = None
+        #: each platform's links to its messages, for facilitators (set by the composition root)
+        self.message_links = MessageLinkBook()
         self._background: set[asyncio.Future[None]] = set()
         self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
 
@@ -844,6 +847,7 @@ class Dispatcher:
             opened_for=opened,
             dashboard=self.dashboard,
             reader=self._store.read,
+            message_links=self.message_links,
         )
         reply = await commands.reply(invocation)
         await self._enqueue(turn, [reply], None, invocation.named())

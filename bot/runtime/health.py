@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.runtime.indicators import FEWER, PulseData, compute
+from bot.runtime.indicators import FEWER, Indicators, PulseData, compute
 from bot.runtime.invocation import Invocation, Usage
 from bot.runtime.pulse_report import read_pulse
 from bot.runtime.pulse_warnings import describe, warnings
@@ -28,15 +28,19 @@ async def health(inv: Invocation, args: list[str]) -> None:
     assert community.id is not None
     cid, now = community.id, inv.now
 
-    async def pulse(tx: Transaction) -> PulseData:
+    async def pulse(tx: Transaction) -> tuple[PulseData, Indicators]:
         # read afresh in its own read transaction: the event's one is rolled back meanwhile
         found = await tx.directory.community(cid)
         assert found is not None
-        return await read_pulse(tx, found, now, WEEKS, asking)
+        data = await read_pulse(tx, found, now, WEEKS, asking)
+        report = compute(data, WEEKS, links=True)
+        # the links to the waiting questions (a facilitator's): a platform may read what it
+        # keeps to spell them, outside the write transaction too
+        await inv.message_links.add_urls(inv.event.workspace, report.figures)
+        return data, report
 
     # a long read: outside the command's write transaction (SQLite's write lock is not held)
-    data = await inv.read_outside(f"health:{cid}:{now.isoformat()}", pulse)
-    report = compute(data, WEEKS, links=True)
+    data, report = await inv.read_outside(f"health:{cid}:{now.isoformat()}", pulse)
     f, locale = report.figures, inv.locale
     withheld = text("health_withheld", locale, reason=_reason(locale, FEWER))
 

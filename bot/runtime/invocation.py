@@ -12,6 +12,7 @@ from typing import TypeVar
 from bot.runtime.context import resolve_locale
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.governance import Checks, Governance, OutsideWork, read_outside
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import CommandInvoked
@@ -71,6 +72,8 @@ class Invocation:
     dashboard: DashboardLinks | None = None
     #: opens a read-only transaction outside the event's (None: read within it)
     reader: Callable[[], AbstractAsyncContextManager[Transaction]] | None = None
+    #: each platform's links to its messages (facilitators' replies only)
+    message_links: MessageLinkBook = field(default_factory=MessageLinkBook)
 
     @property
     def locale(self) -> str:

@@ -123,7 +123,11 @@ def as_text(report: CommunityReport) -> str:
     links = questions.get("unanswered_links") if isinstance(questions, dict) else None
     if links:
         out += ["", "Questions unanswered for more than 48 h:"]
-        out += [f"  {q['channel']} {q['message_id']} (asked {q['asked_at']})" for q in links]
+        out += [
+            f"  {q['channel']} {q['message_id']} (asked {q['asked_at']})"
+            + (f" {q['url']}" if q.get("url") else "")
+            for q in links
+        ]
     weeks: list[dict[str, Any]] = data["weeks"]  # type: ignore[assignment]
     if weeks:
         out += ["", "week      " + "".join(f"{h:>20}" for _, h in WEEK_COLUMNS)]

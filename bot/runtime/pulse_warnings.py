@@ -18,6 +18,7 @@ from bot.runtime.indicators import (
     members_at,
     window_ending,
 )
+from bot.runtime.message_links import labelled
 from bot.runtime.texts import text
 
 #: A ritual whose response rate is under this is worth a look.
@@ -98,12 +99,15 @@ LINKS = 5
 
 
 def describe(warning: PulseWarning, locale: str) -> str:
-    """The warning and what to do about it, in ``locale``; the unanswered threads named by
-    their place (channel and message id), five at most."""
+    """The warning and what to do about it, in ``locale``; the unanswered threads (five at
+    most) each a link when it has its ``url`` (``MessageLinkBook.add_urls``: for facilitators
+    only), else named by their place (channel and message id)."""
     values: dict[str, Any] = dict(warning.values)
     if "links" in values:
         links = values.pop("links")[:LINKS]
-        values["where"] = ", ".join(f"{q['channel']} {q['message_id']}" for q in links)
+        values["where"] = labelled(
+            links, lambda q: text("question_link", locale, day=str(q["asked_at"])[:10])
+        )
     if "rate" in values:
         values["rate"] = f"{values['rate']:.1f}"
     return (

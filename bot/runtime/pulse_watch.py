@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import cast
 
 from bot.runtime.clock import Clock
 from bot.runtime.context import calendar_for
 from bot.runtime.indicators import compute
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.pulse_alerts import warning_messages
 from bot.runtime.pulse_digest import digest_messages, digest_week
 from bot.runtime.pulse_report import read_pulse
 from bot.runtime.pulse_warnings import warnings
 from bot.vocabulary import actions as act
+from bot.vocabulary.events import Platform, WorkspaceRef
 from playbooks.schema import Playbook
 from storage.store import Store
 
@@ -41,6 +44,7 @@ class PulseWatch:
         on_enqueued: Callable[[], None] = lambda: None,
         every: timedelta = EVERY,
         per_pass: int = PER_PASS,
+        links: MessageLinkBook | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -48,6 +52,8 @@ class PulseWatch:
         self._on_enqueued = on_enqueued
         self._every = every
         self._per_pass = per_pass
+        #: each platform's links to the unanswered questions (facilitators' eyes only)
+        self._links = links or MessageLinkBook()
 
     async def run_due(self) -> int:
         """Look at the communities that are due; returns how many messages were queued."""
@@ -88,7 +94,11 @@ class PulseWatch:
         week = digest_week(calendar, now)
         async with self._store.read() as tx:  # the figures: no write lock while computing
             data = await read_pulse(tx, community, now, WEEKS, self._asking)
+            where = await tx.directory.workspace_by_id(community.workspace_id)
         report = compute(data, WEEKS, links=True)
+        if where is not None:  # the links too (a platform may read what it keeps)
+            ref = WorkspaceRef(cast(Platform, where.platform), where.external_id)
+            await self._links.add_urls(ref, report.figures)
         found = warnings(report, data)
         async with self._store.transaction() as tx:
             workspace = await tx.directory.workspace_by_id(community.workspace_id)

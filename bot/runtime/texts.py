@@ -891,6 +891,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "clé pour les signer (son fichier de clé ne peut pas être écrit). Demandez à qui "
         "l'administre.",
     },
+    # -- links to messages, for facilitators (issue 11 §2, issue 13 §1) -----------------------
+    "question_link": {"en": "question of {day}", "fr": "question du {day}"},
 }
 
 

@@ -111,3 +111,20 @@ class Channels(Protocol):
         """Whether ``user_id`` is a person of the workspace (for Teams: of the team
         ``channel``) — not a bot, not a deactivated account."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePlace:
+    """A message of a community's channel, to be opened by a facilitator: its id, and the id
+    of its thread's first message when it is a reply (None: it starts its thread)."""
+
+    channel: str
+    message_id: str
+    thread: str | None = None
+
+
+class MessageLinks(Protocol):
+    """Where a facilitator opens a message, as the platform spells it (its URL format, what it
+    needs to know of the workspace): the runtime only shows the address."""
+
+    async def url(self, workspace: WorkspaceRef, place: MessagePlace) -> str: ...

@@ -34,8 +34,8 @@ from bot.runtime.dashboard.pages import (
     community_pulse,
     facilitator,
 )
-from bot.runtime.dashboard.permalinks import permalink
 from bot.runtime.indicators import FEWER
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.pulse_render import as_csv
 from bot.runtime.pulse_report import CommunityReport
 from bot.runtime.texts import text
@@ -66,9 +66,16 @@ REASONS = {
 
 class Dashboard:
     def __init__(
-        self, store: Store, links: DashboardLinks, clock: Clock, asking: Collection[str]
+        self,
+        store: Store,
+        links: DashboardLinks,
+        clock: Clock,
+        asking: Collection[str],
+        message_links: MessageLinkBook | None = None,
     ) -> None:
         self._store = store
+        #: each platform's links to the unanswered questions
+        self._message_links = message_links or MessageLinkBook()
         self._links = links
         self._clock = clock
         #: the rituals that ask something (the others have no response rate)
@@ -178,6 +185,7 @@ class Dashboard:
             return self._denied(request, "not_yours")
         lang = self._language(request, who)
         say = _say(lang)
+        await self._message_links.add_urls(_ref(who), pulse.indicators.figures)
         return self._page(
             "community.html",
             lang,
@@ -188,7 +196,7 @@ class Dashboard:
                 pulse.indicators, pulse.participation, say, lambda why: _reason(lang, why)
             ),
             warnings=[_warning(lang, w.kind, dict(w.values)) for w in pulse.warnings],
-            unanswered=_unanswered(pulse, who, lang),
+            unanswered=_unanswered(pulse, lang),
             csv_url=f"/dashboard/c/{pulse.community.channel_id}/figures.csv",
             several=len(who.communities) > 1,
         )
@@ -200,6 +208,7 @@ class Dashboard:
             return self._denied(request, denied.reason)
         except NotAllowed:
             return self._denied(request, "not_yours")
+        await self._message_links.add_urls(_ref(who), pulse.indicators.figures)  # as the CLI's
         report = CommunityReport(_ref(who), pulse.community, at, pulse.indicators)
         name = f"{pulse.community.channel_id}-{at.strftime('%Y%m%dT%H%M')}.csv"
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
@@ -261,7 +270,7 @@ def _warning(lang: str, kind: str, values: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _unanswered(pulse: Pulse, who: Facilitator, lang: str) -> list[dict[str, str]]:
+def _unanswered(pulse: Pulse, lang: str) -> list[dict[str, str]]:
     questions = pulse.indicators.figures.get("questions_28d")
     if not isinstance(questions, dict):
         return []
@@ -272,7 +281,7 @@ def _unanswered(pulse: Pulse, who: Facilitator, lang: str) -> list[dict[str, str
             {
                 "message_id": q["message_id"],
                 "asked": text("dash_asked_at", lang, at=asked.strftime("%Y-%m-%d %H:%M UTC")),
-                "href": permalink(who.workspace.platform, q["channel"], q["message_id"]),
+                "href": q.get("url", ""),  # none: no link builder for the platform
             }
         )
     return found
