@@ -239,10 +239,10 @@ class Simulation:
             for _ in range(1000):  # a pass wakes at most 500 runs: repeat while there is more
                 if not await self.scheduler.tick():
                     break
-            sent = False
+            delivered = False
             while await self.worker.drain():
-                sent = True
-            if not sent:
+                delivered = True
+            if not delivered:
                 break
         for sent in self.recorder.sent[self._seen :]:
             self._script_answer(sent)
