@@ -100,7 +100,11 @@ def _conversations() -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]
         Contributor(f"U-{i}", f"{'N' * 50} {i} 🎉 {{{{ x }}}}", 1000 - i, i) for i in range(CROWD)
     )
     data = tallied({}, crowd)
-    yield f"{CROWD} people taking part", _EveryTally(crowd), season_view(Season("2026-Q4", data), data)
+    yield (
+        f"{CROWD} people taking part",
+        _EveryTally(crowd),
+        season_view(Season("2026-Q4", data), data),
+    )
 
 
 def _answer_sets(keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, str]]]:

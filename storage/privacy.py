@@ -185,6 +185,25 @@ class Erasure:
     handed: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, str]:
+    """A run's variables without ``uid``: a variable holding their id goes (with the name
+    that goes with it: ``<var>_name``), a thread's tally (JSON rows ``[user id, name, …]``)
+    loses their row."""
+    out = dict(variables)
+    for key, value in variables.items():
+        if value == uid:
+            out.pop(key, None)
+            out.pop(f"{key}_name", None)
+        elif key.startswith("_collected."):
+            try:
+                rows = json.loads(value)
+                kept = [r for r in rows if not (isinstance(r, list) and r and r[0] == uid)]
+            except ValueError:
+                continue
+            out[key] = json.dumps(kept)
+    return out
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -521,6 +540,15 @@ class Privacy:
             delete(Answer).where(col(Answer.workspace_id) == w, col(Answer.user_id) == uid),
         )
         await run("run", delete(Run).where(col(Run.workspace_id) == w, col(Run.subject) == uid))
+        # others' runs that remember them (who replied, a thread's tally) forget them
+        naming_runs = await self._s.execute(
+            select(Run).where(col(Run.workspace_id) == w, _mentions(_table(Run).c.variables, [uid]))
+        )
+        for other in naming_runs.scalars().all():
+            forgotten = _forget_in_variables(other.variables, uid)
+            if forgotten != other.variables:
+                other.variables = forgotten
+                counts["run"] = counts.get("run", 0) + 1
         await run(
             "activityrecord",
             delete(ActivityRecord).where(

@@ -220,3 +220,33 @@ async def test_a_question_nobody_answers_times_out_in_working_hours(database_url
         assert [s.text for s in told] == ["A question has waited 4 working hours"]
         assert told[0].at.astimezone(PARIS) == datetime(2026, 12, 2, 9, 0, tzinfo=PARIS)
         assert in_threads(sim) == []
+
+
+async def test_erasing_someone_takes_them_out_of_seasons_and_tallies(database_url: str) -> None:
+    sharing = {"sharing": RITUALS["sharing"]}
+    async with Simulation(sharing, MONDAY, database_url=database_url) as sim:
+        for member in (ADA, BEA):
+            await sim.join(member)
+        thread = await week(sim, MONDAY + timedelta(days=1))
+        await post(sim, ADA, "r1", thread)
+        await post(sim, BEA, "r2", thread)
+        await sim.run_until(MONDAY + timedelta(days=3, hours=10))
+        async with sim.store.transaction() as tx:
+            workspace = await tx.directory.workspace(WORKSPACE)
+            assert workspace is not None
+            exported = await tx.privacy.export(workspace, ADA.user_id)
+            assert exported["season_tallies"] == [
+                {
+                    "community_id": sim.community_id,
+                    "playbook": "sharing",
+                    "season": "2026-Q4",
+                    "tally": {"name": "Ada", "replies": 1, "reactions": 0, "rounds": 1},
+                }
+            ]
+            await tx.privacy.erase(workspace, ADA.user_id, sim.clock())
+        async with sim.store.transaction() as tx:
+            data = await tx.seasons.data(sim.community_id, "sharing", "2026-Q4")
+        run = await latest_run(sim, "sharing")
+        assert [p["user_id"] for p in standings(data)] == [BEA.user_id], "Bea's entry stays"
+        assert ADA.user_id not in run.variables["_collected.week"]
+        assert BEA.user_id in run.variables["_collected.week"]
