@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.runtime.remembered_posts import remember_post
 from bot.runtime.simulation import CHANNEL, FACILITATOR, WORKSPACE, SimMember, Simulation
 from bot.vocabulary import actions as act
 from bot.vocabulary import events as ev
 from playbooks.conversation import standings
 from playbooks.loader import load_library
-from storage.tables import Run
+from storage.tables import Delivery, Run
 
 RITUALS = load_library(Path(__file__).parent / "fixtures" / "rituals")
 PARIS = ZoneInfo("Europe/Paris")
@@ -250,3 +251,33 @@ async def test_erasing_someone_takes_them_out_of_seasons_and_tallies(database_ur
         assert [p["user_id"] for p in standings(data)] == [BEA.user_id], "Bea's entry stays"
         assert ADA.user_id not in run.variables["_collected.week"]
         assert BEA.user_id in run.variables["_collected.week"]
+
+
+async def test_a_posts_id_is_kept_for_its_run_only_while_the_run_goes_on(
+    database_url: str,
+) -> None:
+    sharing = {"sharing": RITUALS["sharing"]}
+    async with Simulation(sharing, MONDAY, database_url=database_url) as sim:
+        await week(sim, MONDAY + timedelta(days=1))
+        run = await latest_run(sim, "sharing")
+        post = act.PostToCommunity(channel=CHANNEL, text="again", remember="again")
+        delivery = Delivery(
+            workspace_id=run.workspace_id,
+            run_id=run.id,
+            recipient=CHANNEL,
+            action=act.action_to_dict(post),
+            next_attempt_at=sim.clock(),
+            created_at=sim.clock(),
+        )
+        async with sim.store.transaction() as tx:  # the platform names it with its channel
+            await remember_post(tx, delivery, f"{CHANNEL}:1733.0042", sim.clock())
+        assert (await latest_run(sim, "sharing")).variables["again"] == "1733.0042"
+
+        async with sim.store.transaction() as tx:
+            going = await tx.runs.get(run.id)
+            assert going is not None
+            await tx.runs.finish(going, sim.clock())
+        async with sim.store.transaction() as tx:
+            await remember_post(tx, delivery, "1733.0099", sim.clock())
+        ended = await latest_run(sim, "sharing")
+        assert (ended.status, ended.variables["again"]) == ("done", "1733.0042")
