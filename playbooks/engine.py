@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
 from bot.vocabulary import actions as act
-from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted, Tick
+from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted, ThreadReplied, Tick
 from playbooks import schema
 from playbooks.calendar import Calendar
+from playbooks.conversation import COLLECTED, Season, Tally, picked, season_view, tallied
 from playbooks.durations import parse_duration
 from playbooks.overrides import OverrideError, apply_overrides
 from playbooks.templates import RenderError, render
@@ -29,6 +30,13 @@ MAX_ANSWER_LENGTH = 3000
 DEADLINE = "_deadline"
 #: A run started outside working time waits for it before its first step.
 NOT_STARTED = "_not_started"
+#: Since when a step waits for its thread's variable (the post not delivered yet).
+THREAD_PENDING = "_thread_pending"
+#: A step whose thread is not known yet tries again this often, for this long.
+THREAD_RETRY = timedelta(minutes=1)
+THREAD_GIVE_UP = timedelta(minutes=30)
+#: The variables ``wait_reply`` sets: who replied (user id), and their name.
+REPLIER, REPLIER_NAME = "replier", "replier_name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,11 @@ class RunContext:
     calendar: Calendar = field(default_factory=Calendar)
     #: the community's own texts and schedule for this ritual (see playbooks.overrides)
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: the tally of the thread a due ``collect`` step counts (read by the caller, see
+    #: :meth:`Engine.collect_thread`)
+    collected: Tally | None = None
+    #: the season's state, for playbooks that use it (:attr:`schema.Playbook.uses_season`)
+    season: Season | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +84,8 @@ class RunState:
     status: RunStatus
     variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     wake_at: datetime | None = None
+    #: the thread (platform message id) a ``wait_reply`` step waits on, else None
+    waiting_thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,27 @@ class Transition:
     ignored: str | None = None
     #: Why the run stopped abnormally, else None.
     error: str | None = None
+    #: The season's state as this transition leaves it, to be saved (None: unchanged).
+    season: Mapping[str, Any] | None = None
+    #: What the run's log should say of this transition (a fallback taken…), never texts.
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Work:
+    """What one transition builds up while stepping."""
+
+    variables: dict[str, str]
+    season: dict[str, Any]
+    season_changed: bool = False
+    actions: list[act.Action] = field(default_factory=list)
+    answers: list[RecordedAnswer] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def of(state: RunState, ctx: RunContext) -> _Work:
+        season = dict(ctx.season.data) if ctx.season is not None else {}
+        return _Work(dict(state.variables), season)
 
 
 def _broken(state: RunState, exc: RenderError) -> Transition:
@@ -127,17 +163,50 @@ class Engine:
         except OverrideError:
             return playbook
 
+    def uses_season(self, name: str, overrides: Mapping[str, Any]) -> bool:
+        """Whether a run of ``name`` needs the season's state in its context."""
+        playbook = self.playbook_for(name, overrides)
+        return playbook is not None and playbook.uses_season
+
+    def collect_thread(
+        self, state: RunState, overrides: Mapping[str, Any], now: datetime
+    ) -> str | None:
+        """The thread whose tally the caller must read into ``RunContext.collected`` before
+        waking this run: it waits at a ``collect`` step that is due. None otherwise."""
+        playbook = self.playbook_for(state.playbook, overrides)
+        if playbook is None or state.step is None or state.status != "waiting_timer":
+            return None
+        if NOT_STARTED in state.variables or state.wake_at is None or now < state.wake_at:
+            return None
+        try:
+            step = playbook.step(state.step)
+        except KeyError:
+            return None
+        return state.variables.get(step.thread) if isinstance(step, schema.Collect) else None
+
     def start(
-        self, name: str, ctx: RunContext, now: datetime, *, in_working_time: bool = False
+        self,
+        name: str,
+        ctx: RunContext,
+        now: datetime,
+        *,
+        in_working_time: bool = False,
+        variables: Mapping[str, str] | None = None,
     ) -> Transition:
         """Start ``name``; ``in_working_time``: outside it, the run waits for it to begin (a
-        scheduled ritual; one answering someone's own action starts at once)."""
+        scheduled ritual; one answering someone's own action starts at once). ``variables``:
+        what the run knows from the start (a question-triggered run: ``question``)."""
         playbook = self.playbook_for(name, ctx.overrides)
         assert playbook is not None, f"unknown playbook {name!r}"
-        state = RunState(playbook=name, step=playbook.steps[0].id, status="waiting_timer")
+        state = RunState(
+            playbook=name,
+            step=playbook.steps[0].id,
+            status="waiting_timer",
+            variables=MappingProxyType(dict(variables or {})),
+        )
         opens = ctx.calendar.next_open(now)
         if in_working_time and opens > now:
-            pending = MappingProxyType({NOT_STARTED: "yes"})
+            pending = MappingProxyType({**state.variables, NOT_STARTED: "yes"})
             return Transition(replace(state, variables=pending, wake_at=opens))
         try:
             return self._run_from(playbook, playbook.steps[0].id, state, ctx, now)
@@ -166,6 +235,8 @@ class Engine:
                 if parse_callback(event.callback) != (ctx.run_id, step.id):
                     return Transition(state, ignored="answer to another question")
                 return self._on_answer(playbook, step, state, event, ctx, now)
+            if isinstance(event, ThreadReplied):
+                return self._on_reply(playbook, step, state, event, ctx, now)
         except RenderError as exc:
             return _broken(state, exc)
         return Transition(state, ignored=f"{type(event).__name__} does not move a run")
@@ -186,14 +257,60 @@ class Engine:
             variables = {k: v for k, v in state.variables.items() if k != NOT_STARTED}
             begun = replace(state, variables=MappingProxyType(variables))
             return self._run_from(playbook, playbook.steps[0].id, begun, ctx, now)
+        if state.status == "waiting_timer" and THREAD_PENDING in state.variables:
+            return self._run_from(playbook, step.id, state, ctx, now)  # its thread, again
+        if isinstance(step, schema.Collect) and state.status == "waiting_timer":
+            return self._collected(playbook, step, state, ctx, now)
         if state.status == "waiting_timer":
             return self._run_from(playbook, self._next(playbook, step), state, ctx, now)
+        if isinstance(step, schema.WaitReply):
+            target = step.on_timeout or self._next(playbook, step)
+            return self._run_from(playbook, target, state, ctx, now)
         if isinstance(step, schema.Ask) and DEADLINE in state.variables:
             return self._remind(step, state, ctx)
         if isinstance(step, schema.Ask):
             target = step.on_timeout or self._next(playbook, step)
             return self._run_from(playbook, target, state, ctx, now)
         return Transition(state, ignored="nothing is due")
+
+    def _collected(
+        self,
+        playbook: schema.Playbook,
+        step: schema.Collect,
+        state: RunState,
+        ctx: RunContext,
+        now: datetime,
+    ) -> Transition:
+        """The collect is due: keep the thread's tally (``collected.<save_as>``), add it to the
+        season, go on."""
+        tally = ctx.collected or Tally()
+        work = _Work.of(state, ctx)
+        work.variables[COLLECTED + step.save_as] = tally.to_json()
+        work.season = tallied(work.season, tally)
+        work.season_changed = True
+        return self._run_from(playbook, self._next(playbook, step), state, ctx, now, work)
+
+    def _on_reply(
+        self,
+        playbook: schema.Playbook,
+        step: schema.Step,
+        state: RunState,
+        event: ThreadReplied,
+        ctx: RunContext,
+        now: datetime,
+    ) -> Transition:
+        """A reply in a thread: it moves a run waiting on that thread for someone else than
+        its own member."""
+        if not isinstance(step, schema.WaitReply) or state.status != "waiting_answer":
+            return Transition(state, ignored="not waiting for a reply")
+        if state.variables.get(step.thread) != event.thread:
+            return Transition(state, ignored="a reply in another thread")
+        if not event.user_id or (ctx.member is not None and event.user_id == ctx.member.user_id):
+            return Transition(state, ignored="a reply from the run's own member")
+        work = _Work.of(state, ctx)
+        work.variables[REPLIER] = event.user_id
+        work.variables[REPLIER_NAME] = event.name or event.user_id
+        return self._run_from(playbook, self._next(playbook, step), state, ctx, now, work)
 
     def _remind(self, step: schema.Ask, state: RunState, ctx: RunContext) -> Transition:
         """Ask again, once, then wait for the answer until the question's own timeout."""
@@ -258,19 +375,30 @@ class Engine:
         state: RunState,
         ctx: RunContext,
         now: datetime,
+        work: _Work | None = None,
     ) -> Transition:
-        actions: list[act.Action] = []
-        answers: list[RecordedAnswer] = []
-        variables = dict(state.variables)
+        work = work or _Work.of(state, ctx)
+        actions, answers, variables = work.actions, work.answers, work.variables
 
         def finish(
             status: RunStatus,
             at: str | None,
             wake: datetime | None = None,
             error: str | None = None,
+            thread: str | None = None,
         ) -> Transition:
-            new = RunState(playbook.name, at, status, MappingProxyType(dict(variables)), wake)
-            return Transition(new, tuple(actions), tuple(answers), error=error)
+            new = RunState(
+                playbook.name, at, status, MappingProxyType(dict(variables)), wake, thread
+            )
+            season = dict(work.season) if work.season_changed else None
+            return Transition(
+                new,
+                tuple(actions),
+                tuple(answers),
+                error=error,
+                season=season,
+                notes=tuple(work.notes),
+            )
 
         for _ in range(MAX_STEPS_PER_TRANSITION):
             if step_id is None:
@@ -282,13 +410,19 @@ class Engine:
                 case schema.End():
                     return finish("done", None)
                 case schema.SendDm() if member is not None:
-                    text = self._text(step.text, current, ctx)
+                    text = self._text(step.text, current, ctx, work)
                     actions.append(act.SendDirectMessage(user_id=member.user_id, text=text))
                 case schema.PostToCommunity():
-                    text = self._text(step.text, current, ctx)
-                    actions.append(act.PostToCommunity(channel=ctx.community.channel, text=text))
+                    text = self._text(step.text, current, ctx, work)
+                    remember = step.remember_as or ""
+                    if remember:  # known again once this post is delivered
+                        variables.pop(remember, None)
+                    post = act.PostToCommunity(
+                        channel=ctx.community.channel, text=text, remember=remember
+                    )
+                    actions.append(post)
                 case schema.NotifyFacilitators():
-                    text = self._text(step.text, current, ctx)
+                    text = self._text(step.text, current, ctx, work)
                     actions.append(act.NotifyFacilitators(channel=ctx.community.channel, text=text))
                 case schema.Ask() if member is not None:
                     actions.append(self._question(step, current, ctx, member))
@@ -298,13 +432,51 @@ class Engine:
                         return finish("waiting_answer", step.id, reminder)
                     return finish("waiting_answer", step.id, deadline)
                 case schema.Wait():
-                    return finish("waiting_timer", step.id, self._wake(step, ctx, now))
+                    wake = self._wake(step.until, step.duration, step.working_hours, ctx, now)
+                    return finish("waiting_timer", step.id, wake)
+                case schema.Collect():
+                    wake = self._wake(step.until, step.duration, step.working_hours, ctx, now)
+                    return finish("waiting_timer", step.id, wake)
+                case schema.ReplyInThread():
+                    thread = self._thread(step.thread, work, now)
+                    if thread is None:
+                        return finish("waiting_timer", step.id, now + THREAD_RETRY)
+                    text = self._text(step.text, current, ctx, work)
+                    channel = ctx.community.channel
+                    if thread:
+                        actions.append(act.ReplyInThread(channel=channel, thread=thread, text=text))
+                    else:
+                        work.notes.append(
+                            f"step {step.id!r}: the thread {step.thread!r} was still unknown after "
+                            f"{THREAD_GIVE_UP}: posted in the channel instead"
+                        )
+                        actions.append(act.PostToCommunity(channel=channel, text=text))
+                case schema.WaitReply():
+                    thread = self._thread(step.thread, work, now)
+                    if thread is None:
+                        return finish("waiting_timer", step.id, now + THREAD_RETRY)
+                    if not thread:
+                        work.notes.append(
+                            f"step {step.id!r}: the thread {step.thread!r} was still unknown after "
+                            f"{THREAD_GIVE_UP}: timed out"
+                        )
+                        step_id = step.on_timeout or self._next(playbook, step)
+                        continue
+                    deadline = now + step.timeout_delta
+                    if step.working_hours:
+                        deadline = ctx.calendar.next_open(deadline)
+                    return finish("waiting_answer", step.id, deadline, thread=thread)
+                case schema.Pick():
+                    items = playbook.lists[step.from_].get(ctx.locale)
+                    index, work.season = picked(work.season, step.from_, len(items))
+                    work.season_changed = True
+                    variables[step.save_as] = items[index]
                 case schema.Branch():
                     chosen = step.cases.get(variables.get(step.on, ""))
                     step_id = chosen or step.default or playbook.following(step.id)
                     continue
                 case schema.Record():
-                    value = self._render(step.value, current, ctx)
+                    value = self._render(step.value, current, ctx, work)
                     variables[step.key] = value
                     answers.append(RecordedAnswer(step.id, step.key, value))
                 case _:
@@ -313,15 +485,32 @@ class Engine:
         return finish("done", None, error=f"more than {MAX_STEPS_PER_TRANSITION} steps: a loop?")
 
     @staticmethod
-    def _wake(step: schema.Wait, ctx: RunContext, now: datetime) -> datetime:
-        if step.until is not None:
-            wake = ctx.calendar.next_at(step.until, now)
-            if step.working_hours:  # a Friday holiday: ask on Thursday, not next Monday
+    def _thread(name: str, work: _Work, now: datetime) -> str | None:
+        """The thread in variable ``name``; None: not known yet, try again in a while (the
+        waiting begins now); "": not known after THREAD_GIVE_UP, do without."""
+        variables = work.variables
+        thread = variables.get(name)
+        if thread:
+            variables.pop(THREAD_PENDING, None)
+            return thread
+        since = variables.setdefault(THREAD_PENDING, now.isoformat())
+        if now - datetime.fromisoformat(since) < THREAD_GIVE_UP:
+            return None
+        variables.pop(THREAD_PENDING, None)
+        return ""
+
+    @staticmethod
+    def _wake(
+        until: str | None, duration: str | None, working_hours: bool, ctx: RunContext, now: datetime
+    ) -> datetime:
+        if until is not None:
+            wake = ctx.calendar.next_at(until, now)
+            if working_hours:  # a Friday holiday: ask on Thursday, not next Monday
                 wake = ctx.calendar.last_working_day_before(wake, now)
         else:
-            assert step.duration is not None
-            wake = now + parse_duration(step.duration)
-        return ctx.calendar.next_open(wake) if step.working_hours else wake
+            assert duration is not None
+            wake = now + parse_duration(duration)
+        return ctx.calendar.next_open(wake) if working_hours else wake
 
     @staticmethod
     def _ask_times(
@@ -353,15 +542,28 @@ class Engine:
             answer_label="Répondre" if ctx.locale == "fr" else "Answer",
         )
 
-    def _text(self, text: schema.LocalizedText, state: RunState, ctx: RunContext) -> str:
-        return self._render(text.get(ctx.locale), state, ctx)
+    def _text(
+        self,
+        text: schema.LocalizedText,
+        state: RunState,
+        ctx: RunContext,
+        work: _Work | None = None,
+    ) -> str:
+        return self._render(text.get(ctx.locale), state, ctx, work)
 
     @staticmethod
-    def _render(template: str, state: RunState, ctx: RunContext) -> str:
+    def _render(template: str, state: RunState, ctx: RunContext, work: _Work | None = None) -> str:
+        season = work.season if work is not None else dict(ctx.season.data if ctx.season else {})
         variables: dict[str, Any] = {
             "community": ctx.community,
             "member": ctx.member,
             "answers": {k: v for k, v in state.variables.items() if not k.startswith("_")},
             "locale": ctx.locale,
+            "collected": {
+                k.removeprefix(COLLECTED): Tally.from_json(v).as_template()
+                for k, v in state.variables.items()
+                if k.startswith(COLLECTED)
+            },
+            "season": season_view(ctx.season, season),
         }
         return render(template, variables)

@@ -12,7 +12,19 @@ import yaml
 from pydantic import ValidationError
 
 from playbooks import trial
-from playbooks.schema import MEMBER_STEPS, Ask, Branch, Playbook
+from playbooks.schema import (
+    MEMBER_STEPS,
+    QUESTION,
+    Ask,
+    Branch,
+    Collect,
+    Pick,
+    Playbook,
+    PostToCommunity,
+    QuestionTrigger,
+    ReplyInThread,
+    WaitReply,
+)
 
 LIBRARY = Path(__file__).parent / "library"
 
@@ -129,10 +141,13 @@ def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
             targets.append(((*here, "on_timeout"), step.on_timeout))
             if step.on_timeout and not step.timeout:
                 yield (*here, "on_timeout"), f"steps.{index}.on_timeout: needs a timeout"
+        if isinstance(step, WaitReply):
+            targets.append(((*here, "on_timeout"), step.on_timeout))
         for path, target in targets:
             if target is not None and target not in ids:
                 dotted = ".".join(str(p) for p in path)
                 yield path, f"{dotted}: no step has id {target!r}"
+        yield from _conversation(playbook, index)
         if step.kind in MEMBER_STEPS and not playbook.has_member_subject:
             yield (
                 (*here, "kind"),
@@ -140,6 +155,35 @@ def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
                 f"{playbook.trigger.on!r} trigger runs once for the whole community "
                 "(add 'audience: each_member' to run it for each member)",
             )
+
+
+def _conversation(playbook: Playbook, index: int) -> Iterator[tuple[PathKey, str]]:
+    """A step's thread is one an earlier step remembered (or the question that started the
+    run); a pick draws from a list the playbook declares."""
+    step = playbook.steps[index]
+    here: PathKey = ("steps", index)
+    if isinstance(step, ReplyInThread | Collect | WaitReply):
+        known = [
+            s.remember_as
+            for s in playbook.steps[:index]
+            if isinstance(s, PostToCommunity) and s.remember_as
+        ]
+        if isinstance(playbook.trigger, QuestionTrigger):
+            known.append(QUESTION)
+        if step.thread not in known:
+            said = ", ".join(repr(k) for k in known) or "none"
+            yield (
+                (*here, "thread"),
+                f"steps.{index}.thread: no earlier step remembers {step.thread!r} (known: "
+                f"{said}); a post_to_community step with 'remember_as: {step.thread}' before "
+                "this one, or 'question' in a ritual started by a question (on: question)",
+            )
+    if isinstance(step, Pick) and step.from_ not in playbook.lists:
+        said = ", ".join(repr(k) for k in playbook.lists) or "none"
+        yield (
+            (*here, "from"),
+            f"steps.{index}.from: no list {step.from_!r} in the playbook's 'lists' (lists: {said})",
+        )
 
 
 #: A playbook file is read only up to this size, and this many YAML nodes.

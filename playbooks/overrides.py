@@ -2,9 +2,10 @@
 file. Overrides are stored per community and applied on top of the bundled playbook.
 
 Shape: ``{"schedule": "<cron>", "digest": "<cron>", "texts": {"<step id>": {"en": …, "fr": …}},
-"waits": {"<wait step id>": "fri 15:00" | "2d"}, "reminders": {"<ask step id>": "4h"}}`` where a
-step's text is its ``text`` (its question for ``ask`` steps); a wait keeps its kind (a moment of
-the week, or a duration).
+"waits": {"<wait or collect step id>": "fri 15:00" | "2d"}, "reminders": {"<ask step id>": "4h"},
+"lists": {"<list name>": {"en": [...], "fr": [...]}}}`` where a step's text is its ``text`` (its
+question for ``ask`` steps); a wait keeps its kind (a moment of the week, or a duration); a list
+replaces the playbook's list of that name in the languages given (``pick`` steps draw from it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pydantic import ValidationError
 
 from playbooks.schema import LOCALES, Playbook
 
-KEYS = ("schedule", "digest", "texts", "waits", "reminders")
+KEYS = ("schedule", "digest", "texts", "waits", "reminders", "lists")
+#: How ``rituals set list.<name>.<en|fr>=…`` separates a list's items.
+ITEM_SEPARATOR = " | "
 #: A community's own schedule or digest fires at most once a day (the bundled rituals' fire
 #: once a week): one minute and one hour, any days — ``"* * * * *"`` would post every minute.
 _ONCE_A_DAY = re.compile(r"\d{1,2} \d{1,2} \S+ \S+ \S+")
@@ -35,8 +38,8 @@ class UnknownSetting(OverrideError):
 
     def __init__(self, key: str) -> None:
         super().__init__(
-            f"{key!r} cannot be set (schedule, digest, text.<step>.<en|fr>, wait.<step> "
-            "or reminder.<step>)"
+            f"{key!r} cannot be set (schedule, digest, text.<step>.<en|fr>, wait.<step>, "
+            "reminder.<step> or list.<name>.<en|fr>)"
         )
         self.key = key
 
@@ -59,6 +62,10 @@ def with_pairs(settings: Mapping[str, Any], pairs: list[str]) -> dict[str, Any]:
             changed[key] = value
         elif sep and len(parts) == 3 and parts[0] == "text":
             changed.setdefault("texts", {}).setdefault(parts[1], {})[parts[2]] = value
+        elif sep and len(parts) == 3 and parts[0] == "list":
+            items = [item.strip() for item in value.split(ITEM_SEPARATOR.strip())]
+            lists = changed.setdefault("lists", {}).setdefault(parts[1], {})
+            lists[parts[2]] = [item for item in items if item]
         elif sep and len(parts) == 2 and parts[0] in ("wait", "reminder"):
             changed.setdefault(f"{parts[0]}s", {})[parts[1]] = value
         else:
@@ -92,7 +99,7 @@ def _check_shape(overrides: Mapping[str, Any]) -> None:
     for key, value in overrides.items():
         if key not in KEYS:
             raise OverrideError(f"unknown setting {key!r} (known: {', '.join(KEYS)})")
-        nested = {"texts": 2, "waits": 1, "reminders": 1}.get(key, 0)
+        nested = {"texts": 2, "waits": 1, "reminders": 1, "lists": 3}.get(key, 0)
         if not _texts(value, nested):
             raise OverrideError(f"{key}: not a setting as rituals set writes it")
 
@@ -100,6 +107,8 @@ def _check_shape(overrides: Mapping[str, Any]) -> None:
 def _texts(value: Any, depth: int) -> bool:
     if depth == 0:
         return isinstance(value, str)
+    if depth == 1 and isinstance(value, list):  # a list's items
+        return all(isinstance(v, str) for v in value)
     return isinstance(value, Mapping) and all(
         isinstance(k, str) and _texts(v, depth - 1) for k, v in value.items()
     )
@@ -133,14 +142,25 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
             step["text"][locale] = value
     for step_id, value in dict(overrides.get("waits", {})).items():
         step = steps.get(step_id)
-        if step is None or step.get("kind") != "wait":
-            raise OverrideError(f"no wait step {step_id!r} (wait steps: {_ids(steps, 'wait')})")
+        if step is None or step.get("kind") not in ("wait", "collect"):
+            waits = ", ".join(x for x in (_ids(steps, "wait"), _ids(steps, "collect")) if x)
+            raise OverrideError(f"no wait step {step_id!r} (wait steps: {waits or 'none'})")
         step["until" if "until" in step else "duration"] = value
     for step_id, value in dict(overrides.get("reminders", {})).items():
         step = steps.get(step_id)
         if step is None or step.get("kind") != "ask":
-            raise OverrideError(f"no question {step_id!r} (questions: {_ids(steps, 'ask')})")
+            raise OverrideError(
+                f"no question {step_id!r} (questions: {_ids(steps, 'ask') or 'none'})"
+            )
         step["reminder"] = value
+    for name, texts in dict(overrides.get("lists", {})).items():
+        if name not in data.get("lists", {}):
+            known = ", ".join(data.get("lists", {})) or "none"
+            raise OverrideError(f"no list {name!r} (lists: {known})")
+        for locale, items in dict(texts).items():
+            if locale not in LOCALES:
+                raise OverrideError(f"unknown language {locale!r} (known: {', '.join(LOCALES)})")
+            data["lists"][name][locale] = list(items)
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
@@ -159,4 +179,4 @@ def _check_once_a_day(key: str, cron: str) -> None:
 
 
 def _ids(steps: Mapping[str, Any], kind: str) -> str:
-    return ", ".join(s for s, v in steps.items() if v.get("kind") == kind) or "none"
+    return ", ".join(s for s, v in steps.items() if v.get("kind") == kind)

@@ -51,6 +51,14 @@ class ButtonTrigger(Strict):
     on: Literal["button"]
 
 
+class QuestionTrigger(Strict):
+    """Started for a member who asks a question at the top level of the community's channel
+    (the question flag recorded at ingest); the run's variable ``question`` is that message's
+    platform id, so ``wait_reply``/``collect``/``reply_in_thread`` can use ``thread: question``."""
+
+    on: Literal["question"]
+
+
 def check_cron(value: str) -> str:
     try:
         CronTrigger.from_crontab(value, timezone="UTC")
@@ -68,6 +76,12 @@ def check_duration(value: str | None) -> str | None:
     return value
 
 
+def _check_until(value: str | None) -> str | None:
+    if value is not None:
+        parse_at(value)
+    return value
+
+
 class ScheduleTrigger(Strict):
     """A cron expression; the ritual runs once for the community (cron read in the community's
     timezone), or once for each of its members (``audience: each_member``), each at that time in
@@ -81,7 +95,7 @@ class ScheduleTrigger(Strict):
 
 
 Trigger = Annotated[
-    MemberJoinedTrigger | CommandTrigger | ButtonTrigger | ScheduleTrigger,
+    MemberJoinedTrigger | CommandTrigger | ButtonTrigger | ScheduleTrigger | QuestionTrigger,
     Field(discriminator="on"),
 ]
 
@@ -98,8 +112,27 @@ class SendDm(StepBase):
     text: LocalizedText
 
 
+Variable = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+#: The variable a question-triggered run starts with: the question's platform message id.
+QUESTION = "question"
+
+
 class PostToCommunity(StepBase):
+    """Post in the community's channel; ``remember_as``: once sent, the post's platform id is
+    kept in that run variable (a ``thread`` for later steps)."""
+
     kind: Literal["post_to_community"]
+    text: LocalizedText
+    remember_as: Variable | None = None
+
+
+class ReplyInThread(StepBase):
+    """Reply in the thread of a remembered message (``thread``: its variable). Until the
+    variable is known (the post not delivered yet) the run retries every minute, up to 30
+    minutes; then it posts in the channel instead."""
+
+    kind: Literal["reply_in_thread"]
+    thread: Variable
     text: LocalizedText
 
 
@@ -153,12 +186,7 @@ class Wait(StepBase):
 
     _duration_parses = field_validator("duration")(check_duration)
 
-    @field_validator("until")
-    @classmethod
-    def _until_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_at(value)
-        return value
+    _until_parses = field_validator("until")(_check_until)
 
     @model_validator(mode="after")
     def _one_of(self) -> Wait:
@@ -167,6 +195,59 @@ class Wait(StepBase):
                 "a wait step needs either 'duration' (e.g. 1d) or 'until' (e.g. fri 15:00)"
             )
         return self
+
+
+class Collect(StepBase):
+    """Wait like ``wait`` (a ``duration`` or ``until`` a moment of the week), then count the
+    thread's replies and the reactions they received: texts see ``collected.<save_as>`` and the
+    season's tallies grow with it."""
+
+    kind: Literal["collect"]
+    thread: Variable
+    duration: str | None = None
+    until: str | None = None
+    working_hours: bool = True
+    save_as: Variable
+
+    _duration_parses = field_validator("duration")(check_duration)
+    _until_parses = field_validator("until")(_check_until)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Collect:
+        if (self.duration is None) == (self.until is None):
+            raise ValueError(
+                "a collect step needs either 'duration' (e.g. 2d) or 'until' (e.g. thu 16:00)"
+            )
+        return self
+
+
+class WaitReply(StepBase):
+    """Wait for a reply in the thread from someone else than the run's member (bots never
+    count); then ``replier`` and ``replier_name`` are set. After ``timeout`` (moved into working
+    hours unless ``working_hours: false``) go to ``on_timeout`` (default: the following step)."""
+
+    kind: Literal["wait_reply"]
+    thread: Variable
+    timeout: str
+    on_timeout: StepId | None = None
+    working_hours: bool = True
+
+    _timeout_parses = field_validator("timeout")(check_duration)
+
+    @property
+    def timeout_delta(self) -> timedelta:
+        return parse_duration(self.timeout)
+
+
+class Pick(StepBase):
+    """Pick the next item of one of the playbook's ``lists`` not used yet this season (in the
+    list's order, starting over once all were used); saved as ``save_as``."""
+
+    kind: Literal["pick"]
+    from_: str = Field(alias="from", pattern=r"^[a-z][a-z0-9_]*$")
+    save_as: Variable
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Branch(StepBase):
@@ -198,7 +279,18 @@ class End(StepBase):
 
 
 Step = Annotated[
-    SendDm | PostToCommunity | NotifyFacilitators | Ask | Wait | Branch | Record | End,
+    SendDm
+    | PostToCommunity
+    | NotifyFacilitators
+    | Ask
+    | Wait
+    | Branch
+    | Record
+    | End
+    | ReplyInThread
+    | Collect
+    | WaitReply
+    | Pick,
     Field(discriminator="kind"),
 ]
 
@@ -230,6 +322,29 @@ class Digest(Strict):
         return parse_duration(self.window)
 
 
+class ItemList(Strict):
+    """A list of texts in every language, as many in each (item i is the same in both)."""
+
+    en: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        min_length=1, max_length=200
+    )
+    fr: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        min_length=1, max_length=200
+    )
+
+    @model_validator(mode="after")
+    def _as_many(self) -> ItemList:
+        if len(self.en) != len(self.fr):
+            raise ValueError(
+                f"a list has as many items in each language (en: {len(self.en)}, "
+                f"fr: {len(self.fr)})"
+            )
+        return self
+
+    def get(self, locale: str) -> list[str]:
+        return self.fr if locale == "fr" else self.en
+
+
 class Playbook(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: LocalizedText
@@ -237,6 +352,10 @@ class Playbook(Strict):
     trigger: Trigger
     steps: list[Step] = Field(min_length=1)
     digest: Digest | None = None
+    #: named lists of texts ``pick`` steps draw from
+    lists: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], ItemList] = Field(
+        default_factory=dict
+    )
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -251,6 +370,26 @@ class Playbook(Strict):
         return ids[index + 1] if index + 1 < len(ids) else None
 
     @property
+    def uses_season(self) -> bool:
+        """Whether its runs read and write the season's state (tallies, picks): a ``collect``
+        or ``pick`` step, or a text mentioning ``season``."""
+        return any(isinstance(s, Collect | Pick) for s in self.steps) or any(
+            "season" in text for text in _texts(self)
+        )
+
+    @property
     def has_member_subject(self) -> bool:
         trigger = self.trigger
         return not isinstance(trigger, ScheduleTrigger) or trigger.audience == "each_member"
+
+
+def _texts(playbook: Playbook) -> list[str]:
+    out: list[str] = []
+    for step in playbook.steps:
+        for name in ("text", "reminder_text"):
+            value = getattr(step, name, None)
+            if isinstance(value, LocalizedText):
+                out += [value.en, value.fr]
+        if isinstance(step, Record):
+            out.append(step.value)
+    return out

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from playbooks import schema
+from playbooks.conversation import Contributor, Season, Tally, season_view, tallied
 from playbooks.digest import DigestData, DigestEntry, question_keys
 from playbooks.engine import MAX_ANSWER_LENGTH, CommunityContext, MemberContext
 from playbooks.overrides import OverrideError, apply_overrides
@@ -74,6 +75,38 @@ class _Every(dict[str, str]):
         return self.value
 
 
+#: The people taking part in the trial renders of texts that show a tally or a season.
+CROWD = 50
+
+
+class _EveryTally(dict[str, Any]):
+    """``collected``: every collect step's name holds the same tally."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__()
+        self.tally = tally.as_template()
+
+    def __missing__(self, key: str) -> Any:
+        return self.tally
+
+
+def _conversations() -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    """``(what, collected, season)``: nobody took part; and a crowd with long names (a text
+    naming everyone stays within the render budget for CROWD people, or shows fewer:
+    ``contributors[:10]``)."""
+    empty = Tally()
+    yield "nobody taking part", _EveryTally(empty), season_view(Season("2026-Q4", {}), {})
+    crowd = Tally.of(
+        Contributor(f"U-{i}", f"{'N' * 50} {i} 🎉 {{{{ x }}}}", 1000 - i, i) for i in range(CROWD)
+    )
+    data = tallied({}, crowd)
+    yield (
+        f"{CROWD} people taking part",
+        _EveryTally(crowd),
+        season_view(Season("2026-Q4", data), data),
+    )
+
+
 def _answer_sets(keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, str]]]:
     yield "no answer yet", {}
     for described, value in HOSTILE_ANSWERS:
@@ -83,7 +116,20 @@ def _answer_sets(keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, str]]]
 def answer_keys(playbook: schema.Playbook) -> tuple[str, ...]:
     """The names a run's answers go by: its questions' and its records'."""
     recorded = (s.key for s in playbook.steps if isinstance(s, schema.Record))
-    return (*sorted(question_keys(playbook)), *recorded)
+    kept = [
+        name
+        for s in playbook.steps
+        for name in (
+            getattr(s, "remember_as", None),
+            s.save_as if isinstance(s, schema.Pick) else None,
+        )
+        if name
+    ]
+    if isinstance(playbook.trigger, schema.QuestionTrigger):
+        kept.append(schema.QUESTION)
+    if any(isinstance(s, schema.WaitReply) for s in playbook.steps):
+        kept += ["replier", "replier_name"]
+    return (*sorted(question_keys(playbook)), *recorded, *kept)
 
 
 def try_render(
@@ -99,10 +145,22 @@ def try_render(
     which."""
     deadline = time.monotonic() + TOTAL_SECONDS
     keys = tuple(keys)
+    conversations = list(_conversations())
+    if "collected" not in template and "season" not in template:
+        conversations = conversations[:1]  # a text that shows neither: once is enough
     for subject in _MEMBERS if member else (None,):
         for described, answers in _answer_sets(keys):
-            values = {"community": community, "member": subject, "answers": answers}
-            _render_by(deadline, template, values | {"locale": locale}, described)
+            for took_part, collected, season in conversations:
+                values = {
+                    "community": community,
+                    "member": subject,
+                    "answers": answers,
+                    "collected": collected,
+                    "season": season,
+                    "locale": locale,
+                }
+                said = described if len(conversations) == 1 else f"{described}, {took_part}"
+                _render_by(deadline, template, values, said)
 
 
 def settings_refusal(

@@ -9,7 +9,8 @@ erasure. Each table with person columns has its export and erasure below.
 
 Erasure, table by table: the person's own rows go (member, stays in communities, answers, runs
 about them, outbox rows addressed to them, their activity, their daily counts and interaction
-pairs, their questions, kudos they gave or received, references to their 1:1 conversation,
+pairs, their questions, kudos they gave or received, their entries in rituals' season
+tallies, references to their 1:1 conversation,
 their event keys, the record that they added the bot to a Teams team); where others' rows
 name them, the name goes and the row stays (a reply to them, a question they answered, a
 facilitator list, a message sent to someone else that named them, a ritual launch they
@@ -44,6 +45,7 @@ from storage.tables import (
     PulsePair,
     PulseQuestion,
     RitualLaunch,
+    RitualSeason,
     Run,
     Workspace,
 )
@@ -69,6 +71,7 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "rituallaunch": ("requested_by", "cursor"),
     "conversationreference": ("key", "data"),
     "kudos": ("giver", "receiver", "reason"),
+    "ritualseason": ("data",),
     "pulsecheck": (),
     "pulsenotice": (),
     "slack_installations": ("user_id", "user_token", "user_scopes", "user_refresh_token"),
@@ -104,6 +107,9 @@ NOT_A_PERSON: Mapping[str, str] = {
     "run.step": "a step's name",
     "run.status": "a state",
     "run.error": "an error's kind",
+    "run.waiting_thread": "a message's platform id",
+    "ritualseason.playbook": "a ritual's name",
+    "ritualseason.season": "a calendar quarter",
     "delivery.run_id": "a random id",
     "delivery.playbook": "a ritual's name",
     "delivery.status": "a state",
@@ -177,6 +183,25 @@ class Erasure:
     orphaned: list[tuple[str, str]] = field(default_factory=list)
     #: communities whose last facilitator they were, handed to a successor (channel, name)
     handed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, str]:
+    """A run's variables without ``uid``: a variable holding their id goes (with the name
+    that goes with it: ``<var>_name``), a thread's tally (JSON rows ``[user id, name, …]``)
+    loses their row."""
+    out = dict(variables)
+    for key, value in variables.items():
+        if value == uid:
+            out.pop(key, None)
+            out.pop(f"{key}_name", None)
+        elif key.startswith("_collected."):
+            try:
+                rows = json.loads(value)
+                kept = [r for r in rows if not (isinstance(r, list) and r and r[0] == uid)]
+            except ValueError:
+                continue
+            out[key] = json.dumps(kept)
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -399,6 +424,7 @@ class Privacy:
             "kudos_received": await self._all(
                 select(kudos).where(col(Kudos.workspace_id) == w, col(Kudos.receiver) == uid)
             ),
+            "season_tallies": await self._season_entries(communities, uid),
             "ritual_launches_requested": await self._all(
                 select(_table(RitualLaunch)).where(
                     col(RitualLaunch.community_id).in_(communities),
@@ -432,6 +458,28 @@ class Privacy:
                 ).where(*self._installed_by(workspace, uid))
             ),
         }
+
+    async def _seasons_naming(self, communities: Any, uid: str) -> list[RitualSeason]:
+        found = await self._s.execute(
+            select(RitualSeason).where(
+                col(RitualSeason.community_id).in_(communities),
+                _mentions(_table(RitualSeason).c.data, [uid]),
+            )
+        )
+        return list(found.scalars().all())
+
+    async def _season_entries(self, communities: Any, uid: str) -> list[dict[str, Any]]:
+        """Their tallies in rituals' seasons: which ritual, which season, what was counted."""
+        return [
+            {
+                "community_id": row.community_id,
+                "playbook": row.playbook,
+                "season": row.season,
+                "tally": row.data["people"][uid],
+            }
+            for row in await self._seasons_naming(communities, uid)
+            if uid in (row.data.get("people") or {})
+        ]
 
     def _installed_by(self, workspace: Workspace, uid: str) -> list[Any]:
         team = INSTALLATIONS.c.team_id if workspace.platform == "slack" else None
@@ -492,6 +540,15 @@ class Privacy:
             delete(Answer).where(col(Answer.workspace_id) == w, col(Answer.user_id) == uid),
         )
         await run("run", delete(Run).where(col(Run.workspace_id) == w, col(Run.subject) == uid))
+        # others' runs that remember them (who replied, a thread's tally) forget them
+        naming_runs = await self._s.execute(
+            select(Run).where(col(Run.workspace_id) == w, _mentions(_table(Run).c.variables, [uid]))
+        )
+        for other in naming_runs.scalars().all():
+            forgotten = _forget_in_variables(other.variables, uid)
+            if forgotten != other.variables:
+                other.variables = forgotten
+                counts["run"] = counts.get("run", 0) + 1
         await run(
             "activityrecord",
             delete(ActivityRecord).where(
@@ -544,6 +601,12 @@ class Privacy:
                 or_(col(Kudos.giver) == uid, col(Kudos.receiver) == uid),
             ),
         )
+        for row in await self._seasons_naming(communities, uid):
+            people = dict(row.data.get("people") or {})
+            if people.pop(uid, None) is None:
+                continue  # another id that merely contains theirs
+            row.data = {**row.data, "people": people}
+            counts["ritualseason"] = counts.get("ritualseason", 0) + 1
         await run(
             "rituallaunch",
             update(RitualLaunch)

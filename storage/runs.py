@@ -65,10 +65,26 @@ class Runs:
         )
         return {run.subject: run for run in (await self._s.execute(query)).scalars().all()}
 
+    async def waiting_on_thread(self, community_id: int, thread: str) -> Sequence[Run]:
+        """The runs waiting for a reply in this thread (``wait_reply``), locked (one indexed
+        lookup: ``ix_run_waiting_thread``)."""
+        query = (
+            select(Run)
+            .where(
+                Run.community_id == community_id,
+                Run.waiting_thread == thread,
+                col(Run.status).in_(ACTIVE),
+            )
+            .order_by(col(Run.id))
+            .with_for_update()
+        )
+        return (await self._s.execute(query)).scalars().all()
+
     async def finish(self, run: Run, now: datetime, reason: str = "run ended") -> None:
         """End a run where it stands (superseded, switched off, stopped, its member left): no
         more wake-ups, its buttons go stale, and its messages still queued are not sent."""
         run.status, run.step, run.wake_at, run.updated_at = "done", None, None, now
+        run.waiting_thread = None
         await self._s.flush()
         await self.skip_queued(run.id, reason)
 

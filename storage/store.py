@@ -21,6 +21,8 @@ from storage.pulse import Pulse
 from storage.pulse_notices import PulseNotices
 from storage.pulse_queries import PulseQueries
 from storage.runs import Runs
+from storage.seasons import Seasons
+from storage.threads import Threads
 from storage.versioning import VersionedSession
 
 
@@ -37,6 +39,8 @@ class Transaction:
     membership: Membership
     kudos: KudosLedger
     privacy: Privacy
+    seasons: Seasons
+    threads: Threads
 
 
 class Store:
@@ -112,4 +116,6 @@ def _repositories(session: AsyncSession) -> Transaction:
         membership=Membership(session),
         kudos=KudosLedger(session),
         privacy=Privacy(session),
+        seasons=Seasons(session),
+        threads=Threads(session),
     )

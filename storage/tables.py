@@ -98,6 +98,9 @@ class PlaybookEnablement(SQLModel, table=True):
 ACTIVE_RUN = "status IN ('waiting_answer', 'waiting_timer')"
 
 
+_WAITING = "waiting_thread IS NOT NULL"
+
+
 class Run(SQLModel, table=True):
     """One execution of a playbook for a subject (a member's user id, or "" for the community)."""
 
@@ -116,6 +119,14 @@ class Run(SQLModel, table=True):
             sqlite_where=text(ACTIVE_RUN),
             postgresql_where=text(ACTIVE_RUN),
         ),
+        #: the runs waiting for a reply in a thread (``wait_reply``), found when one comes
+        Index(
+            "ix_run_waiting_thread",
+            "community_id",
+            "waiting_thread",
+            sqlite_where=text(_WAITING),
+            postgresql_where=text(_WAITING),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -131,6 +142,8 @@ class Run(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     #: wake-ups in a row that raised (storage, engine…): retried later, failed after a few
     failures: int = 0
+    #: the thread (platform message id) a ``wait_reply`` step waits on, else None
+    waiting_thread: str | None = Field(default=None, max_length=PLATFORM_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -462,3 +475,19 @@ class PulseNotice(SQLModel, table=True):
     sent_at: datetime = Field(sa_type=UTCDateTime)
     #: group figures and warning kinds only, never a person's (the digest compares with them)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class RitualSeason(SQLModel, table=True):
+    """What lasts across a ritual's runs in a community for a season (a calendar quarter in
+    the community's timezone, ``2026-Q4``): each person's tallies (replies, reactions, rounds,
+    by user id, with the name they had) and the list items already picked
+    (``playbooks.conversation`` says the shape)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "playbook", "season"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    playbook: str = Field(max_length=64)
+    season: str = Field(max_length=16)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -19,7 +19,7 @@ from adapters.local.channels import LocalChannels
 from adapters.local.inbox import LocalInbox
 from adapters.local.sender import LocalSender
 from bot.app import BOT, Animateur, build, web_app
-from bot.runtime.clock import ManualClock
+from bot.runtime.clock import Clock, ManualClock, utc_now
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.demo import seed_demo
 from bot.runtime.dispatcher import Dispatcher
@@ -117,7 +117,13 @@ async def serving(bot: Animateur) -> AsyncIterator[tuple[str, web.Application]]:
 
 
 @asynccontextmanager
-async def local_server(database_url: str) -> AsyncIterator[LiveServer]:
+async def local_server(
+    database_url: str,
+    *,
+    clock: Clock = utc_now,
+    playbooks: dict[str, Playbook] | None = None,
+    **more: Any,
+) -> AsyncIterator[LiveServer]:
     """The bot with the local platform and the seeded demo workspace."""
     settings = Settings(
         database_url=database_url,
@@ -126,8 +132,10 @@ async def local_server(database_url: str) -> AsyncIterator[LiveServer]:
         tick_seconds=0.2,
         pulse_notices=False,  # DMs at the real clock's working hours: tested on a virtual one
         _env_file=None,
+        **more,
     )
-    async with serving(build(settings)) as (url, app), ClientSession() as http:
+    built = build(settings, clock=clock, playbooks=playbooks)
+    async with serving(built) as (url, app), ClientSession() as http:
         yield LiveServer(url, app[BOT], http)
 
 

@@ -170,6 +170,10 @@ class SlackDriver:
     async def post(self, user: str, text: str) -> str:
         return await self._message("event_message", user, text)
 
+    def remember_author(self, ts: str, user: str) -> None:
+        """A message posted by someone else than a driven member (the bot's own post)."""
+        self._authors[ts] = user
+
     async def reply(self, user: str, message: str, text: str) -> str:
         return await self._message(
             "event_message_thread_reply",

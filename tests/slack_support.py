@@ -100,6 +100,7 @@ async def running_bot(
     *,
     clock: Clock = utc_now,
     playbooks: dict[str, Playbook] | None = None,
+    **more: Any,
 ) -> AsyncIterator[SlackBot]:
     settings = Settings(
         database_url=database_url,
@@ -108,6 +109,7 @@ async def running_bot(
         slack_api_url=slack.api_url,
         pulse_notices=False,  # they follow the real clock: tested virtually
         _env_file=None,
+        **more,
     )
     bot = build(settings, slack=slack_settings, clock=clock, playbooks=playbooks)
     async with serving(bot) as (url, app), ClientSession() as http:

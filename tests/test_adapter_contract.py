@@ -5,12 +5,20 @@ reaction reach the dispatcher as the same neutral events, from each platform's o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import or_, select
+from sqlmodel import col
 
+from bot.runtime.clock import ManualClock, utc_now
 from bot.settings import SlackSettings
 from bot.vocabulary import events as ev
+from playbooks.loader import load_library
+from storage.store import Store
+from storage.tables import ActivityRecord, Community, Run
 from tests.conftest import local_server, wait_for
 from tests.contract_drivers import Driver, LocalDriver, Shown, SlackDriver, TeamsDriver
 from tests.dispatched import record_dispatched
@@ -23,6 +31,7 @@ PLATFORMS = ["local", "slack", "teams"]
 #: A member id every platform accepts (Teams ids look like this; the others take any id).
 MEMBER = "29:1contract"
 OTHER = "29:1answerer"
+RITUALS = load_library(Path(__file__).parent / "fixtures" / "rituals")
 
 
 @pytest.fixture
@@ -144,3 +153,135 @@ async def test_a_question_a_reply_in_its_thread_and_a_reaction_are_the_same_even
         ("posted", "answerer", True, "answer", "question", author, False, False),
         ("reacted", "answerer", True, "question", author),
     ]
+
+
+async def _store(driver: Driver) -> Store:
+    if isinstance(driver, LocalDriver):
+        return driver.server.bot.store
+    return driver.bot.bot.store  # type: ignore[attr-defined,no-any-return]
+
+
+async def _switch_on(store: Store, channel: str, playbook: str) -> None:
+    async with store.transaction() as tx:
+        rows = await tx.session.execute(select(Community).where(Community.channel_id == channel))
+        for community in rows.scalars().all():
+            assert community.id is not None
+            await tx.directory.set_playbook(community.id, playbook, True, utc_now())
+
+
+async def _remembered(store: Store, playbook: str, variable: str) -> str:
+    async def found() -> str | None:
+        async with store.transaction() as tx:
+            rows = await tx.session.execute(select(Run).where(Run.playbook == playbook))
+            return next((r.variables.get(variable) for r in rows.scalars().all()), None)
+
+    remembered: str = await wait_for(found, within=10)
+    return remembered
+
+
+async def _recorded(store: Store, thread: str, *, replies: int, reactions: int) -> None:
+    """Wait until the thread's replies and reactions are all recorded."""
+
+    async def done() -> bool | None:
+        async with store.transaction() as tx:
+            rows = await tx.session.execute(
+                select(ActivityRecord).where(
+                    or_(
+                        ActivityRecord.thread_id == thread,
+                        col(ActivityRecord.target_id).is_not(None),
+                    )
+                )
+            )
+            kinds = [r.kind for r in rows.scalars().all()]
+        return (
+            kinds.count("message_posted") >= replies and kinds.count("reaction_added") >= reactions
+        ) or None
+
+    await wait_for(done, within=10)
+
+
+async def _in_thread(driver: Driver, thread: str) -> list[str]:
+    """The bot's texts posted in ``thread`` of the community's channel, as the platform got them."""
+    if isinstance(driver, SlackDriver):
+        return [
+            str(c.args.get("text"))
+            for c in driver.bot.slack.calls_to("chat.postMessage")
+            if c.args.get("thread_ts") == thread and c.args.get("channel") == driver.channel
+        ]
+    if isinstance(driver, TeamsDriver):
+        return [
+            str((c.body or {}).get("text"))
+            for c in driver.bot.connector.calls_to("reply_to_activity")
+            if c.path.endswith(f"/activities/{thread}")
+            and f"/conversations/{driver.channel}/" in c.path
+        ]
+    assert isinstance(driver, LocalDriver)
+    return [
+        str(m["text"])
+        for m in await driver.server.messages(channel=driver.channel)
+        if m.get("thread") == thread and m.get("author") == "bot"
+    ]
+
+
+@pytest_asyncio.fixture(params=PLATFORMS)
+async def ritual_driver(
+    request: pytest.FixtureRequest, database_url: str
+) -> AsyncIterator[tuple[Driver, ManualClock]]:
+    """A driver whose bot runs the test rituals too, on a clock the test moves."""
+    clock = ManualClock(utc_now())
+    playbooks = {**load_library(), **RITUALS}
+    # the drivers' payloads carry old platform times: no retention purge of them meanwhile
+    keep = {"activity_retention_days": 100_000}
+    if request.param == "local":
+        async with local_server(database_url, clock=clock, playbooks=playbooks, **keep) as server:
+            yield LocalDriver(server), clock
+    elif request.param == "slack":
+        async with FakeSlackApi() as slack:
+            slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+            settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+            async with running_bot(
+                database_url, slack, settings, clock=clock, playbooks=playbooks, **keep
+            ) as running:
+                await seed_slack_community(running.bot)
+                yield SlackDriver(running), clock
+    else:
+        async with (
+            FakeBotConnector() as connector,
+            running_teams_bot(
+                database_url, connector, clock=clock, playbooks=playbooks, **keep
+            ) as running,
+        ):
+            await seed_team_community(running.bot)
+            yield TeamsDriver(running), clock
+
+
+async def test_a_rituals_post_is_replied_to_reacted_to_and_recapped_in_its_thread(
+    ritual_driver: tuple[Driver, ManualClock],
+) -> None:
+    driver, clock = ritual_driver
+    store = await _store(driver)
+    await _switch_on(store, driver.channel, "callout")
+    await driver.join(OTHER, "Ola", "en-GB")  # on Teams: the app is installed in the team
+    await driver.post(MEMBER, "Who has shipped a model with dbt? 🤔")
+    call = await _remembered(store, "callout", "call")
+    if isinstance(driver, SlackDriver):
+        driver.remember_author(call, BOT_USER)
+    answer = await driver.reply(OTHER, call, "We did, last spring.")
+    await driver.reply(MEMBER, call, "Thanks, I'll ping you")
+    await driver.react(MEMBER, answer, "like" if isinstance(driver, TeamsDriver) else "tada")
+    await driver.react(OTHER, answer, "like" if isinstance(driver, TeamsDriver) else "tada")
+    await _recorded(store, call, replies=2, reactions=2)  # platforms may hand events on later
+    assert await _in_thread(driver, call) == [], "no recap before the hour is up"
+
+    clock.now += timedelta(hours=1, minutes=1)
+
+    async def recapped() -> list[str] | None:
+        return await _in_thread(driver, call) or None
+
+    # the asker's language is not known: the community's (the local demo's is French)
+    expected = (
+        "2 personnes, 2 réponses, 1 réactions"
+        if isinstance(driver, LocalDriver)
+        else "2 people, 2 replies, 1 reactions"
+    )
+    assert await wait_for(recapped, within=10) == [expected]

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, select
 
+from bot.runtime.clock import ManualClock
 from bot.vocabulary import events as ev
+from playbooks.loader import load_library
 from storage.tables import ActivityRecord, CommunityMember, Delivery
 from tests.builders import T0, WORKSPACE
 from tests.conftest import Harness
@@ -104,3 +107,36 @@ async def test_a_retried_event_is_one_statement(harness: Harness) -> None:
     with counted(harness) as statements:
         assert await harness.dispatcher.handle(posted("U-bob", "once")) == "duplicate"
     assert len(statements) == 1, "\n".join(statements)
+
+
+async def test_a_plain_message_costs_no_more_when_a_ritual_starts_on_questions(
+    database_url: str,
+) -> None:
+    """With a ritual triggered by questions switched on, a message that asks nothing costs what
+    it did; a question starts the ritual for its asker."""
+    rituals = load_library(Path(__file__).parent / "fixtures" / "rituals")
+    harness = Harness.create(database_url, ManualClock(T0), {**load_library(), **rituals})
+    await harness.seed(["welcome", "asked"])
+    try:
+        await harness.dispatcher.handle(posted("U-bob", "warm"))
+        with counted(harness) as statements:
+            assert await harness.dispatcher.handle(posted("U-bob", "plain")) == "processed"
+        assert len(statements) <= MESSAGE_STATEMENTS, "\n".join(statements)
+        asked = ev.MessagePosted(
+            workspace=WORKSPACE,
+            key="asked",
+            occurred_at=T0,
+            channel="C-data",
+            member=ev.MemberProfile("U-bob"),
+            message_id="q1",
+            is_question=True,
+        )
+        assert await harness.dispatcher.handle(asked) == "processed"
+        [run] = [r for r in await harness.runs() if r.playbook == "asked"]
+        assert (run.subject, run.variables, run.waiting_thread) == (
+            "U-bob",
+            {"question": "q1"},
+            "q1",
+        )
+    finally:
+        await harness.store.close()

@@ -124,3 +124,103 @@ def test_cli_check_prints_file_line_and_exits_1(
 def test_cli_list_shows_the_bundled_rituals(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["playbooks", "list"]) == 0
     assert "welcome" in capsys.readouterr().out
+
+
+CONVERSING = """\
+name: conversing
+title: {en: Conversing, fr: Conversation}
+description: {en: A ritual in the conversation, fr: Un rituel dans la conversation}
+trigger:
+  on: schedule
+  cron: '0 10 * * tue'
+lists:
+  prompts: {en: [a tip], fr: [une astuce]}
+steps:
+  - id: choose
+    kind: pick
+    from: prompts
+    save_as: prompt
+  - id: post
+    kind: post_to_community
+    remember_as: challenge
+    text: {en: "{{ answers.prompt }}", fr: "{{ answers.prompt }}"}
+  - id: close
+    kind: collect
+    thread: challenge
+    until: thu 16:00
+    save_as: week
+  - id: recap
+    kind: reply_in_thread
+    thread: challenge
+    text: {en: "{{ collected.week.people }} people", fr: "{{ collected.week.people }} personnes"}
+"""
+
+
+def test_a_conversation_ritual_parses() -> None:
+    playbook = parse_playbook(CONVERSING)
+    assert [s.kind for s in playbook.steps] == [
+        "pick",
+        "post_to_community",
+        "collect",
+        "reply_in_thread",
+    ]
+    assert playbook.uses_season
+
+
+def test_a_thread_no_earlier_step_remembers_points_at_the_thread() -> None:
+    [problem] = problems(
+        CONVERSING.replace("    thread: challenge\n    text:", "    thread: chalenge\n    text:")
+    )
+    assert problem.startswith(
+        "ritual.yaml:25: steps.3.thread: no earlier step remembers 'chalenge' (known: 'challenge')"
+    )
+
+
+def test_a_thread_remembered_only_later_is_refused() -> None:
+    moved = CONVERSING.replace("    remember_as: challenge\n", "").replace(
+        "    save_as: week\n",
+        "    save_as: week\n  - id: again\n    kind: post_to_community\n"
+        "    remember_as: challenge\n    text: {en: again, fr: encore}\n",
+    )
+    found = problems(moved)
+    # the collect comes before the post it names; the recap after it
+    assert [p.split(": ")[1] for p in found] == ["steps.2.thread"]
+    assert "known: none" in found[0]
+
+
+def test_question_is_a_thread_only_in_a_ritual_started_by_a_question() -> None:
+    waiting = VALID.replace(
+        "  - id: hello",
+        "  - id: wait\n    kind: wait_reply\n    thread: question\n    timeout: 4h\n  - id: hello",
+    )
+    [problem] = problems(waiting)
+    assert problem.startswith("ritual.yaml:9: steps.0.thread: no earlier step remembers 'question'")
+    asked = waiting.replace("on: member_joined", "on: question")
+    assert parse_playbook(asked).trigger.on == "question"
+
+
+def test_a_pick_from_an_unknown_list_points_at_its_from() -> None:
+    [problem] = problems(CONVERSING.replace("from: prompts", "from: topics"))
+    assert problem == (
+        "ritual.yaml:12: steps.0.from: no list 'topics' in the playbook's 'lists' "
+        "(lists: 'prompts')"
+    )
+
+
+def test_collect_and_wait_reply_need_their_time() -> None:
+    [problem] = problems(CONVERSING.replace("    until: thu 16:00\n", ""))
+    assert problem == (
+        "ritual.yaml:18: steps.2.collect: a collect step needs either 'duration' (e.g. 2d) "
+        "or 'until' (e.g. thu 16:00)"
+    )
+    waiting = VALID.replace("on: member_joined", "on: question").replace(
+        "  - id: hello", "  - id: wait\n    kind: wait_reply\n    thread: question\n  - id: hello"
+    )
+    [problem] = problems(waiting)
+    assert problem == "ritual.yaml:7: steps.0.wait_reply.timeout: required field is missing"
+
+
+def test_lists_have_as_many_items_in_each_language() -> None:
+    [problem] = problems(CONVERSING.replace("fr: [une astuce]", "fr: [une astuce, deux]"))
+    assert "a list has as many items in each language (en: 1, fr: 2)" in problem
+    assert problem.startswith("ritual.yaml:8: lists.prompts")

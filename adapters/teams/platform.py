@@ -41,6 +41,7 @@ from adapters.teams.links import group_entries
 from adapters.teams.normalize import (
     BOT_PREFIX,
     CARD_ACTION,
+    THREAD_MARK,
     channel_of,
     is_chatter,
     is_personal,
@@ -324,6 +325,18 @@ class TeamsPlatform:
         return found
 
 
+async def _reply_in_thread(turn_context: TurnContext, activity: Activity, thread: str) -> Any:
+    """A reply in a channel thread: the Bot Connector's reply to the thread's first activity
+    (``POST /v3/conversations/{channel}/activities/{thread}``), in the channel's conversation."""
+    reference = TurnContext.get_conversation_reference(turn_context.activity)
+    reply = TurnContext.apply_conversation_reference(activity, reference)
+    if reply.conversation is not None and reply.conversation.id:
+        reply.conversation.id = reply.conversation.id.split(THREAD_MARK)[0]
+    reply.reply_to_id = thread
+    responses = await turn_context.adapter.send_activities(turn_context, [reply])
+    return responses[0] if responses else None
+
+
 class TeamsSender:
     platform = "teams"
     #: the delivery worker starts no more sends at once than this: the others wait there,
@@ -356,7 +369,10 @@ class TeamsSender:
                 await turn_context.update_activity(activity)
                 sent.append(action.message.message_id)
                 return
-            response = await turn_context.send_activity(activity)
+            if isinstance(action, act.ReplyInThread):
+                response = await _reply_in_thread(turn_context, activity, action.thread)
+            else:
+                response = await turn_context.send_activity(activity)
             sent.append(getattr(response, "id", "") or "")
 
         # Only the Bot Connector calls are timed: a wait for pacing above never counts.

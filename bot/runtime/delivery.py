@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from bot.runtime import seeing
 from bot.runtime.clock import Clock
+from bot.runtime.remembered_posts import remember_post
 from bot.vocabulary.actions import Action, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
@@ -597,6 +598,7 @@ class DeliveryWorker:
         if outcome.status == "sent":
             row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
             await _record_bot_post(tx, row, outcome.platform_ref, now)
+            await remember_post(tx, row, outcome.platform_ref, now)
             workspace = await workspace_of(row)
             if workspace is not None and workspace.status == "revoked":
                 workspace.status = "active"  # the credentials work again

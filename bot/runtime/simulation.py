@@ -235,11 +235,15 @@ class Simulation:
         for event in ready:
             await self.dispatcher.handle(event)
         await self.dispatcher.idle()
-        for _ in range(1000):  # a pass wakes at most 500 runs: repeat while there is more
-            if not await self.scheduler.tick():
+        for _ in range(100):  # a send may wake a run at once (its post remembered): again
+            for _ in range(1000):  # a pass wakes at most 500 runs: repeat while there is more
+                if not await self.scheduler.tick():
+                    break
+            delivered = False
+            while await self.worker.drain():
+                delivered = True
+            if not delivered:
                 break
-        while await self.worker.drain():
-            pass
         for sent in self.recorder.sent[self._seen :]:
             self._script_answer(sent)
         self._seen = len(self.recorder.sent)

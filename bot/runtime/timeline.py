@@ -22,6 +22,8 @@ def _kind(action: act.Action) -> str:
             return "ask-text"
         case act.PostToCommunity():
             return "post"
+        case act.ReplyInThread():
+            return "thread"
         case act.UpdateMessage():
             return "update"
         case _:

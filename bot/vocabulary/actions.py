@@ -40,6 +40,8 @@ class SendDirectMessage:
 class PostToCommunity:
     channel: str
     text: str
+    #: once sent, the post's platform id is kept in this variable of the run that posted it
+    remember: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

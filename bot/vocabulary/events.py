@@ -192,6 +192,18 @@ class Tick(EventBase):
     wake_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadReplied(EventBase):
+    """Someone replied in a thread a run waits on (``wait_reply``): made by the dispatcher
+    when it records the reply, handed to that run only."""
+
+    run_id: str
+    thread: str
+    user_id: str
+    name: str
+    message_id: str | None = None
+
+
 Event = (
     MemberJoined
     | MessagePosted
@@ -208,6 +220,7 @@ Event = (
     | HomeOpened
     | MemberUpdated
     | Tick
+    | ThreadReplied
 )
 
 #: The activity kind recorded for each event type (metadata only, never message text).

@@ -1,0 +1,42 @@
+"""What a run's actions become once addressed: facilitator notices one DM each, and a ritual's
+DMs to its member with the button that stops the ritual for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from bot.runtime.home import OPTOUT
+from bot.runtime.texts import text
+from bot.vocabulary import actions as act
+from playbooks.schema import Playbook
+from storage.tables import Community, Run
+
+
+def stop_button(playbook: Playbook, locale: str) -> act.HomeButton:
+    """The button on a ritual's DMs that stops this ritual for its member."""
+    label = text("button_optout", locale, title=playbook.title.get(locale))
+    return act.HomeButton(label, f"{OPTOUT}{playbook.name}")
+
+
+def fan_out(
+    actions: Iterable[act.Action],
+    community: Community,
+    run: Run,
+    stop: act.HomeButton | None,
+) -> list[act.Action]:
+    """One delivery per recipient: facilitator notices become one DM each; a ritual's DMs to
+    its member carry ``stop``."""
+    out: list[act.Action] = []
+    for action in actions:
+        if isinstance(action, act.SendDirectMessage | act.AskQuestion):
+            if action.user_id == run.subject and stop is not None:
+                action = replace(action, stop=stop)
+            out.append(action)
+        elif isinstance(action, act.NotifyFacilitators):
+            out += [
+                act.SendDirectMessage(user_id=f, text=action.text) for f in community.facilitators
+            ]
+        else:
+            out.append(action)
+    return out

@@ -1,0 +1,70 @@
+"""What the engine needs read for a run beyond its own row, read only when its playbook needs
+it: the season's state (playbooks with ``collect``/``pick`` steps or texts naming ``season``),
+and the tally of the thread a due ``collect`` step counts — and the season saved back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.runtime.turn import Turn
+from playbooks.calendar import zone
+from playbooks.conversation import Contributor, Season, Tally, season_of
+from playbooks.engine import Engine, RunContext, RunState, Transition
+from storage.tables import Community, RitualSeason
+
+
+@dataclass(slots=True)
+class World:
+    """The context the engine gets, and the season row to save its changes in."""
+
+    ctx: RunContext
+    season: RitualSeason | None = None
+
+
+def season_name(community: Community, now: datetime) -> str:
+    """The season ``now`` is in, in the community's timezone (``2026-Q4``)."""
+    return season_of(now.astimezone(zone(community.timezone)))
+
+
+async def world(
+    turn: Turn,
+    engine: Engine,
+    ctx: RunContext,
+    community: Community,
+    name: str,
+    state: RunState | None = None,
+) -> World:
+    """``ctx`` with what the run of ``name`` (at ``state``; None: starting) needs read."""
+    assert community.id is not None
+    out = World(ctx)
+    if engine.uses_season(name, ctx.overrides):
+        season = season_name(community, turn.now)
+        out.season = await turn.tx.seasons.locked(community.id, name, season, turn.now)
+        out.ctx = replace(out.ctx, season=Season(season, dict(out.season.data)))
+    thread = engine.collect_thread(state, ctx.overrides, turn.now) if state else None
+    if thread:
+        out.ctx = replace(out.ctx, collected=await tally(turn, community, thread))
+    return out
+
+
+async def tally(turn: Turn, community: Community, thread: str) -> Tally:
+    """The thread's tally, with each contributor's name as stored."""
+    assert community.id is not None and turn.workspace.id is not None
+    counts = await turn.tx.threads.tally(community.id, thread)
+    members = await turn.tx.directory.members_by_user_id(turn.workspace.id, list(counts.people))
+    return Tally.of(
+        Contributor(
+            uid,
+            (members[uid].display_name if uid in members else "") or uid,
+            c.replies,
+            c.reactions,
+        )
+        for uid, c in counts.people.items()
+    )
+
+
+async def save_season(turn: Turn, found: World, transition: Transition) -> None:
+    """Keep the season's changes the transition made (in the event's transaction)."""
+    if found.season is not None and transition.season is not None and not transition.error:
+        await turn.tx.seasons.save(found.season, dict(transition.season), turn.now)

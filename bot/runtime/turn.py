@@ -1,0 +1,53 @@
+"""One event's (or fire's, or launch chunk's) handling: its transaction, workspace and instant,
+and what it queued — shared by the dispatcher and the ritual modules it routes to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.runtime.governance import Answers
+from bot.vocabulary import actions as act
+from storage.outbox import Outgoing
+from storage.store import Transaction
+from storage.tables import Run, Workspace
+
+
+@dataclass(slots=True)
+class Turn:
+    """What one event's handling shares: its transaction, workspace and instant."""
+
+    tx: Transaction
+    workspace: Workspace
+    now: datetime
+    enqueued: int = 0
+    #: a ritual launch was recorded (``checkin now``): have the scheduler run it after commit
+    run_now: bool = False
+    #: what the platform answered for this event (who may run a community)
+    answers: Answers | None = None
+    #: a launch's chunk: the runs of its ritual still going, by subject, read for the chunk
+    running: dict[str, Run] | None = None
+
+
+async def enqueue(
+    turn: Turn,
+    actions: Iterable[act.Action],
+    run: Run | None,
+    names: Iterable[str] = (),
+) -> None:
+    """Queue ``actions``; ``names``: the people they may name besides a run's subject."""
+    assert turn.workspace.id is not None
+    named = {*names, *([run.subject] if run is not None and run.subject else [])}
+    outgoing = [
+        Outgoing(
+            act.action_to_dict(action),
+            act.recipient_of(action),
+            run.id if run else None,
+            run.playbook if run else None,
+            named,
+        )
+        for action in actions
+    ]
+    await turn.tx.outbox.enqueue_all(outgoing, workspace_id=turn.workspace.id, now=turn.now)
+    turn.enqueued += len(outgoing)
