@@ -22,17 +22,13 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from slack_sdk.socket_mode.aiohttp import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
-from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,25 +37,17 @@ from adapters.slack import calls, edge, normalize
 from adapters.slack.authorization import Admission, Bot, ConfiguredBot, DecidedAuthorize
 from adapters.slack.blocks import modal_for_click
 from adapters.slack.config import SlackConfig
+from adapters.slack.install_flow import InstallFlow
 from adapters.slack.manifest import BOT_SCOPES, COMMAND
 from adapters.slack.profiles import LOOKUP_TIMEOUT, LateLookups, ProfileCache
 from adapters.slack.secrets import SealedInstallationStore, SecretKeyError, TokenCipher
 from adapters.slack.sender import SlackSender
+from adapters.slack.socket_mode import EVENT_TYPES, CheckedSocketModeHandler
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import EventSink
 
 log = logging.getLogger(__name__)
 
-#: Raw Slack event types we listen to (message.* subscriptions all arrive as "message").
-EVENT_TYPES = (
-    "app_home_opened",
-    "member_joined_channel",
-    "member_left_channel",
-    "message",
-    "reaction_added",
-    "reaction_removed",
-    "team_join",
-)
 #: Events whose member we look up (users.info); busy ones (messages) are not worth a call.
 PROFILED = (ev.MemberJoined, ev.HomeOpened, ev.CommandInvoked, ev.ButtonClicked, ev.FormSubmitted)
 #: Events that carry only a user id (no bot_id as messages have): a bot's are dropped once
@@ -70,30 +58,7 @@ BOT_CHECKED = (ev.MemberJoined, ev.MemberLeft, ev.ReactionAdded, ev.ReactionRemo
 VIEWS_OPEN_TIMEOUT, VIEWS_OPEN_PAUSE = 1.2, 0.1
 
 
-class CheckedSocketModeHandler(AsyncSocketModeHandler):
-    """Socket Mode, with the same checks as the HTTP edge (no signature: the socket is the
-    app's own). What is refused is acknowledged all the same: Slack would only send it again."""
-
-    async def handle(  # type: ignore[override]
-        self, client: SocketModeClient, req: SocketModeRequest
-    ) -> None:
-        if req.type in ("events_api", "interactive", "slash_commands"):
-            payload = req.payload if isinstance(req.payload, dict) else {}
-            checked = edge.admit(payload, EVENT_TYPES)
-            if isinstance(checked, edge.Answered):
-                if checked.status >= 400:
-                    log.info(
-                        "slack envelope refused",
-                        extra={"status": checked.status, "reason": checked.reason},
-                    )
-                response = SocketModeResponse(envelope_id=req.envelope_id)
-                await client.send_socket_mode_response(response)
-                return
-            req.payload = checked.body
-        await super().handle(client, req)
-
-
-class SlackPlatform:
+class SlackPlatform(InstallFlow):
     def __init__(self, config: SlackConfig, sink: EventSink, database: AsyncEngine) -> None:
         self.config = config
         self._sink = sink
@@ -243,35 +208,6 @@ class SlackPlatform:
             context={calls.RECEIVED_AT: arrived},
         )
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
-
-    async def _install_page(self, request: web.Request) -> web.Response:
-        assert self.app.oauth_flow is not None
-        response = await self.app.oauth_flow.handle_installation(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
-    async def _oauth_redirect(self, request: web.Request) -> web.Response:
-        assert self.app.oauth_flow is not None
-        response = await self.app.oauth_flow.handle_callback(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
-    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
-        installation = args.installation
-        await self._sink(
-            ev.AppInstalled(
-                workspace=ev.WorkspaceRef("slack", installation.team_id or ""),
-                key=f"installed:{installation.team_id}:{installation.installed_at}",
-                occurred_at=normalize.utc_now(),
-                name=installation.team_name or "",
-            )
-        )
-        log.info("slack app installed", extra={"team": installation.team_id})
-        return await args.default.success(args)
-
-    @staticmethod
-    async def _install_failed(args: Any) -> BoltResponse:
-        log.warning("slack install failed", extra={"reason": args.reason})
-        response: BoltResponse = await args.default.failure(args)
-        return response
 
     # -- listeners ------------------------------------------------------------------------
 
