@@ -217,6 +217,4 @@ async def test_the_leaderboard_ranks_the_season_and_never_names_who_opted_out(
         async with sim.store.transaction() as tx:
             data = await tx.seasons.data(sim.community_id, "challenge", "2026-Q4")
         assert EVE.user_id not in data["people"], "nothing of her kept in the season"
-        assert (await leaderboard(sim, ADA, "all")).startswith(
-            "Usage: /animateur leaderboard"
-        )
+        assert (await leaderboard(sim, ADA, "all")).startswith("Usage: /animateur leaderboard")

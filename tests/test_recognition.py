@@ -53,8 +53,7 @@ async def test_recognition_counts_the_kudos_of_28_days_and_is_withheld_under_5(
     assert report.as_json()["recognition_28d"] == {"kudos": 3, "givers": 2, "receivers": 2}
     assert "recognition_28d" not in report.as_json()["withheld"]
     assert (
-        "recognition, 28 days      3 kudos · 2 givers · 2 receivers"
-        in as_text(report).splitlines()
+        "recognition, 28 days      3 kudos · 2 givers · 2 receivers" in as_text(report).splitlines()
     )
     rows = as_csv(report).splitlines()
     assert "recognition_28d.kudos,3," in rows

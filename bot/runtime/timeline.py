@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.runtime.simulation import SimMember, Simulation
+from bot.runtime.simulation import Said, SimMember, Simulation
 from bot.vocabulary import actions as act
 from playbooks.calendar import zone
 from playbooks.schema import Playbook
@@ -35,17 +35,24 @@ def _excerpt(text: str) -> str:
     return line if len(line) <= EXCERPT else line[: EXCERPT - 1] + "…"
 
 
+def _reply_line(sim: Simulation, said: Said) -> tuple[datetime, str]:
+    """A member's reply in a thread, at their local time ("" for a reaction: not listed)."""
+    if said.kind != "reply":
+        return said.at, ""
+    replier = sim.members[said.user_id]
+    local = said.at.astimezone(zone(replier.timezone))
+    when = f"{local:%a %Y-%m-%d %H:%M}"
+    return (
+        said.at,
+        f"{when} {replier.timezone:<19} {replier.name:<14} {'replies':<8} (in the thread)",
+    )
+
+
 def timeline(sim: Simulation) -> list[str]:
     """One line per message (answers' button updates left out), at the recipient's local time;
     members' replies in the rituals' threads too (``converse``), at their local time."""
-    lines: list[tuple[datetime, str]] = []
-    for said in sim.said:
-        if said.kind != "reply":
-            continue
-        member = sim.members[said.user_id]
-        local = said.at.astimezone(zone(member.timezone))
-        line = f"{local:%a %Y-%m-%d %H:%M} {member.timezone:<19} {member.name:<14} {'replies':<8}"
-        lines.append((said.at, line + " (in the thread)"))
+    lines: list[tuple[datetime, str]] = [_reply_line(sim, said) for said in sim.said]
+    lines = [pair for pair in lines if pair[1]]
     asked: set[str] = set()
     for sent in sim.recorder.sent:
         if isinstance(sent.action, act.UpdateMessage):
@@ -61,7 +68,10 @@ def timeline(sim: Simulation) -> list[str]:
         if callback is not None:
             asked.add(callback)
         lines.append(
-            (sent.at, f"{local:%a %Y-%m-%d %H:%M} {tz:<19} {who:<14} {kind:<8} {_excerpt(sent.text)}")
+            (
+                sent.at,
+                f"{local:%a %Y-%m-%d %H:%M} {tz:<19} {who:<14} {kind:<8} {_excerpt(sent.text)}",
+            )
         )
     return [line for _, line in sorted(lines, key=lambda pair: pair[0])]
 
