@@ -28,6 +28,9 @@ class Contributor:
     name: str
     replies: int
     reactions: int
+    #: False for someone who opted out of the ritual: counted in the totals, never named, and
+    #: kept out of the season
+    named: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +57,31 @@ class Tally:
         """What texts see as ``collected.<name>``."""
         return {
             "contributors": [asdict(c) for c in self.contributors],
+            "named": [asdict(c) for c in self.contributors if c.named],
+            "unnamed": sum(1 for c in self.contributors if not c.named),
             "replies": self.replies,
             "reactions": self.reactions,
             "people": len(self.contributors),
         }
 
     def to_json(self) -> str:
-        return json.dumps([list(asdict(c).values()) for c in self.contributors])
+        """Rows ``[user id, name, replies, reactions]`` (``, 0]`` more: not named)."""
+        rows = [[c.user_id, c.name, c.replies, c.reactions] for c in self.contributors]
+        for row, c in zip(rows, self.contributors, strict=True):
+            if not c.named:
+                row.append(0)
+        return json.dumps(rows)
 
     @staticmethod
     def from_json(text: str) -> Tally:
         try:
             rows = json.loads(text)
-            return Tally(tuple(Contributor(str(u), str(n), int(r), int(a)) for u, n, r, a in rows))
+            return Tally(
+                tuple(
+                    Contributor(str(u), str(n), int(r), int(a), not rest or bool(rest[0]))
+                    for u, n, r, a, *rest in rows
+                )
+            )
         except (ValueError, TypeError):
             return Tally()
 
@@ -86,10 +101,14 @@ def season_of(moment: datetime) -> str:
 
 def tallied(data: Mapping[str, Any], tally: Tally) -> dict[str, Any]:
     """``data`` with a collect's ``tally`` added: each contributor's replies, reactions and
-    one more round."""
+    one more round — but nothing of someone not to be named (they opted out: their entry, if
+    any, goes)."""
     out: dict[str, Any] = json.loads(json.dumps(dict(data)))  # a deep copy
     people = out.setdefault(PEOPLE, {})
     for c in tally.contributors:
+        if not c.named:
+            people.pop(c.user_id, None)
+            continue
         person = people.setdefault(c.user_id, {"replies": 0, "reactions": 0, "rounds": 0})
         person["name"] = c.name
         person["replies"] = int(person.get("replies", 0)) + c.replies

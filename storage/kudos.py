@@ -61,6 +61,21 @@ class KudosLedger:
         )
         return {int(c): int(n) for c, n in (await self._s.execute(query)).all()}
 
+    async def between(
+        self, community_id: int, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        """The community's kudos in ``[since, until)``: (when, giver, receiver), oldest first."""
+        query = (
+            select(col(Kudos.created_at), col(Kudos.giver), col(Kudos.receiver))
+            .where(
+                Kudos.community_id == community_id,
+                col(Kudos.created_at) >= since,
+                col(Kudos.created_at) < until,
+            )
+            .order_by(col(Kudos.created_at))
+        )
+        return [(at, str(g), str(r)) for at, g, r in (await self._s.execute(query)).all()]
+
     async def kudos_given(
         self, community_id: int, since: datetime, until: datetime
     ) -> Mapping[str, int]:

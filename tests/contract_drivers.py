@@ -297,12 +297,13 @@ class TeamsDriver:
         self.bot = bot
         self._installed = False
         self._ids = itertools.count(1)
+        self._names: dict[str, str] = {}  # as each member joined: Teams names the sender
 
     async def _message(self, name: str, user: str, text: str, root: str | None) -> str:
         """A channel message as Teams sends it with the resource-specific consent."""
         message_id = f"{1709546000000 + next(self._ids)}"
         sent = activity(name, self.bot.connector, id=message_id, text=text)
-        sent["from"] = {"id": user, "name": "member"}
+        sent["from"] = {"id": user, "name": self._names.get(user, "member")}
         sent["entities"] = []
         sent["conversation"]["id"] = f"{self.channel};messageid={root or message_id}"
         status, _ = await self.bot.post(sent)
@@ -317,7 +318,7 @@ class TeamsDriver:
 
     async def react(self, user: str, message: str, reaction: str) -> None:
         sent = activity("message_reaction_added", self.bot.connector, replyToId=message)
-        sent["from"] = {"id": user, "name": "member"}
+        sent["from"] = {"id": user, "name": self._names.get(user, "member")}
         sent["reactionsAdded"] = [{"type": reaction}]
         sent["conversation"]["id"] = f"{self.channel};messageid={message}"
         sent["channelData"] |= {"channel": {"id": self.channel}, "team": {"id": self.channel}}
@@ -328,6 +329,7 @@ class TeamsDriver:
         if not self._installed:
             await self.bot.install_in_team()
             self._installed = True
+        self._names[user] = name
         status, _ = await self.bot.add_member(user, name)
         assert status == 201
 

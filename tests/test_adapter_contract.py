@@ -5,8 +5,9 @@ reaction reach the dispatcher as the same neutral events, from each platform's o
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -283,5 +284,82 @@ async def test_a_rituals_post_is_replied_to_reacted_to_and_recapped_in_its_threa
         "2 personnes, 2 réponses, 1 réactions"
         if isinstance(driver, LocalDriver)
         else "2 people, 2 replies, 1 reactions"
+    )
+    assert await wait_for(recapped, within=10) == [expected]
+
+
+@pytest_asyncio.fixture(params=PLATFORMS)
+async def tuesday_driver(
+    request: pytest.FixtureRequest, database_url: str
+) -> AsyncIterator[tuple[Driver, ManualClock]]:
+    """A driver whose bot runs the bundled rituals on a clock the test moves, from a Tuesday
+    early morning (UTC)."""
+    clock = ManualClock(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
+    keep = {"activity_retention_days": 100_000}
+    if request.param == "local":
+        async with local_server(database_url, clock=clock, **keep) as server:
+            yield LocalDriver(server), clock
+    elif request.param == "slack":
+        async with FakeSlackApi() as slack:
+            slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+            settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+            async with running_bot(database_url, slack, settings, clock=clock, **keep) as running:
+                await seed_slack_community(running.bot)
+                yield SlackDriver(running), clock
+    else:
+        async with (
+            FakeBotConnector() as connector,
+            running_teams_bot(database_url, connector, clock=clock, **keep) as running,
+        ):
+            await seed_team_community(running.bot)
+            yield TeamsDriver(running), clock
+
+
+async def _community_zone(store: Store, channel: str) -> ZoneInfo:
+    async with store.transaction() as tx:
+        rows = await tx.session.execute(select(Community).where(Community.channel_id == channel))
+        return ZoneInfo(rows.scalars().first().timezone)  # type: ignore[union-attr]
+
+
+async def test_the_sharing_challenge_runs_unchanged_prompt_replies_reactions_recap(
+    tuesday_driver: tuple[Driver, ManualClock],
+) -> None:
+    driver, clock = tuesday_driver
+    store = await _store(driver)
+    await _switch_on(store, driver.channel, "challenge")
+    await driver.join(OTHER, "Ola", "en-GB")
+    await driver.join(MEMBER, "Noor", "en-GB")
+    local = await _community_zone(store, driver.channel)
+    clock.now = datetime(2026, 12, 1, 10, 0, 30, tzinfo=local)  # the prompt's time
+    prompt = await _remembered(store, "challenge", "challenge")
+    if isinstance(driver, SlackDriver):
+        driver.remember_author(prompt, BOT_USER)
+    first = await driver.reply(OTHER, prompt, "Ctrl+R in the shell saves me hours")
+    await driver.reply(OTHER, prompt, "And fzf for everything")
+    mine = await driver.reply(MEMBER, prompt, "Snippets in my editor")
+    reaction = "like" if isinstance(driver, TeamsDriver) else "tada"
+    await driver.react(MEMBER, first, reaction)
+    await driver.react(OTHER, mine, reaction)
+    await _recorded(store, prompt, replies=3, reactions=2)
+    assert await _in_thread(driver, prompt) == [], "no recap before the close"
+
+    clock.now = datetime(2026, 12, 3, 16, 1, tzinfo=local)  # Thursday's close
+
+    async def recapped() -> list[str] | None:
+        return await _in_thread(driver, prompt) or None
+
+    # the local demo community speaks French
+    expected = (
+        "🙌 Merci pour vos partages !\n"
+        "• Ola — 2 contributions, 1 réaction\n"
+        "• Noor — 1 contribution, 1 réaction\n"
+        "3 contributions et 2 réactions en tout. Le classement de la saison : "
+        "/animateur leaderboard"
+        if isinstance(driver, LocalDriver)
+        else "🙌 Thank you for sharing!\n"
+        "• Ola — 2 contributions, 1 reaction\n"
+        "• Noor — 1 contribution, 1 reaction\n"
+        "3 contributions and 2 reactions in all. The season's leaderboard: "
+        "/animateur leaderboard"
     )
     assert await wait_for(recapped, within=10) == [expected]

@@ -168,6 +168,7 @@ async def test_figures_over_fewer_than_5_people_are_withheld_with_the_reason(
         "questions_28d",
         "newcomers_28d",
         "reciprocity_28d",
+        "recognition_28d",
         "gap_points",
     ]
     assert {name: got[name] for name in small} == dict.fromkeys(small)  # null, never zero

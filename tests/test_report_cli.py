@@ -40,6 +40,7 @@ KEYS = {
     "newcomers_28d",
     "rituals",
     "reciprocity_28d",
+    "recognition_28d",
     "sponsors_last_active",
     "facilitators_last_active",
     "target_engagement_pct",

@@ -12,6 +12,7 @@ from playbooks.loader import LIBRARY
 
 EXPECTED = Path(__file__).parent / "fixtures" / "simulate" / "checkin-2-weeks.txt"
 CHECKIN = str(LIBRARY / "checkin.yaml")
+CHALLENGE_EXPECTED = Path(__file__).parent / "fixtures" / "simulate" / "challenge-2-weeks.txt"
 
 
 def test_the_bundled_checkin_over_two_weeks_matches_the_reviewed_timeline(
@@ -24,6 +25,29 @@ def test_the_bundled_checkin_over_two_weeks_matches_the_reviewed_timeline(
         EXPECTED.write_text(out, "utf-8")
     assert out == EXPECTED.read_text("utf-8")
     assert "simulated week 2/2" in err, "progress goes to stderr, the report to stdout"
+
+
+def test_a_challenge_week_shows_the_prompt_the_replies_and_the_recap(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Members reply in the prompt's thread and react to one another's replies with their
+    answer rate; the recap at Thursday's close counts them."""
+    argv = ["simulate", str(LIBRARY / "challenge.yaml"), "--members", "40", "--weeks", "2"]
+    assert main([*argv, "--start", "2026-11-30T07:00+01:00", "--seed", "7"]) == 0
+    out = capsys.readouterr().out
+    if os.environ.get("ANIMATEUR_REGOLD"):
+        CHALLENGE_EXPECTED.write_text(out, "utf-8")
+    assert out == CHALLENGE_EXPECTED.read_text("utf-8")
+    lines = out.splitlines()
+    assert sum(" replies  (in the thread)" in line for line in lines) == 60
+    assert "members: 60 replies in the rituals' threads, 84 reactions" in lines
+    assert "29 contributions and 37 reactions in all." in out
+
+    quiet = ["--answer-rate", "0", "--members", "3", "--weeks", "1"]
+    assert main([*argv[:2], *quiet, "--start", "2026-11-30T07:00+01:00"]) == 0
+    out = capsys.readouterr().out
+    assert "U-facilitator  dm       Nobody answered this week's sharing challenge" in out
+    assert " thread " not in out, "no recap in public when nobody took part"
 
 
 def test_french_members_get_french_texts(capsys: pytest.CaptureFixture[str]) -> None:

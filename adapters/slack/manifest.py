@@ -58,7 +58,10 @@ def build_manifest(
     manifest: dict[str, Any] = {
         "display_information": {
             "name": name,
-            "description": "Welcomes newcomers and runs weekly check-ins in your communities.",
+            "description": (
+                "Welcomes newcomers, runs weekly check-ins and sharing challenges in your "
+                "communities."
+            ),
             "background_color": "#3b3f99",
         },
         "features": {

@@ -22,6 +22,7 @@ from bot.runtime.health import health
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.kudos import PER_DAY as KUDOS_PER_DAY
 from bot.runtime.kudos import kudos
+from bot.runtime.leaderboard import leaderboard
 from bot.runtime.preferences import ALL, set_opted
 from bot.runtime.ritual_runs import run_ritual, scheduled_names
 from bot.runtime.texts import text
@@ -50,6 +51,7 @@ async def help_(inv: Invocation, args: list[str]) -> None:
     member = [text(k, inv.locale) for k in ("line_help", "line_community", "line_rituals")]
     member += [text(k, inv.locale) for k in ("line_optout", "line_snooze", "line_language")]
     member.append(text("line_kudos", inv.locale, most=KUDOS_PER_DAY))
+    member.append(text("line_leaderboard", inv.locale))
     member += [f"• {c}" for c in playbook_commands(inv)]
     inv.say("help_member", lines="\n".join(member))
     if inv.community is None:
@@ -230,6 +232,7 @@ BUILT_IN: Mapping[str, Handler] = {
     "rituals": rituals,
     "checkin": checkin,
     "kudos": kudos,
+    "leaderboard": leaderboard,
     "optout": optout,
     "optin": optin,
     "snooze": snooze,

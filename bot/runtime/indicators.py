@@ -103,6 +103,8 @@ class PulseData:
     has_facilitators: bool = True
     #: when the community was declared (None: long ago) — a silence is only one after that
     declared_at: datetime | None = None
+    #: kudos given in the community in the last 28 days: (when, giver, receiver)
+    kudos: Sequence[tuple[datetime, str, str]] = ()
 
 
 @dataclass
@@ -232,6 +234,10 @@ def compute(data: PulseData, weeks: int, links: bool) -> Indicators:
         f[f"{role}_last_active"] = iso(last)
         if last is None:
             out.withheld[f"{role}_last_active"] = "never active" if has else f"no {role}"
+    if small:
+        withhold("recognition_28d")
+    else:
+        f["recognition_28d"] = recognition(data, last28)
     f["target_engagement_pct"] = data.target_engagement
     if small:
         withhold("gap_points")
@@ -239,6 +245,16 @@ def compute(data: PulseData, weeks: int, links: bool) -> Indicators:
         f["gap_points"] = round(data.target_engagement - f["active_28d_pct"], 1)
     f["weeks"] = [_week(data, week, out) for week in weeks_before(at, weeks)]
     return out
+
+
+def recognition(data: PulseData, window: Window) -> dict[str, int]:
+    """Kudos given in the window: how many, by how many people, to how many."""
+    given = [(giver, receiver) for at, giver, receiver in data.kudos if window.holds(at)]
+    return {
+        "kudos": len(given),
+        "givers": len({g for g, _ in given}),
+        "receivers": len({r for _, r in given}),
+    }
 
 
 def _questions(data: PulseData, window: Window, out: Indicators, links: bool) -> dict[str, Any]:

@@ -103,6 +103,14 @@ def as_text(report: CommunityReport) -> str:
         "reciprocity, 28 days",
         f"{reciprocity} pairs" if reciprocity is not None else NONE + _why(w, "reciprocity_28d"),
     )
+    recognition = data.get("recognition_28d")
+    line(
+        "recognition, 28 days",
+        f"{recognition['kudos']} kudos · {recognition['givers']} givers · "
+        f"{recognition['receivers']} receivers"
+        if isinstance(recognition, dict)
+        else NONE + _why(w, "recognition_28d"),
+    )
     for role in ("sponsors", "facilitators"):
         name = f"{role}_last_active"
         line(f"{role} last active", str(data[name] or NONE + _why(w, name)))

@@ -134,4 +134,5 @@ async def read_pulse(
         has_sponsors=bool(community.sponsors),
         has_facilitators=bool(community.facilitators),
         declared_at=community.created_at,
+        kudos=await tx.kudos.between(cid, last28.start, at),
     )

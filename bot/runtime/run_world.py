@@ -11,7 +11,7 @@ from bot.runtime.turn import Turn
 from playbooks.calendar import zone
 from playbooks.conversation import Contributor, Season, Tally, season_of
 from playbooks.engine import Engine, RunContext, RunState, Transition
-from storage.tables import Community, RitualSeason
+from storage.tables import Community, Member, RitualSeason
 
 
 @dataclass(slots=True)
@@ -44,12 +44,13 @@ async def world(
         out.ctx = replace(out.ctx, season=Season(season, dict(out.season.data)))
     thread = engine.collect_thread(state, ctx.overrides, turn.now) if state else None
     if thread:
-        out.ctx = replace(out.ctx, collected=await tally(turn, community, thread))
+        out.ctx = replace(out.ctx, collected=await tally(turn, community, thread, name))
     return out
 
 
-async def tally(turn: Turn, community: Community, thread: str) -> Tally:
-    """The thread's tally, with each contributor's name as stored."""
+async def tally(turn: Turn, community: Community, thread: str, playbook: str = "") -> Tally:
+    """The thread's tally, with each contributor's name as stored; someone who opted out of
+    ``playbook`` (or of every ritual) is counted but marked not to be named."""
     assert community.id is not None and turn.workspace.id is not None
     counts = await turn.tx.threads.tally(community.id, thread)
     members = await turn.tx.directory.members_by_user_id(turn.workspace.id, list(counts.people))
@@ -59,9 +60,15 @@ async def tally(turn: Turn, community: Community, thread: str) -> Tally:
             (members[uid].display_name if uid in members else "") or uid,
             c.replies,
             c.reactions,
+            uid not in members or not opted_out(members[uid], playbook),
         )
         for uid, c in counts.people.items()
     )
+
+
+def opted_out(member: Member, playbook: str) -> bool:
+    """Whether ``member`` stopped ``playbook`` (or every ritual): never named by it."""
+    return member.opted_out_all or playbook in member.opted_out
 
 
 async def save_season(turn: Turn, found: World, transition: Transition) -> None:

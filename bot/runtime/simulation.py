@@ -41,6 +41,19 @@ CHANNEL = "C-community"
 FACILITATOR = "U-facilitator"
 #: How long a member who answers takes to do it, drawn per question.
 ANSWER_DELAYS = (timedelta(minutes=5), timedelta(minutes=40), timedelta(hours=2))
+#: With ``converse``: how many others may react to each reply (each with their answer rate),
+#: and how long after the reply they do.
+REACTORS = 2
+REACTION_DELAY = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A member's own message or reaction in the community's channel (``converse``)."""
+
+    at: datetime
+    user_id: str
+    kind: str  # "reply" | "reaction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,8 @@ class Sent:
     at: datetime
     recipient: str
     action: act.Action
+    #: the id the platform gave it
+    ref: str = ""
 
     @property
     def text(self) -> str:
@@ -86,8 +101,9 @@ class Recorder:
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     async def send(self, workspace: ev.WorkspaceRef, action: act.Action) -> SendOutcome:
-        self.sent.append(Sent(self.clock(), act.recipient_of(action), action))
-        return SendOutcome("sent", platform_ref=f"m{next(self._ids)}")
+        ref = f"m{next(self._ids)}"
+        self.sent.append(Sent(self.clock(), act.recipient_of(action), action, ref))
+        return SendOutcome("sent", platform_ref=ref)
 
 
 def synthetic_members(
@@ -120,8 +136,13 @@ class Simulation:
         holidays: Iterable[str] = (),
         seed: int = 1,
         database_url: str | None = None,
+        converse: bool = False,
     ) -> None:
+        """``converse``: members also reply in the threads of the posts rituals remember
+        (each with their answer rate) and react to one another's replies."""
         self.clock = ManualClock(start)
+        self.converse = converse
+        self.said: list[Said] = []
         self.playbooks = dict(playbooks)
         self.timezone = timezone
         self.locale = locale
@@ -248,7 +269,56 @@ class Simulation:
             self._script_answer(sent)
         self._seen = len(self.recorder.sent)
 
+    def _script_conversation(self, sent: Sent) -> None:
+        """A remembered post (a ritual's prompt): members reply in its thread and react to
+        others' replies, each with their own answer rate."""
+        people = sorted(self.members.values(), key=lambda m: m.user_id)
+        for number, member in enumerate(people):
+            if self._rng.random() >= member.answer_rate:
+                continue
+            at = sent.at + (member.delay or self._rng.choice(ANSWER_DELAYS))
+            reply = f"{sent.ref}-r{number}"
+            self._pending.append(
+                (
+                    at,
+                    ev.MessagePosted(
+                        workspace=WORKSPACE,
+                        key=self._key(),
+                        occurred_at=at,
+                        channel=CHANNEL,
+                        member=member.profile,
+                        thread=sent.ref,
+                        message_id=reply,
+                    ),
+                )
+            )
+            self.said.append(Said(at, member.user_id, "reply"))
+            others = [m for m in people if m is not member]
+            for other in self._rng.sample(others, min(REACTORS, len(others))):
+                if self._rng.random() >= other.answer_rate:
+                    continue
+                when = at + REACTION_DELAY
+                self._pending.append(
+                    (
+                        when,
+                        ev.ReactionAdded(
+                            workspace=WORKSPACE,
+                            key=self._key(),
+                            occurred_at=when,
+                            channel=CHANNEL,
+                            member=other.profile,
+                            reaction="clap",
+                            message_id=reply,
+                            target_author=member.user_id,
+                        ),
+                    )
+                )
+                self.said.append(Said(when, other.user_id, "reaction"))
+
     def _script_answer(self, sent: Sent) -> None:
+        if self.converse and isinstance(sent.action, act.PostToCommunity) and sent.action.remember:
+            self._script_conversation(sent)
+            return
         action, member = sent.action, self.members.get(sent.recipient)
         if not isinstance(action, act.AskQuestion) or member is None:
             return

@@ -893,6 +893,35 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     # -- links to messages, for facilitators (issue 11 §2, issue 13 §1) -----------------------
     "question_link": {"en": "question of {day}", "fr": "question du {day}"},
+    # -- the sharing challenge's leaderboard (issue 12) -------------------------------------
+    "usage_leaderboard": {
+        "en": "/animateur leaderboard (in a community's channel)",
+        "fr": "/animateur leaderboard (dans le canal d'une communauté)",
+    },
+    "line_leaderboard": {
+        "en": "• leaderboard — the season's top contributors (challenge and kudos)",
+        "fr": "• leaderboard — le classement de la saison (défis de partage et kudos)",
+    },
+    "leaderboard": {
+        "en": "🏆 {name} — season {season}, top contributors:\n{lines}\n(One point per "
+        "contribution to the challenge, reaction received on it, kudos received or given. "
+        "Members who opted out of the challenge are not listed.)",
+        "fr": "🏆 {name} — saison {season}, le classement :\n{lines}\n(Un point par "
+        "contribution au défi, réaction reçue dessus, kudos reçu ou donné. Les membres qui "
+        "ont quitté le défi n'apparaissent pas.)",
+    },
+    "leaderboard_line": {
+        "en": "{rank}. {name} — {points} pts (contributions {contributions} · reactions "
+        "{reactions} · kudos received {received} · given {given})",
+        "fr": "{rank}. {name} — {points} pts (contributions {contributions} · réactions "
+        "{reactions} · kudos reçus {received} · donnés {given})",
+    },
+    "leaderboard_empty": {
+        "en": "Nothing on {name}'s leaderboard yet this season ({season}): the next sharing "
+        "challenge — or a kudos to someone who helped you — is a fine start!",
+        "fr": "Rien encore au classement de {name} cette saison ({season}) : le prochain défi "
+        "de partage — ou un kudos à quelqu'un qui vous a aidé — est un bon début !",
+    },
 }
 
 

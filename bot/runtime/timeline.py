@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.runtime.simulation import SimMember, Simulation
+from bot.runtime.simulation import Said, SimMember, Simulation
 from bot.vocabulary import actions as act
 from playbooks.calendar import zone
 from playbooks.schema import Playbook
@@ -35,9 +35,24 @@ def _excerpt(text: str) -> str:
     return line if len(line) <= EXCERPT else line[: EXCERPT - 1] + "…"
 
 
+def _reply_line(sim: Simulation, said: Said) -> tuple[datetime, str]:
+    """A member's reply in a thread, at their local time ("" for a reaction: not listed)."""
+    if said.kind != "reply":
+        return said.at, ""
+    replier = sim.members[said.user_id]
+    local = said.at.astimezone(zone(replier.timezone))
+    when = f"{local:%a %Y-%m-%d %H:%M}"
+    return (
+        said.at,
+        f"{when} {replier.timezone:<19} {replier.name:<14} {'replies':<8} (in the thread)",
+    )
+
+
 def timeline(sim: Simulation) -> list[str]:
-    """One line per message (answers' button updates left out), at the recipient's local time."""
-    lines = []
+    """One line per message (answers' button updates left out), at the recipient's local time;
+    members' replies in the rituals' threads too (``converse``), at their local time."""
+    lines: list[tuple[datetime, str]] = [_reply_line(sim, said) for said in sim.said]
+    lines = [pair for pair in lines if pair[1]]
     asked: set[str] = set()
     for sent in sim.recorder.sent:
         if isinstance(sent.action, act.UpdateMessage):
@@ -53,9 +68,12 @@ def timeline(sim: Simulation) -> list[str]:
         if callback is not None:
             asked.add(callback)
         lines.append(
-            f"{local:%a %Y-%m-%d %H:%M} {tz:<19} {who:<14} {kind:<8} {_excerpt(sent.text)}"
+            (
+                sent.at,
+                f"{local:%a %Y-%m-%d %H:%M} {tz:<19} {who:<14} {kind:<8} {_excerpt(sent.text)}",
+            )
         )
-    return lines
+    return [line for _, line in sorted(lines, key=lambda pair: pair[0])]
 
 
 async def summary(sim: Simulation) -> list[str]:
@@ -73,7 +91,9 @@ async def summary(sim: Simulation) -> list[str]:
             questions[step] += 1
             seen.add(sent.action.callback)
     answered = await sim.answers_per_step()
-    lines = [f"{'question':<16} {'asked':>6} {'reminded':>9} {'answered':>9} {'rate':>6}"]
+    lines = []
+    if questions:
+        lines.append(f"{'question':<16} {'asked':>6} {'reminded':>9} {'answered':>9} {'rate':>6}")
     for step, count in questions.items():
         rate = round(100 * answered.get(step, 0) / count)
         lines.append(
@@ -84,6 +104,13 @@ async def summary(sim: Simulation) -> list[str]:
         isinstance(s.action, act.SendDirectMessage | act.AskQuestion) for s in sim.recorder.sent
     )
     lines.append(f"messages: {dms} direct, {posts} in the community")
+    if sim.said:
+        replies = sum(s.kind == "reply" for s in sim.said)
+        reactions = sum(s.kind == "reaction" for s in sim.said)
+        lines.append(f"members: {replies} replies in the rituals' threads, {reactions} reactions")
+    in_thread = [s for s in sim.recorder.sent if isinstance(s.action, act.ReplyInThread)]
+    if in_thread:
+        lines += ["", "The last message in a thread, in full:", in_thread[-1].text]
     return lines
 
 
@@ -107,6 +134,7 @@ async def simulate(
         locale=locale,
         holidays=holidays,
         seed=seed,
+        converse=True,
     ) as sim:
         for member in members:
             await sim.join(member)
