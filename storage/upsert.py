@@ -37,7 +37,8 @@ async def insert_all_missing(
     rows: Sequence[Mapping[str, Any]],
     unique: Sequence[str],
 ) -> int:
-    """Insert the rows (one statement) but those whose ``unique`` columns exist; how many went in."""
+    """Insert the rows in one statement, but those whose ``unique`` columns exist already;
+    returns how many went in."""
     if not rows:
         return 0
     statement = _insert(session, model).values(list(rows))

@@ -98,9 +98,10 @@ async def record(
         row.target_id = event.message_id
         row.target_author = await _author(tx, where, event.message_id, event.target_author)
     await tx.activity.record(row)
-    if where is not None:
-        await tx.pulse.counted(row)
-    if where is not None and row.is_question and row.message_id and isinstance(event, MessagePosted):
+    if where is None:
+        return
+    await tx.pulse.counted(row)
+    if row.is_question and row.message_id and isinstance(event, MessagePosted):
         # the experts whose topics the question's words hold (the words are dropped here)
         await tx.experts.match_question(workspace.id, where, row.message_id, event.words)
 
