@@ -13,8 +13,8 @@ pairs, their questions (and the experts these matched), kudos they gave or recei
 expert topics, the questions that matched them, the times they were asked as an expert,
 references to their 1:1 conversation, their event keys, the record that they added the bot to
 a Teams team); where others' rows name them, the name goes and the row stays (a reply to
-them, a question they answered, a facilitator list, a message sent to someone else that named them, a ritual launch they
-requested). What remains are counts that name nobody.
+them, a question they answered, a facilitator list, a message sent to someone else that
+named them, a ritual launch they requested). What remains are counts that name nobody.
 """
 
 from __future__ import annotations
