@@ -2,7 +2,7 @@
 plural's ``s`` set aside — what a question's words and an expert's topics are compared as.
 
 Shared by every platform's normalizer (a question's words travel with its event, never stored)
-and by the ``expert`` command (a topic is stored folded). Mentions, links and code are no words:
+and by the ``expert`` command (a topic is stored folded). Mentions, links, code and emoji shortcodes are no words:
 they are taken out as the question flag sets them aside (``bot.vocabulary.questions``).
 
 Pure and bounded: only the first READ characters are read, at most MAX_WORDS words are kept.
@@ -21,6 +21,8 @@ __all__ = ["MAX_WORDS", "fold", "folded_word", "question_words", "topic_words"]
 READ = 4000
 MAX_WORDS = 200
 _WORD = re.compile(r"\w+")
+#: Slack's ``:shortcode:`` emoji: no words.
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]{1,100}:", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -55,6 +57,7 @@ def question_words(text: str) -> frozenset[str]:
     head = _CODE_BLOCK.sub(" ", head)
     head = _CODE_SPAN.sub(" ", head)
     head = _URL.sub(" ", head)
+    head = _SHORTCODE.sub(" ", head)
     found: set[str] = set()
     for word in _WORD.findall(fold(head)):
         found.add(folded_word(word))
