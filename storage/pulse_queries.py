@@ -80,6 +80,8 @@ class Question:
     channel: str
     asked_at: datetime
     first_answer_at: datetime | None
+    #: when the asker said it was solved (the experts ritual asks them); None: not said
+    solved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,7 @@ class PulseQueries:
                 PulseQuestion.channel,
                 PulseQuestion.asked_at,
                 PulseQuestion.first_answer_at,
+                PulseQuestion.solved_at,
             )
             .where(
                 PulseQuestion.community_id == community_id,
