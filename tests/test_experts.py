@@ -11,12 +11,16 @@ from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
 from bot.runtime.experts import experts_for, mark_solved, record_asked
+from bot.vocabulary.events import WorkspaceRef
 from storage.slack_tables import SLACK_METADATA
 from storage.store import Store
 from storage.tables import Community, QuestionMatch
 from tests.builders import T0, WORKSPACE, joined
-from tests.conftest import Harness, LiveServer
+from tests.conftest import Harness, LiveServer, wait_for
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.pulse_support import happen, posted
+from tests.slack_support import TEAM, fixture, joined_envelope, seeded_slack_bot
+from tests.teams_support import TENANT, activity, running_teams_bot, seed_team_community
 from tests.test_commands import say
 
 
@@ -213,3 +217,52 @@ async def test_a_solved_question_is_marked_once(harness: Harness) -> None:
         question = await tx.experts.question(1, "q1")
     assert question is not None
     assert (question.solved, question.solved_at) == (True, T0 + timedelta(hours=1))
+
+
+async def _declare(store: Store, ref: WorkspaceRef, user: str, topic: str) -> None:
+    async with store.transaction() as tx:
+        workspace = await tx.directory.workspace(ref)
+        assert workspace is not None and workspace.id is not None
+        await tx.experts.add_topic(workspace.id, user, topic, T0)
+
+
+async def test_a_slack_question_matches_an_expert_and_its_text_is_kept_nowhere(
+    database_url: str,
+) -> None:
+    async with seeded_slack_bot(database_url) as slack_bot:
+        for user, event_id in (("U0001", "Ev-j1"), ("U0002", "Ev-j2")):
+            assert (await slack_bot.event(joined_envelope(user, event_id))).status == 200
+        store = slack_bot.bot.store
+        await _declare(store, WorkspaceRef("slack", TEAM), "U0002", "data viz")
+        for text, event_id, ts in (
+            ("<@U0BOT> anyone knows a good data viz library?", "Ev-q", "1700000300.000150"),
+            ("I adore data viz", "Ev-s", "1700000400.000150"),
+        ):
+            envelope = fixture("event_message_question")
+            envelope["event"] |= {"text": text, "user": "U0001", "ts": ts}
+            envelope["event_id"] = event_id
+            assert (await slack_bot.event(envelope)).status == 200
+        matched = await wait_for(lambda: _matches(store))
+        assert matched == [("1700000300.000150", "U0002", "data viz")]
+        assert await _texts_anywhere(store, "anyone", "library", "adore") == []
+
+
+async def test_a_teams_question_matches_an_expert_and_its_text_is_kept_nowhere(
+    database_url: str,
+) -> None:
+    async with FakeBotConnector() as connector, running_teams_bot(database_url, connector) as bot:
+        await seed_team_community(bot.bot)
+        for user, name in (("29:1abc", "Ada Lovelace"), ("29:1grace", "Grace Hopper")):
+            status, _ = await bot.add_member(user, name)
+            assert status in (200, 201)
+        await _declare(bot.bot.store, WorkspaceRef("teams", TENANT), "29:1grace", "data viz")
+        for text, message_id in (
+            ("Anyone knows a good <at>dbt</at> data viz library?", "1709545000001"),
+            ("I adore data viz", "1709545000002"),
+        ):
+            found = activity("message_channel_question", bot.connector)
+            status, _ = await bot.post(found | {"id": message_id, "text": text})
+            assert status in (200, 201)
+        matched = await wait_for(lambda: _matches(bot.bot.store))
+        assert matched == [("1709545000001", "29:1grace", "data viz")]
+        assert await _texts_anywhere(bot.bot.store, "anyone", "library", "adore") == []
