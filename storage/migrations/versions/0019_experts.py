@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("community_id", "message_id", "expert"),
     )
-    op.create_index(
-        "ix_expertask_expert_time", "expertask", ["workspace_id", "expert", "asked_at"]
-    )
+    op.create_index("ix_expertask_expert_time", "expertask", ["workspace_id", "expert", "asked_at"])
     # new columns only (no table rebuild on SQLite)
     op.add_column(
         "pulsequestion",
