@@ -184,7 +184,7 @@ class PulseQueries:
     async def questions(self, community_id: int, start: datetime, end: datetime) -> list[Question]:
         """The questions asked in ``[start, end)``, oldest first."""
         query = (
-            select(
+            select(  # type: ignore[call-overload]
                 PulseQuestion.message_id,
                 PulseQuestion.channel,
                 PulseQuestion.asked_at,

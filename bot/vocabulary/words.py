@@ -2,8 +2,9 @@
 plural's ``s`` set aside — what a question's words and an expert's topics are compared as.
 
 Shared by every platform's normalizer (a question's words travel with its event, never stored)
-and by the ``expert`` command (a topic is stored folded). Mentions, links, code and emoji shortcodes are no words:
-they are taken out as the question flag sets them aside (``bot.vocabulary.questions``).
+and by the ``expert`` command (a topic is stored folded). Mentions, links, code and emoji
+shortcodes are no words: they are taken out as the question flag sets them aside
+(``bot.vocabulary.questions``).
 
 Pure and bounded: only the first READ characters are read, at most MAX_WORDS words are kept.
 """
