@@ -949,6 +949,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "expert_no_name": {"en": "(no name)", "fr": "(sans nom)"},
     "expert_more": {"en": "… and {count} more topics", "fr": "… et {count} autres sujets"},
+    "health_solved": {
+        "en": " · {solved} solved, as their askers said ({pct} % of the answered)",
+        "fr": " · {solved} résolues selon leurs auteurs ({pct} % de celles avec réponse)",
+    },
 }
 
 
