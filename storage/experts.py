@@ -151,6 +151,16 @@ class Experts:
             found[str(expert)].append(str(topic))
         return dict(found)
 
+    async def rematch(
+        self, workspace_id: int, community_id: int, message_id: str, words: Collection[str]
+    ) -> int:
+        """A message edited into a question, or a question edited: the experts its new words
+        match replace those before (nothing when it asks no question)."""
+        if await self.question(community_id, message_id) is None:
+            return 0
+        await self.forget_matches(community_id, message_id)
+        return await self.match_question(workspace_id, community_id, message_id, words)
+
     async def forget_matches(self, community_id: int, message_id: str) -> None:
         """A message no longer asks a question: the experts it matched go with it."""
         await self._s.execute(

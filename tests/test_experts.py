@@ -144,6 +144,38 @@ async def test_a_question_on_the_local_platform_matches_experts_and_its_text_is_
     assert await _texts_anywhere(store, "anyone", "great", "knows") == []
 
 
+async def test_the_matches_follow_a_questions_edits_and_go_with_its_deletion(
+    live_server: LiveServer,
+) -> None:
+    for user in ("U-alice", "U-bob", "U-chloe"):
+        await live_server.post_event(type="member_joined", user=user, channel="C-data")
+    store = live_server.bot.store
+    await _declare(store, WORKSPACE, "U-bob", "data viz")
+    await _declare(store, WORKSPACE, "U-chloe", "sql")
+    _, body = await live_server.post_event(
+        type="message_posted", user="U-alice", channel="C-data", text="Data viz is hard."
+    )
+    message = body["message_id"]
+    assert await _matches(store) == [], "no question yet"
+
+    async def edit(text: str) -> list[tuple[str, str]]:
+        status, _ = await live_server.post_event(
+            type="message_edited", user="U-alice", message_id=message, text=text
+        )
+        assert status == 202
+        return [(expert, topic) for _, expert, topic in await _matches(store)]
+
+    assert await edit("Data viz is hard, any tips?") == [("U-bob", "data viz")]
+    assert await edit("Which SQL engine then?") == [("U-chloe", "sql")], "the new words"
+    assert await edit("Never mind, found it.") == [], "no question any more"
+    assert await edit("Any SQL or data viz tips?") == [("U-bob", "data viz"), ("U-chloe", "sql")]
+    status, _ = await live_server.post_event(
+        type="message_deleted", user="U-alice", message_id=message
+    )
+    assert status == 202
+    assert await _matches(store) == [], "they go with the question"
+
+
 async def _ask(harness: Harness, user: str, message_id: str, hours: float = 0) -> None:
     when = T0 + timedelta(hours=hours)
     await happen(harness, posted(user.removeprefix("U-"), message_id, when, question=True))
@@ -266,3 +298,30 @@ async def test_a_teams_question_matches_an_expert_and_its_text_is_kept_nowhere(
         matched = await wait_for(lambda: _matches(bot.bot.store))
         assert matched == [("1709545000001", "29:1grace", "data viz")]
         assert await _texts_anywhere(bot.bot.store, "anyone", "library", "adore") == []
+
+
+async def test_a_persons_topics_matches_and_asks_are_exported_and_erased(harness: Harness) -> None:
+    for user in ("U-alice", "U-bob", "U-chloe"):
+        await harness.dispatcher.handle(joined(user))
+    await say(harness, "U-bob", "expert add data viz")
+    await say(harness, "U-chloe", "expert add data viz")
+    await _ask(harness, "U-alice", "q1")
+    async with harness.store.transaction() as tx:
+        await tx.experts.match_question(1, 1, "q1", {"data", "viz"})
+    assert await _pick_and_ask(harness, "q1") == ["U-bob", "U-chloe"]
+    async with harness.store.transaction() as tx:
+        workspace = await tx.directory.workspace(WORKSPACE)
+        assert workspace is not None
+        exported = await tx.privacy.export(workspace, "U-bob")
+        assert [t["topic"] for t in exported["expert_topics"]] == ["data viz"]
+        assert [m["message_id"] for m in exported["questions_matching_them"]] == ["q1"]
+        assert [a["message_id"] for a in exported["asked_as_expert"]] == ["q1"]
+        await tx.privacy.erase(workspace, "U-bob", T0)
+        assert await tx.experts.topics(1, "U-bob") == []
+        assert await tx.experts.matches(1, 1, "q1") == {"U-chloe": ["data viz"]}
+        assert await tx.experts.asked_about(1, "q1") == {"U-chloe"}
+        # the asker erased: her question goes, and the experts it matched with it
+        await tx.privacy.erase(workspace, "U-alice", T0)
+        assert await tx.experts.question(1, "q1") is None
+        assert await tx.experts.matches(1, 1, "q1") == {}
+        assert await tx.experts.topics(1, "U-chloe") == ["data viz"], "Chloé's own stay"

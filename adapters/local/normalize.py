@@ -209,12 +209,14 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
                 return ev.MessageDeleted(
                     **base, channel=mine.channel or "", message_id=mine.id, member=member
                 )
+            asks = mine.thread is None and is_question(p.text)
             return ev.MessageEdited(
                 **base,
                 channel=mine.channel or "",
                 member=member,
                 message_id=mine.id,
-                is_question=mine.thread is None and is_question(p.text),
+                is_question=asks,
+                words=question_words(p.text) if asks else frozenset(),
             )
         case CommandIn():
             return ev.CommandInvoked(

@@ -237,12 +237,15 @@ def _message(
             return ev.MessageDeleted(**common, channel=channel, message_id=message_id)
         if not _is_persons(message, bot_user_id):
             return None
+        said = _text(message.get("text"))
+        asks = _reply_to(message) is None and is_question(said)
         return ev.MessageEdited(
             **common,
             channel=channel,
             member=ev.MemberProfile(_text(message.get("user"))),
             message_id=message_id,
-            is_question=_reply_to(message) is None and is_question(_text(message.get("text"))),
+            is_question=asks,
+            words=question_words(said) if asks else frozenset(),
         )
     if subtype == "message_deleted":
         message_id = _text(event.get("deleted_ts")) or _text(

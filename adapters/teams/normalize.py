@@ -335,12 +335,14 @@ def _changed(activity: Activity, member: ev.MemberProfile) -> ev.Event | None:
         )
     if activity.get("type") == "messageUpdate" and event_type in (EDITED, UNDELETED):
         suffix = ":edited:" if event_type == EDITED else ":undeleted:"
+        asks = _thread(activity) is None and is_question(plain_text(activity))
         return ev.MessageEdited(
             **_common(activity, suffix + stamp),
             channel=channel_of(activity),
             member=member,
             message_id=message_id,
-            is_question=_thread(activity) is None and is_question(plain_text(activity)),
+            is_question=asks,
+            words=_words(activity) if asks else frozenset(),
         )
     return None
 

@@ -51,6 +51,8 @@ async def record(
     match event:
         case MessageEdited() if where is not None:
             await tx.pulse.edited(where, event.message_id, event.is_question)
+            if event.is_question:  # the experts follow the new words (none: not a question)
+                await tx.experts.rematch(workspace.id, where, event.message_id, event.words)
             return
         case MessageDeleted() if where is not None:
             await tx.pulse.deleted(where, event.message_id, event.occurred_at)

@@ -87,12 +87,15 @@ class MessagePosted(EventBase):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEdited(EventBase):
-    """A person edited a message: its record stays, its question flag follows the new text."""
+    """A person edited a message: its record stays, its question flag follows the new text
+    (and, for a question, the experts its new words match: ``words`` as in MessagePosted,
+    transient)."""
 
     channel: str
     member: MemberProfile
     message_id: str
     is_question: bool = False
+    words: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
