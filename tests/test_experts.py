@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
 from bot.runtime.experts import experts_for, mark_solved, record_asked
+from bot.vocabulary import events as ev
 from bot.vocabulary.events import WorkspaceRef
+from bot.vocabulary.words import question_words, topic_words
 from storage.slack_tables import SLACK_METADATA
 from storage.store import Store
 from storage.tables import Community, QuestionMatch
@@ -325,3 +327,25 @@ async def test_a_persons_topics_matches_and_asks_are_exported_and_erased(harness
         assert await tx.experts.question(1, "q1") is None
         assert await tx.experts.matches(1, 1, "q1") == {}
         assert await tx.experts.topics(1, "U-chloe") == ["data viz"], "Chloé's own stay"
+
+
+def test_a_questions_words_are_folded_without_mentions_links_or_code() -> None:
+    text = (
+        "<@U042|zoé> Quelqu'un connaît des Modèles <https://x.y/dataviz|DataViz> "
+        "`pandas` :thinking_face: https://example.org/secret?x=1 pour les données ?"
+    )
+    assert question_words(text) == {
+        "quelqu", "un", "connait", "des", "modele", "pour", "les", "donnee"
+    }  # fmt: skip
+    assert len(question_words(" ".join(f"w{n}" for n in range(1000)))) == 200
+    assert topic_words("Modèles  de LANGAGE") == ("modele", "de", "langage")
+    event = ev.MessagePosted(
+        workspace=WORKSPACE,
+        key="k",
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile("U-alice"),
+        is_question=True,
+        words=question_words("secret budget?"),
+    )
+    assert "budget" not in repr(event), "never shown in a log or a traceback"
