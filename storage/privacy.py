@@ -9,12 +9,12 @@ erasure. Each table with person columns has its export and erasure below.
 
 Erasure, table by table: the person's own rows go (member, stays in communities, answers, runs
 about them, outbox rows addressed to them, their activity, their daily counts and interaction
-pairs, their questions, kudos they gave or received, their entries in rituals' season
-tallies, references to their 1:1 conversation,
-their event keys, the record that they added the bot to a Teams team); where others' rows
-name them, the name goes and the row stays (a reply to them, a question they answered, a
-facilitator list, a message sent to someone else that named them, a ritual launch they
-requested). What remains are counts that name nobody.
+pairs, their questions (and the experts these matched), kudos they gave or received, their
+expert topics, the questions that matched them, the times they were asked as an expert,
+references to their 1:1 conversation, their event keys, the record that they added the bot to
+a Teams team), their entries in rituals' season tallies; where others' rows name them, the name goes and the row stays (a reply to
+them, a question they answered, a facilitator list, a message sent to someone else that
+named them, a ritual launch they requested). What remains are counts that name nobody.
 """
 
 from __future__ import annotations
@@ -38,12 +38,15 @@ from storage.tables import (
     CommunityMember,
     ConversationReference,
     Delivery,
+    ExpertAsk,
+    ExpertTopic,
     Kudos,
     Member,
     ProcessedEvent,
     PulseMemberDay,
     PulsePair,
     PulseQuestion,
+    QuestionMatch,
     RitualLaunch,
     RitualSeason,
     Run,
@@ -74,6 +77,9 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "ritualseason": ("data",),
     "pulsecheck": (),
     "pulsenotice": (),
+    "experttopic": ("user_id",),
+    "questionmatch": ("expert",),
+    "expertask": ("expert",),
     "slack_installations": ("user_id", "user_token", "user_scopes", "user_refresh_token"),
     "slack_bots": (),
     "slack_oauth_states": (),
@@ -123,6 +129,11 @@ NOT_A_PERSON: Mapping[str, str] = {
     "activityrecord.target_id": "a message's platform id",
     "pulsequestion.message_id": "a message's platform id",
     "pulsequestion.channel": "a channel",
+    "experttopic.topic": "goes with the member's row (a topic they declared)",
+    "experttopic.head": "goes with the member's row (the topic's first word)",
+    "questionmatch.message_id": "a message's platform id",
+    "questionmatch.topic": "goes with the expert's row (their topic)",
+    "expertask.message_id": "a message's platform id",
     "rostersync.claimed_by": "a process's token",
     "pulsenotice.kind": "a warning's kind, or digest",
     "pulsenotice.period": "an ISO week",
@@ -425,6 +436,22 @@ class Privacy:
                 select(kudos).where(col(Kudos.workspace_id) == w, col(Kudos.receiver) == uid)
             ),
             "season_tallies": await self._season_entries(communities, uid),
+            "expert_topics": await self._all(
+                select(_table(ExpertTopic)).where(
+                    col(ExpertTopic.workspace_id) == w, col(ExpertTopic.user_id) == uid
+                )
+            ),
+            "questions_matching_them": await self._all(
+                select(_table(QuestionMatch)).where(
+                    col(QuestionMatch.community_id).in_(communities),
+                    col(QuestionMatch.expert) == uid,
+                )
+            ),
+            "asked_as_expert": await self._all(
+                select(_table(ExpertAsk)).where(
+                    col(ExpertAsk.workspace_id) == w, col(ExpertAsk.expert) == uid
+                )
+            ),
             "ritual_launches_requested": await self._all(
                 select(_table(RitualLaunch)).where(
                     col(RitualLaunch.community_id).in_(communities),
@@ -578,11 +605,41 @@ class Privacy:
                 or_(col(PulsePair.member_a) == uid, col(PulsePair.member_b) == uid),
             ),
         )
+        # the experts their questions matched go with the questions
+        theirs = (
+            select(col(PulseQuestion.id))
+            .where(
+                col(PulseQuestion.community_id) == col(QuestionMatch.community_id),
+                col(PulseQuestion.message_id) == col(QuestionMatch.message_id),
+                col(PulseQuestion.asker) == uid,
+            )
+            .exists()
+        )
+        await run(
+            "questionmatch",
+            delete(QuestionMatch).where(col(QuestionMatch.community_id).in_(communities), theirs),
+        )
         await run(
             "pulsequestion",
             delete(PulseQuestion).where(
                 col(PulseQuestion.community_id).in_(communities), col(PulseQuestion.asker) == uid
             ),
+        )
+        await run(
+            "experttopic",
+            delete(ExpertTopic).where(
+                col(ExpertTopic.workspace_id) == w, col(ExpertTopic.user_id) == uid
+            ),
+        )
+        await run(
+            "questionmatch",
+            delete(QuestionMatch).where(
+                col(QuestionMatch.community_id).in_(communities), col(QuestionMatch.expert) == uid
+            ),
+        )
+        await run(
+            "expertask",
+            delete(ExpertAsk).where(col(ExpertAsk.workspace_id) == w, col(ExpertAsk.expert) == uid),
         )
         # a question they answered stays answered (a community figure), by nobody named
         await run(

@@ -21,6 +21,7 @@ from storage.tables import (
     PulseMemberDay,
     PulsePair,
     PulseQuestion,
+    QuestionMatch,
 )
 from storage.upsert import insert_missing, upsert_adding
 
@@ -223,12 +224,15 @@ class Pulse:
         await self._settle_first_answer(question)  # replies may be there already (an edit)
 
     async def _unask(self, community_id: int, message_id: str) -> None:
-        await self._s.execute(
-            delete(PulseQuestion).where(
-                col(PulseQuestion.community_id) == community_id,
-                col(PulseQuestion.message_id) == message_id,
+        """The message asks no question (any more): the question goes, with the experts its
+        words matched."""
+        for model in (PulseQuestion, QuestionMatch):
+            await self._s.execute(
+                delete(model).where(
+                    col(model.community_id) == community_id,
+                    col(model.message_id) == message_id,
+                )
             )
-        )
 
     async def _answered(self, reply: ActivityRecord) -> None:
         """A reply answers its thread's question when its author is not the asker (nor a bot)

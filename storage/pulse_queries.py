@@ -80,6 +80,8 @@ class Question:
     channel: str
     asked_at: datetime
     first_answer_at: datetime | None
+    #: when the asker said it was solved (the experts ritual asks them); None: not said
+    solved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +184,12 @@ class PulseQueries:
     async def questions(self, community_id: int, start: datetime, end: datetime) -> list[Question]:
         """The questions asked in ``[start, end)``, oldest first."""
         query = (
-            select(
+            select(  # type: ignore[call-overload]
                 PulseQuestion.message_id,
                 PulseQuestion.channel,
                 PulseQuestion.asked_at,
                 PulseQuestion.first_answer_at,
+                PulseQuestion.solved_at,
             )
             .where(
                 PulseQuestion.community_id == community_id,

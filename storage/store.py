@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.activity import Activity
 from storage.database import READ_ONLY
 from storage.directory import Directory
+from storage.experts import Experts
 from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
@@ -38,6 +39,7 @@ class Transaction:
     pulse_notices: PulseNotices
     membership: Membership
     kudos: KudosLedger
+    experts: Experts
     privacy: Privacy
     seasons: Seasons
     threads: Threads
@@ -115,6 +117,7 @@ def _repositories(session: AsyncSession) -> Transaction:
         pulse_notices=PulseNotices(session),
         membership=Membership(session),
         kudos=KudosLedger(session),
+        experts=Experts(session),
         privacy=Privacy(session),
         seasons=Seasons(session),
         threads=Threads(session),

@@ -332,6 +332,9 @@ class PulseQuestion(SQLModel, table=True):
     asked_at: datetime = Field(sa_type=UTCDateTime)
     first_answer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_answer_by: str | None = Field(default=None, max_length=PLATFORM_ID)
+    #: the asker said their question was solved (the experts ritual asks them), and when
+    solved: bool = False
+    solved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RosterSync(SQLModel, table=True):
@@ -491,3 +494,58 @@ class RitualSeason(SQLModel, table=True):
     season: str = Field(max_length=16)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+#: A topic's longest folded form, and the most topics one member declares.
+TOPIC = 60
+
+
+class ExpertTopic(SQLModel, table=True):
+    """A topic a member says they know (``/animateur expert add data viz``), per workspace —
+    the person's, whichever community they are in. Stored folded (lowercase, no accents, spaces
+    collapsed); ``head`` is its first word as compared with a question's words, so a question
+    looks up only the topics that may match it."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", "topic"),
+        Index("ix_experttopic_head", "workspace_id", "head"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    user_id: str = Field(max_length=PLATFORM_ID)
+    topic: str = Field(max_length=TOPIC)
+    head: str = Field(max_length=TOPIC)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class QuestionMatch(SQLModel, table=True):
+    """An expert whose topic matched a question's words at ingest (the words are not kept):
+    one row per question, expert and topic."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "message_id", "expert", "topic"),
+        Index("ix_questionmatch_expert", "expert"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id")
+    message_id: str = Field(max_length=PLATFORM_ID)
+    expert: str = Field(max_length=PLATFORM_ID)
+    topic: str = Field(max_length=TOPIC)
+
+
+class ExpertAsk(SQLModel, table=True):
+    """An expert asked about a question (the daily cap counts these, per workspace)."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "message_id", "expert"),
+        Index("ix_expertask_expert_time", "workspace_id", "expert", "asked_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    community_id: int = Field(foreign_key="community.id")
+    message_id: str = Field(max_length=PLATFORM_ID)
+    expert: str = Field(max_length=PLATFORM_ID)
+    asked_at: datetime = Field(sa_type=UTCDateTime)

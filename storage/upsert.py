@@ -31,6 +31,21 @@ async def insert_missing(
     await session.execute(statement.on_conflict_do_nothing(index_elements=list(unique)))
 
 
+async def insert_all_missing(
+    session: AsyncSession,
+    model: type[SQLModel],
+    rows: Sequence[Mapping[str, Any]],
+    unique: Sequence[str],
+) -> int:
+    """Insert the rows in one statement, but those whose ``unique`` columns exist already;
+    returns how many went in."""
+    if not rows:
+        return 0
+    statement = _insert(session, model).values(list(rows))
+    result = await session.execute(statement.on_conflict_do_nothing(index_elements=list(unique)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def insert_or_update(
     session: AsyncSession,
     model: type[SQLModel],

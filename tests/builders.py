@@ -155,6 +155,10 @@ def event_as_data(event: Any, *, with_time: bool = True) -> dict[str, Any]:
         data["values"] = dict(data["values"])
     if "args" in data:
         data["args"] = list(data["args"])
+    if "words" in data:  # a question's words, shown in order; none for other messages
+        words = data.pop("words")
+        if words:
+            data["words"] = sorted(words)
     return data
 
 

@@ -140,3 +140,34 @@ async def test_a_plain_message_costs_no_more_when_a_ritual_starts_on_questions(
         )
     finally:
         await harness.store.close()
+
+
+#: A question costs the message's statements, the pulse's (the message looked up by its id, the
+#: question inserted, read, its answers looked for) and at most two for its experts: the
+#: topics its words may match, the matches.
+QUESTION_STATEMENTS = MESSAGE_STATEMENTS + 4 + 2
+
+
+async def test_a_question_matches_its_experts_in_a_bounded_number_of_statements(
+    harness: Harness,
+) -> None:
+    await harness.dispatcher.handle(joined("U-bob", "join-bob"))
+    async with harness.store.transaction() as tx:
+        await tx.experts.add_topic(1, "U-bob", "data viz", T0)
+    await harness.dispatcher.handle(posted("U-alice", "warm"))
+    question = ev.MessagePosted(
+        workspace=WORKSPACE,
+        key="question",
+        occurred_at=T0,
+        channel="C-data",
+        member=ev.MemberProfile("U-alice"),
+        message_id="m-question",
+        is_question=True,
+        words=frozenset({"any", "data", "viz", "library"}),
+    )
+    with counted(harness) as statements:
+        assert await harness.dispatcher.handle(question) == "processed"
+    async with harness.store.transaction() as tx:
+        matched = await tx.experts.matches(1, 1, "m-question")
+    assert matched == {"U-bob": ["data viz"]}
+    assert len(statements) <= QUESTION_STATEMENTS, "\n".join(statements)

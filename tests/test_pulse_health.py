@@ -63,6 +63,15 @@ async def test_a_facilitator_sees_the_pulse_the_gap_and_the_top_warnings(
     assert french[1] == "• Membres : 11 · actifs : 10 (90.9 %) — cible 60 % : 30.9 points au-dessus"
     assert french[-2].startswith("⚠ 1 question(s) sans réponse depuis plus de 48 h (C-data p3).")
 
+    # the askers of p1 and p2 said they were solved (the experts ritual asks them)
+    for message_id in ("p1", "p2"):
+        async with harness.store.transaction() as tx:
+            assert await tx.experts.mark_solved(1, message_id, at(11, 25))
+    solved = (await health(harness, "U-dan", "en")).splitlines()[4]
+    assert solved.endswith(
+        "102.0 min (9 in 10) · 2 solved, as their askers said (50.0 % of the answered)"
+    )
+
 
 async def test_the_waiting_question_is_a_link_where_the_platform_has_one(
     harness: Harness,

@@ -7,8 +7,10 @@ Hana and Leo left; the bot is never one."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from bot.runtime.experts import mark_solved
 from bot.runtime.pulse_report import community_report
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
@@ -25,6 +27,21 @@ from tests.pulse_support import (
 from tests.test_history_queries import recorded
 
 
+async def solved(harness: Harness, message_id: str, when: datetime) -> None:
+    """The asker of ``message_id`` says it is solved (the experts ritual's question)."""
+    async with harness.store.transaction() as tx:
+        community = await tx.directory.community(1)
+        assert community is not None
+        assert await mark_solved(tx, community, message_id, when)
+
+
+async def solved_history(harness: Harness) -> None:
+    """The history, with p2 solved on its day and p1 weeks after it was answered."""
+    await build_history(harness)
+    await solved(harness, "p2", at(11, 10, 17))
+    await solved(harness, "p1", at(11, 20))
+
+
 async def report(harness: Harness, **options: Any) -> dict[str, Any]:
     built = await community_report(
         harness.store, WORKSPACE, options.pop("channel", CHANNEL), options.pop("at", REPORT_AT),
@@ -34,7 +51,7 @@ async def report(harness: Harness, **options: Any) -> dict[str, Any]:
 
 
 async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
-    await build_history(harness)
+    await solved_history(harness)
     got = await report(harness)
 
     assert got["members"] == 11
@@ -63,6 +80,8 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
         "unanswered_links": [
             {"channel": CHANNEL, "message_id": "p3", "asked_at": "2026-11-20T08:00:00Z"}
         ],
+        "solved": 2,  # p1 and p2, as their askers said
+        "solved_pct": 50.0,  # of the 4 answered
     }
     # Gus, Jay, Finn, Kim, Max joined and stayed (Leo left; Ivy's join date is unknown); Finn
     # and Kim posted within 14 days, Jay 14 days and an hour after joining
@@ -121,7 +140,7 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
 
 
 async def test_a_moment_in_the_past_sees_only_what_had_happened(harness: Harness) -> None:
-    await build_history(harness)
+    await solved_history(harness)
     got = await report(harness, at=at(11, 14, 10, 15), weeks=0)  # p8 asked, not deleted yet
 
     # members then: Alice, Bob, Chloé, Dan, Emma, Hana, Ivy, Gus (Leo left on 11-12)
@@ -136,9 +155,12 @@ async def test_a_moment_in_the_past_sees_only_what_had_happened(harness: Harness
         "p90_first_answer_minutes": None,
         "unanswered_over_48h": 0,
         "unanswered_links": [],
+        "solved": 1,  # p2; p1 was said solved only later
+        "solved_pct": None,
     }
     assert {k: v for k, v in got["withheld"].items() if k.startswith("questions_28d.")} == {
         "questions_28d.answered_pct": "fewer than 5",
+        "questions_28d.solved_pct": "fewer than 5",
         "questions_28d.median_first_answer_minutes": "fewer than 5",
         "questions_28d.p90_first_answer_minutes": "fewer than 5",
     }
@@ -197,6 +219,7 @@ async def test_figures_over_fewer_than_5_people_are_withheld_with_the_reason(
         "questions_28d.answered_pct": "fewer than 5",
         "questions_28d.median_first_answer_minutes": "fewer than 5",
         "questions_28d.p90_first_answer_minutes": "fewer than 5",
+        "questions_28d.solved_pct": "fewer than 5",
     }
     assert got["weeks"] == [  # Emma had joined when the week ended
         {

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.local.inbox import LocalInbox, LocalMessage
 from bot.vocabulary import events as ev
 from bot.vocabulary.questions import is_question
+from bot.vocabulary.words import question_words
 
 T = TypeVar("T")
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@:-]+$")]
@@ -180,6 +181,7 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
             return ev.MemberLeft(**base, channel=p.channel, member=member)
         case MessagePostedIn():
             root = _thread_root(inbox, p) if p.thread else None
+            asks = root is None and is_question(p.text)
             return ev.MessagePosted(
                 **base,
                 channel=p.channel,
@@ -187,7 +189,8 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
                 thread=root.id if root else None,
                 message_id=inbox.new_id(),
                 parent_author=root.author if root else None,
-                is_question=root is None and is_question(p.text),
+                is_question=asks,
+                words=question_words(p.text) if asks else frozenset(),
             )
         case ReactionAddedIn() | ReactionRemovedIn():
             target = _in_channel(inbox, p.workspace, p.channel, p.message_id)
@@ -206,12 +209,14 @@ def to_event(payload: LocalEventIn, inbox: LocalInbox, now: datetime) -> ev.Even
                 return ev.MessageDeleted(
                     **base, channel=mine.channel or "", message_id=mine.id, member=member
                 )
+            asks = mine.thread is None and is_question(p.text)
             return ev.MessageEdited(
                 **base,
                 channel=mine.channel or "",
                 member=member,
                 message_id=mine.id,
-                is_question=mine.thread is None and is_question(p.text),
+                is_question=asks,
+                words=question_words(p.text) if asks else frozenset(),
             )
         case CommandIn():
             return ev.CommandInvoked(

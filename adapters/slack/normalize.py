@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.vocabulary import events as ev
 from bot.vocabulary.questions import is_question
+from bot.vocabulary.words import question_words
 
 #: Message subtypes that are people talking (a thread_broadcast is a reply also shown in the
 #: channel); edits and deletions are read apart, everything else (bots, joins…) is skipped.
@@ -209,6 +210,8 @@ def _message(
         if not _is_persons(event, bot_user_id) or not _text(event.get("ts")):
             return None
         thread = _reply_to(event)
+        said = _text(event.get("text"))
+        asks = thread is None and is_question(said)
         return ev.MessagePosted(
             workspace=common["workspace"],
             key=common["key"],
@@ -220,7 +223,8 @@ def _message(
             is_direct=direct,
             message_id=_text(event.get("ts")),
             parent_author=_parent_author(event) if thread else None,
-            is_question=thread is None and is_question(_text(event.get("text"))),
+            is_question=asks,
+            words=question_words(said) if asks else frozenset(),
         )
     if direct:  # a direct message to the bot is never community activity, nor its edits
         return None
@@ -233,12 +237,15 @@ def _message(
             return ev.MessageDeleted(**common, channel=channel, message_id=message_id)
         if not _is_persons(message, bot_user_id):
             return None
+        said = _text(message.get("text"))
+        asks = _reply_to(message) is None and is_question(said)
         return ev.MessageEdited(
             **common,
             channel=channel,
             member=ev.MemberProfile(_text(message.get("user"))),
             message_id=message_id,
-            is_question=_reply_to(message) is None and is_question(_text(message.get("text"))),
+            is_question=asks,
+            words=question_words(said) if asks else frozenset(),
         )
     if subtype == "message_deleted":
         message_id = _text(event.get("deleted_ts")) or _text(

@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.vocabulary import events as ev
 from bot.vocabulary.questions import is_question
+from bot.vocabulary.words import question_words
 
 Activity = Mapping[str, Any]
 
@@ -40,6 +41,8 @@ _NOT_INPUTS = frozenset({"callback", "verb"})
 _MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 #: Markup a message's text may carry (Teams sends HTML for formatted messages).
 _TAG = re.compile(r"<[^<>]{0,2000}>")
+#: Code in a formatted message: no words of the question's.
+_CODE = re.compile(r"<(code|pre)\b[^<>]*>.*?</\1>", re.IGNORECASE | re.DOTALL)
 #: Bot accounts' ids (people's start with ``29:``).
 BOT_PREFIX = "28:"
 #: A channel message's conversation id names its thread: ``19:…@thread.tacv2;messageid=<id>``.
@@ -269,6 +272,7 @@ def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
             args=tuple(parts[1:]),
         )
     thread = _thread(activity)
+    asks = thread is None and is_question(plain_text(activity))
     return ev.MessagePosted(
         **_common(activity),
         channel=channel_of(activity),
@@ -276,7 +280,8 @@ def _message(activity: Activity, member: ev.MemberProfile) -> ev.Event:
         thread=thread,
         is_direct=is_personal(activity),
         message_id=str(activity.get("id") or "") or None,
-        is_question=thread is None and is_question(plain_text(activity)),
+        is_question=asks,
+        words=_words(activity) if asks else frozenset(),
     )
 
 
@@ -304,6 +309,13 @@ def plain_text(activity: Activity) -> str:
     return html.unescape(_TAG.sub(" ", text))
 
 
+def _words(activity: Activity) -> frozenset[str]:
+    """A question's words: no mentions, no code, no markup (links go in ``question_words``)."""
+    text = str(activity.get("text") or "")
+    text = _CODE.sub(" ", _MENTION.sub(" ", text))
+    return question_words(html.unescape(_TAG.sub(" ", text)))
+
+
 def _changed(activity: Activity, member: ev.MemberProfile) -> ev.Event | None:
     """An edit, undeletion or deletion of a channel message (a 1:1 chat's are not community
     activity). An undeleted message is there again: an edit of it, with its text."""
@@ -323,12 +335,14 @@ def _changed(activity: Activity, member: ev.MemberProfile) -> ev.Event | None:
         )
     if activity.get("type") == "messageUpdate" and event_type in (EDITED, UNDELETED):
         suffix = ":edited:" if event_type == EDITED else ":undeleted:"
+        asks = _thread(activity) is None and is_question(plain_text(activity))
         return ev.MessageEdited(
             **_common(activity, suffix + stamp),
             channel=channel_of(activity),
             member=member,
             message_id=message_id,
-            is_question=_thread(activity) is None and is_question(plain_text(activity)),
+            is_question=asks,
+            words=_words(activity) if asks else frozenset(),
         )
     return None
 

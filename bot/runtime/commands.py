@@ -18,6 +18,8 @@ from bot.runtime.arguments import ArgumentError, check_length, split_words
 from bot.runtime.community_setup import PEOPLE_LIMIT, community, strangers_among
 from bot.runtime.context import community_context, normalize_locale
 from bot.runtime.dashboard.command import dashboard
+from bot.runtime.expert_topics import expert
+from bot.runtime.experts import PER_DAY as EXPERT_PER_DAY
 from bot.runtime.health import health
 from bot.runtime.invocation import Handler, Invocation, Refused, Usage, person, ritual, title
 from bot.runtime.kudos import PER_DAY as KUDOS_PER_DAY
@@ -52,6 +54,7 @@ async def help_(inv: Invocation, args: list[str]) -> None:
     member += [text(k, inv.locale) for k in ("line_optout", "line_snooze", "line_language")]
     member.append(text("line_kudos", inv.locale, most=KUDOS_PER_DAY))
     member.append(text("line_leaderboard", inv.locale))
+    member.append(text("line_expert", inv.locale, most=EXPERT_PER_DAY))
     member += [f"• {c}" for c in playbook_commands(inv)]
     inv.say("help_member", lines="\n".join(member))
     if inv.community is None:
@@ -233,6 +236,7 @@ BUILT_IN: Mapping[str, Handler] = {
     "checkin": checkin,
     "kudos": kudos,
     "leaderboard": leaderboard,
+    "expert": expert,
     "optout": optout,
     "optin": optin,
     "snooze": snooze,

@@ -147,4 +147,8 @@ def _questions(locale: str, questions: dict[str, Any] | None, withheld: str) -> 
             median=_pct(questions["median_first_answer_minutes"]),
             p90=_pct(questions["p90_first_answer_minutes"]),
         )
+    if questions.get("solved"):  # askers said so (the experts ritual asks them)
+        solved_pct = questions["solved_pct"]
+        pct = _pct(solved_pct) if solved_pct is not None else "—"
+        said += text("health_solved", locale, solved=questions["solved"], pct=pct)
     return said

@@ -265,6 +265,7 @@ def _questions(data: PulseData, window: Window, out: Indicators, links: bool) ->
         for q in asked
         if q.asked_at < window.end - UNANSWERED_AFTER and not answered_by(q, window.end)
     ]
+    solved = [q for q in answered if q.solved_at is not None and q.solved_at < window.end]
     times = [minutes_to_answer(q) for q in answered]
     # a rate or a median over fewer than 5 questions tells little and may point at someone
     enough = len(asked) >= MIN_GROUP
@@ -275,7 +276,13 @@ def _questions(data: PulseData, window: Window, out: Indicators, links: bool) ->
         "median_first_answer_minutes": round(quantile(times, 0.5), 1) if enough and times else None,
         "p90_first_answer_minutes": round(quantile(times, 0.9), 1) if enough and times else None,
         "unanswered_over_48h": len(waiting),
+        "solved": len(solved),
+        # of the answered questions, those their asker said were solved
+        "solved_pct": percent(len(solved), len(answered)) if enough and answered else None,
     }
+    if not enough or not answered:
+        why = "no answered question" if not answered else FEWER
+        out.withheld["questions_28d.solved_pct"] = why
     timed = ("median_first_answer_minutes", "p90_first_answer_minutes")
     if not asked:
         out.withheld["questions_28d.answered_pct"] = "no question asked"

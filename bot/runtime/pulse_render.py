@@ -86,6 +86,11 @@ def as_text(report: CommunityReport) -> str:
             + _why(w, "questions_28d.median_first_answer_minutes"),
         )
         line("  unanswered over 48 h", str(questions["unanswered_over_48h"]))
+        line(
+            "  solved",
+            f"{questions['solved']} ({_number(questions['solved_pct'])} % of answered)"
+            + _why(w, "questions_28d.solved_pct"),
+        )
     else:
         line("questions, 28 days", NONE + _why(w, "questions_28d"))
     newcomers = data["newcomers_28d"]

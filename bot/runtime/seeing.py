@@ -1,6 +1,7 @@
 """What the bot sees of a community's conversation, recorded as metadata (never text): who
 posted, replied or reacted, in which thread, to whom, when (the platform's time), whether a
-message asks a question — and the bot's own posts, so replies to them count. Edits keep a
+message asks a question (and which experts' topics its words match: the words go no
+further) — and the bot's own posts, so replies to them count. Edits keep a
 message's record, deletions and reactions taken back stop it counting. Direct messages with the
 bot are never community activity; bots are never members nor activity."""
 
@@ -50,6 +51,8 @@ async def record(
     match event:
         case MessageEdited() if where is not None:
             await tx.pulse.edited(where, event.message_id, event.is_question)
+            if event.is_question:  # the experts follow the new words (none: not a question)
+                await tx.experts.rematch(workspace.id, where, event.message_id, event.words)
             return
         case MessageDeleted() if where is not None:
             await tx.pulse.deleted(where, event.message_id, event.occurred_at)
@@ -97,8 +100,12 @@ async def record(
         row.target_id = event.message_id
         row.target_author = await _author(tx, where, event.message_id, event.target_author)
     await tx.activity.record(row)
-    if where is not None:
-        await tx.pulse.counted(row)
+    if where is None:
+        return
+    await tx.pulse.counted(row)
+    if row.is_question and row.message_id and isinstance(event, MessagePosted):
+        # the experts whose topics the question's words hold (the words are dropped here)
+        await tx.experts.match_question(workspace.id, where, row.message_id, event.words)
 
 
 async def _author(

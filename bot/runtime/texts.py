@@ -922,6 +922,68 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "Rien encore au classement de {name} cette saison ({season}) : le prochain défi "
         "de partage — ou un kudos à quelqu'un qui vous a aidé — est un bon début !",
     },
+    # -- issue 12 §2: questions to experts (topics) -----------------------------------------
+    "usage_expert": {
+        "en": "/animateur expert add <topic> · expert remove <topic> · expert list",
+        "fr": "/animateur expert add <sujet> · expert remove <sujet> · expert list",
+    },
+    "line_expert": {
+        "en": "• expert add <topic>, expert remove <topic>, expert list — the topics you know: "
+        "questions in the channel on them may be sent to you (up to {most} a day)",
+        "fr": "• expert add <sujet>, expert remove <sujet>, expert list — les sujets que vous "
+        "connaissez : des questions du canal sur ces sujets peuvent vous être transmises "
+        "({most} par jour au plus)",
+    },
+    "expert_bad_topic": {
+        "en": "A topic is a few words (at most {most} characters), e.g. “data viz”.",
+        "fr": "Un sujet tient en quelques mots ({most} caractères au plus), par exemple "
+        "« data viz ».",
+    },
+    "expert_own_only": {
+        "en": "You can only declare your own topics: name a topic, not a person.",
+        "fr": "Vous ne déclarez que vos propres sujets : indiquez un sujet, pas une personne.",
+    },
+    "expert_added": {
+        "en": "Noted: you know “{topic}”. Your topics: {topics}.",
+        "fr": "C'est noté : vous connaissez « {topic} ». Vos sujets : {topics}.",
+    },
+    "expert_already": {
+        "en": "“{topic}” is already one of your topics.",
+        "fr": "« {topic} » fait déjà partie de vos sujets.",
+    },
+    "expert_too_many": {
+        "en": "You have {most} topics already: remove one first (/animateur expert remove "
+        "<topic>).",
+        "fr": "Vous avez déjà {most} sujets : retirez-en un d'abord (/animateur expert remove "
+        "<sujet>).",
+    },
+    "expert_removed": {
+        "en": "“{topic}” is no longer one of your topics.",
+        "fr": "« {topic} » ne fait plus partie de vos sujets.",
+    },
+    "expert_not_yours": {
+        "en": "“{topic}” is not one of your topics. Yours: {topics}.",
+        "fr": "« {topic} » ne fait pas partie de vos sujets. Les vôtres : {topics}.",
+    },
+    "expert_yours": {"en": "Your topics: {topics}.", "fr": "Vos sujets : {topics}."},
+    "expert_yours_none": {
+        "en": "You have declared no topic yet: /animateur expert add <topic>.",
+        "fr": "Vous n'avez encore déclaré aucun sujet : /animateur expert add <sujet>.",
+    },
+    "expert_community": {
+        "en": "Experts of {name}, by topic:\n{lines}",
+        "fr": "Les experts de {name}, par sujet :\n{lines}",
+    },
+    "expert_community_none": {
+        "en": "Nobody in {name} has declared a topic yet.",
+        "fr": "Personne dans {name} n'a encore déclaré de sujet.",
+    },
+    "expert_no_name": {"en": "(no name)", "fr": "(sans nom)"},
+    "expert_more": {"en": "… and {count} more topics", "fr": "… et {count} autres sujets"},
+    "health_solved": {
+        "en": " · {solved} solved, as their askers said ({pct} % of the answered)",
+        "fr": " · {solved} résolues selon leurs auteurs ({pct} % de celles avec réponse)",
+    },
 }
 
 

@@ -68,7 +68,11 @@ class MemberJoined(EventBase):
 class MessagePosted(EventBase):
     """A person's message (never its text). ``thread`` is the platform id of the thread's
     top-level message when this is a reply, ``parent_author`` that message's author when the
-    platform says. ``is_question`` is computed at ingest from the text, which is then dropped."""
+    platform says. ``is_question`` is computed at ingest from the text, which is then dropped.
+
+    ``words``: a question's folded words (``bot.vocabulary.words.question_words``), set only
+    when ``is_question``, for matching experts' topics at ingest. Transient: never stored,
+    logged nor shown (left out of the event's repr and comparisons)."""
 
     channel: str
     member: MemberProfile
@@ -78,16 +82,20 @@ class MessagePosted(EventBase):
     message_id: str | None = None
     parent_author: str | None = None
     is_question: bool = False
+    words: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEdited(EventBase):
-    """A person edited a message: its record stays, its question flag follows the new text."""
+    """A person edited a message: its record stays, its question flag follows the new text
+    (and, for a question, the experts its new words match: ``words`` as in MessagePosted,
+    transient)."""
 
     channel: str
     member: MemberProfile
     message_id: str
     is_question: bool = False
+    words: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
