@@ -12,8 +12,8 @@ about them, outbox rows addressed to them, their activity, their daily counts an
 pairs, their questions (and the experts these matched), kudos they gave or received, their
 expert topics, the questions that matched them, the times they were asked as an expert,
 references to their 1:1 conversation, their event keys, the record that they added the bot to
-a Teams team), their entries in rituals' season tallies; where others' rows name them, the name goes and the row stays (a reply to
-them, a question they answered, a facilitator list, a message sent to someone else that
+a Teams team, their entries in rituals' season tallies); where others' rows name them, the
+name goes and the row stays (a reply to them, a question they answered, a facilitator list, a message sent to someone else that
 named them, a ritual launch they requested). What remains are counts that name nobody.
 """
 
