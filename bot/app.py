@@ -182,7 +182,8 @@ def build(
     )
     # Time travel only for the playground alone: Slack and Teams always keep real time.
     offset = OffsetClock(clock) if playground and slack_cfg is None and teams_cfg is None else None
-    clock = offset or clock
+    # the dashboard's links and sessions keep to the wall clock: a travel must not expire them
+    wall, clock = clock, offset or clock
     store = Store(make_engine(settings.database_url))
     engine = Engine(library)
     metrics = Metrics(CollectorRegistry())
@@ -234,7 +235,14 @@ def build(
         delivery_retention=timedelta(days=settings.delivery_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
-    links = dashboard_links(settings, clock)
+    links = dashboard_links(settings, wall)
+    if settings.public_url_is_loopback and (slack_cfg is not None or teams_cfg is not None):
+        links.only_local = True
+        log.warning(
+            "ANIMATEUR_PUBLIC_URL is a loopback address while Slack or Teams is configured: "
+            "dashboard links will only open on this machine — set it to the bot's public address",
+            extra={"public_url": settings.public_url},
+        )
     dispatcher.dashboard = links
     teams_platform = None
     if teams_cfg is not None:

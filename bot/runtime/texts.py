@@ -891,6 +891,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "clé pour les signer (son fichier de clé ne peut pas être écrit). Demandez à qui "
         "l'administre.",
     },
+    # -- review of issue 13 (second pass): cockpit defects ---------------------------------
+    "dashboard_loopback": {
+        "en": "Careful: this link only opens on the bot's own machine (its public address, "
+        "ANIMATEUR_PUBLIC_URL, is a local one). Ask whoever runs the bot to set it.",
+        "fr": "Attention : ce lien ne s'ouvre que sur la machine du bot (son adresse publique, "
+        "ANIMATEUR_PUBLIC_URL, est une adresse locale). Demandez à qui l'administre de la "
+        "régler.",
+    },
 }
 
 
