@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,10 +22,13 @@ from adapters.slack.normalize import (
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import MessageRef
 
+log = logging.getLogger(__name__)
+
 SECTION_LIMIT = 3000  # characters of text in one section block
 BUTTON_LABEL_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 INPUT_LIMIT = 3000  # characters a plain_text_input holds
+HOME_BLOCKS = 100  # blocks a view holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +227,14 @@ def home_view(action: act.PublishHome) -> dict[str, Any]:
                     "elements": [home_element(b, i) for i, b in enumerate(section.buttons)],
                 }
             )
-    return {"type": "home", "blocks": blocks[:100]}
+    if len(blocks) > HOME_BLOCKS:
+        # the runtime keeps the home under the limit: if it still overflows, say so, never cut
+        # silently
+        log.warning("app home over Slack's block limit: shortened", extra={"blocks": len(blocks)})
+        said = escape(action.shortened or "…")[:SECTION_LIMIT]
+        notice = {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]}
+        blocks = [*blocks[: HOME_BLOCKS - 1], notice]
+    return {"type": "home", "blocks": blocks}
 
 
 def _post(channel: str, text: str, **extra: Any) -> SlackCall:

@@ -10,7 +10,13 @@ from datetime import datetime
 
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.home_contributions import CONTRIBUTION_DAYS, Contributions, own_contributions
-from bot.runtime.home_health import Glance, health_section, read_glances
+from bot.runtime.home_health import (
+    MAX_GLANCES,
+    Glance,
+    health_section,
+    more_facilitated,
+    read_glances,
+)
 from bot.runtime.preferences import set_opted
 from bot.runtime.texts import text
 from bot.vocabulary.actions import HomeButton, HomeSection, PublishHome
@@ -19,6 +25,9 @@ from storage.store import Transaction
 from storage.tables import Member, Workspace
 
 OPTOUT, OPTIN = "optout:", "optin:"
+#: Communities of the member shown with their rituals at most: more would overflow Slack's
+#: App Home (100 blocks); the others are named by a line saying how to reach them.
+MAX_JOINED = 8
 
 
 async def build_home(
@@ -43,12 +52,18 @@ async def build_home(
         glances = await read_glances(
             tx, workspace.id, member.user_id, now, asking_rituals(playbooks)
         )
-    for community in communities:
+    facilitated = [c for c in communities if member.user_id in c.facilitators]
+    shown = 0
+    for community in facilitated:
         glance = glances.get(community.id) if community.id is not None else None
-        if glance is not None and member.user_id in community.facilitators:
+        if glance is not None and shown < MAX_GLANCES:
+            shown += 1
             sections.append(
                 health_section(workspace, community, glance, member.user_id, locale, links)
             )
+    if len(facilitated) > shown and shown == MAX_GLANCES:
+        more = len(facilitated) - shown
+        sections.append(more_facilitated(workspace, member.user_id, more, locale, links))
     mine = [c for c in communities if c.id in joined]
     ids = [c.id for c in mine if c.id is not None]
     enabled = await tx.directory.enabled_playbooks_of(ids)
@@ -63,7 +78,7 @@ async def build_home(
         )
     if not mine:
         sections.append(HomeSection(title="", text=text("home_no_community", locale)))
-    for community in mine:
+    for community in mine[:MAX_JOINED]:
         assert community.id is not None
         lines: list[str] = []
         buttons: list[HomeButton] = []
@@ -90,6 +105,12 @@ async def build_home(
                 buttons=tuple(buttons),
             )
         )
+    if len(mine) > MAX_JOINED:
+        sections.append(
+            HomeSection(
+                title="", text=text("home_more_joined", locale, count=len(mine) - MAX_JOINED)
+            )
+        )
     if mine and not member.opted_out_all:
         sections.append(
             HomeSection(
@@ -101,7 +122,10 @@ async def build_home(
             )
         )
     return PublishHome(
-        user_id=member.user_id, title=text("home_title", locale), sections=tuple(sections)
+        user_id=member.user_id,
+        title=text("home_title", locale),
+        sections=tuple(sections),
+        shortened=text("home_shortened", locale),
     )
 
 

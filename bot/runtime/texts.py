@@ -899,6 +899,24 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "ANIMATEUR_PUBLIC_URL, est une adresse locale). Demandez à qui l'administre de la "
         "régler.",
     },
+    "home_more_facilitated": {
+        "en": "…and {count} more communities you facilitate: open the dashboard to see them all.",
+        "fr": "…et {count} autres communautés que vous animez : ouvrez le tableau de bord pour "
+        "les voir toutes.",
+    },
+    "home_more_joined": {
+        "en": "…and {count} more communities you are in: type `/animateur optout <ritual>` "
+        "(or `optin`) in one of them to stop (or resume) a ritual there.",
+        "fr": "…et {count} autres communautés dont vous êtes membre : tapez "
+        "`/animateur optout <rituel>` (ou `optin`) dans l'une d'elles pour y arrêter (ou "
+        "reprendre) un rituel.",
+    },
+    "home_shortened": {
+        "en": "This page was shortened to fit. Type `/animateur home` or open the dashboard "
+        "for the rest.",
+        "fr": "Cette page a été raccourcie pour tenir à l'écran. Tapez `/animateur home` ou "
+        "ouvrez le tableau de bord pour la suite.",
+    },
 }
 
 

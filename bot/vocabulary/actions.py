@@ -133,6 +133,8 @@ class PublishHome:
     user_id: str
     title: str
     sections: tuple[HomeSection, ...] = ()
+    #: said last by an adapter that must still shorten the home to fit its platform
+    shortened: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
