@@ -61,7 +61,8 @@ def home_button(button: act.HomeButton) -> dict[str, Any]:
     if button.url:
         return {"type": "Action.OpenUrl", "title": button.label, "url": button.url}
     style = "destructive" if button.style == "danger" else ""
-    return execute(button.label, VERB_HOME, {"callback": button.callback}, style)
+    data = {"callback": button.callback} | ({"value": button.value} if button.value else {})
+    return execute(button.label, VERB_HOME, data, style)
 
 
 def with_stop(actions: list[dict[str, Any]], stop: act.HomeButton | None) -> list[dict[str, Any]]:

@@ -48,7 +48,14 @@ from adapters.teams.normalize import (
     to_events,
 )
 from bot.vocabulary import actions as act
-from bot.vocabulary.events import Event, MemberJoined, MemberLeft, MemberProfile, WorkspaceRef
+from bot.vocabulary.events import (
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MemberProfile,
+    MessageRef,
+    WorkspaceRef,
+)
 from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -60,6 +67,8 @@ PER_CONVERSATION = (2.0, 7.0)
 SEND_TIMEOUT = 10.0
 #: Sends under way at once (fewer than the default thread pool's threads, which run them).
 IN_FLIGHT = 4
+#: the actions that may put a new version in place of a message already in the chat
+UPDATES = (act.UpdateMessage, act.PublishHome)
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
 
@@ -349,10 +358,11 @@ class TeamsSender:
         sent: list[str] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            if isinstance(action, act.UpdateMessage):
-                activity.id = action.message.message_id
+            replaced = action.message if isinstance(action, UPDATES) else None
+            if replaced is not None:  # a message, or a home card after a toggle, in place
+                activity.id = replaced.message_id
                 await turn_context.update_activity(activity)
-                sent.append(action.message.message_id)
+                sent.append(replaced.message_id)
                 return
             response = await turn_context.send_activity(activity)
             sent.append(getattr(response, "id", "") or "")
@@ -386,7 +396,10 @@ class TeamsSender:
                 return f"channel:{channel}", None
             case act.ReplyInThread(channel=channel):
                 return f"channel:{channel}", None
-            case act.UpdateMessage(message=message):
+            case (
+                act.UpdateMessage(message=message)
+                | act.PublishHome(message=MessageRef() as message)
+            ):
                 return f"conversation:{message.channel}", None
             case (
                 act.SendDirectMessage(user_id=user)

@@ -23,7 +23,14 @@ from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.delivery import not_now
 from bot.runtime.digests import digest_actions
 from bot.runtime.governance import Answers, Governance, read_outside
-from bot.runtime.home import OPTOUT, apply_toggle, asking_rituals, build_home, toggle_of
+from bot.runtime.home import (
+    FROM_HOME,
+    OPTOUT,
+    apply_toggle,
+    asking_rituals,
+    build_home,
+    toggle_of,
+)
 from bot.runtime.home_health import Glance, read_glances
 from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.scheduler import Fire
@@ -40,6 +47,7 @@ from bot.vocabulary.events import (
     MemberJoined,
     MemberLeft,
     MemberProfile,
+    MessageRef,
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
@@ -596,6 +604,8 @@ class Dispatcher:
                 log.info("ritual preference changed", extra={"toggle": event.callback})
                 if event.message is None:  # on the home tab: show it again, as it now is
                     await self._publish_home(turn, member)
+                elif event.value == FROM_HOME:  # on a home card (Teams): updated in place
+                    await self._publish_home(turn, member, replacing=event.message)
                 else:  # in a message (a ritual DM's stop button): answer there; homes are
                     # rebuilt when opened, and on Teams one would be one more card in the chat
                     await self._confirm_toggle(turn, member, event.callback)
@@ -867,7 +877,9 @@ class Dispatcher:
         said = commands.opted_text(target, out, locale, self._engine.playbooks)
         await self._enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=said)], None)
 
-    async def _publish_home(self, turn: _Turn, member: Member) -> None:
+    async def _publish_home(
+        self, turn: _Turn, member: Member, replacing: MessageRef | None = None
+    ) -> None:
         wid, uid, now = turn.workspace.id, member.user_id, turn.now
         assert wid is not None
         asking = asking_rituals(self._engine.playbooks)
@@ -889,5 +901,6 @@ class Dispatcher:
             turn.now,
             self.dashboard,
             read,
+            replacing,
         )
         await self._enqueue(turn, [home], None)

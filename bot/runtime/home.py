@@ -20,11 +20,15 @@ from bot.runtime.home_health import (
 from bot.runtime.preferences import set_opted
 from bot.runtime.texts import text
 from bot.vocabulary.actions import HomeButton, HomeSection, PublishHome
+from bot.vocabulary.events import MessageRef
 from playbooks.schema import Playbook
 from storage.store import Transaction
 from storage.tables import Member, Workspace
 
 OPTOUT, OPTIN = "optout:", "optin:"
+#: the value of the home's own toggles: a click on one shows the home again, in place (on
+#: Teams the home is a card in the chat); a ritual DM's stop button has none
+FROM_HOME = "home"
 #: Communities of the member shown with their rituals at most: more would overflow Slack's
 #: App Home (100 blocks); the others are named by a line saying how to reach them.
 MAX_JOINED = 8
@@ -39,8 +43,10 @@ async def build_home(
     now: datetime,
     links: DashboardLinks | None = None,
     glances: Mapping[int, Glance] | None = None,
+    replacing: MessageRef | None = None,
 ) -> PublishHome:
-    """``links``: signs the dashboard button's link (None: no dashboard, no button).
+    """``replacing``: the home card this one takes the place of (Teams, after a toggle).
+    ``links``: signs the dashboard button's link (None: no dashboard, no button).
     ``glances``: the pulse of the communities the member facilitates, read beforehand outside
     the write transaction (``read_glances``); None: read here, in ``tx``."""
     assert workspace.id is not None
@@ -73,7 +79,7 @@ async def build_home(
             HomeSection(
                 title="",
                 text=text("home_all_paused", locale),
-                buttons=(HomeButton(text("button_optin_all", locale), f"{OPTIN}all"),),
+                buttons=(HomeButton(text("button_optin_all", locale), f"{OPTIN}all", FROM_HOME),),
             )
         )
     if not mine:
@@ -90,9 +96,8 @@ async def build_home(
             off = name in member.opted_out
             lines.append(text("home_ritual_off" if off else "home_ritual_on", locale, title=title))
             key = "button_optin" if off else "button_optout"
-            buttons.append(
-                HomeButton(text(key, locale, title=title), f"{OPTIN if off else OPTOUT}{name}")
-            )
+            callback = f"{OPTIN if off else OPTOUT}{name}"
+            buttons.append(HomeButton(text(key, locale, title=title), callback, FROM_HOME))
         sections.append(
             HomeSection(
                 title=community.name,
@@ -117,7 +122,9 @@ async def build_home(
                 title="",
                 text="",
                 buttons=(
-                    HomeButton(text("button_optout_all", locale), f"{OPTOUT}all", style="danger"),
+                    HomeButton(
+                        text("button_optout_all", locale), f"{OPTOUT}all", FROM_HOME, "danger"
+                    ),
                 ),
             )
         )
@@ -126,6 +133,7 @@ async def build_home(
         title=text("home_title", locale),
         sections=tuple(sections),
         shortened=text("home_shortened", locale),
+        message=replacing,
     )
 
 

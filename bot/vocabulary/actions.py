@@ -135,6 +135,9 @@ class PublishHome:
     sections: tuple[HomeSection, ...] = ()
     #: said last by an adapter that must still shorten the home to fit its platform
     shortened: str = ""
+    #: the home card to update in place (Teams: the card whose toggle was clicked); None: a
+    #: new one (Slack's home tab is always replaced)
+    message: MessageRef | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +196,7 @@ def action_from_dict(data: dict[str, Any]) -> Action:
         elif f.name == "stop":
             value = HomeButton(**value) if value else None
         elif f.name == "message":
-            value = MessageRef(**value)
+            value = MessageRef(**value) if value else None
         elif f.name == "fields":
             value = tuple(FormField(**field) for field in value)
         elif f.name == "sections":
