@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,6 +30,7 @@ BUTTON_LABEL_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 INPUT_LIMIT = 3000  # characters a plain_text_input holds
 HOME_BLOCKS = 100  # blocks a view holds
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +39,20 @@ class SlackCall:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; the rest of mrkdwn (*bold*, _it_) stays."""
+def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; the rest of mrkdwn (*bold*, _it_) stays, and so do
+    mentions of Slack users (``<@U123>``: Slack shows their name)."""
+    out, at = [], 0
+    for found in act.MENTION.finditer(text):
+        if not _SLACK_USER.fullmatch(found.group(1)):
+            continue
+        out += [_escaped(text[at : found.start()]), f"<@{found.group(1)}>"]
+        at = found.end()
+    return "".join([*out, _escaped(text[at:])])
 
 
 def _plain(text: str, limit: int = BUTTON_LABEL_LIMIT) -> dict[str, Any]:

@@ -5,10 +5,21 @@ Actions travel through the outbox as JSON: :func:`action_to_dict` / :func:`actio
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.vocabulary.events import MessageRef
+
+#: A person named in a text: ``<@id>`` or ``<@id|name>`` (Slack's own syntax). Each adapter
+#: shows it as its platform names people (Slack: a mention; Teams: a mention entity; the
+#: playground: the name) — never the raw id.
+MENTION = re.compile(r"<@([^\s|<>]+)(?:\|([^<>]*))?>")
+
+
+def mention(user_id: str, name: str = "") -> str:
+    """``user_id`` named in a text, the adapter rendering it (``name``: when known)."""
+    return f"<@{user_id}|{name}>" if name else f"<@{user_id}>"
 
 
 @dataclass(frozen=True, slots=True)
