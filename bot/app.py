@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
 from bot.runtime.membership import RosterSync
 from bot.runtime.metrics import Metrics
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.pulse_watch import PulseWatch
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
@@ -151,9 +152,9 @@ def teams_config(settings: Settings, teams: TeamsSettings) -> TeamsConfig | None
     )
 
 
-def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
+def secret_keys(settings: Settings) -> Callable[[], list[str]]:
     """ANIMATEUR_SECRET_KEY's keys (the first signs, any verifies), else a key made once and
-    kept in ANIMATEUR_DASHBOARD_KEY_FILE — read or made at the dashboard's first use."""
+    kept in ANIMATEUR_DASHBOARD_KEY_FILE — read or made at first use."""
 
     def keys() -> list[str]:
         if settings.secret_key is not None:
@@ -163,7 +164,12 @@ def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
             log.info("dashboard key made and kept in a file", extra={"path": str(path)})
         return [load_or_create_key(path)]
 
-    return DashboardLinks(keys, settings.public_url, clock)
+    return keys
+
+
+def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
+    """Links signed with the secret keys (``secret_keys``), read at the dashboard's first use."""
+    return DashboardLinks(secret_keys(settings), settings.public_url, clock)
 
 
 def build(
@@ -244,6 +250,7 @@ def build(
             extra={"public_url": settings.public_url},
         )
     dispatcher.dashboard = links
+    dispatcher.person_keys = PersonKeys(secret_keys(settings))
     teams_platform = None
     if teams_cfg is not None:
         references = StoredReferences(store)

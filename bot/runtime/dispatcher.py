@@ -33,6 +33,7 @@ from bot.runtime.home import (
 )
 from bot.runtime.home_health import Glance, read_glances
 from bot.runtime.invocation import Invocation, OpenedFor
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.scheduler import Fire
 from bot.runtime.texts import text
 from bot.vocabulary import actions as act
@@ -145,6 +146,9 @@ class Dispatcher:
         self.run_now: RunNow | None = None
         #: signs ``/animateur dashboard``'s links (set by the composition root)
         self.dashboard: DashboardLinks | None = None
+        #: names people by a keyed hash: a member seen again after their erasure gets back
+        #: the opt-outs kept under it (None: nothing is looked up)
+        self.person_keys: PersonKeys | None = None
         self._background: set[asyncio.Future[None]] = set()
         self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
 
@@ -224,12 +228,13 @@ class Dispatcher:
         except Exception:
             log.exception("running ritual launches failed; the scheduler will retry")
 
-    @staticmethod
     async def _remember(
-        tx: Transaction, workspace_id: int, profile: MemberProfile, now: datetime
+        self, tx: Transaction, workspace_id: int, profile: MemberProfile, now: datetime
     ) -> Member:
-        """Store what the platform says of a member, but no timezone or locale we don't know."""
-        return await tx.directory.upsert_member(workspace_id, known_profile(profile), now)
+        """Store what the platform says of a member, but no timezone or locale we don't know;
+        someone made a member again after their erasure gets back the opt-outs kept for them."""
+        keys = self.person_keys.of(workspace_id, profile.user_id) if self.person_keys else []
+        return await tx.directory.upsert_member(workspace_id, known_profile(profile), now, keys)
 
     async def idle(self) -> None:
         """Wait for work begun after an event's answer (``checkin now``) to finish."""
