@@ -5,15 +5,20 @@ again as anyone new."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
+from bot.app import secret_keys
+from bot.runtime.clock import ManualClock
 from bot.runtime.person_keys import PersonKeys
 from bot.runtime.privacy import OptOutNotKept, erase_person
+from bot.settings import Settings
 from storage.tables import OptOutSuppression
 from tests.builders import T0, WORKSPACE, command, joined
 from tests.conftest import Harness
-from tests.test_privacy import _naming
+from tests.test_privacy import _cli, _naming
 
 KEYS = PersonKeys(lambda: ["privacy-test-key"])
 ALICE, CHLOE = "U-alice", "U-chloe"
@@ -62,3 +67,35 @@ async def test_without_a_key_an_opted_out_member_is_not_erased(harness: Harness)
     with pytest.raises(OptOutNotKept):
         await erase_person(harness.store, WORKSPACE, ALICE, T0, force=True, keys=nokey)
     assert await _naming(harness, (ALICE, "Alice Martin")), "nothing erased"
+
+
+def test_the_cli_erasure_with_force_keeps_her_opt_out_under_the_secret_key(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``animateur privacy erase --force`` as an operator runs it, ANIMATEUR_SECRET_KEY set:
+    the bot (same key) does not welcome her when she joins again, and welcomes Chloé."""
+    monkeypatch.setenv("ANIMATEUR_SECRET_KEY", "operator-key")
+    keys = PersonKeys(secret_keys(Settings(_env_file=None)))
+
+    async def on_the_bot(*users: str, opt_out: bool = False) -> list[int]:
+        harness = Harness.create(database_url, ManualClock(T0))
+        harness.dispatcher.person_keys = keys
+        try:
+            if opt_out:
+                await harness.seed(["welcome"])
+            for user in users:
+                await harness.dispatcher.handle(joined(user))
+            if opt_out:
+                await harness.dispatcher.handle(command(ALICE, "optout all"))
+            return [await welcomes(harness, user) for user in users]
+        finally:
+            await harness.store.close()
+
+    assert asyncio.run(on_the_bot(ALICE, CHLOE, opt_out=True)) == [1, 1]
+    ws = ["--workspace", "local:demo", "--yes", "--force"]
+    for user in (ALICE, CHLOE):
+        code, out, _ = _cli(
+            database_url, monkeypatch, capsys, "privacy", "erase", *ws, "--user", user
+        )
+        assert code == 0 and out.startswith(f"Erased {user} from local:demo."), out
+    assert asyncio.run(on_the_bot(ALICE, CHLOE)) == [0, 1]
