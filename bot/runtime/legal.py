@@ -176,8 +176,8 @@ PRIVACY: dict[str, Page] = {
                     "dans sa base de données sous votre identifiant, une commande l'exporte "
                     "en entier en JSON, une autre l'efface en entier — seuls restent des "
                     "décomptes qui ne nomment personne et, si vous aviez refusé des rituels, "
-                    "ce choix, gardé sous un code chiffré qui ne vous nomme pas, pour que le "
-                    "bot continue de vous laisser tranquille si vous revenez.",
+                    "ce choix, gardé sous une empreinte à clé secrète qui ne vous nomme pas, "
+                    "pour que le bot continue de vous laisser tranquille si vous revenez.",
                 ),
             ),
         ),
