@@ -40,6 +40,7 @@ from bot.runtime.legal import legal_routes
 from bot.runtime.membership import RosterSync
 from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.metrics import Metrics
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.pulse_watch import PulseWatch
 from bot.runtime.roster import Rosters
 from bot.runtime.scheduler import Scheduler
@@ -157,9 +158,9 @@ def teams_config(settings: Settings, teams: TeamsSettings) -> TeamsConfig | None
     )
 
 
-def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
+def secret_keys(settings: Settings) -> Callable[[], list[str]]:
     """ANIMATEUR_SECRET_KEY's keys (the first signs, any verifies), else a key made once and
-    kept in ANIMATEUR_DASHBOARD_KEY_FILE — read or made at the dashboard's first use."""
+    kept in ANIMATEUR_DASHBOARD_KEY_FILE — read or made at first use."""
 
     def keys() -> list[str]:
         if settings.secret_key is not None:
@@ -169,7 +170,12 @@ def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
             log.info("dashboard key made and kept in a file", extra={"path": str(path)})
         return [load_or_create_key(path)]
 
-    return DashboardLinks(keys, settings.public_url, clock)
+    return keys
+
+
+def dashboard_links(settings: Settings, clock: Clock) -> DashboardLinks:
+    """Links signed with the secret keys (``secret_keys``), read at the dashboard's first use."""
+    return DashboardLinks(secret_keys(settings), settings.public_url, clock)
 
 
 def message_link_book(
@@ -204,7 +210,8 @@ def build(
     )
     # Time travel only for the playground alone: Slack and Teams always keep real time.
     offset = OffsetClock(clock) if playground and slack_cfg is None and teams_cfg is None else None
-    clock = offset or clock
+    # the dashboard's links and sessions keep to the wall clock: a travel must not expire them
+    wall, clock = clock, offset or clock
     store = Store(make_engine(settings.database_url))
     engine = Engine(library)
     metrics = Metrics(CollectorRegistry())
@@ -257,9 +264,17 @@ def build(
         delivery_retention=timedelta(days=settings.delivery_retention_days),
     )
     dispatcher.run_now = scheduler.run_now
-    links = dashboard_links(settings, clock)
+    links = dashboard_links(settings, wall)
+    if settings.public_url_is_loopback and (slack_cfg is not None or teams_cfg is not None):
+        links.only_local = True
+        log.warning(
+            "ANIMATEUR_PUBLIC_URL is a loopback address while Slack or Teams is configured: "
+            "dashboard links will only open on this machine — set it to the bot's public address",
+            extra={"public_url": settings.public_url},
+        )
     dispatcher.dashboard = links
     dispatcher.message_links = message_links
+    dispatcher.person_keys = PersonKeys(secret_keys(settings))
     teams_platform = None
     if teams_cfg is not None:
         references = StoredReferences(store)

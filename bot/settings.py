@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +65,18 @@ class Settings(BaseSettings):
     #: Without ANIMATEUR_SECRET_KEY, the key signing the dashboard's links and sessions is
     #: made once and kept in this file (links then survive restarts).
     dashboard_key_file: str = "animateur-dashboard.key"
+
+    @property
+    def public_url_is_loopback(self) -> bool:
+        """Whether ANIMATEUR_PUBLIC_URL only opens on the bot's own machine (127.0.0.1,
+        localhost, ::1): fine for the playground, useless in Slack or Teams."""
+        host = (urlsplit(self.public_url).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return True
+        try:
+            return ip_address(host).is_loopback
+        except ValueError:
+            return False
 
     def playground_enabled(self, slack_configured: bool, teams_configured: bool) -> bool:
         if self.playground is not None:

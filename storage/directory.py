@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal_column
+from sqlalchemy import func, literal, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
-from storage.tables import Community, Member, PlaybookEnablement, Workspace
+from storage.tables import Community, Member, OptOutSuppression, PlaybookEnablement, Workspace
 from storage.upsert import entity_insert, insert_missing
 
 #: ids in one ``IN (…)`` list at most
@@ -77,10 +77,16 @@ class Directory:
         return (await self._s.execute(query)).scalar_one_or_none()
 
     async def upsert_member(
-        self, workspace_id: int, profile: MemberProfile, now: datetime
+        self,
+        workspace_id: int,
+        profile: MemberProfile,
+        now: datetime,
+        person_keys: Sequence[str] = (),
     ) -> Member:
         """Create the member, or refresh what the platform told us this time — in one
-        statement (an upsert returning the row), never a read then a write."""
+        statement (an upsert returning the row), never a read then a write. ``person_keys``:
+        their keyed hashes; a member made again after their erasure gets back the opt-outs
+        kept under one of them (in the same statement)."""
         given = {
             name: value
             for name in ("display_name", "locale", "timezone")
@@ -92,8 +98,8 @@ class Directory:
             display_name=given.get("display_name", ""),
             locale=given.get("locale"),
             timezone=given.get("timezone"),
-            opted_out_all=False,
-            opted_out=[],
+            opted_out_all=_kept(OptOutSuppression.opted_out_all, workspace_id, person_keys, False),
+            opted_out=_kept(OptOutSuppression.opted_out, workspace_id, person_keys, []),
             unreachable=False,
             updated_at=now,
         )
@@ -256,3 +262,19 @@ class Directory:
             col(PlaybookEnablement.enabled).is_(True),
         )
         return (await self._s.execute(query)).scalars().all()
+
+
+def _kept(column: Any, workspace_id: int, person_keys: Sequence[str], default: Any) -> Any:
+    """``column`` of the opt-outs kept for one of ``person_keys``, else ``default``."""
+    if not person_keys:
+        return default
+    kept = (
+        select(column)
+        .where(
+            col(OptOutSuppression.workspace_id) == workspace_id,
+            col(OptOutSuppression.person_key).in_(list(person_keys)),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(kept, literal(default, type_=column.type))

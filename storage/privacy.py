@@ -13,8 +13,8 @@ pairs, their questions (and the experts these matched), kudos they gave or recei
 expert topics, the questions that matched them, the times they were asked as an expert,
 references to their 1:1 conversation, their event keys, the record that they added the bot to
 a Teams team, their entries in rituals' season tallies); where others' rows name them, the
-name goes and the row stays (a reply to them, a question they answered, a facilitator list, a message sent to someone else that
-named them, a ritual launch they requested). What remains are counts that name nobody.
+name goes and the row stays (a reply to them, a question they answered, a facilitator list,
+a message sent to someone else that named them, a ritual launch they requested). What remains are counts that name nobody.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from storage.tables import (
     ExpertTopic,
     Kudos,
     Member,
+    OptOutSuppression,
     ProcessedEvent,
     PulseMemberDay,
     PulsePair,
@@ -83,6 +84,7 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "slack_installations": ("user_id", "user_token", "user_scopes", "user_refresh_token"),
     "slack_bots": (),
     "slack_oauth_states": (),
+    "optoutsuppression": (),
 }
 
 #: The text and JSON columns that name nobody, and why (``table.column``).
@@ -179,6 +181,9 @@ NOT_A_PERSON: Mapping[str, str] = {
         )
     },
     "slack_oauth_states.state": "a random OAuth state",
+    "optoutsuppression.person_key": "a keyed hash (HMAC) of an erased person's id: names no "
+    "one in clear; kept so that their opt-out outlives their erasure",
+    "optoutsuppression.opted_out": "rituals' names",
 }
 
 #: What an erased outbox text becomes: the kind of message stays, its text goes.
@@ -521,6 +526,35 @@ class Privacy:
         ]
 
     # -- erasure --------------------------------------------------------------------------
+
+    async def keep_opt_out(
+        self,
+        workspace_id: int,
+        person_keys: Sequence[str],
+        opted_out_all: bool,
+        opted_out: Sequence[str],
+        now: datetime,
+    ) -> None:
+        """What an erased person had opted out of, under the first of ``person_keys`` (their
+        keyed hashes, one per key: older ones go); nothing kept if they had opted out of
+        nothing."""
+        await self._s.execute(
+            delete(OptOutSuppression).where(
+                col(OptOutSuppression.workspace_id) == workspace_id,
+                col(OptOutSuppression.person_key).in_(list(person_keys)),
+            )
+        )
+        if person_keys and (opted_out_all or opted_out):
+            self._s.add(
+                OptOutSuppression(
+                    workspace_id=workspace_id,
+                    person_key=person_keys[0],
+                    opted_out_all=opted_out_all,
+                    opted_out=list(opted_out),
+                    created_at=now,
+                )
+            )
+            await self._s.flush()
 
     async def erase(self, workspace: Workspace, user_id: str, now: datetime) -> Erasure:
         """Remove ``user_id`` from ``workspace``: their rows go, others' rows lose their name.

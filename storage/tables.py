@@ -549,3 +549,20 @@ class ExpertAsk(SQLModel, table=True):
     message_id: str = Field(max_length=PLATFORM_ID)
     expert: str = Field(max_length=PLATFORM_ID)
     asked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OptOutSuppression(SQLModel, table=True):
+    """An opt-out that outlives the erasure of who made it: the person is named by a keyed
+    hash only (HMAC-SHA256 of the workspace and their id, keyed with ANIMATEUR_SECRET_KEY or
+    the dashboard's key file), never in clear. Should they be seen again, their member row is
+    made with these opt-outs (``Directory.upsert_member``): no ritual writes to them until
+    they opt back in themselves."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "person_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    person_key: str = Field(max_length=64)
+    opted_out_all: bool = False
+    opted_out: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -211,9 +211,40 @@ async def test_the_teams_home_card_of_a_facilitator_and_of_a_member(database_url
         invoke["from"] = {"id": "29:1abc", "name": "Ada"}
         invoke["entities"] = []
         invoke["conversation"] = asked["conversation"]
-        invoke["replyToId"] = "card-1"
+        chat = asked["conversation"]["id"]
+        [home_id] = [
+            a["id"]
+            for a in connector.sent_activities(chat)
+            if a.get("attachments") and a["attachments"][0]["content"] == member
+        ]
+        invoke["replyToId"] = home_id  # the card clicked
         invoke["value"] = {"action": stop, "trigger": "manual"}
         assert (await teams.post(invoke))[0] == 200
         async with teams.bot.store.transaction() as tx:
             ada = await tx.directory.member(1, "29:1abc")
         assert ada is not None and ada.opted_out == ["welcome"]
+
+        # the card clicked is updated in place, showing the ritual off and a button to resume
+        async def updated() -> list[dict[str, Any]] | None:
+            found = [a for a in connector.updated_activities(chat) if a["id"] == home_id]
+            return found or None
+
+        [update] = await wait_for(updated, within=10)
+        card = update["attachments"][0]["content"]
+        assert "• Accueil : désactivé pour vous" in json.dumps(card, ensure_ascii=False)
+        resume = next(
+            a for a in card_actions(card) if a.get("data", {}).get("callback") == "optin:welcome"
+        )
+        invoke = {**invoke, "id": f"inv-{uuid.uuid4().hex[:8]}"}
+        invoke["value"] = {"action": resume, "trigger": "manual"}
+        assert (await teams.post(invoke))[0] == 200
+
+        async def updated_twice() -> list[dict[str, Any]] | None:
+            found = [a for a in connector.updated_activities(chat) if a["id"] == home_id]
+            return found if len(found) == 2 else None
+
+        again = (await wait_for(updated_twice, within=10))[-1]["attachments"][0]["content"]
+        assert "• Accueil : activé" in json.dumps(again, ensure_ascii=False)
+        async with teams.bot.store.transaction() as tx:
+            ada = await tx.directory.member(1, "29:1abc")
+        assert ada is not None and ada.opted_out == []

@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 from bot.cli import main
 from bot.runtime.clock import ManualClock
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.privacy import (
     LastFacilitator,
     StillOptedOut,
@@ -510,8 +511,8 @@ async def test_the_retention_purge_reads_only_the_kept_texts_index(harness: Harn
 async def test_someone_opted_out_and_still_in_the_channel_is_erased_only_when_forced(
     harness: Harness,
 ) -> None:
-    """Erased, her opt-out would go too and her next post in the channel would record her
-    again, to be asked by the next ritual: the operator is told, and must insist."""
+    """She is still in the channel: the operator is told, and must insist (her opt-out is kept,
+    see tests/test_privacy_opt_out.py)."""
     await harness.dispatcher.handle(joined(ALICE))
     await harness.dispatcher.handle(joined("U-chloe"))
     await harness.dispatcher.handle(command(ALICE, "optout all"))
@@ -521,5 +522,6 @@ async def test_someone_opted_out_and_still_in_the_channel_is_erased_only_when_fo
     assert member["opted_out_all"] is True, "nothing erased"
     erasure = await erase_person(harness.store, WORKSPACE, "U-chloe", T0)  # not opted out
     assert erasure.counts["member"] == 1
-    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0, force=True)
+    keys = PersonKeys(lambda: ["test-key"])  # her opt-out is kept under a keyed hash
+    erasure = await erase_person(harness.store, WORKSPACE, ALICE, T0, force=True, keys=keys)
     assert erasure.counts["member"] == 1

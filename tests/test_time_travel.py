@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, CookieJar
 
 from bot.app import BOT, build
 from bot.runtime.clock import ManualClock
@@ -144,3 +145,42 @@ async def test_with_a_real_platform_configured_the_bot_keeps_real_time(
     async with playground(database_url) as server:  # the same, playground alone: it travels
         status, _ = await travel(server, {"by": "1d"})
         assert (status, server.bot.clock()) == (200, START + timedelta(days=1))
+
+
+async def test_the_cockpit_link_and_session_survive_a_jump_forward(database_url: str) -> None:
+    """Links and sessions keep to the wall clock: a day travelled in the playground neither
+    expires the link the facilitator was just given nor the session it opened."""
+    jar = CookieJar(unsafe=True)  # keep cookies for 127.0.0.1
+    settings = Settings(
+        database_url=database_url,
+        playground=True,
+        demo=True,
+        tick_seconds=0.2,
+        pulse_notices=False,
+        secret_key="travel-key",
+        _env_file=None,
+    )
+    async with serving(build(settings)) as (url, app), ClientSession(cookie_jar=jar) as http:
+        server = LiveServer(url, app[BOT], http)
+        status, _ = await server.post_event(
+            type="command", channel="C-data", user="U-dan", command="dashboard", args=""
+        )
+        assert status == 202
+
+        async def the_link() -> str | None:
+            for message in await server.messages(user="U-dan"):
+                found = re.search(
+                    r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)", message["text"]
+                )
+                if found:
+                    return found.group(1)
+            return None
+
+        path = await wait_for(the_link)
+        assert (await travel(server, {"by": "1d"}))[0] == 200
+        async with http.get(f"{url}{path}") as page:  # given a (travelled) day ago
+            assert (page.status, page.url.path) == (200, "/dashboard/c/C-data")
+        assert (await travel(server, {"by": "1d"}))[0] == 200
+        async with http.get(f"{url}/dashboard") as index:  # the session, a day later
+            assert index.status == 200
+            assert 'href="/dashboard/c/C-data"' in await index.text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,10 +23,14 @@ from adapters.slack.normalize import (
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import MessageRef
 
+log = logging.getLogger(__name__)
+
 SECTION_LIMIT = 3000  # characters of text in one section block
 BUTTON_LABEL_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 INPUT_LIMIT = 3000  # characters a plain_text_input holds
+HOME_BLOCKS = 100  # blocks a view holds
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +39,7 @@ class SlackCall:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; the rest of mrkdwn (*bold*, _it_) stays."""
+def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -47,6 +51,18 @@ _LINK = re.compile(r"\[([^\]\n|]+)\]\((https?://[^\s)|]+)\)")
 def mrkdwn(text: str) -> str:
     """``text`` escaped, its ``[label](url)`` links written as Slack's ``<url|label>``."""
     return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", escape(text))
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; the rest of mrkdwn (*bold*, _it_) stays, and so do
+    mentions of Slack users (``<@U123>``: Slack shows their name)."""
+    out, at = [], 0
+    for found in act.MENTION.finditer(text):
+        if not _SLACK_USER.fullmatch(found.group(1)):
+            continue
+        out += [_escaped(text[at : found.start()]), f"<@{found.group(1)}>"]
+        at = found.end()
+    return "".join([*out, _escaped(text[at:])])
 
 
 def _plain(text: str, limit: int = BUTTON_LABEL_LIMIT) -> dict[str, Any]:
@@ -234,7 +250,14 @@ def home_view(action: act.PublishHome) -> dict[str, Any]:
                     "elements": [home_element(b, i) for i, b in enumerate(section.buttons)],
                 }
             )
-    return {"type": "home", "blocks": blocks[:100]}
+    if len(blocks) > HOME_BLOCKS:
+        # the runtime keeps the home under the limit: if it still overflows, say so, never cut
+        # silently
+        log.warning("app home over Slack's block limit: shortened", extra={"blocks": len(blocks)})
+        said = escape(action.shortened or "…")[:SECTION_LIMIT]
+        notice = {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]}
+        blocks = [*blocks[: HOME_BLOCKS - 1], notice]
+    return {"type": "home", "blocks": blocks}
 
 
 def _post(channel: str, text: str, **extra: Any) -> SlackCall:

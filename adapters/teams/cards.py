@@ -6,6 +6,8 @@ invoke carrying the verb and data below, answered at once with a fresh card.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from adapters.teams.normalize import ANSWER_INPUT, VERB_ANSWER, VERB_CHOICE, VERB_FORM, VERB_HOME
@@ -43,9 +45,27 @@ def execute(title: str, verb: str, data: dict[str, Any], style: str = "") -> dic
     return action
 
 
+#: what a mention shows when the person's name is unknown (Teams needs a text to show)
+MENTIONED = "@"
+
+
 def message(text: str) -> dict[str, Any]:
-    """A plain message activity (Teams renders its markdown subset)."""
-    return {"type": "message", "text": text, "textFormat": "markdown"}
+    """A plain message activity (Teams renders its markdown subset); people named in it
+    (``<@id|name>``) become Teams mentions: ``<at>name</at>`` and its mention entity."""
+    entities: list[dict[str, Any]] = []
+
+    def at(found: re.Match[str]) -> str:
+        shown = f"<at>{html.escape(found.group(2) or MENTIONED)}</at>"
+        mentioned = {"id": found.group(1), "name": found.group(2) or MENTIONED}
+        entities.append({"type": "mention", "text": shown, "mentioned": mentioned})
+        return shown
+
+    activity: dict[str, Any] = {
+        "type": "message",
+        "text": act.MENTION.sub(at, text),
+        "textFormat": "markdown",
+    }
+    return activity | ({"entities": entities} if entities else {})
 
 
 def with_card(content: dict[str, Any], summary: str) -> dict[str, Any]:
@@ -61,7 +81,8 @@ def home_button(button: act.HomeButton) -> dict[str, Any]:
     if button.url:
         return {"type": "Action.OpenUrl", "title": button.label, "url": button.url}
     style = "destructive" if button.style == "danger" else ""
-    return execute(button.label, VERB_HOME, {"callback": button.callback}, style)
+    data = {"callback": button.callback} | ({"value": button.value} if button.value else {})
+    return execute(button.label, VERB_HOME, data, style)
 
 
 def with_stop(actions: list[dict[str, Any]], stop: act.HomeButton | None) -> list[dict[str, Any]]:

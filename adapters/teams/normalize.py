@@ -364,9 +364,13 @@ def _card_event(
             value=str(data.get("value", "")),
             message=message,
         )
-    if verb == VERB_HOME:
+    if verb == VERB_HOME:  # its value says a home card's toggle from a ritual DM's stop
         return ev.ButtonClicked(
-            **_common(activity), member=member, callback=callback, value="", message=message
+            **_common(activity),
+            member=member,
+            callback=callback,
+            value=str(data.get("value", "")),
+            message=message,
         )
     if verb == VERB_ANSWER:
         values = {"answer": str(data.get(ANSWER_INPUT) or "")}

@@ -8,6 +8,7 @@ answers non-2xx and the Bot Connector retries; the activity id makes a retry a n
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from asyncio import Semaphore, timeout
@@ -26,12 +27,13 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
     InvokeResponse,
+    Mention,
 )
 from msrest.serialization import Model
 
 from adapters.inbound_json import UnreadableJson, loads
 from adapters.limits import Pacer
-from adapters.teams.cards import render
+from adapters.teams.cards import MENTIONED, render
 from adapters.teams.channels import TEAM, installer_entries
 from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import FittedAuthentication
@@ -50,7 +52,14 @@ from adapters.teams.normalize import (
     to_events,
 )
 from bot.vocabulary import actions as act
-from bot.vocabulary.events import Event, MemberJoined, MemberLeft, MemberProfile, WorkspaceRef
+from bot.vocabulary.events import (
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MemberProfile,
+    MessageRef,
+    WorkspaceRef,
+)
 from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -62,6 +71,8 @@ PER_CONVERSATION = (2.0, 7.0)
 SEND_TIMEOUT = 10.0
 #: Sends under way at once (fewer than the default thread pool's threads, which run them).
 IN_FLIGHT = 4
+#: the actions that may put a new version in place of a message already in the chat
+UPDATES = (act.UpdateMessage, act.PublishHome)
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
 
@@ -76,6 +87,41 @@ def _wire(activity: Activity) -> dict[str, Any]:
             for entity in activity.entities
         ]
     return data
+
+
+def _outbound(wire: dict[str, Any]) -> Activity:
+    """The activity to send: botbuilder's Entity model would drop a mention's fields, so
+    mentions are given as its Mention model."""
+    activity = Activity().deserialize(wire)
+    mentions = [e for e in wire.get("entities") or [] if e.get("type") == "mention"]
+    if mentions:
+        activity.entities = [
+            Mention(
+                mentioned=ChannelAccount(id=m["mentioned"]["id"], name=m["mentioned"]["name"]),
+                text=m["text"],
+                type="mention",
+            )
+            for m in mentions
+        ]
+    return activity
+
+
+def _unnamed(activity: Activity) -> list[Mention]:
+    return [
+        e
+        for e in activity.entities or []
+        if isinstance(e, Mention) and e.mentioned.name == MENTIONED
+    ]
+
+
+def _name_mentions(activity: Activity, names: dict[str, str]) -> None:
+    """Mentions whose name the bot did not know take the name Teams gives the member."""
+    for entity in _unnamed(activity):
+        name = names.get(entity.mentioned.id)
+        if name:
+            shown = f"<at>{html.escape(name)}</at>"
+            activity.text = (activity.text or "").replace(entity.text, shown)
+            entity.text, entity.mentioned.name = shown, name
 
 
 def _addressed(body: dict[str, Any]) -> Activity:
@@ -360,14 +406,24 @@ class TeamsSender:
         wait = await self._teams.pace(workspace.external_id, key)
         if wait:
             return SendOutcome("deferred", retry_after=wait, error="paced")
-        activity = Activity().deserialize(render(action))
+        activity = _outbound(render(action))
+        channel = getattr(action, "channel", None)
+        if _unnamed(activity) and isinstance(channel, str):
+            # people named without a name known: the channel's roster has it (read for the
+            # command that named them, cached)
+            try:
+                roster = await self._teams.members(workspace, channel)
+            except PlatformUnavailable:
+                roster = []
+            _name_mentions(activity, {p.user_id: p.display_name or "" for p in roster})
         sent: list[str] = []
 
         async def deliver(turn_context: TurnContext) -> None:
-            if isinstance(action, act.UpdateMessage):
-                activity.id = action.message.message_id
+            replaced = action.message if isinstance(action, UPDATES) else None
+            if replaced is not None:  # a message, or a home card after a toggle, in place
+                activity.id = replaced.message_id
                 await turn_context.update_activity(activity)
-                sent.append(action.message.message_id)
+                sent.append(replaced.message_id)
                 return
             if isinstance(action, act.ReplyInThread):
                 response = await _reply_in_thread(turn_context, activity, action.thread)
@@ -404,7 +460,10 @@ class TeamsSender:
                 return f"channel:{channel}", None
             case act.ReplyInThread(channel=channel):
                 return f"channel:{channel}", None
-            case act.UpdateMessage(message=message):
+            case (
+                act.UpdateMessage(message=message)
+                | act.PublishHome(message=MessageRef() as message)
+            ):
                 return f"conversation:{message.channel}", None
             case (
                 act.SendDirectMessage(user_id=user)

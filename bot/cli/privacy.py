@@ -12,10 +12,13 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app import secret_keys
 from bot.cli.report import _workspace
 from bot.cli.serving import CONNECT_TIMEOUT, _database_problem, _schema_problem
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.privacy import (
     LastFacilitator,
+    OptOutNotKept,
     StillOptedOut,
     UnknownPerson,
     UnknownSuccessor,
@@ -53,7 +56,8 @@ def add_privacy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--force",
         action="store_true",
         help="erase someone who opted out though they are still in a community's channel "
-        "(their opt-out is erased too: the bot may write to them again)",
+        "(their opt-out is kept under a keyed hash naming no one in clear: no ritual writes "
+        "to them again until they opt back in)",
     )
     erase.add_argument(
         "--facilitator",
@@ -100,9 +104,17 @@ def _run(
         return 2
     except StillOptedOut:
         print(
-            f"not erased: {args.user} opted out and is still in a community's channel — erased, "
-            "their opt-out goes too and the bot would write to them again when they next act "
-            "there; remove them from the channel first, or erase anyway with --force",
+            f"not erased: {args.user} opted out and is still in a community's channel; remove "
+            "them from the channel first, or erase anyway with --force (their opt-out is kept "
+            "under a keyed hash: no ritual writes to them again until they opt back in)",
+            file=sys.stderr,
+        )
+        return 1
+    except OptOutNotKept:
+        print(
+            f"not erased: {args.user} opted out, and there is no key to keep their opt-out "
+            "under (erased, the bot could write to them again): set ANIMATEUR_SECRET_KEY, or "
+            "make ANIMATEUR_DASHBOARD_KEY_FILE writable",
             file=sys.stderr,
         )
         return 1
@@ -173,7 +185,13 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
         args,
         settings,
         lambda store: erase_person(
-            store, args.workspace, args.user, now, args.facilitator, args.force
+            store,
+            args.workspace,
+            args.user,
+            now,
+            args.facilitator,
+            args.force,
+            PersonKeys(secret_keys(settings)),
         ),
     )
     if isinstance(done, int):

@@ -20,11 +20,12 @@ from bot.runtime.context import resolve_locale
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.digests import digest_actions
 from bot.runtime.governance import Answers, Governance, read_outside
-from bot.runtime.home import apply_toggle, asking_rituals, build_home, toggle_of
+from bot.runtime.home import FROM_HOME, apply_toggle, asking_rituals, build_home, toggle_of
 from bot.runtime.home_health import Glance, read_glances
 from bot.runtime.invocation import Invocation, OpenedFor
 from bot.runtime.launches import Launches, remember_member
 from bot.runtime.message_links import MessageLinkBook
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.rituals import Rituals
 from bot.runtime.scheduler import Fire
 from bot.runtime.start_button import is_start
@@ -43,6 +44,7 @@ from bot.vocabulary.events import (
     MemberLeft,
     MemberProfile,
     MessagePosted,
+    MessageRef,
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
@@ -93,6 +95,16 @@ class Dispatcher:
         self._rituals = Rituals(engine, new_run_id)
         self._launches = Launches(store, engine, self._rituals, clock, on_enqueued)
 
+    @property
+    def person_keys(self) -> PersonKeys | None:
+        """Names people by a keyed hash: a member seen again after their erasure gets back the
+        opt-outs kept under it (None: nothing is looked up; set by the composition root)."""
+        return self._launches.person_keys
+
+    @person_keys.setter
+    def person_keys(self, keys: PersonKeys | None) -> None:
+        self._launches.person_keys = keys
+
     async def handle(self, event: Event) -> DispatchResult:
         """Process the event once. A command that needs the platform's answers (who may run a
         community) or slow work (trial renders of a facilitator's texts) rolls back; they are
@@ -138,7 +150,9 @@ class Dispatcher:
             member = None
             profile = getattr(event, "member", None)
             if profile is not None:
-                member = await remember_member(tx, workspace.id, profile, now)
+                member = await remember_member(
+                    tx, workspace.id, profile, now, self._launches.person_keys
+                )
             await seeing.record(tx, workspace, event, member, community)
             stopped = (member.opted_out_all, set(member.opted_out)) if member else None
             await self._route(turn, event, member, community)
@@ -360,6 +374,8 @@ class Dispatcher:
                 log.info("ritual preference changed", extra={"toggle": event.callback})
                 if event.message is None:  # on the home tab: show it again, as it now is
                     await self._publish_home(turn, member)
+                elif event.value == FROM_HOME:  # on a home card (Teams): updated in place
+                    await self._publish_home(turn, member, replacing=event.message)
                 else:  # in a message (a ritual DM's stop button): answer there; homes are
                     # rebuilt when opened, and on Teams one would be one more card in the chat
                     await self._confirm_toggle(turn, member, event.callback)
@@ -425,7 +441,9 @@ class Dispatcher:
         said = commands.opted_text(target, out, locale, self._engine.playbooks)
         await enqueue(turn, [act.SendDirectMessage(user_id=member.user_id, text=said)], None)
 
-    async def _publish_home(self, turn: Turn, member: Member) -> None:
+    async def _publish_home(
+        self, turn: Turn, member: Member, replacing: MessageRef | None = None
+    ) -> None:
         wid, uid, now = turn.workspace.id, member.user_id, turn.now
         assert wid is not None
         asking = asking_rituals(self._engine.playbooks)
@@ -447,5 +465,6 @@ class Dispatcher:
             turn.now,
             self.dashboard,
             read,
+            replacing,
         )
         await enqueue(turn, [home], None)

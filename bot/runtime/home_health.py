@@ -24,6 +24,9 @@ from storage.tables import Community, Workspace
 WEEKS = 4
 #: Suggested actions shown at most.
 TOP_ACTIONS = 3
+#: Communities shown at a glance at most: a facilitator of more is sent to the dashboard
+#: (Slack's App Home holds 100 blocks; a glance takes four).
+MAX_GLANCES = 5
 
 
 def trend_arrow(weekly: list[float | None]) -> str:
@@ -50,16 +53,42 @@ class Glance:
 async def read_glances(
     tx: Transaction, workspace_id: int, user_id: str, now: datetime, asking: Collection[str]
 ) -> dict[int, Glance]:
-    """The pulse of each community ``user_id`` facilitates, by community id — a long read,
+    """The pulse of the (first MAX_GLANCES) communities ``user_id`` facilitates, by community
+    id — a long read,
     done in a read transaction of its own (``Store.read``), outside any event's write one.
     ``asking``: the rituals that ask something (the others have no response rate)."""
     glances: dict[int, Glance] = {}
     for community in await tx.directory.communities(workspace_id):
         if user_id not in community.facilitators or community.id is None:
             continue
+        if len(glances) == MAX_GLANCES:
+            break
         data = await read_pulse(tx, community, now, WEEKS, asking)
         glances[community.id] = Glance(data, await tx.runs.count_active(community.id))
     return glances
+
+
+def dashboard_button(
+    workspace: Workspace, user_id: str, channel: str | None, locale: str, links: DashboardLinks
+) -> tuple[HomeButton, ...]:
+    """The button opening the dashboard (at ``channel``'s page, else its index); none without
+    a key to sign the link."""
+    ref = WorkspaceRef(cast(Platform, workspace.platform), workspace.external_id)
+    try:
+        url = links.link(Grant(ref, user_id, channel))
+    except Unavailable:  # logged once by links: the home goes without the button
+        return ()
+    return (HomeButton(text("button_dashboard", locale), "", url=url, style="primary"),)
+
+
+def more_facilitated(
+    workspace: Workspace, user_id: str, more: int, locale: str, links: DashboardLinks | None
+) -> HomeSection:
+    """The line standing for the facilitated communities not shown at a glance."""
+    buttons = () if links is None else dashboard_button(workspace, user_id, None, locale, links)
+    return HomeSection(
+        title="", text=text("home_more_facilitated", locale, count=more), buttons=buttons
+    )
 
 
 def health_section(
@@ -92,14 +121,7 @@ def health_section(
         lines.append(text("home_no_warning", locale))
     buttons: tuple[HomeButton, ...] = ()
     if links is not None:
-        ref = WorkspaceRef(cast(Platform, workspace.platform), workspace.external_id)
-        try:
-            url = links.link(Grant(ref, user_id, community.channel_id))
-        except Unavailable:  # logged once by links: the home goes without the button
-            pass
-        else:
-            button = HomeButton(text("button_dashboard", locale), "", url=url, style="primary")
-            buttons = (button,)
+        buttons = dashboard_button(workspace, user_id, community.channel_id, locale, links)
     return HomeSection(
         title=text("home_facilitating", locale, name=community.name),
         text="\n".join(lines),

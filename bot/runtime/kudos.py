@@ -131,4 +131,5 @@ async def _readable(inv: Invocation, workspace_id: int, words: list[str]) -> str
 
 
 def _name(member: Member | None, user_id: str) -> str:
-    return (member.display_name if member is not None else "") or user_id
+    """Their name as stored; without one, a mention the platform shows as their name."""
+    return (member.display_name if member is not None else "") or act.mention(user_id)

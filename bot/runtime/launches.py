@@ -12,6 +12,7 @@ from typing import Any
 from bot.runtime import notices
 from bot.runtime.clock import Clock
 from bot.runtime.context import known_profile
+from bot.runtime.person_keys import PersonKeys
 from bot.runtime.rituals import Rituals
 from bot.runtime.turn import Turn, enqueue
 from bot.vocabulary.events import MemberProfile
@@ -40,10 +41,16 @@ def news(stored: Member, profile: MemberProfile) -> bool:
 
 
 async def remember_member(
-    tx: Transaction, workspace_id: int, profile: MemberProfile, now: datetime
+    tx: Transaction,
+    workspace_id: int,
+    profile: MemberProfile,
+    now: datetime,
+    person_keys: PersonKeys | None = None,
 ) -> Member:
-    """Store what the platform says of a member, but no timezone or locale we don't know."""
-    return await tx.directory.upsert_member(workspace_id, known_profile(profile), now)
+    """Store what the platform says of a member, but no timezone or locale we don't know;
+    someone made a member again after their erasure gets back the opt-outs kept for them."""
+    keys = person_keys.of(workspace_id, profile.user_id) if person_keys else []
+    return await tx.directory.upsert_member(workspace_id, known_profile(profile), now, keys)
 
 
 class Launches:
@@ -60,6 +67,9 @@ class Launches:
         self._rituals = rituals
         self._clock = clock
         self._on_enqueued = on_enqueued
+        #: names people by a keyed hash: a member seen again after their erasure gets back
+        #: the opt-outs kept under it (None: nothing is looked up; set by the composition root)
+        self.person_keys: PersonKeys | None = None
 
     async def launch_chunk(
         self,
@@ -246,7 +256,9 @@ class Launches:
         assert turn.workspace.id is not None
         member = stored
         if member is None or news(member, known_profile(profile)):
-            member = await remember_member(turn.tx, turn.workspace.id, profile, turn.now)
+            member = await remember_member(
+                turn.tx, turn.workspace.id, profile, turn.now, self.person_keys
+            )
         zone = zone_name(member.timezone, community.timezone)
         if launch.zones is not None and zone not in launch.zones:
             return None

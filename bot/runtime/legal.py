@@ -90,7 +90,9 @@ PRIVACY: dict[str, Page] = {
                     "17), ask the operator of this bot (your workspace's administrators): "
                     "everything above is in its database under your platform user id, and "
                     "one command exports it all as JSON, another erases it all — only "
-                    "counts that name nobody remain.",
+                    "counts that name nobody remain and, if you had opted out, that choice, "
+                    "kept under a keyed code that does not name you, so that the bot still "
+                    "leaves you alone should you come back.",
                 ),
             ),
         ),
@@ -173,7 +175,9 @@ PRIVACY: dict[str, Page] = {
                     "administrateurs de votre espace de travail) : tout ce qui précède est "
                     "dans sa base de données sous votre identifiant, une commande l'exporte "
                     "en entier en JSON, une autre l'efface en entier — seuls restent des "
-                    "décomptes qui ne nomment personne.",
+                    "décomptes qui ne nomment personne et, si vous aviez refusé des rituels, "
+                    "ce choix, gardé sous une empreinte à clé secrète qui ne vous nomme pas, "
+                    "pour que le bot continue de vous laisser tranquille si vous revenez.",
                 ),
             ),
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.runtime.person_keys import PersonKeys
 from bot.vocabulary.events import WorkspaceRef
 from storage.privacy import Erasure
 from storage.store import Store, Transaction
@@ -50,8 +51,13 @@ class LastFacilitator(Exception):
 
 
 class StillOptedOut(Exception):
-    """They opted out and are still in a community's channel: erased, their opt-out would be
-    forgotten too, and the bot would write to them again when they next act there."""
+    """They opted out and are still in a community's channel: the operator confirms (their
+    opt-out is kept, under a keyed hash, so rituals still leave them alone)."""
+
+
+class OptOutNotKept(Exception):
+    """They opted out, and there is no key to keep their opt-out under: erased, the bot would
+    write to them again should they be seen again. Nothing is erased."""
 
 
 async def erase_person(
@@ -61,12 +67,15 @@ async def erase_person(
     now: datetime,
     successor: str | None = None,
     force: bool = False,
+    keys: PersonKeys | None = None,
 ) -> Erasure:
     """Remove ``user_id`` from the workspace; raises UnknownWorkspace, UnknownPerson.
 
     Where they were the last facilitator, ``successor`` (a member) becomes its facilitator;
     without one, LastFacilitator is raised and nothing is erased (one transaction). Someone
-    who opted out and is still in a community is erased only with ``force`` (StillOptedOut)."""
+    who opted out and is still in a community is erased only with ``force`` (StillOptedOut).
+    What they opted out of outlives them under their keyed hash (``keys``; OptOutNotKept
+    without one): should they be seen again, no ritual writes to them until they opt back in."""
     async with store.transaction() as tx:
         workspace = await _subject(tx, ref, user_id)
         assert workspace.id is not None
@@ -78,6 +87,12 @@ async def erase_person(
             successor == user_id or await tx.directory.member(workspace.id, successor) is None
         ):
             raise UnknownSuccessor(successor)
+        hashed = keys.of(workspace.id, user_id) if keys is not None else []
+        if opted and not hashed:
+            raise OptOutNotKept(user_id)
+        opted_out_all = member is not None and member.opted_out_all
+        opted_out = list(member.opted_out) if member is not None else []
+        await tx.privacy.keep_opt_out(workspace.id, hashed, opted_out_all, opted_out, now)
         erasure = await tx.privacy.erase(workspace, user_id, now)
         if erasure.orphaned and successor is None:
             raise LastFacilitator(erasure.orphaned)

@@ -984,6 +984,32 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": " · {solved} solved, as their askers said ({pct} % of the answered)",
         "fr": " · {solved} résolues selon leurs auteurs ({pct} % de celles avec réponse)",
     },
+    # -- review of issue 13 (second pass): cockpit defects ---------------------------------
+    "dashboard_loopback": {
+        "en": "Careful: this link only opens on the bot's own machine (its public address, "
+        "ANIMATEUR_PUBLIC_URL, is a local one). Ask whoever runs the bot to set it.",
+        "fr": "Attention : ce lien ne s'ouvre que sur la machine du bot (son adresse publique, "
+        "ANIMATEUR_PUBLIC_URL, est une adresse locale). Demandez à qui l'administre de la "
+        "régler.",
+    },
+    "home_more_facilitated": {
+        "en": "…and {count} more communities you facilitate: open the dashboard to see them all.",
+        "fr": "…et {count} autres communautés que vous animez : ouvrez le tableau de bord pour "
+        "les voir toutes.",
+    },
+    "home_more_joined": {
+        "en": "…and {count} more communities you are in: type `/animateur optout <ritual>` "
+        "(or `optin`) in one of them to stop (or resume) a ritual there.",
+        "fr": "…et {count} autres communautés dont vous êtes membre : tapez "
+        "`/animateur optout <rituel>` (ou `optin`) dans l'une d'elles pour y arrêter (ou "
+        "reprendre) un rituel.",
+    },
+    "home_shortened": {
+        "en": "This page was shortened to fit. Type `/animateur home` or open the dashboard "
+        "for the rest.",
+        "fr": "Cette page a été raccourcie pour tenir à l'écran. Tapez `/animateur home` ou "
+        "ouvrez le tableau de bord pour la suite.",
+    },
 }
 
 

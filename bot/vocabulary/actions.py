@@ -5,10 +5,21 @@ Actions travel through the outbox as JSON: :func:`action_to_dict` / :func:`actio
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.vocabulary.events import MessageRef
+
+#: A person named in a text: ``<@id>`` or ``<@id|name>`` (Slack's own syntax). Each adapter
+#: shows it as its platform names people (Slack: a mention; Teams: a mention entity; the
+#: playground: the name) — never the raw id.
+MENTION = re.compile(r"<@([^\s|<>]+)(?:\|([^<>]*))?>")
+
+
+def mention(user_id: str, name: str = "") -> str:
+    """``user_id`` named in a text, the adapter rendering it (``name``: when known)."""
+    return f"<@{user_id}|{name}>" if name else f"<@{user_id}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +146,11 @@ class PublishHome:
     user_id: str
     title: str
     sections: tuple[HomeSection, ...] = ()
+    #: said last by an adapter that must still shorten the home to fit its platform
+    shortened: str = ""
+    #: the home card to update in place (Teams: the card whose toggle was clicked); None: a
+    #: new one (Slack's home tab is always replaced)
+    message: MessageRef | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +209,7 @@ def action_from_dict(data: dict[str, Any]) -> Action:
         elif f.name == "stop":
             value = HomeButton(**value) if value else None
         elif f.name == "message":
-            value = MessageRef(**value)
+            value = MessageRef(**value) if value else None
         elif f.name == "fields":
             value = tuple(FormField(**field) for field in value)
         elif f.name == "sections":

@@ -757,6 +757,11 @@ class FakeSlackApi(InboundFaults, Served):
         view = args.get("view")
         if not isinstance(view, dict) or view.get("type") != "home":
             return self._error("invalid_arguments", "[ERROR] must provide a home view")
+        if len(view.get("blocks") or []) > 100:
+            return self._error(
+                "invalid_arguments",
+                "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]",
+            )
         previous = self.home_views.get(user_id)
         view_id = previous["id"] if previous else self._next_id("V")
         response = self._view_response(team, view_id, view)

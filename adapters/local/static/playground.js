@@ -67,19 +67,20 @@ const MARKUP = new RegExp(
   [
     String.raw`<(https?:\/\/[^\s|>]+)(?:\|([^>]+))?>`, // 1, 2: <url|label> (Slack)
     String.raw`\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)`, // 3, 4: [label](url) (Markdown)
-    String.raw`<@([^\s|>]+)(?:\|[^>]*)?>`, // 5: <@U123> or <@U123|name>
-    String.raw`(https?:\/\/[^\s<>]*[^\s<>.,;:!?)'"])`, // 6: a bare address
-    String.raw`(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])`, // 7: *bold*
-    String.raw`(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])`, // 8: _italics_
-    String.raw`\x60([^\x60\n]+)\x60`, // 9: code between backticks
-    String.raw`(?<![\w@])@([A-Za-z0-9][\w.\-]*[A-Za-z0-9])`, // 10: @U-bob (a known member)
+    String.raw`<@([^\s|>]+)(?:\|([^>]*))?>`, // 5, 6: <@U123> or <@U123|name>
+    String.raw`(https?:\/\/[^\s<>]*[^\s<>.,;:!?)'"])`, // 7: a bare address
+    String.raw`(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])`, // 8: *bold*
+    String.raw`(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])`, // 9: _italics_
+    String.raw`\x60([^\x60\n]+)\x60`, // 10: code between backticks
+    String.raw`(?<![\w@])@([A-Za-z0-9][\w.\-]*[A-Za-z0-9])`, // 11: @U-bob (a known member)
   ].join("|"),
   "g",
 );
 
-function mention(id) {
+function mention(id, label) {
   const known = id === "bot" || allMembers().some((m) => m.id === id);
-  const node = el("span", { className: "mention", testid: "mention" }, `@${nameOf(id)}`);
+  const name = known || !label ? nameOf(id) : label; // the member's name, else the mention's
+  const node = el("span", { className: "mention", testid: "mention" }, `@${name}`);
   if (!known) node.title = "unknown member";
   return node;
 }
@@ -94,12 +95,13 @@ function rich(text, links = true) {
   const nodes = [];
   let at = 0;
   for (const found of text.matchAll(MARKUP)) {
-    const [whole, slackUrl, slackLabel, mdLabel, mdUrl, mentioned, bare, bold, italic, code, at_]
-      = found;
+    const [
+      whole, slackUrl, slackLabel, mdLabel, mdUrl, mentioned, label, bare, bold, italic, code, at_,
+    ] = found;
     let node;
     if (slackUrl && links) node = link(slackUrl, slackLabel);
     else if (mdUrl && links) node = link(mdUrl, mdLabel);
-    else if (mentioned) node = mention(mentioned);
+    else if (mentioned) node = mention(mentioned, label);
     else if (bare && links) node = link(bare);
     else if (bold !== undefined) node = el("strong", {}, ...rich(bold, links));
     else if (italic !== undefined) node = el("em", {}, ...rich(italic, links));

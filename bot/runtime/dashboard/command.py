@@ -27,3 +27,5 @@ async def dashboard(inv: Invocation, args: list[str]) -> None:
         raise Refused(text("dashboard_no_key", inv.locale)) from None
     names = ", ".join(sorted(c.name for c in mine))
     inv.say("dashboard_link", names=names, link=link)
+    if inv.dashboard.only_local:
+        inv.say("dashboard_loopback")

@@ -1,5 +1,6 @@
 """Passwordless access: a short-lived signed link, bound to one workspace and one person, that
-opens a signed session cookie. Signed with itsdangerous on the bot's own clock."""
+opens a signed session cookie. Signed with itsdangerous on the wall clock the bot was given —
+never the playground's travelled one (``bot.app.build``): a jump forward must not expire them."""
 
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ class DashboardLinks:
         self._keys = keys
         self._made: tuple[URLSafeTimedSerializer, URLSafeTimedSerializer] | None = None
         self._warned = False
+        #: the links open only on the bot's machine while people use Slack or Teams
+        #: (ANIMATEUR_PUBLIC_URL left at a loopback address): the command says so
+        self.only_local = False
 
     def _serializers(self) -> tuple[URLSafeTimedSerializer, URLSafeTimedSerializer]:
         """Made at first use: a key file is only created once the dashboard is used."""
