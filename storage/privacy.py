@@ -14,7 +14,8 @@ expert topics, the questions that matched them, the times they were asked as an 
 references to their 1:1 conversation, their event keys, the record that they added the bot to
 a Teams team, their entries in rituals' season tallies); where others' rows name them, the
 name goes and the row stays (a reply to them, a question they answered, a facilitator list,
-a message sent to someone else that named them, a ritual launch they requested). What remains are counts that name nobody.
+a message sent to someone else that named them, a ritual launch they requested). What
+remains are counts that name nobody.
 """
 
 from __future__ import annotations
