@@ -141,12 +141,30 @@ async def test_the_book_adds_each_unanswered_question_s_link_and_names_the_other
 
 
 def test_slack_writes_a_markdown_link_as_its_own_and_still_escapes_the_rest() -> None:
-    said = "See [question of 2026-12-05](https://x.example/a?b=1&c=2) <b> & [not](javascript:1)"
+    said = (
+        "See [question of 2026-12-05](https://acme.slack.com/archives/C1/p1?t=1&c=2) <b> & "
+        "[not](javascript:1)"
+    )
     call = render(act.SendDirectMessage(user_id="U0009", text=said))
 
     expected = (
-        "See <https://x.example/a?b=1&amp;c=2|question of 2026-12-05> &lt;b&gt; &amp; "
-        "[not](javascript:1)"
+        "See <https://acme.slack.com/archives/C1/p1?t=1&amp;c=2|question of 2026-12-05> "
+        "&lt;b&gt; &amp; [not](javascript:1)"
     )
     assert call.args["text"] == expected
     assert call.args["blocks"][0]["text"]["text"] == expected
+
+
+def test_a_member_s_text_cannot_disguise_a_link_in_a_bot_message() -> None:
+    """A kudos reason (or an answer, a name) is placed in the bot's messages: a markdown link
+    in it stays as typed — only the runtime's links to Slack messages become links."""
+    said = (
+        "🙌 Ada thanks Bea: “[https://acme.slack.com/benefits](https://evil.example/login) "
+        "thanks!” — see [the question](https://slack.com/archives/C1/p1733000000000100)"
+    )
+    call = render(act.PostToCommunity(channel="C1", text=said))
+
+    assert call.args["text"] == (
+        "🙌 Ada thanks Bea: “[https://acme.slack.com/benefits](https://evil.example/login) "
+        "thanks!” — see <https://slack.com/archives/C1/p1733000000000100|the question>"
+    )

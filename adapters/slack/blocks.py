@@ -43,13 +43,18 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-#: A link as the runtime writes it in a text, ``[label](https://…)`` (Teams' markdown), once
-#: escaped: its label and address hold no ``<``, ``>`` nor ``|`` that would end Slack's link.
-_LINK = re.compile(r"\[([^\]\n|]+)\]\((https?://[^\s)|]+)\)")
+#: A link to a Slack message as the runtime writes it in a text (adapters/slack/links.py),
+#: ``[label](https://…slack.com/archives/…)``, once escaped: its label and address hold no
+#: ``<``, ``>`` nor ``|`` that would end Slack's link. Only links to Slack's own archives
+#: become links: a member's text placed in a bot message (a kudos reason, an answer, a name)
+#: may hold ``[a trusted label](https://elsewhere)``, which must stay plain text — a disguised
+#: address would otherwise carry the bot's authority.
+_LINK = re.compile(r"\[([^\]\n|]+)\]\((https://(?:[a-z0-9-]+\.)*slack\.com/archives/[^\s)|]+)\)")
 
 
 def mrkdwn(text: str) -> str:
-    """``text`` escaped, its ``[label](url)`` links written as Slack's ``<url|label>``."""
+    """``text`` escaped, its ``[label](url)`` links to Slack messages written as Slack's
+    ``<url|label>``; any other ``[label](url)`` stays as it was written."""
     return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", escape(text))
 
 
