@@ -162,12 +162,14 @@ async def _store(driver: Driver) -> Store:
     return driver.bot.bot.store  # type: ignore[attr-defined,no-any-return]
 
 
-async def _switch_on(store: Store, channel: str, playbook: str) -> None:
+async def _switch_on(store: Store, channel: str, playbook: str, at: datetime | None = None) -> None:
+    """Switch ``playbook`` on in the channel's community ``at`` that moment (the bot's clock:
+    a scheduled ritual fires from when it was switched on, so never a real-time instant)."""
     async with store.transaction() as tx:
         rows = await tx.session.execute(select(Community).where(Community.channel_id == channel))
         for community in rows.scalars().all():
             assert community.id is not None
-            await tx.directory.set_playbook(community.id, playbook, True, utc_now())
+            await tx.directory.set_playbook(community.id, playbook, True, at or utc_now())
 
 
 async def _remembered(store: Store, playbook: str, variable: str) -> str:
@@ -326,7 +328,7 @@ async def test_the_sharing_challenge_runs_unchanged_prompt_replies_reactions_rec
 ) -> None:
     driver, clock = tuesday_driver
     store = await _store(driver)
-    await _switch_on(store, driver.channel, "challenge")
+    await _switch_on(store, driver.channel, "challenge", clock())
     await driver.join(OTHER, "Ola", "en-GB")
     await driver.join(MEMBER, "Noor", "en-GB")
     local = await _community_zone(store, driver.channel)
