@@ -51,7 +51,10 @@ async def test_on_teams_a_receiver_whose_name_is_unknown_gets_a_mention_with_her
             ],
         )
         message = in_channel(activity("message_channel_mention_user", connector), TEAM)
-        message["text"] = "<at>Animateur</at> kudos <at>Zoe Martin</at> pour la relecture\n"
+        message["text"] = (
+            "<at>Animateur</at> kudos <at>Zoe Martin</at> pour la relecture "
+            "[de la paie](https://evil.example/login)\n"
+        )
         del message["attachments"]
         assert (await teams.post(message))[0] == 201
 
@@ -64,7 +67,11 @@ async def test_on_teams_a_receiver_whose_name_is_unknown_gets_a_mention_with_her
 
         [post] = await wait_for(posted, within=10)
         assert "29:1zoe" not in post["text"]
-        assert post["text"] == "🙌 Ada Lovelace thanks <at>Zoe Martin</at>: “la relecture”"
+        # her words show as typed: the address behind the label is there to see
+        assert post["text"] == (
+            "🙌 Ada Lovelace thanks <at>Zoe Martin</at>: "
+            "“la relecture de la paie (https://evil.example/login)”"
+        )
         assert {
             "type": "mention",
             "text": "<at>Zoe Martin</at>",

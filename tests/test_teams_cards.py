@@ -76,6 +76,29 @@ def test_plain_messages_stay_plain_text() -> None:
     }
 
 
+def test_a_member_s_words_cannot_disguise_a_link_or_a_tag_in_a_bot_message() -> None:
+    """A kudos reason, an answer or a name is placed in the bot's messages: only the runtime's
+    links to Teams messages stay links; any other shows its real address, tags show as typed."""
+    deep = "https://teams.microsoft.com/l/message/19:g@thread.tacv2/17?tenantId=t&groupId=g"
+    said = (
+        "🙌 <@29:1ada|Ada> thanks Bea: “[HR portal](https://evil.example/login) and "
+        f'<a href="https://evil.example">benefits</a>” — see [the question]({deep})'
+    )
+    sent = render(act.PostToCommunity(channel="19:g@thread.tacv2", text=said))
+
+    assert sent["text"] == (
+        "🙌 <at>Ada</at> thanks Bea: “HR portal (https://evil.example/login) and "
+        '&lt;a href="https://evil.example"&gt;benefits&lt;/a&gt;” — '
+        f"see [the question]({deep})"
+    )
+    assert sent["entities"][0]["mentioned"] == {"id": "29:1ada", "name": "Ada"}
+    asked = act.AskQuestion(user_id="29:1", text="[Sign in](https://evil.example)", callback="c")
+    card_text = render(asked)
+    assert card_text["attachments"][0]["content"]["body"][0]["text"] == (
+        "Sign in (https://evil.example)"
+    )
+
+
 STOP = act.HomeButton("Stop “Welcome”", "optout:welcome", style="danger")
 
 

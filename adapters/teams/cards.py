@@ -10,6 +10,7 @@ import html
 import re
 from typing import Any
 
+from adapters.teams.markup import plain_html, plain_links
 from adapters.teams.normalize import ANSWER_INPUT, VERB_ANSWER, VERB_CHOICE, VERB_FORM, VERB_HOME
 from bot.vocabulary import actions as act
 
@@ -30,7 +31,7 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
 
 
 def text_block(text: str, *, bold: bool = False, size: str = "") -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
+    block: dict[str, Any] = {"type": "TextBlock", "text": plain_links(text), "wrap": True}
     if bold:
         block["weight"] = "Bolder"
     if size:
@@ -51,8 +52,11 @@ MENTIONED = "@"
 
 def message(text: str) -> dict[str, Any]:
     """A plain message activity (Teams renders its markdown subset); people named in it
-    (``<@id|name>``) become Teams mentions: ``<at>name</at>`` and its mention entity."""
+    (``<@id|name>``) become Teams mentions: ``<at>name</at>`` and its mention entity. Other
+    links and tags show as typed (markup.py)."""
     entities: list[dict[str, Any]] = []
+    out: list[str] = []
+    start = 0
 
     def at(found: re.Match[str]) -> str:
         shown = f"<at>{html.escape(found.group(2) or MENTIONED)}</at>"
@@ -60,9 +64,13 @@ def message(text: str) -> dict[str, Any]:
         entities.append({"type": "mention", "text": shown, "mentioned": mentioned})
         return shown
 
+    body = plain_links(text)
+    for found in act.MENTION.finditer(body):
+        out += [plain_html(body[start : found.start()]), at(found)]
+        start = found.end()
     activity: dict[str, Any] = {
         "type": "message",
-        "text": act.MENTION.sub(at, text),
+        "text": "".join([*out, plain_html(body[start:])]),
         "textFormat": "markdown",
     }
     return activity | ({"entities": entities} if entities else {})
