@@ -159,9 +159,13 @@ async def test_the_community_page_has_every_chart_with_its_table_and_no_outside_
     # the weeks before anyone joined are withheld, with the reason
     assert "2026-W39 (2026-09-21)</th><td>— (fewer than 5 people)</td>" in body
     # the warnings with what to do, the unanswered question with its link
-    assert "1 question(s) unanswered for more than 48 h (p3)." in body
+    # the questions named by their day and linked, in the warning and in their list
+    link = '<a href="http://127.0.0.1:3000/playground" rel="noreferrer">'
+    warned = f"1 question(s) unanswered for more than 48 h ({link}question of 2026-11-20</a>)."
+    assert warned in body
     assert "Answer them, or ask someone who knows to." in body
-    assert '<a href="http://127.0.0.1:3000/playground" rel="noreferrer">p3</a>' in body
+    assert f"<li>{link}asked 2026-11-20 08:00 UTC</a></li>" in body
+    assert "p3" not in body  # no platform id shown for a question
     assert "50.0 % (3 of 6)" in body  # the welcome's response rate
     # the participation split at each week's end, over its 28 days (W44: only Bob's p0 of
     # 10-20 among 7 members; W48: as the 28-day figures at t)

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from tests.builders import T0
 from tests.conftest import Harness, serving
 from tests.dashboard_support import KEY, OTHER, OTHER_CHANNEL, grant, links, other_workspace
-from tests.pulse_support import REPORT_AT, build_history
+from tests.pulse_support import REPORT_AT, at, build_history, happen, posted
 from tests.test_playground_browser import ARGS, TIMEOUT, chromium  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -35,6 +35,7 @@ async def _history(url: str) -> None:
     try:
         await harness.seed()
         await build_history(harness)
+        await answered_week(harness)
         await other_workspace(harness.store, REPORT_AT)
         async with harness.store.transaction() as tx:  # Emma (fr-FR) facilitates too
             found = await tx.directory.workspace(grant().workspace)
@@ -44,6 +45,16 @@ async def _history(url: str) -> None:
             community.facilitators = ["U-dan", "U-emma"]
     finally:
         await harness.store.close()
+
+
+async def answered_week(harness: Harness) -> None:
+    """Five more questions in W47, each answered, so that week's rate and answer time show
+    (a week of fewer than 5 questions withholds them). Alice and Chloé were regulars
+    already: the participation split is the same."""
+    for i, (asker, answerer) in enumerate([("alice", "chloe")] * 3 + [("chloe", "alice")] * 2):
+        await happen(harness, posted(asker, f"w{i}", at(11, 17, 9 + i), question=True))
+        reply = posted(answerer, f"wr{i}", at(11, 17, 9 + i, 10 * (i + 1)), thread=f"w{i}")
+        await happen(harness, reply)
 
 
 @pytest_asyncio.fixture
@@ -130,7 +141,8 @@ async def test_a_signed_link_opens_the_community_page_with_its_charts(
     await expect(page.get_by_test_id("warnings")).to_contain_text(
         "1 question(s) unanswered for more than 48 h"
     )
-    await expect(page.get_by_test_id("unanswered").get_by_role("link", name="p3")).to_be_visible()
+    unanswered = page.get_by_test_id("unanswered")
+    await expect(unanswered.get_by_role("link", name="asked 2026-11-20 08:00 UTC")).to_be_visible()
     await page.screenshot(path=ARTIFACTS / "dashboard-desktop.png", full_page=True)
 
     # nothing but the bot itself was asked for anything

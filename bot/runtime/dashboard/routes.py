@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from bot.runtime.clock import Clock
 from bot.runtime.dashboard.charts import charts, number
@@ -38,6 +39,7 @@ from bot.runtime.indicators import FEWER
 from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.pulse_render import as_csv
 from bot.runtime.pulse_report import CommunityReport
+from bot.runtime.pulse_warnings import LINKS
 from bot.runtime.texts import text
 from bot.vocabulary.events import Platform, WorkspaceRef
 from storage.store import Store
@@ -254,20 +256,34 @@ def _ref(who: Facilitator) -> WorkspaceRef:
     return WorkspaceRef(platform, who.workspace.external_id)
 
 
-def _warning(lang: str, kind: str, values: dict[str, Any]) -> dict[str, str]:
-    if "links" in values:
-        links = values.pop("links")
-        values["where"] = ", ".join(q["message_id"] for q in links[:5])
+#: where the questions go in a warning's text, once it is escaped
+_WHERE = "\x00where\x00"
+
+
+def _warning(lang: str, kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    where: list[Markup] = []
+    if "links" in values:  # the questions, each by its day and a link to it when there is one
+        where = [_question(lang, q) for q in values.pop("links")[:LINKS]]
+        values["where"] = _WHERE
     if "rate" in values:
         values["rate"] = number(values["rate"])
     for key in ("start", "end"):
         if key in values:
             values[key] = number(values[key])
+    what = escape(text(f"warning_{kind}", lang, **values))
     return {
         "kind": kind,
-        "what": text(f"warning_{kind}", lang, **values),
+        "what": Markup(what.replace(_WHERE, Markup(", ").join(where))),
         "action": text(f"action_{kind}", lang),
     }
+
+
+def _question(lang: str, question: dict[str, Any]) -> Markup:
+    label = text("question_link", lang, day=str(question["asked_at"])[:10])
+    href = question.get("url")  # none: no link builder for the platform
+    if not href:
+        return escape(label)
+    return Markup('<a href="{}" rel="noreferrer">{}</a>').format(href, label)
 
 
 def _unanswered(pulse: Pulse, lang: str) -> list[dict[str, str]]:
@@ -279,7 +295,6 @@ def _unanswered(pulse: Pulse, lang: str) -> list[dict[str, str]]:
         asked = datetime.fromisoformat(q["asked_at"].replace("Z", "+00:00"))
         found.append(
             {
-                "message_id": q["message_id"],
                 "asked": text("dash_asked_at", lang, at=asked.strftime("%Y-%m-%d %H:%M UTC")),
                 "href": q.get("url", ""),  # none: no link builder for the platform
             }
