@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, exists, func, or_
+from sqlalchemy import case, distinct, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -44,7 +44,8 @@ class Stay:
     left_at: datetime | None
 
     def member_at(self, at: datetime) -> bool:
-        arrived = self.present_since is None or self.present_since <= at
+        # never joined nor found on the roster (only seen posting or reacting): no member
+        arrived = self.present_since is not None and self.present_since <= at
         return arrived and (self.left_at is None or self.left_at > at)
 
 
@@ -90,6 +91,8 @@ class RitualRuns:
 
     asked: int
     answered: int
+    #: the members those runs were for (a weekly ritual asks each several times in 28 days)
+    people: int
 
 
 class PulseQueries:
@@ -253,6 +256,7 @@ class PulseQueries:
                 Run.playbook,
                 func.count(),
                 func.sum(case((answered, 1), else_=0)),
+                func.count(distinct(col(Run.subject))),
             )
             .where(
                 Run.community_id == community_id,
@@ -268,6 +272,6 @@ class PulseQueries:
                 return {}
             query = query.where(col(Run.playbook).in_(sorted(playbooks)))
         return {
-            name: RitualRuns(int(asked), int(got or 0))
-            for name, asked, got in (await self._s.execute(query)).all()
+            name: RitualRuns(int(asked), int(got or 0), int(people))
+            for name, asked, got, people in (await self._s.execute(query)).all()
         }

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.runtime.experts import mark_solved
 from bot.runtime.pulse_report import community_report
+from storage.tables import Run
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
 from tests.pulse_support import (
@@ -96,46 +97,32 @@ async def test_every_figure_on_a_hand_built_history(harness: Harness) -> None:
     assert got["facilitators_last_active"] == "2026-11-27T10:00:00Z"  # Dan's reply to the bot
     assert got["target_engagement_pct"] == 60
     assert got["gap_points"] == -30.9
-    assert got["weeks"] == [
-        {
-            "week": "2026-W45",
-            "start": "2026-11-02",
-            "members": 8,  # Leo was still there
-            "active_pct": 50.0,  # Alice, Chloé, Emma, Ivy (her whole day 11-02 is in)
-            "contributors_pct": 25.0,
-            "answered_pct": 100.0,
-            "median_first_answer_minutes": 30.0,
-        },
-        {
-            "week": "2026-W46",
-            "start": "2026-11-09",
-            "members": 9,
-            "active_pct": 44.4,
-            "contributors_pct": 44.4,
-            "answered_pct": 100.0,
-            "median_first_answer_minutes": 82.5,
-        },
-        {
-            "week": "2026-W47",
-            "start": "2026-11-16",
-            "members": 10,
-            "active_pct": 10.0,
-            "contributors_pct": 10.0,
-            "answered_pct": 0.0,
-            "median_first_answer_minutes": None,
-        },
-        {
-            "week": "2026-W48",
-            "start": "2026-11-23",
-            "members": 11,
-            "active_pct": 81.8,
-            "contributors_pct": 54.5,
-            "answered_pct": 50.0,  # p4 was not answered by the week's end
-            "median_first_answer_minutes": 60.0,
-        },
-    ]
-    assert got["withheld"] == {  # not withheld for privacy: there is no such figure
-        "weeks.2026-W47.median_first_answer_minutes": "no answered question"
+    # each week's questions are fewer than 5: their rate and answer time are withheld (they
+    # could point at someone), as over 28 days
+    weekly = ("answered_pct", "median_first_answer_minutes")
+    assert [{k: w[k] for k in ("week", "members", "active_pct", "contributors_pct", *weekly)}
+            for w in got["weeks"]] == [
+        {"week": "2026-W45", "members": 8, "active_pct": 50.0, "contributors_pct": 25.0,
+         "answered_pct": None, "median_first_answer_minutes": None},  # Leo was still there
+        {"week": "2026-W46", "members": 9, "active_pct": 44.4, "contributors_pct": 44.4,
+         "answered_pct": None, "median_first_answer_minutes": None},
+        {"week": "2026-W47", "members": 10, "active_pct": 10.0, "contributors_pct": 10.0,
+         "answered_pct": None, "median_first_answer_minutes": None},
+        {"week": "2026-W48", "members": 11, "active_pct": 81.8, "contributors_pct": 54.5,
+         "answered_pct": None, "median_first_answer_minutes": None},
+    ]  # fmt: skip
+    assert [w["start"] for w in got["weeks"]] == [
+        "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"
+    ]  # fmt: skip
+    assert got["withheld"] == {
+        "weeks.2026-W45.answered_pct": "fewer than 5",
+        "weeks.2026-W45.median_first_answer_minutes": "fewer than 5",
+        "weeks.2026-W46.answered_pct": "fewer than 5",
+        "weeks.2026-W46.median_first_answer_minutes": "fewer than 5",
+        "weeks.2026-W47.answered_pct": "fewer than 5",
+        "weeks.2026-W47.median_first_answer_minutes": "no answered question",
+        "weeks.2026-W48.answered_pct": "fewer than 5",
+        "weeks.2026-W48.median_first_answer_minutes": "fewer than 5",
     }
 
 
@@ -220,6 +207,8 @@ async def test_figures_over_fewer_than_5_people_are_withheld_with_the_reason(
         "questions_28d.median_first_answer_minutes": "fewer than 5",
         "questions_28d.p90_first_answer_minutes": "fewer than 5",
         "questions_28d.solved_pct": "fewer than 5",
+        "weeks.2026-W48.answered_pct": "fewer than 5",
+        "weeks.2026-W48.median_first_answer_minutes": "fewer than 5",
     }
     assert got["weeks"] == [  # Emma had joined when the week ended
         {
@@ -228,8 +217,8 @@ async def test_figures_over_fewer_than_5_people_are_withheld_with_the_reason(
             "members": 5,
             "active_pct": 60.0,
             "contributors_pct": 40.0,
-            "answered_pct": 100.0,
-            "median_first_answer_minutes": 20.0,
+            "answered_pct": None,  # Alice's one question: its answer time is Bob's
+            "median_first_answer_minutes": None,
         }
     ]
 
@@ -269,3 +258,69 @@ async def test_a_ritual_run_begun_minutes_before_t_is_not_yet_unanswered(
     later = await report(harness, at=at(12, 2, 12))
     assert later["rituals"]["welcome"]["asked"] == 7
     assert later["rituals"]["welcome"]["answered"] == 3
+
+
+async def test_someone_only_seen_posting_or_reacting_is_no_member_and_not_counted(
+    harness: Harness,
+) -> None:
+    """Only a join or the roster makes a member: Zoe posting and Yan reacting without having
+    joined change neither the members nor the active count — nor lift a small community over
+    the 5 people its figures need."""
+    await harness.seed()
+    for user in ("alice", "bob", "chloe", "dan"):
+        await happen(harness, joined(user, at(11, 20)))
+    await happen(harness, posted("alice", "m1", at(11, 25)))
+    await happen(harness, posted("zoe", "z1", at(11, 26)))
+    await happen(harness, reacted("yan", "m1", at(11, 26, 10)))
+
+    got = await report(harness)
+
+    assert got["members"] == 4
+    assert got["active_7d"] is None  # 4 members: withheld, with the reason
+    assert got["withheld"]["active_7d"] == "fewer than 5"
+    await happen(harness, joined("emma", at(11, 27)))
+    got = await report(harness)
+    assert (got["members"], got["active_7d"], got["contributors_28d"]) == (5, 1, 1)
+
+
+async def test_a_week_with_5_questions_shows_its_rate_and_answer_time(harness: Harness) -> None:
+    """The weekly rows follow the 28-day rule: from 5 questions a week, rate and median show."""
+    users = ("alice", "bob", "chloe", "dan", "emma", "finn")
+    for user in users:
+        await happen(harness, joined(user, at(11, 20)))
+    for i, user in enumerate(users[:5]):
+        await happen(harness, posted(user, f"q{i}", at(11, 24, 9 + i), question=True))
+        answer = posted("finn", f"a{i}", at(11, 24, 9 + i, 10 * (i + 1)), thread=f"q{i}")
+        await happen(harness, answer)
+
+    got = await report(harness, weeks=1)
+
+    [week] = got["weeks"]
+    assert (week["answered_pct"], week["median_first_answer_minutes"]) == (100.0, 30.0)
+    assert not [name for name in got["withheld"] if name.startswith("weeks.")]
+
+
+async def test_a_ritual_s_rate_needs_5_people_asked_not_5_runs(harness: Harness) -> None:
+    """A weekly ritual asks the same 3 members 4 times in 28 days: 12 runs, 3 people — its
+    response rate would point at them, so it is withheld; asked of 5 people, it shows."""
+    for user in ("alice", "bob", "chloe", "dan", "emma", "finn"):
+        await happen(harness, joined(user, at(10, 20)))
+
+    async def checkins(users: tuple[str, ...]) -> None:
+        async with harness.store.transaction() as tx:
+            for week, user in ((w, u) for w in range(4) for u in users):
+                when = at(11, 9 + 7 * week)
+                tx.session.add(
+                    Run(id=f"ci-{user}-{week}", workspace_id=1, community_id=1,
+                        playbook="checkin", subject=f"U-{user}", status="done",
+                        created_at=when, updated_at=when)
+                )  # fmt: skip
+
+    await checkins(("alice", "bob", "chloe"))
+    got = await report(harness)
+    assert got["rituals"]["checkin"] is None
+    assert got["withheld"]["rituals.checkin"] == "fewer than 5"
+
+    await checkins(("dan", "emma"))
+    got = await report(harness)
+    assert got["rituals"]["checkin"] == {"asked": 20, "answered": 0, "response_rate_pct": 0.0}

@@ -220,7 +220,7 @@ def compute(data: PulseData, weeks: int, links: bool) -> Indicators:
         withhold("newcomers_28d")
     else:
         f["newcomers_28d"] = _newcomers(data, last28, members, out)
-    f["rituals"] = _rituals(data.rituals, out)
+    f["rituals"] = _rituals(data.rituals, out, small)
     if small:
         withhold("reciprocity_28d")
     else:
@@ -324,11 +324,14 @@ def _newcomers(
     return {"joined": len(joined), "contributed_within_14d": len(contributed)}
 
 
-def _rituals(runs: Mapping[str, RitualRuns], out: Indicators) -> dict[str, Any]:
+def _rituals(runs: Mapping[str, RitualRuns], out: Indicators, small: bool) -> dict[str, Any]:
+    """Each ritual's response rate; withheld (named, with the reason) in a small community
+    or when fewer than MIN_GROUP people were asked — a rate over fewer may point at someone
+    (a weekly ritual asks 3 members 12 times in 28 days)."""
     rituals: dict[str, Any] = {}
     for name in sorted(runs):
         got = runs[name]
-        if got.asked < MIN_GROUP:
+        if small or got.people < MIN_GROUP:
             rituals[name] = None
             out.withheld[f"rituals.{name}"] = FEWER
         else:
@@ -365,12 +368,17 @@ def _week(data: PulseData, week: Window, out: Indicators) -> dict[str, Any]:
     times = [minutes_to_answer(q) for q in answered]
     row["active_pct"] = percent(active, len(members))
     row["contributors_pct"] = percent(contributors, len(members))
-    if asked:
-        row["answered_pct"] = percent(len(answered), len(asked))
-    else:
+    # as over 28 days: a rate or a median over fewer than 5 questions may point at someone
+    if not asked:
         out.withheld[f"weeks.{label}.answered_pct"] = "no question asked"
-    if times:
-        row["median_first_answer_minutes"] = round(quantile(times, 0.5), 1)
+    elif len(asked) < MIN_GROUP:
+        out.withheld[f"weeks.{label}.answered_pct"] = FEWER
     else:
+        row["answered_pct"] = percent(len(answered), len(asked))
+    if not times:
         out.withheld[f"weeks.{label}.median_first_answer_minutes"] = "no answered question"
+    elif len(asked) < MIN_GROUP:
+        out.withheld[f"weeks.{label}.median_first_answer_minutes"] = FEWER
+    else:
+        row["median_first_answer_minutes"] = round(quantile(times, 0.5), 1)
     return row
