@@ -20,6 +20,7 @@ MIN_GROUP = 5
 class RunAnswers:
     """One run of the period: its member, whether they may be named, what they answered."""
 
+    #: the member's name as shown
     member: str
     shown: bool
     values: Mapping[str, str]

@@ -40,8 +40,14 @@ class Outgoing:
     recipient: str
     run_id: str | None = None
     playbook: str | None = None
-    #: the people its text names besides the recipient (see :meth:`Outbox.enqueue`)
-    names: Collection[str] = ()
+    #: the people its text names besides the recipient (see :meth:`Outbox.enqueue`); None:
+    #: not known (a community ritual's text may name anyone it counted) — a person's export
+    #: and erasure then look for them in the text (``storage.privacy.names_person``)
+    names: Collection[str] | None = ()
+
+
+def _named(action: dict[str, Any], names: Collection[str] | None) -> dict[str, Any]:
+    return action if names is None else {**action, NAMES: sorted(set(names))}
 
 
 class Outbox:
@@ -87,7 +93,7 @@ class Outbox:
                 "run_id": out.run_id,
                 "playbook": out.playbook,
                 "recipient": out.recipient,
-                "action": {**out.action, NAMES: sorted(set(out.names))},
+                "action": _named(out.action, out.names),
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,

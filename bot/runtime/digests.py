@@ -24,11 +24,11 @@ async def digest_actions(
     community: Community,
     playbook: schema.Playbook,
     fire_at: datetime,
-) -> list[act.Action]:
-    """The digest's messages (none for a text that renders empty). Members who opted out are
-    not named."""
+) -> tuple[list[act.Action], list[str]]:
+    """The digest's messages (none for a text that renders empty) and the members they may
+    name (for a person's export and erasure). Members who opted out are not named."""
     assert playbook.digest is not None and workspace.id is not None
-    rows = await _rows(tx, workspace, community, playbook, fire_at)
+    rows, named = await _rows(tx, workspace, community, playbook, fire_at)
     context = community_context(community)
     readers: list[tuple[str | None, schema.LocalizedText | None]] = [
         (None, playbook.digest.community)
@@ -51,7 +51,7 @@ async def digest_actions(
             out.append(act.PostToCommunity(channel=community.channel_id, text=body))
         else:
             out.append(act.SendDirectMessage(user_id=user_id, text=body))
-    return out
+    return out, named
 
 
 async def _rows(
@@ -60,7 +60,7 @@ async def _rows(
     community: Community,
     playbook: schema.Playbook,
     fire_at: datetime,
-) -> list[RunAnswers]:
+) -> tuple[list[RunAnswers], list[str]]:
     """One row per member for the cycle before the digest: its window ends where the current
     cycle began (members ahead of the community may already be in it), and a member asked
     twice counts once, with their latest run."""
@@ -77,11 +77,12 @@ async def _rows(
     for found in await tx.runs.answers_of([r.id for r in latest.values()]):
         values.setdefault(found.run_id, {})[found.key] = found.value
     members = await tx.directory.members_by_user_id(workspace.id, list(latest))
-    rows = []
+    rows, named = [], []
     for subject, run in latest.items():
         member = members.get(subject)
         if member is None:
             continue
         shown = not member.opted_out_all and name not in member.opted_out
         rows.append(RunAnswers(member.display_name or subject, shown, values.get(run.id, {})))
-    return rows
+        named.append(subject)  # their answers may show, even unnamed
+    return rows, named

@@ -227,8 +227,10 @@ class Dispatcher:
                 )
                 playbook = self._engine.playbook_for(schedule.playbook, overrides)
                 assert playbook is not None
-                digest = await digest_actions(tx, workspace, community, playbook, fire.fire_at)
-                await enqueue(turn, digest, None)
+                digest, named = await digest_actions(
+                    tx, workspace, community, playbook, fire.fire_at
+                )
+                await enqueue(turn, digest, None, named)
             elif not schedule.per_member:
                 run = await self._rituals.start(
                     turn, schedule.playbook, community, None, scheduled=True

@@ -230,7 +230,9 @@ class Rituals:
         stop = None
         if run.subject:
             stop = stop_button(self._engine.playbooks[run.playbook], locale)
-        await enqueue(turn, fan_out(transition.actions, community, run, stop), run)
+        # a community's run (a challenge's recap…) may name anyone it counted: not known here
+        names = () if run.subject else None
+        await enqueue(turn, fan_out(transition.actions, community, run, stop), run, names)
 
     # -- telling --------------------------------------------------------------------------
 

@@ -34,11 +34,13 @@ async def enqueue(
     turn: Turn,
     actions: Iterable[act.Action],
     run: Run | None,
-    names: Iterable[str] = (),
+    names: Iterable[str] | None = (),
 ) -> None:
-    """Queue ``actions``; ``names``: the people they may name besides a run's subject."""
+    """Queue ``actions``; ``names``: the people they may name besides a run's subject (None:
+    not known — a person's erasure then looks for them in the texts)."""
     assert turn.workspace.id is not None
-    named = {*names, *([run.subject] if run is not None and run.subject else [])}
+    subject = [run.subject] if run is not None and run.subject else []
+    named = None if names is None else {*names, *subject}
     outgoing = [
         Outgoing(
             act.action_to_dict(action),
