@@ -257,6 +257,10 @@ def problems(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
 
 #: all the trials of one playbook, or of one ``rituals set``, take at most this long
 ISOLATED_SECONDS = 5.0
+#: what a trial's process may take to start (the first one starts the fork server, which
+#: imports this module): not the text's fault, so not counted in ISOLATED_SECONDS — a busy
+#: machine must not refuse the bundled playbooks when the bot starts
+START_SECONDS = 60.0
 #: and at most this much memory (address space) — then their process is killed
 ISOLATED_MEMORY = 512 * 1024 * 1024
 #: never fork a process running an event loop and threads: children come from a server process
@@ -269,6 +273,10 @@ class TooExpensive(RenderError):
     """Trials went over their process's time or memory: ``template too expensive: …``."""
 
 
+class TrialNotStarted(RuntimeError):
+    """The machine could not start a trial's process: nothing is known about the text."""
+
+
 def isolated(work: Callable[..., _T], *args: Any) -> _T:
     """``work(*args)`` (a module-level function, picklable arguments and result) done in a
     process of its own, killed after :data:`ISOLATED_SECONDS` or when it needs more than
@@ -278,6 +286,9 @@ def isolated(work: Callable[..., _T], *args: Any) -> _T:
     process.start()
     sending.close()
     try:
+        if not receiving.poll(START_SECONDS):
+            raise TrialNotStarted(f"a trial's process did not start within {START_SECONDS:g} s")
+        receiving.recv()  # started: from now on, the text's time
         if not receiving.poll(ISOLATED_SECONDS):
             raise TooExpensive(
                 f"template too expensive: trying it took longer than {ISOLATED_SECONDS:g} s"
@@ -300,6 +311,7 @@ def isolated(work: Callable[..., _T], *args: Any) -> _T:
 
 def _work_in_child(sending: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ISOLATED_MEMORY, ISOLATED_MEMORY))
+    sending.send(None)  # started
     try:
         outcome: tuple[bool, Any] = (True, work(*args))
     except MemoryError:

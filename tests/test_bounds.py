@@ -4,6 +4,7 @@ and commands are read in linear time — a hostile facilitator or member never s
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import threading
 import time
@@ -18,6 +19,7 @@ import pytest_asyncio
 from bot.cli import main
 from bot.runtime import commands
 from bot.settings import SlackSettings
+from playbooks import trial
 from playbooks.durations import parse_duration
 from playbooks.loader import PlaybookError, parse_playbook
 from playbooks.sandbox import Limits
@@ -207,6 +209,57 @@ def test_a_trial_that_runs_too_long_is_killed_and_refused() -> None:
     assert time.monotonic() - started < 30
     assert multiprocessing.active_children() == [], "the trial's process is still running"
     assert isolated(len, "still works") == 11
+
+
+REAL_PROCESSES = trial._PROCESSES
+
+
+def _late(after: float, target: Any, *args: Any) -> None:
+    time.sleep(after)  # the machine is busy: the process gets going late
+    target(*args)
+
+
+class SlowToStart:
+    """Trial processes that get going ``after`` seconds late — a busy machine."""
+
+    def __init__(self, after: float) -> None:
+        self.after = after
+
+    def Pipe(self, duplex: bool) -> Any:
+        return REAL_PROCESSES.Pipe(duplex=duplex)
+
+    def Process(self, target: Any, args: tuple[Any, ...], daemon: bool) -> Any:
+        late = functools.partial(_late, self.after, target)
+        return REAL_PROCESSES.Process(target=late, args=args, daemon=daemon)
+
+
+def test_a_trial_s_time_counts_from_when_its_process_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A machine slow to start the trial's process does not make a text too expensive: its
+    time starts once the process runs."""
+    monkeypatch.setattr(trial, "ISOLATED_SECONDS", 1.0)
+    monkeypatch.setattr(trial, "_PROCESSES", SlowToStart(after=1.5))
+    assert isolated(len, "started late") == 12
+    with pytest.raises(RenderError, match="took longer than 1 s"):
+        isolated(time.sleep, 3)  # once started, a second is all it gets
+
+
+async def test_a_machine_that_cannot_start_a_trial_says_so_and_changes_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trial, "START_SECONDS", 0.5)
+    monkeypatch.setattr(trial, "_PROCESSES", SlowToStart(after=60))
+    with pytest.raises(trial.TrialNotStarted):
+        isolated(len, "never started")
+    fine = 'rituals set checkin text.result.en="You aimed at {{ answers.objective|upper }}"'
+    said = await say(harness, "U-dan", fine)
+    assert said.startswith("The bot is too busy to try these settings right now"), said
+    async with harness.store.transaction() as tx:
+        assert await tx.directory.playbook_settings(1, "checkin") == {}
+
+    monkeypatch.undo()  # the machine has time again: the same settings are tried and kept
+    assert (await say(harness, "U-dan", fine)).startswith("Weekly check-in customised")
 
 
 def test_a_trial_that_needs_gigabytes_is_stopped_and_refused() -> None:

@@ -41,7 +41,7 @@ from playbooks.overrides import (
 )
 from playbooks.schema import CommandTrigger, Playbook
 from playbooks.templates import RenderError
-from playbooks.trial import isolated, settings_refusal
+from playbooks.trial import TrialNotStarted, isolated, settings_refusal
 
 MAX_SNOOZE = timedelta(weeks=26)
 
@@ -153,11 +153,17 @@ async def _customise(inv: Invocation, name: str, pairs: list[str]) -> None:
     inputs = json.dumps([name, settings, dataclasses.asdict(context)], sort_keys=True, default=str)
     trial = functools.partial(_refusal, inv.playbooks[name], settings, context)
     refused = inv.outside(f"rituals set:{inputs}", trial)
+    if refused is BUSY:
+        raise Usage(text("trial_busy", inv.locale))
     if refused is not None:
         raise Usage(str(refused))
     await inv.tx.directory.set_playbook_settings(community.id, name, settings, inv.now)
     fields = ", ".join(pair.partition("=")[0] for pair in pairs)
     inv.say("ritual_set", title=title(inv, name), name=community.name, fields=fields)
+
+
+#: the machine could not even start trying the settings (nothing is known about them)
+BUSY = "busy"
 
 
 def _refusal(
@@ -169,6 +175,8 @@ def _refusal(
         return isolated(settings_refusal, playbook, settings, community)
     except RenderError as problem:
         return str(problem)
+    except TrialNotStarted:
+        return BUSY
 
 
 async def checkin(inv: Invocation, args: list[str]) -> None:

@@ -859,8 +859,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "propre espace de travail.",
     },
     "dash_denied_how": {
-        "en": "Ask the bot for a new link: /animateur dashboard",
-        "fr": "Demandez un nouveau lien au bot : /animateur dashboard",
+        "en": "Ask the bot for a new link: /animateur dashboard — or open its Home again "
+        "(on Teams: type home to it) and use the button there: a button's link, too, lasts "
+        "15 minutes.",
+        "fr": "Demandez un nouveau lien au bot : /animateur dashboard — ou rouvrez son accueil "
+        "(sur Teams : écrivez-lui home) et utilisez le bouton : le lien d'un bouton dure lui "
+        "aussi 15 minutes.",
     },
     # -- the home: a facilitator's communities at a glance, a member's own contributions --
     "home_active": {
@@ -1009,6 +1013,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "for the rest.",
         "fr": "Cette page a été raccourcie pour tenir à l'écran. Tapez `/animateur home` ou "
         "ouvrez le tableau de bord pour la suite.",
+    },
+    # -- trying ritual settings on a busy machine -------------------------------------------
+    "trial_busy": {
+        "en": "The bot is too busy to try these settings right now, so nothing was changed. "
+        "Please try again in a minute.",
+        "fr": "Le bot est trop occupé pour essayer ces réglages pour l'instant : rien n'a été "
+        "modifié. Réessayez dans une minute.",
     },
 }
 
