@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_
+from sqlalchemy import case, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -142,21 +142,3 @@ class Activity:
             .order_by(col(CommunityMember.user_id))
         )
         return (await self._s.execute(query)).scalars().all()
-
-    async def active_members(self, community_id: int, since: datetime) -> int:
-        """How many members did anything in the community since then."""
-        return (await self.active_counts([community_id], since)).get(community_id, 0)
-
-    async def active_counts(self, community_ids: Sequence[int], since: datetime) -> dict[int, int]:
-        """``active_members`` of several communities at once (absent: none active)."""
-        if not community_ids:
-            return {}
-        query = (
-            select(CommunityMember.community_id, func.count())
-            .where(
-                col(CommunityMember.community_id).in_(community_ids),
-                col(CommunityMember.last_seen_at) >= since,
-            )
-            .group_by(col(CommunityMember.community_id))
-        )
-        return {cid: int(n) for cid, n in (await self._s.execute(query)).all()}

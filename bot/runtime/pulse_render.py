@@ -77,7 +77,9 @@ def as_text(report: CommunityReport) -> str:
         line(
             "questions, 28 days",
             f"asked {questions['asked']} · answered {questions['answered']} "
-            f"({_number(questions['answered_pct'])} %)",
+            f"({_number(questions['answered_pct'])} %"
+            + _why(w, "questions_28d.answered_pct")
+            + ")",
         )
         line(
             "  first answer",
