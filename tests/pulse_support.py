@@ -224,3 +224,13 @@ async def declared(harness: Harness, when: datetime) -> None:
         community = await tx.directory.community_by_channel(workspace.id, CHANNEL)
         assert community is not None
         community.created_at = when
+
+
+async def answered_week(harness: Harness) -> None:
+    """Five more questions in W47, each answered, so that week's rate and answer time show
+    (a week of fewer than 5 questions withholds them). Alice and Chloé were regulars
+    already: the participation split is the same."""
+    for i, (asker, answerer) in enumerate([("alice", "chloe")] * 3 + [("chloe", "alice")] * 2):
+        await happen(harness, posted(asker, f"w{i}", at(11, 17, 9 + i), question=True))
+        reply = posted(answerer, f"wr{i}", at(11, 17, 9 + i, 10 * (i + 1)), thread=f"w{i}")
+        await happen(harness, reply)

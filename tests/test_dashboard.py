@@ -41,7 +41,7 @@ from tests.dashboard_support import (
     other_workspace,
     path_of,
 )
-from tests.pulse_support import REPORT_AT, at, build_history, happen, joined
+from tests.pulse_support import REPORT_AT, answered_week, at, build_history, happen, joined
 
 #: the link in the command's answer (the default ANIMATEUR_PUBLIC_URL), its path
 LINK = re.compile(r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)")
@@ -139,6 +139,7 @@ async def test_the_community_page_has_every_chart_with_its_table_and_no_outside_
     harness: Harness, client: TestClient[object, object]
 ) -> None:
     await build_history(harness)
+    await answered_week(harness)  # a week of 5 questions: its answer rate and time show
     harness.clock.now = REPORT_AT
     await sign_in(client, harness.clock)
 

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from tests.builders import T0
 from tests.conftest import Harness, serving
 from tests.dashboard_support import KEY, OTHER, OTHER_CHANNEL, grant, links, other_workspace
-from tests.pulse_support import REPORT_AT, at, build_history, happen, posted
+from tests.pulse_support import REPORT_AT, answered_week, build_history
 from tests.test_playground_browser import ARGS, TIMEOUT, chromium  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -45,16 +45,6 @@ async def _history(url: str) -> None:
             community.facilitators = ["U-dan", "U-emma"]
     finally:
         await harness.store.close()
-
-
-async def answered_week(harness: Harness) -> None:
-    """Five more questions in W47, each answered, so that week's rate and answer time show
-    (a week of fewer than 5 questions withholds them). Alice and Chloé were regulars
-    already: the participation split is the same."""
-    for i, (asker, answerer) in enumerate([("alice", "chloe")] * 3 + [("chloe", "alice")] * 2):
-        await happen(harness, posted(asker, f"w{i}", at(11, 17, 9 + i), question=True))
-        reply = posted(answerer, f"wr{i}", at(11, 17, 9 + i, 10 * (i + 1)), thread=f"w{i}")
-        await happen(harness, reply)
 
 
 @pytest_asyncio.fixture

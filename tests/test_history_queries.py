@@ -132,6 +132,10 @@ async def test_home_shows_where_the_member_acted_and_who_was_active_lately(
     sections = await home_of(harness, "U-erin")
     assert sections["Data & IA"].splitlines()[0] == "• Welcome: on"
 
+    # members joined (posting alone makes nobody a member of the pulse)
+    long_ago = T0 - timedelta(days=50)
+    for user in ["U-erin", *(f"U-new{i}" for i in range(5)), "U-old0", "U-old1"]:
+        await harness.dispatcher.handle(replace(joined(user), occurred_at=long_ago))
     for i in range(5):  # five active in the last 30 days; two others only before
         await harness.dispatcher.handle(posted(f"U-new{i}", T0 - timedelta(days=3)))
     for i in range(2):

@@ -180,7 +180,7 @@ async def test_the_digest_goes_out_on_monday_once_across_processes_in_each_langu
         "• 2026-W46: 80.0 · 80.0 · —",
         "• 2026-W47: 60.0 · 60.0 · — ↓",
         "• 2026-W48: 40.0 · 40.0 · — ↓",
-        "• 2026-W49: 30.0 · 30.0 · 0.0 ↓",
+        "• 2026-W49: 30.0 · 30.0 · — ↓",  # one question: withheld, as over 28 days
         "What changed:",
         "• Active share last week: 40.0 % → 30.0 % (-10.0 points ↓)",
         "• First digest: the next one will compare with this one.",

@@ -106,7 +106,12 @@ def test_json_has_every_figure_by_its_name(
     ]
     assert [w["week"] for w in got["weeks"]] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert got["weeks"][2]["median_first_answer_minutes"] is None
-    assert got["withheld"] == {"weeks.2026-W47.median_first_answer_minutes": "no answered question"}
+    # each week asked fewer than 5 questions: no weekly rate or answer time (as over 28 days)
+    assert got["withheld"] == {
+        **{f"weeks.2026-W{w}.answered_pct": "fewer than 5" for w in (45, 46, 47, 48)},
+        **{f"weeks.2026-W{w}.median_first_answer_minutes": "fewer than 5" for w in (45, 46, 48)},
+        "weeks.2026-W47.median_first_answer_minutes": "no answered question",
+    }
 
 
 def test_text_is_a_table_with_trend_arrows(
@@ -124,10 +129,11 @@ def test_text_is_a_table_with_trend_arrows(
     assert "  C-data p3 (asked 2026-11-20T08:00:00Z) http://127.0.0.1:3000/playground" in lines
     weeks = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("2026-W")}
     # members, active %, contributors %, answered %, median — each with its arrow
-    assert weeks["2026-W45"] == ["8", "50.0", "25.0", "100.0", "30.0"]
-    assert weeks["2026-W46"] == ["9", "↑", "44.4", "↓", "44.4", "↑", "100.0", "→", "82.5", "↑"]
-    assert weeks["2026-W47"] == ["10", "↑", "10.0", "↓", "10.0", "↓", "0.0", "↓", "—"]
-    assert weeks["2026-W48"] == ["11", "↑", "81.8", "↑", "54.5", "↑", "50.0", "↑", "60.0"]
+    # (each week asked fewer than 5 questions: its answer rate and time are withheld, "—")
+    assert weeks["2026-W45"] == ["8", "50.0", "25.0", "—", "—"]
+    assert weeks["2026-W46"] == ["9", "↑", "44.4", "↓", "44.4", "↑", "—", "—"]
+    assert weeks["2026-W47"] == ["10", "↑", "10.0", "↓", "10.0", "↓", "—", "—"]
+    assert weeks["2026-W48"] == ["11", "↑", "81.8", "↑", "54.5", "↑", "—", "—"]
 
 
 def test_csv_is_one_figure_a_row(
