@@ -12,13 +12,14 @@ from __future__ import annotations
 from itertools import count
 
 from bot.runtime.champion_buttons import INVITE_PREFIX
-from bot.runtime.champions import champion_callback
+from bot.runtime.champions import champion_callback, spot
 from bot.runtime.pulse_watch import PulseWatch
 from bot.vocabulary import events as ev
 from storage.tables import ChampionInvite, Community
 from tests.builders import WORKSPACE
 from tests.conftest import Harness
 from tests.pulse_support import at, happen, joined, person, posted, reacted
+from tests.test_history_queries import recorded
 
 PEOPLE = ("alice", "bob", "chloe", "dan", "emma", "fred", "gina", "hugo", "ines", "jules")
 DIGEST_AT = at(12, 7, 10)
@@ -273,3 +274,51 @@ async def test_suggest_as_expert_invites_the_member_to_declare_topics(harness: H
     assert (await texts(harness, "U-dan"))[-1] == (
         "<@U-bob|Bob> was invited to declare their expert topics."
     )
+
+
+async def test_a_forged_or_stale_button_changes_nothing(harness: Harness) -> None:
+    await members(harness)
+    await answers(harness, "bob", 3)
+    await digest(harness)
+    c = await community(harness)
+    # a click naming no community, or an invitation that never was, from Bob himself
+    await click(harness, "dan", "champion:99999999999999999999:U-bob", "facilitator")
+    assert (await texts(harness, "U-dan"))[-1] == (
+        "This button is out of date: its community no longer exists."
+    )
+    await click(harness, "bob", f"{INVITE_PREFIX}12345", "accept")
+    assert (await texts(harness, "U-bob"))[-1].startswith("This invitation is not yours")
+    after = await community(harness)
+    assert after.facilitators == ["U-dan"] and after.version == c.version
+    # the real button still works next to them
+    await click(harness, "dan", champion_callback(c.id or 0, "U-bob"), "facilitator")
+    assert len(await invitations(harness)) == 1
+
+
+async def test_spotting_reads_the_week_through_indexes(harness: Harness) -> None:
+    if not harness.url.startswith("sqlite"):
+        return  # the plan checked is SQLite's; PostgreSQL plans tiny tables with seq scans
+    await members(harness)
+    await answers(harness, "bob", 3)
+    c = await community(harness)
+    engine = harness.store.engine
+    with recorded(engine) as seen:
+        async with harness.store.read() as tx:
+            found = await spot(tx, c, DIGEST_AT)
+    assert [f.user_id for f in found] == ["U-bob"]
+    plans: list[str] = []
+    async with engine.connect() as connection:
+        for statement, parameters in seen:
+            if statement.lstrip().upper().startswith("SELECT"):
+                explained = await connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                )
+                plans += [str(row[-1]) for row in explained.all()]
+    tables = ("activityrecord", "pulsequestion", "communitymember", "member")
+    assert [p for p in plans if p.startswith("SCAN") and p.split()[1] in tables] == []
+    history = [p for p in plans if "activityrecord" in p]
+    assert history and all(
+        "USING INDEX ix_activity_community_time (community_id=? AND occurred_at>? AND "
+        "occurred_at<?)" in p
+        for p in history
+    ), history

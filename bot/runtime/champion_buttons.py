@@ -17,6 +17,7 @@ against the database as it is now.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from bot.runtime.champions import AS_EXPERT, AS_FACILITATOR, CHAMPION_PREFIX
@@ -33,9 +34,15 @@ log = logging.getLogger(__name__)
 
 INVITE_PREFIX = "champion-invite:"
 ACCEPT = "accept"
+#: A row id as a callback carries it (what a database integer holds).
+_ID = re.compile(r"^[0-9]{1,9}$")
 #: Tells the facilitator who pressed a champion's button (by the text's key).
 Say = Callable[[str], Awaitable[None]]
 DECLINE = "decline"
+
+
+def _id(text: str) -> int | None:
+    return int(text) if _ID.match(text) else None
 
 
 def is_champion(callback: str) -> bool:
@@ -67,7 +74,8 @@ async def _pressed(turn: Turn, event: ButtonClicked, clicker: Member) -> None:
     wid = turn.workspace.id
     assert wid is not None
     bound, _, user_id = event.callback.removeprefix(CHAMPION_PREFIX).partition(":")
-    community = await turn.tx.directory.community(int(bound)) if bound.isdigit() else None
+    community_id = _id(bound)
+    community = await turn.tx.directory.community(community_id) if community_id else None
     if community is None or community.workspace_id != wid or not user_id:
         await _tell(turn, clicker, clicker.user_id, "champion_gone", "")
         return
@@ -153,8 +161,8 @@ def _invitation(invite: ChampionInvite, community: Community, by: Member, locale
 
 async def _answered(turn: Turn, event: ButtonClicked, member: Member) -> None:
     """The member's accept or decline: checked against the invitation recorded."""
-    bound = event.callback.removeprefix(INVITE_PREFIX)
-    invite = await turn.tx.champions.invitation_by_id(int(bound)) if bound.isdigit() else None
+    invite_id = _id(event.callback.removeprefix(INVITE_PREFIX))
+    invite = await turn.tx.champions.invitation_by_id(invite_id) if invite_id else None
     locale = resolve_locale(member, None, turn.workspace)
 
     async def answer(key: str, **values: str) -> None:
