@@ -12,10 +12,10 @@ about them, outbox rows addressed to them, their activity, their daily counts an
 pairs, their questions (and the experts these matched), kudos they gave or received, their
 expert topics, the questions that matched them, the times they were asked as an expert,
 references to their 1:1 conversation, their event keys, the record that they added the bot to
-a Teams team, their entries in rituals' season tallies); where others' rows name them, the
-name goes and the row stays (a reply to them, a question they answered, a facilitator list,
-a message sent to someone else that named them, a ritual launch they requested). What
-remains are counts that name nobody.
+a Teams team, their entries in rituals' season tallies, invitations to facilitate they got or
+made); where others' rows name them, the name goes and the row stays (a reply to them, a
+question they answered, a facilitator list, a message sent to someone else that named them, a
+ritual launch they requested). What remains are counts that name nobody.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from storage.slack_tables import INSTALLATIONS
 from storage.tables import (
     ActivityRecord,
     Answer,
+    ChampionInvite,
     Community,
     CommunityMember,
     ConversationReference,
@@ -86,6 +87,7 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "slack_bots": (),
     "slack_oauth_states": (),
     "optoutsuppression": (),
+    "championinvite": ("user_id", "invited_by"),
 }
 
 #: The text and JSON columns that name nobody, and why (``table.column``).
@@ -99,6 +101,7 @@ NOT_A_PERSON: Mapping[str, str] = {
     "member.timezone": "goes with the member row",
     "member.language": "goes with the member row",
     "member.opted_out": "goes with the member row",
+    "championinvite.answer": "accepted, declined or lapsed",
     "community.channel_id": "a channel",
     "community.name": "the community's name",
     "community.objective": "written by its facilitators for the community",
@@ -458,6 +461,12 @@ class Privacy:
                     col(ExpertAsk.workspace_id) == w, col(ExpertAsk.expert) == uid
                 )
             ),
+            "champion_invitations": await self._all(
+                select(_table(ChampionInvite)).where(
+                    col(ChampionInvite.workspace_id) == w,
+                    or_(col(ChampionInvite.user_id) == uid, col(ChampionInvite.invited_by) == uid),
+                )
+            ),
             "ritual_launches_requested": await self._all(
                 select(_table(RitualLaunch)).where(
                     col(RitualLaunch.community_id).in_(communities),
@@ -685,6 +694,14 @@ class Privacy:
                 col(PulseQuestion.first_answer_by) == uid,
             )
             .values(first_answer_by=None),
+        )
+        # an invitation to facilitate goes, whether they were invited or invited someone
+        await run(
+            "championinvite",
+            delete(ChampionInvite).where(
+                col(ChampionInvite.workspace_id) == w,
+                or_(col(ChampionInvite.user_id) == uid, col(ChampionInvite.invited_by) == uid),
+            ),
         )
         await run(
             "kudos",

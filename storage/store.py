@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.activity import Activity
+from storage.champions import Champions
 from storage.database import READ_ONLY
 from storage.directory import Directory
 from storage.experts import Experts
@@ -43,6 +44,7 @@ class Transaction:
     privacy: Privacy
     seasons: Seasons
     threads: Threads
+    champions: Champions
 
 
 class Store:
@@ -121,4 +123,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         privacy=Privacy(session),
         seasons=Seasons(session),
         threads=Threads(session),
+        champions=Champions(session),
     )

@@ -566,3 +566,22 @@ class OptOutSuppression(SQLModel, table=True):
     opted_out_all: bool = False
     opted_out: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChampionInvite(SQLModel, table=True):
+    """A facilitator's invitation to a champion spotted in the weekly digest to become one of
+    the community's facilitators (``bot.runtime.champion_buttons``): who asked whom, when, and
+    the answer — the member's click is honoured only against this row (one per community and
+    member: a new invitation after an answer replaces it)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    community_id: int = Field(foreign_key="community.id")
+    user_id: str = Field(max_length=PLATFORM_ID)
+    invited_by: str = Field(max_length=PLATFORM_ID)
+    invited_at: datetime = Field(sa_type=UTCDateTime)
+    #: "" while unanswered, then "accepted" or "declined"
+    answer: str = Field(default="", max_length=16)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -128,6 +128,10 @@ async def _history(harness: Harness) -> None:
         await d.handle(command(who, line))
     await d.idle()
     await harness.worker.drain()
+    async with harness.store.transaction() as tx:  # Dan had invited her to facilitate
+        [community] = await tx.directory.communities()
+        assert community.id is not None
+        await tx.champions.invite(community.workspace_id, community.id, ALICE, "U-dan", T0)
 
 
 async def _naming(harness: Harness, needles: tuple[str, ...]) -> list[str]:
@@ -182,6 +186,9 @@ async def test_export_holds_what_she_answered_and_did(harness: Harness) -> None:
     ]
     assert any(m["action"]["type"] == "AskQuestion" for m in data["messages_to_them"])
     assert [c["channel_id"] for c in data["communities"]] == ["C-data"]
+    assert [(i["user_id"], i["invited_by"]) for i in data["champion_invitations"]] == [
+        (ALICE, "U-dan")
+    ]
     json.dumps(data)  # all of it is JSON
 
 
@@ -198,6 +205,7 @@ async def test_erase_leaves_no_row_naming_her_and_chloe_keeps_hers(harness: Harn
     assert await references.get(WORKSPACE, "installer:19:t2") == {"id": "U-dan"}
     assert erasure.counts["member"] == 1 and erasure.counts["answer"] >= 2
     assert erasure.counts["kudos"] == 2 and erasure.counts["community"] == 1
+    assert erasure.counts["championinvite"] == 1
     assert erasure.orphaned == [], "Dan still facilitates"
     assert await _of_chloe(harness) == chloe_before
     async with harness.store.read() as tx:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
-from bot.runtime import commands, conversation_events, seeing
+from bot.runtime import champion_buttons, commands, conversation_events, seeing
 from bot.runtime.clock import Clock
 from bot.runtime.commands import BUILT_IN
 from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
@@ -381,6 +381,10 @@ class Dispatcher:
                 else:  # in a message (a ritual DM's stop button): answer there; homes are
                     # rebuilt when opened, and on Teams one would be one more card in the chat
                     await self._confirm_toggle(turn, member, event.callback)
+            case ButtonClicked() if member is not None and champion_buttons.is_champion(
+                event.callback
+            ):
+                await champion_buttons.clicked(turn, event, member)
             case ButtonClicked() if is_start(event.callback):
                 await self._rituals.start_from_button(turn, event.callback, member)
             case FormSubmitted() if member is not None and event.callback.startswith(SETUP_PREFIX):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import cast
 
+from bot.runtime.champions import champion_callback, champion_messages, spot_for_digest
 from bot.runtime.clock import Clock
 from bot.runtime.context import calendar_for
 from bot.runtime.indicators import compute
@@ -95,6 +96,7 @@ class PulseWatch:
         async with self._store.read() as tx:  # the figures: no write lock while computing
             data = await read_pulse(tx, community, now, WEEKS, self._asking)
             where = await tx.directory.workspace_by_id(community.workspace_id)
+            champions = await spot_for_digest(tx, community, week, now)
         report = compute(data, WEEKS, links=True)
         if where is not None:  # the links too (a platform may read what it keeps)
             ref = WorkspaceRef(cast(Platform, where.platform), where.external_id)
@@ -105,13 +107,24 @@ class PulseWatch:
             assert workspace is not None and workspace.id is not None
             told: list[act.Action] = await warning_messages(tx, workspace, community, found, now)
             if week is not None:
-                told += await digest_messages(tx, workspace, community, report, found, week, now)
+                digest = await digest_messages(tx, workspace, community, report, found, week, now)
+                # champions spotted: after the digest, with it only (once a week)
+                told += digest + (
+                    await champion_messages(tx, workspace, community, champions) if digest else []
+                )
+            assert community.id is not None
+            spotted = {champion_callback(community.id, c.user_id): c.user_id for c in champions}
             for action in told:
+                # a champion's message names them (its callback and mention carry their id):
+                # recorded, so their export and erasure find it; the rest names nobody
+                callback = getattr(action, "callback", None)
+                named = [spotted[callback]] if callback in spotted else []
                 await tx.outbox.enqueue(
                     workspace_id=workspace.id,
                     action=act.action_to_dict(action),
                     recipient=act.recipient_of(action),
                     now=now,
+                    names=named,
                 )
         if told:
             log.info("pulse notices queued", extra={"community": community_id, "count": len(told)})
