@@ -71,6 +71,8 @@ def test_working_hours_count_only_working_time() -> None:
     assert calendar.add_working(friday, four) == datetime(2026, 11, 30, 12, 0, tzinfo=PARIS)
     monday = datetime(2026, 11, 30, 10, 0, tzinfo=PARIS)
     assert calendar.add_working(monday, four) == datetime(2026, 11, 30, 14, 0, tzinfo=PARIS)
+    at_close = datetime(2026, 12, 1, 9, 0, tzinfo=PARIS)
+    assert calendar.add_working(monday + timedelta(hours=4), four) == at_close
     sunday = datetime(2026, 11, 29, 23, 0, tzinfo=PARIS)
     assert calendar.add_working(sunday, four) == datetime(2026, 11, 30, 13, 0, tzinfo=PARIS)
     off = replace(calendar, holidays=frozenset({date(2026, 11, 30)}))
