@@ -66,6 +66,8 @@ class Reached:
     step: str
     people: tuple[str, ...] = ()
     link: str = ""
+    #: each person's language, when known (else the run's)
+    locales: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,8 +522,9 @@ class Engine:
                         return finish("waiting_timer", step.id, now)  # the caller reads them
                     if reached is not None and reached.step == step.id and thread:
                         variables[schema.LINK] = reached.link
-                        text = self._text(step.text, current, ctx, work)
                         for person in reached.people:
+                            said = step.text.get(reached.locales.get(person, ctx.locale))
+                            text = self._render(said, current, ctx, work)
                             actions.append(act.SendDirectMessage(user_id=person, text=text))
                         effect = Effect("dm_people", thread, step.people, reached.people)
                         work.effects.append(effect)

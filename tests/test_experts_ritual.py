@@ -233,3 +233,17 @@ async def test_an_expert_who_opted_out_is_never_asked(database_url: str) -> None
         assert asked_experts(sim) == [CY.user_id]
         async with sim.store.transaction() as tx:
             assert await tx.experts.asked_about(sim.community_id, "q1") == {CY.user_id}
+
+
+async def test_each_expert_is_asked_in_their_own_language(database_url: str) -> None:
+    async with Simulation(EXPERTS, MONDAY, database_url=database_url) as sim:
+        await community(sim, {BEA: ["sql"]})
+        zoe = SimMember("U-zoe", "Zoé", "Europe/Paris", locale="fr", answer_rate=0)
+        await sim.join(zoe)
+        async with sim.store.transaction() as tx:
+            await tx.experts.add_topic(1, zoe.user_id, "sql", sim.clock())
+        await ask(sim, ADA, "q1", "Which SQL index should I use?")
+        await sim.run_until(MONDAY + timedelta(hours=5))
+        by = {s.recipient: s.text for s in dms(sim) if s.text.startswith("🙋")}
+        assert by[BEA.user_id].startswith("🙋 Ada asked a question in Community")
+        assert by[zoe.user_id].startswith("🙋 Ada a posé dans Community une question")

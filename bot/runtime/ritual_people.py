@@ -13,9 +13,11 @@ Sources (``playbooks.schema.PEOPLE``):
 from __future__ import annotations
 
 import logging
+from types import MappingProxyType
 from typing import cast
 
 from bot.runtime import experts
+from bot.runtime.context import resolve_locale
 from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.turn import Turn
 from bot.vocabulary.events import Platform, WorkspaceRef
@@ -35,7 +37,8 @@ async def reached(
     state: RunState,
     links: MessageLinkBook,
 ) -> Reached:
-    """Whom ``step`` DMs about ``thread`` now, and where the thread opens."""
+    """Whom ``step`` DMs about ``thread`` now (each in their language), and where the
+    thread opens."""
     assert community.id is not None
     people: list[str] = []
     if thread and step.people == "experts":
@@ -50,7 +53,11 @@ async def reached(
         workspace = turn.workspace
         ref = WorkspaceRef(cast(Platform, workspace.platform), workspace.external_id)
         link = await links.url(ref, place) or ""
-    return Reached(step.id, tuple(people), link)
+    found = (
+        await turn.tx.directory.members_by_user_id(community.workspace_id, people) if people else {}
+    )
+    locales = {p: resolve_locale(found.get(p), community, turn.workspace) for p in people}
+    return Reached(step.id, tuple(people), link, MappingProxyType(locales))
 
 
 async def _is_expert(turn: Turn, community: Community, thread: str, user_id: str) -> bool:
