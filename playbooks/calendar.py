@@ -91,6 +91,23 @@ class Calendar:
             day += timedelta(days=1)
         return at  # no working day in a year: the calendar is unusable, don't hold messages
 
+    def add_working(self, at: datetime, length: timedelta) -> datetime:
+        """The moment ``length`` of working time after ``at``: only working hours of working
+        days count (4h from Friday 17:00 in 09:00-18:00 is Monday 12:00); always a moment of
+        working time (4h from 14:00 is the next working morning, not 18:00 sharp)."""
+        _, end = parse_hours(self.hours)
+        left, moment = length, self.next_open(at)
+        for _ in range(800):  # a year of working days, at most
+            local = moment.astimezone(self.tz)
+            closes = datetime.combine(local.date(), end, self.tz)
+            if local + left < closes:  # at the very close: the next working period's start
+                return (local + left).astimezone(at.tzinfo)
+            left -= closes - local
+            moment = self.next_open(closes.astimezone(at.tzinfo))
+            if moment <= closes:  # no working day ahead: the calendar is unusable
+                return moment + left
+        return moment + left
+
     def last_working_day_before(self, moment: datetime, after: datetime) -> datetime:
         """``moment``, or the same time on the closest working day before it (still later than
         ``after``) when it falls on a holiday or a weekend; else ``moment`` unchanged."""

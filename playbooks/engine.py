@@ -59,6 +59,29 @@ class MemberContext:
 
 
 @dataclass(frozen=True, slots=True)
+class Reached:
+    """Whom a due ``dm_people`` step DMs, as the caller resolved them for its thread (see
+    :meth:`Engine.people_step`), and where the thread opens ("" when unknown)."""
+
+    step: str
+    people: tuple[str, ...] = ()
+    link: str = ""
+    #: each person's language, when known (else the run's)
+    locales: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What the caller records for a step, beyond messages: ``dm_people`` — ``people`` of the
+    ``source`` were DMed about ``thread``; ``mark_solved`` — the question ``thread`` is solved."""
+
+    kind: Literal["dm_people", "mark_solved"]
+    thread: str
+    source: str = ""
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RunContext:
     """Everything about the run's world the texts may mention, resolved by the caller."""
 
@@ -75,6 +98,9 @@ class RunContext:
     collected: Tally | None = None
     #: the season's state, for playbooks that use it (:attr:`schema.Playbook.uses_season`)
     season: Season | None = None
+    #: the people a due ``dm_people`` step DMs (read by the caller, see
+    #: :meth:`Engine.people_step`)
+    reached: Reached | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +134,8 @@ class Transition:
     season: Mapping[str, Any] | None = None
     #: What the run's log should say of this transition (a fallback taken…), never texts.
     notes: tuple[str, ...] = ()
+    #: What the caller records beyond messages (people DMed, a question solved).
+    effects: tuple[Effect, ...] = ()
 
 
 @dataclass(slots=True)
@@ -120,6 +148,7 @@ class _Work:
     actions: list[act.Action] = field(default_factory=list)
     answers: list[RecordedAnswer] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
 
     @staticmethod
     def of(state: RunState, ctx: RunContext) -> _Work:
@@ -183,6 +212,25 @@ class Engine:
         except KeyError:
             return None
         return state.variables.get(step.thread) if isinstance(step, schema.Collect) else None
+
+    def people_step(
+        self, state: RunState, overrides: Mapping[str, Any], now: datetime
+    ) -> tuple[schema.DmPeople, str] | None:
+        """The ``dm_people`` step (and its thread's platform id) whose people the caller must
+        read into ``RunContext.reached`` before waking this run: it waits at it, due. None
+        otherwise."""
+        playbook = self.playbook_for(state.playbook, overrides)
+        if playbook is None or state.step is None or state.status != "waiting_timer":
+            return None
+        if NOT_STARTED in state.variables or state.wake_at is None or now < state.wake_at:
+            return None
+        try:
+            step = playbook.step(state.step)
+        except KeyError:
+            return None
+        if not isinstance(step, schema.DmPeople):
+            return None
+        return step, state.variables.get(step.thread) or ""
 
     def start(
         self,
@@ -261,6 +309,8 @@ class Engine:
             return self._run_from(playbook, step.id, state, ctx, now)  # its thread, again
         if isinstance(step, schema.Collect) and state.status == "waiting_timer":
             return self._collected(playbook, step, state, ctx, now)
+        if isinstance(step, schema.DmPeople) and state.status == "waiting_timer":
+            return self._run_from(playbook, step.id, state, ctx, now)  # its people, read now
         if state.status == "waiting_timer":
             return self._run_from(playbook, self._next(playbook, step), state, ctx, now)
         if isinstance(step, schema.WaitReply):
@@ -398,6 +448,7 @@ class Engine:
                 error=error,
                 season=season,
                 notes=tuple(work.notes),
+                effects=tuple(work.effects),
             )
 
         for _ in range(MAX_STEPS_PER_TRANSITION):
@@ -462,10 +513,28 @@ class Engine:
                         )
                         step_id = step.on_timeout or self._next(playbook, step)
                         continue
-                    deadline = now + step.timeout_delta
-                    if step.working_hours:
-                        deadline = ctx.calendar.next_open(deadline)
+                    deadline = self._reply_deadline(step, ctx, now)
                     return finish("waiting_answer", step.id, deadline, thread=thread)
+                case schema.DmPeople():
+                    reached = ctx.reached
+                    thread = variables.get(step.thread) or ""
+                    if thread and (reached is None or reached.step != step.id):
+                        return finish("waiting_timer", step.id, now)  # the caller reads them
+                    if reached is not None and reached.step == step.id and thread:
+                        variables[schema.LINK] = reached.link
+                        for person in reached.people:
+                            said = step.text.get(reached.locales.get(person, ctx.locale))
+                            text = self._render(said, current, ctx, work)
+                            actions.append(act.SendDirectMessage(user_id=person, text=text))
+                        effect = Effect("dm_people", thread, step.people, reached.people)
+                        work.effects.append(effect)
+                        ctx = replace(ctx, reached=None)  # once: a later dm_people reads its own
+                    else:
+                        work.notes.append(f"step {step.id!r}: no thread {step.thread!r}: skipped")
+                case schema.MarkSolved():
+                    thread = variables.get(step.thread) or ""
+                    if thread:
+                        work.effects.append(Effect("mark_solved", thread))
                 case schema.Pick():
                     items = playbook.lists[step.from_].get(ctx.locale)
                     index, work.season = picked(work.season, step.from_, len(items))
@@ -498,6 +567,13 @@ class Engine:
             return None
         variables.pop(THREAD_PENDING, None)
         return ""
+
+    @staticmethod
+    def _reply_deadline(step: schema.WaitReply, ctx: RunContext, now: datetime) -> datetime:
+        if step.count == "working_hours":
+            return ctx.calendar.add_working(now, step.timeout_delta)
+        deadline = now + step.timeout_delta
+        return ctx.calendar.next_open(deadline) if step.working_hours else deadline
 
     @staticmethod
     def _wake(

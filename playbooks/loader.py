@@ -18,6 +18,8 @@ from playbooks.schema import (
     Ask,
     Branch,
     Collect,
+    DmPeople,
+    MarkSolved,
     Pick,
     Playbook,
     PostToCommunity,
@@ -162,7 +164,7 @@ def _conversation(playbook: Playbook, index: int) -> Iterator[tuple[PathKey, str
     run); a pick draws from a list the playbook declares."""
     step = playbook.steps[index]
     here: PathKey = ("steps", index)
-    if isinstance(step, ReplyInThread | Collect | WaitReply):
+    if isinstance(step, ReplyInThread | Collect | WaitReply | DmPeople | MarkSolved):
         known = [
             s.remember_as
             for s in playbook.steps[:index]

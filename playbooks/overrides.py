@@ -2,9 +2,10 @@
 file. Overrides are stored per community and applied on top of the bundled playbook.
 
 Shape: ``{"schedule": "<cron>", "digest": "<cron>", "texts": {"<step id>": {"en": …, "fr": …}},
-"waits": {"<wait or collect step id>": "fri 15:00" | "2d"}, "reminders": {"<ask step id>": "4h"},
-"lists": {"<list name>": {"en": [...], "fr": [...]}}}`` where a step's text is its ``text`` (its
-question for ``ask`` steps); a wait keeps its kind (a moment of the week, or a duration); a list
+"waits": {"<wait, collect or wait_reply step id>": "fri 15:00" | "2d"},
+"reminders": {"<ask step id>": "4h"}, "lists": {"<list name>": {"en": [...], "fr": [...]}}}``
+where a step's text is its ``text`` (its question for ``ask`` steps); a wait keeps its kind (a
+moment of the week, or a duration; a wait_reply's timeout: a duration); a list
 replaces the playbook's list of that name in the languages given (``pick`` steps draw from it).
 """
 
@@ -20,6 +21,9 @@ from pydantic import ValidationError
 from playbooks.schema import LOCALES, Playbook
 
 KEYS = ("schedule", "digest", "texts", "waits", "reminders", "lists")
+#: The steps ``wait.<step>`` moves: a wait's or collect's moment or duration, a wait_reply's
+#: timeout.
+WAITS = ("wait", "collect", "wait_reply")
 #: How ``rituals set list.<name>.<en|fr>=…`` separates a list's items.
 ITEM_SEPARATOR = " | "
 #: A community's own schedule or digest fires at most once a day (the bundled rituals' fire
@@ -142,10 +146,13 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
             step["text"][locale] = value
     for step_id, value in dict(overrides.get("waits", {})).items():
         step = steps.get(step_id)
-        if step is None or step.get("kind") not in ("wait", "collect"):
-            waits = ", ".join(x for x in (_ids(steps, "wait"), _ids(steps, "collect")) if x)
+        if step is None or step.get("kind") not in WAITS:
+            waits = ", ".join(x for x in (_ids(steps, kind) for kind in WAITS) if x)
             raise OverrideError(f"no wait step {step_id!r} (wait steps: {waits or 'none'})")
-        step["until" if "until" in step else "duration"] = value
+        if step["kind"] == "wait_reply":
+            step["timeout"] = value
+        else:
+            step["until" if "until" in step else "duration"] = value
     for step_id, value in dict(overrides.get("reminders", {})).items():
         step = steps.get(step_id)
         if step is None or step.get("kind") != "ask":

@@ -224,19 +224,49 @@ class Collect(StepBase):
 class WaitReply(StepBase):
     """Wait for a reply in the thread from someone else than the run's member (bots never
     count); then ``replier`` and ``replier_name`` are set. After ``timeout`` (moved into working
-    hours unless ``working_hours: false``) go to ``on_timeout`` (default: the following step)."""
+    hours unless ``working_hours: false``) go to ``on_timeout`` (default: the following step).
+    ``count: working_hours``: the timeout counts working time only (4h asked Friday at 17:00
+    in 09:00-18:00: 1h on Friday, 3h on Monday — Monday 12:00)."""
 
     kind: Literal["wait_reply"]
     thread: Variable
     timeout: str
     on_timeout: StepId | None = None
     working_hours: bool = True
+    count: Literal["all_hours", "working_hours"] = "all_hours"
 
     _timeout_parses = field_validator("timeout")(check_duration)
 
     @property
     def timeout_delta(self) -> timedelta:
         return parse_duration(self.timeout)
+
+
+#: The people a ``dm_people`` step may DM, resolved by the runtime for the step's thread:
+#: ``experts`` — up to 3 whose declared topics the question matched (else the facilitators),
+#: each asked at most 3 times a day, the asks recorded; ``answering_expert`` — the run's
+#: ``replier`` when asked about the thread or a declared expert on a topic it matched.
+PEOPLE = ("experts", "answering_expert")
+#: The variable a ``dm_people`` step sets: where the thread opens (empty: no address known).
+LINK = "link"
+
+
+class DmPeople(StepBase):
+    """DM each of ``people`` (see :data:`PEOPLE`), resolved by the runtime for ``thread`` when
+    the step comes, each the same ``text`` (``member`` stays the run's); texts see the thread's
+    address as ``answers.link``. Nobody to DM: the step just goes on."""
+
+    kind: Literal["dm_people"]
+    people: Literal["experts", "answering_expert"]
+    thread: Variable
+    text: LocalizedText
+
+
+class MarkSolved(StepBase):
+    """Mark the question the ``thread`` asks as solved (counted in the indicators)."""
+
+    kind: Literal["mark_solved"]
+    thread: Variable
 
 
 class Pick(StepBase):
@@ -290,7 +320,9 @@ Step = Annotated[
     | ReplyInThread
     | Collect
     | WaitReply
-    | Pick,
+    | Pick
+    | DmPeople
+    | MarkSolved,
     Field(discriminator="kind"),
 ]
 

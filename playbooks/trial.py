@@ -129,6 +129,8 @@ def answer_keys(playbook: schema.Playbook) -> tuple[str, ...]:
         kept.append(schema.QUESTION)
     if any(isinstance(s, schema.WaitReply) for s in playbook.steps):
         kept += ["replier", "replier_name"]
+    if any(isinstance(s, schema.DmPeople) for s in playbook.steps):
+        kept.append(schema.LINK)
     return (*sorted(question_keys(playbook)), *recorded, *kept)
 
 

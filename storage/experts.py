@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -25,6 +25,7 @@ from storage.tables import (
     PulseQuestion,
     QuestionMatch,
 )
+from storage.types import UTCDateTime
 from storage.upsert import insert_all_missing
 
 
@@ -188,7 +189,11 @@ class Experts:
                 col(PulseQuestion.community_id) == community_id,
                 col(PulseQuestion.message_id) == message_id,
             )
-            .values(solved=True, solved_at=func.coalesce(col(PulseQuestion.solved_at), now))
+            .values(
+                solved=True,
+                # typed: inside coalesce the bind would skip UTCDateTime (an offset kept as is)
+                solved_at=func.coalesce(col(PulseQuestion.solved_at), literal(now, UTCDateTime())),
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -365,3 +365,59 @@ async def test_the_sharing_challenge_runs_unchanged_prompt_replies_reactions_rec
         "/animateur leaderboard"
     )
     assert await wait_for(recapped, within=10) == [expected]
+
+
+async def _experts_declare(store: Store, channel: str, user: str, topic: str, at: datetime) -> None:
+    async with store.transaction() as tx:
+        rows = await tx.session.execute(select(Community).where(Community.channel_id == channel))
+        community = rows.scalars().first()
+        assert community is not None
+        await tx.experts.add_topic(community.workspace_id, user, topic, at)
+
+
+async def _dms(driver: Driver, user: str, start: str, n: int) -> list[Shown]:
+    async def enough() -> list[Shown] | None:
+        shown = [s for s in await driver.messages(user) if s.text.startswith(start)]
+        return shown if len(shown) >= n else None
+
+    found: list[Shown] = await wait_for(enough, within=10)
+    return found
+
+
+async def test_questions_to_experts_run_unchanged_expert_asked_thanked_asker_solved(
+    tuesday_driver: tuple[Driver, ManualClock],
+) -> None:
+    driver, clock = tuesday_driver
+    store = await _store(driver)
+    await _switch_on(store, driver.channel, "experts", clock())
+    await driver.join(OTHER, "Ola", "en-GB")
+    await driver.join(MEMBER, "Noor", "en-GB")
+    local = await _community_zone(store, driver.channel)
+    clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=local)
+    await _experts_declare(store, driver.channel, OTHER, "dbt", clock())
+    question = await driver.post(MEMBER, "Who has shipped a model with dbt? 🤔")
+    await _remembered(store, "experts", "question")  # the run started for the question
+    assert not [s for s in await driver.messages(OTHER) if s.text.startswith("🙋")]
+
+    clock.now = datetime(2026, 12, 1, 14, 1, tzinfo=local)  # 4 working hours later
+    (asked,) = await _dms(driver, OTHER, "🙋", 1)
+    assert asked.text.startswith("🙋 Noor asked a question in ")
+    assert "http" in asked.text, "with the link to the thread"
+    assert asked.stop == "Stop “Questions to experts”"
+
+    await driver.reply(OTHER, question, "We did, last spring.")
+    (thanked,) = await _dms(driver, OTHER, "🙏", 1)
+    assert thanked.text.startswith("🙏 Thank you for answering Noor's question in ")
+    (solved,) = await _dms(driver, MEMBER, "💬", 1)
+    assert solved.text.startswith("💬 Ola answered your question in ")
+    assert solved.choices == ("✅ Solved", "Not yet")
+    await driver.click(MEMBER, solved, "✅ Solved")
+    await _dms(driver, MEMBER, "🎉", 1)
+    async with store.transaction() as tx:
+        rows = await tx.session.execute(
+            select(Community).where(Community.channel_id == driver.channel)
+        )
+        community = rows.scalars().first()
+        assert community is not None and community.id is not None
+        found = await tx.experts.question(community.id, question)
+        assert found is not None and found.solved

@@ -88,12 +88,20 @@ class Dispatcher:
         self.run_now: RunNow | None = None
         #: signs ``/animateur dashboard``'s links (set by the composition root)
         self.dashboard: DashboardLinks | None = None
-        #: each platform's links to its messages, for facilitators (set by the composition root)
-        self.message_links = MessageLinkBook()
         self._background: set[asyncio.Future[None]] = set()
         self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
-        self._rituals = Rituals(engine, new_run_id)
+        self._rituals = Rituals(engine, new_run_id, MessageLinkBook())
         self._launches = Launches(store, engine, self._rituals, clock, on_enqueued)
+
+    @property
+    def message_links(self) -> MessageLinkBook:
+        """Each platform's links to its messages (set by the composition root): for
+        facilitators, and for the experts a ritual asks about a thread."""
+        return self._rituals.links
+
+    @message_links.setter
+    def message_links(self, links: MessageLinkBook) -> None:
+        self._rituals.links = links
 
     @property
     def person_keys(self) -> PersonKeys | None:

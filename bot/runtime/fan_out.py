@@ -25,12 +25,12 @@ def fan_out(
     run: Run,
     stop: act.HomeButton | None,
 ) -> list[act.Action]:
-    """One delivery per recipient: facilitator notices become one DM each; a ritual's DMs to
-    its member carry ``stop``."""
+    """One delivery per recipient: facilitator notices become one DM each; a ritual's DMs —
+    to its member, or to people a ``dm_people`` step reaches — carry ``stop``."""
     out: list[act.Action] = []
     for action in actions:
         if isinstance(action, act.SendDirectMessage | act.AskQuestion):
-            if action.user_id == run.subject and stop is not None:
+            if stop is not None:
                 action = replace(action, stop=stop)
             out.append(action)
         elif isinstance(action, act.NotifyFacilitators):

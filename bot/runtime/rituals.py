@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from bot.runtime import notices
 from bot.runtime.context import run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.fan_out import fan_out, stop_button
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.replacement import decide
+from bot.runtime.ritual_people import reached, record
 from bot.runtime.run_world import World, save_season, world
 from bot.runtime.start_button import parse_start
 from bot.runtime.turn import Turn, enqueue
-from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted
+from bot.vocabulary.events import (
+    ButtonClicked,
+    Event,
+    FormSubmitted,
+    Platform,
+    Tick,
+    WorkspaceRef,
+)
 from playbooks.engine import Engine, RunState, Transition
 from storage.runs import ACTIVE
 from storage.tables import Answer, Community, Member, Run
@@ -27,12 +37,21 @@ log = logging.getLogger(__name__)
 
 #: Facilitators are told once within this of a ritual failing the same way for many members.
 FAILURE_NOTICE_QUIET = timedelta(hours=1)
+#: ``dm_people`` steps one event may reach one after the other (each reads its people).
+PEOPLE_STEPS_AT_ONCE = 5
 
 
 class Rituals:
-    def __init__(self, engine: Engine, new_run_id: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        new_run_id: Callable[[], str],
+        links: MessageLinkBook | None = None,
+    ) -> None:
         self._engine = engine
         self._new_run_id = new_run_id
+        #: each platform's links to its messages (``dm_people`` texts' ``answers.link``)
+        self.links = links or MessageLinkBook()
 
     # -- starting -------------------------------------------------------------------------
 
@@ -133,6 +152,7 @@ class Rituals:
         )
         await turn.tx.runs.add(run)
         await self.apply(turn, run, community, transition, ctx.locale, found)
+        await self._go_on(turn, run, overrides)
         return run
 
     # -- moving ---------------------------------------------------------------------------
@@ -145,7 +165,9 @@ class Rituals:
             return
         await self.resume_run(turn, run, event, member)
 
-    async def resume_run(self, turn: Turn, run: Run, event: Event, member: Member | None) -> None:
+    async def resume_run(
+        self, turn: Turn, run: Run, event: Event, member: Member | None, depth: int = 0
+    ) -> None:
         """:meth:`resume` for a run already read (and locked)."""
         if member is not None and run.subject and member.user_id != run.subject:
             log.info("answer from someone else than the run's member ignored")
@@ -178,11 +200,42 @@ class Rituals:
             run.waiting_thread,
         )
         found = await world(turn, self._engine, ctx, community, run.playbook, state)
+        due = self._engine.people_step(state, overrides, turn.now)
+        if due is not None:
+            people = await reached(turn, community, *due, state, self.links)
+            found.ctx = replace(found.ctx, reached=people)
         transition = self._engine.on_event(state, event, found.ctx, turn.now)
         if transition.ignored:
             log.info("event did not move the run", extra={"reason": transition.ignored})
             return
         await self.apply(turn, run, community, transition, ctx.locale, found)
+        if depth < PEOPLE_STEPS_AT_ONCE:
+            await self._go_on(turn, run, overrides, depth + 1)
+
+    async def _go_on(
+        self, turn: Turn, run: Run, overrides: Mapping[str, Any], depth: int = 0
+    ) -> None:
+        """A run that came to a ``dm_people`` step waits there for its people to be read: it
+        goes on at once, in this event's transaction."""
+        state = RunState(
+            run.playbook,
+            run.step,
+            run.status,  # type: ignore[arg-type]
+            dict(run.variables),
+            run.wake_at,
+            run.waiting_thread,
+        )
+        if self._engine.people_step(state, overrides, turn.now) is None:
+            return
+        workspace = turn.workspace
+        tick = Tick(
+            workspace=WorkspaceRef(cast(Platform, workspace.platform), workspace.external_id),
+            key=f"people:{run.id}:{run.step}",
+            occurred_at=turn.now,
+            run_id=run.id,
+            wake_at=run.wake_at,
+        )
+        await self.resume_run(turn, run, tick, None, depth)
 
     async def apply(
         self,
@@ -213,6 +266,7 @@ class Rituals:
         if found is not None:
             await save_season(turn, found, transition)
         assert community.id is not None
+        await record(turn, community, transition.effects)
         for answer in transition.answers:
             await turn.tx.runs.add_answer(
                 Answer(
