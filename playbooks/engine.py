@@ -14,12 +14,10 @@ from typing import Any, Literal
 
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted, ThreadReplied, Tick
-from playbooks import schema
+from playbooks import conversation, schema
 from playbooks.calendar import Calendar
 from playbooks.conversation import (
     COLLECTED,
-    REPLIER,
-    REPLIER_NAME,
     Season,
     Tally,
     picked,
@@ -44,8 +42,11 @@ THREAD_PENDING = "_thread_pending"
 #: A step whose thread is not known yet tries again this often, for this long.
 THREAD_RETRY = timedelta(minutes=1)
 THREAD_GIVE_UP = timedelta(minutes=30)
-#: Since when a ``wait_reply`` step waits (its thread maybe not known yet then): a reply
-#: recorded in the thread since then counts, even one that came before the run could wait on it.
+#: The variables ``wait_reply`` sets: who replied (user id), and their name.
+REPLIER, REPLIER_NAME = conversation.REPLIER, conversation.REPLIER_NAME
+#: Since when a ``wait_reply`` step waits, when its thread was not known yet then (its post's id
+#: on its way back): a reply recorded in the thread since then counts, even one that came
+#: before the run could wait on it.
 WAITING_SINCE = "_waiting_since"
 #: The round a run of a ritual for each member belongs to (the local day it started): the
 #: runs of one round share what a ``pick`` step draws.
@@ -503,7 +504,7 @@ class Engine:
                         )
                         actions.append(act.PostToCommunity(channel=channel, text=text))
                 case schema.WaitReply():
-                    since = variables.get(THREAD_PENDING) or now.isoformat()
+                    since = variables.get(THREAD_PENDING)  # its post's id on its way back
                     thread = self._thread(step.thread, work, now)
                     if thread is None:
                         return finish("waiting_timer", step.id, now + THREAD_RETRY)
@@ -517,7 +518,8 @@ class Engine:
                     deadline = now + step.timeout_delta
                     if step.working_hours:
                         deadline = ctx.calendar.next_open(deadline)
-                    variables[WAITING_SINCE] = since
+                    if since:  # replies may have come meanwhile: they count
+                        variables[WAITING_SINCE] = since
                     return finish("waiting_answer", step.id, deadline, thread=thread)
                 case schema.Pick():
                     items = playbook.lists[step.from_].get(ctx.locale)

@@ -5,6 +5,7 @@ before the scheduler moved the run to its ``wait_reply``), and who a run's texts
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import cast
 
@@ -49,4 +50,8 @@ def naming(action: act.Action, people: Mapping[str, str]) -> list[str]:
     """Who of ``people`` (user id → name) ``action``'s text names: by their id or their name
     (recorded with the delivery, so that their export and erasure find it)."""
     said = str(act.action_to_dict(action).get("text") or "")
-    return [uid for uid, name in people.items() if uid in said or (name and name in said)]
+    return [uid for uid, name in people.items() if _word(uid, said) or (name and _word(name, said))]
+
+
+def _word(needle: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", text) is not None
