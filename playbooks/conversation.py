@@ -5,7 +5,11 @@ runs (each person's tallies, the list items already picked) and how texts see bo
 Season data, as stored (JSON)::
 
     {"people": {"<user id>": {"name": "Ada", "replies": 3, "reactions": 5, "rounds": 2}},
-     "picked": {"<list name>": [0, 3, 1]}}
+     "picked": {"<list name>": [0, 3, 1]},
+     "round": {"<list name>": ["<round>", 1]}}
+
+(``round``: the last pick of each list and the round it was for — the runs of one round of a
+ritual for each member share it.)
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from typing import Any
 
 #: The variable prefix a ``collect`` step keeps its tally under (hidden from ``answers``).
 COLLECTED = "_collected."
+#: The variables ``wait_reply`` sets: who replied (user id), and their name.
+REPLIER, REPLIER_NAME = "replier", "replier_name"
 PEOPLE = "people"
 PICKED = "picked"
+ROUNDS = "round"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,18 @@ class Season:
     data: Mapping[str, Any]
 
 
+def people_in(variables: Mapping[str, str]) -> dict[str, str]:
+    """The people a run's variables name, by user id, with their names: who replied, who is
+    in a thread's tally (a text the run sends may name them)."""
+    found: dict[str, str] = {}
+    if variables.get(REPLIER):
+        found[variables[REPLIER]] = variables.get(REPLIER_NAME, "")
+    for key, value in variables.items():
+        if key.startswith(COLLECTED):
+            found |= {c.user_id: c.name for c in Tally.from_json(value).contributors}
+    return found
+
+
 def season_of(moment: datetime) -> str:
     """The season ``moment`` (in the community's timezone) falls in: ``2026-Q4``."""
     return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
@@ -140,14 +159,25 @@ def season_view(season: Season | None, data: Mapping[str, Any]) -> dict[str, Any
     return {"name": season.name if season else "", "top": top, "people": len(top)}
 
 
-def picked(data: Mapping[str, Any], name: str, size: int) -> tuple[int, dict[str, Any]]:
+def picked(
+    data: Mapping[str, Any], name: str, size: int, round_: str = ""
+) -> tuple[int, dict[str, Any]]:
     """The next index of list ``name`` (``size`` items) not picked yet this season, in order —
-    starting over when all were — and the season data that remembers it."""
+    starting over when all were — and the season data that remembers it. In a ``round_``
+    (the runs of one fire of a ritual for each member) the first run picks, the others get
+    the same item."""
     out: dict[str, Any] = json.loads(json.dumps(dict(data)))
+    last = (out.get(ROUNDS) or {}).get(name)
+    if round_ and isinstance(last, list) and len(last) == 2 and last[0] == round_:
+        index = last[1]
+        if isinstance(index, int) and 0 <= index < size:
+            return index, out
     used = [i for i in (out.setdefault(PICKED, {}).get(name) or []) if isinstance(i, int)]
     free = [i for i in range(size) if i not in used]
     if not free:
         used, free = [], list(range(size))
     used.append(free[0])
     out[PICKED][name] = used
+    if round_:
+        out.setdefault(ROUNDS, {})[name] = [round_, free[0]]
     return free[0], out

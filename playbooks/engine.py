@@ -14,9 +14,16 @@ from typing import Any, Literal
 
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import ButtonClicked, Event, FormSubmitted, ThreadReplied, Tick
-from playbooks import schema
+from playbooks import conversation, schema
 from playbooks.calendar import Calendar
-from playbooks.conversation import COLLECTED, Season, Tally, picked, season_view, tallied
+from playbooks.conversation import (
+    COLLECTED,
+    Season,
+    Tally,
+    picked,
+    season_view,
+    tallied,
+)
 from playbooks.durations import parse_duration
 from playbooks.overrides import OverrideError, apply_overrides
 from playbooks.templates import RenderError, render
@@ -36,7 +43,14 @@ THREAD_PENDING = "_thread_pending"
 THREAD_RETRY = timedelta(minutes=1)
 THREAD_GIVE_UP = timedelta(minutes=30)
 #: The variables ``wait_reply`` sets: who replied (user id), and their name.
-REPLIER, REPLIER_NAME = "replier", "replier_name"
+REPLIER, REPLIER_NAME = conversation.REPLIER, conversation.REPLIER_NAME
+#: Since when a ``wait_reply`` step waits, when its thread was not known yet then (its post's id
+#: on its way back): a reply recorded in the thread since then counts, even one that came
+#: before the run could wait on it.
+WAITING_SINCE = "_waiting_since"
+#: The round a run of a ritual for each member belongs to (the local day it started): the
+#: runs of one round share what a ``pick`` step draws.
+ROUND = "_round"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +150,9 @@ class Transition:
     notes: tuple[str, ...] = ()
     #: What the caller records beyond messages (people DMed, a question solved).
     effects: tuple[Effect, ...] = ()
+    #: The ``collect`` step whose post was never delivered (its thread never known): the run
+    #: ended without counting a round; the facilitators are to be told. None otherwise.
+    undelivered: str | None = None
 
 
 @dataclass(slots=True)
@@ -232,6 +249,16 @@ class Engine:
             return None
         return step, state.variables.get(step.thread) or ""
 
+    @staticmethod
+    def waiting_since(state: RunState) -> datetime | None:
+        """Since when a run waiting at a ``wait_reply`` step waits: a reply recorded in its
+        thread since then (before the run could wait on it: its post's id came back later)
+        moves it. None when the run waits on no thread."""
+        since = state.variables.get(WAITING_SINCE)
+        if state.waiting_thread is None or state.status != "waiting_answer" or not since:
+            return None
+        return datetime.fromisoformat(since)
+
     def start(
         self,
         name: str,
@@ -246,11 +273,20 @@ class Engine:
         what the run knows from the start (a question-triggered run: ``question``)."""
         playbook = self.playbook_for(name, ctx.overrides)
         assert playbook is not None, f"unknown playbook {name!r}"
+        known = dict(variables or {})
+        draws = any(isinstance(s, schema.Pick) for s in playbook.steps)
+        if (
+            draws
+            and isinstance(playbook.trigger, schema.ScheduleTrigger)
+            and playbook.has_member_subject
+        ):
+            # one round per local day: every member's run of this fire draws the same pick
+            known.setdefault(ROUND, now.astimezone(ctx.calendar.tz).date().isoformat())
         state = RunState(
             playbook=name,
             step=playbook.steps[0].id,
             status="waiting_timer",
-            variables=MappingProxyType(dict(variables or {})),
+            variables=MappingProxyType(known),
         )
         opens = ctx.calendar.next_open(now)
         if in_working_time and opens > now:
@@ -305,17 +341,19 @@ class Engine:
             variables = {k: v for k, v in state.variables.items() if k != NOT_STARTED}
             begun = replace(state, variables=MappingProxyType(variables))
             return self._run_from(playbook, playbook.steps[0].id, begun, ctx, now)
-        if state.status == "waiting_timer" and THREAD_PENDING in state.variables:
-            return self._run_from(playbook, step.id, state, ctx, now)  # its thread, again
         if isinstance(step, schema.Collect) and state.status == "waiting_timer":
             return self._collected(playbook, step, state, ctx, now)
         if isinstance(step, schema.DmPeople) and state.status == "waiting_timer":
             return self._run_from(playbook, step.id, state, ctx, now)  # its people, read now
+        if state.status == "waiting_timer" and THREAD_PENDING in state.variables:
+            return self._run_from(playbook, step.id, state, ctx, now)  # its thread, again
         if state.status == "waiting_timer":
             return self._run_from(playbook, self._next(playbook, step), state, ctx, now)
         if isinstance(step, schema.WaitReply):
             target = step.on_timeout or self._next(playbook, step)
-            return self._run_from(playbook, target, state, ctx, now)
+            work = _Work.of(state, ctx)
+            work.variables.pop(WAITING_SINCE, None)
+            return self._run_from(playbook, target, state, ctx, now, work)
         if isinstance(step, schema.Ask) and DEADLINE in state.variables:
             return self._remind(step, state, ctx)
         if isinstance(step, schema.Ask):
@@ -332,9 +370,22 @@ class Engine:
         now: datetime,
     ) -> Transition:
         """The collect is due: keep the thread's tally (``collected.<save_as>``), add it to the
-        season, go on."""
-        tally = ctx.collected or Tally()
+        season, go on. A thread not known yet (its post not delivered) is waited for a while;
+        never known, the run ends without counting anything — not a round nobody answered."""
         work = _Work.of(state, ctx)
+        thread = self._thread(step.thread, work, now)
+        if thread is None:
+            variables = MappingProxyType(dict(work.variables))
+            return Transition(replace(state, variables=variables, wake_at=now + THREAD_RETRY))
+        if not thread:
+            variables = MappingProxyType(dict(work.variables))
+            ended = replace(state, step=None, status="done", wake_at=None, variables=variables)
+            note = (
+                f"step {step.id!r}: the thread {step.thread!r} was still unknown after "
+                f"{THREAD_GIVE_UP}: its post was never delivered; the round is not counted"
+            )
+            return Transition(ended, notes=(note,), undelivered=step.id)
+        tally = ctx.collected or Tally()
         work.variables[COLLECTED + step.save_as] = tally.to_json()
         work.season = tallied(work.season, tally)
         work.season_changed = True
@@ -358,6 +409,7 @@ class Engine:
         if not event.user_id or (ctx.member is not None and event.user_id == ctx.member.user_id):
             return Transition(state, ignored="a reply from the run's own member")
         work = _Work.of(state, ctx)
+        work.variables.pop(WAITING_SINCE, None)
         work.variables[REPLIER] = event.user_id
         work.variables[REPLIER_NAME] = event.name or event.user_id
         return self._run_from(playbook, self._next(playbook, step), state, ctx, now, work)
@@ -503,6 +555,7 @@ class Engine:
                         )
                         actions.append(act.PostToCommunity(channel=channel, text=text))
                 case schema.WaitReply():
+                    since = variables.get(THREAD_PENDING)  # its post's id on its way back
                     thread = self._thread(step.thread, work, now)
                     if thread is None:
                         return finish("waiting_timer", step.id, now + THREAD_RETRY)
@@ -514,6 +567,8 @@ class Engine:
                         step_id = step.on_timeout or self._next(playbook, step)
                         continue
                     deadline = self._reply_deadline(step, ctx, now)
+                    if since:  # replies may have come meanwhile: they count
+                        variables[WAITING_SINCE] = since
                     return finish("waiting_answer", step.id, deadline, thread=thread)
                 case schema.DmPeople():
                     reached = ctx.reached
@@ -537,7 +592,9 @@ class Engine:
                         work.effects.append(Effect("mark_solved", thread))
                 case schema.Pick():
                     items = playbook.lists[step.from_].get(ctx.locale)
-                    index, work.season = picked(work.season, step.from_, len(items))
+                    index, work.season = picked(
+                        work.season, step.from_, len(items), variables.get(ROUND, "")
+                    )
                     work.season_changed = True
                     variables[step.save_as] = items[index]
                 case schema.Branch():

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from playbooks import trial
+from playbooks.conversation import REPLIER, REPLIER_NAME
 from playbooks.schema import (
     MEMBER_STEPS,
     QUESTION,
@@ -24,6 +25,7 @@ from playbooks.schema import (
     Playbook,
     PostToCommunity,
     QuestionTrigger,
+    Record,
     ReplyInThread,
     WaitReply,
 )
@@ -157,6 +159,57 @@ def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
                 f"{playbook.trigger.on!r} trigger runs once for the whole community "
                 "(add 'audience: each_member' to run it for each member)",
             )
+    yield from _remembered_names(playbook)
+
+
+def _bound(playbook: Playbook) -> Iterator[tuple[PathKey, str, str]]:
+    """Every variable the playbook's steps set: (where it is written, the name, what sets it)."""
+    if isinstance(playbook.trigger, QuestionTrigger):
+        yield ("trigger", "on"), QUESTION, "the question trigger"
+    for index, step in enumerate(playbook.steps):
+        here: PathKey = ("steps", index)
+        said = f"step {step.id!r}"
+        if isinstance(step, Ask):
+            yield (*here, "save_as" if step.save_as else "id"), step.variable, said
+        elif isinstance(step, Pick):
+            yield (*here, "save_as"), step.save_as, said
+        elif isinstance(step, Record):
+            yield (*here, "key"), step.key, said
+        elif isinstance(step, WaitReply):
+            yield (*here, "kind"), REPLIER, said
+            yield (*here, "kind"), REPLIER_NAME, said
+
+
+def _remembered_names(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
+    """A ``remember_as`` names a variable no other step sets: not another ``remember_as``,
+    not a ``save_as``, a record's key or what a trigger or ``wait_reply`` sets."""
+    others = list(_bound(playbook))
+    seen: dict[str, int] = {}
+    for index, step in enumerate(playbook.steps):
+        if not isinstance(step, PostToCommunity) or not step.remember_as:
+            continue
+        name, path = step.remember_as, ("steps", index, "remember_as")
+        if name in seen:
+            first = playbook.steps[seen[name]].id
+            yield (
+                path,
+                (
+                    f"steps.{index}.remember_as: {name!r} is remembered by step {first!r} already; "
+                    "give each post its own name"
+                ),
+            )
+            continue
+        seen[name] = index
+        for _, other, by in others:
+            if other == name:
+                yield (
+                    path,
+                    (
+                        f"steps.{index}.remember_as: {name!r} is also set by {by}; a post's "
+                        "thread and another value cannot share a name"
+                    ),
+                )
+                break
 
 
 def _conversation(playbook: Playbook, index: int) -> Iterator[tuple[PathKey, str]]:

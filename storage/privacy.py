@@ -15,7 +15,10 @@ references to their 1:1 conversation, their event keys, the record that they add
 a Teams team, their entries in rituals' season tallies, invitations to facilitate they got or
 made); where others' rows name them, the name goes and the row stays (a reply to them, a
 question they answered, a facilitator list, a message sent to someone else that named them, a
-ritual launch they requested). What remains are counts that name nobody.
+ritual launch they requested, others' runs that remember who answered or hold their row of a
+thread's tally). What remains are counts that name nobody. The export holds every row the
+erasure removes or changes: where, table by table, is listed once in
+:data:`storage.privacy_sections.EXPORTED`, and the finders below serve both.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import String, Table, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from storage.privacy_sections import forget_in_variables, naming_in_variables
 from storage.slack_tables import INSTALLATIONS
 from storage.tables import (
     ActivityRecord,
@@ -120,6 +124,7 @@ NOT_A_PERSON: Mapping[str, str] = {
     "run.status": "a state",
     "run.error": "an error's kind",
     "run.waiting_thread": "a message's platform id",
+    "run.occasion": "a message's platform id (the question that started the run)",
     "ritualseason.playbook": "a ritual's name",
     "ritualseason.season": "a calendar quarter",
     "delivery.run_id": "a random id",
@@ -205,25 +210,6 @@ class Erasure:
     handed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, str]:
-    """A run's variables without ``uid``: a variable holding their id goes (with the name
-    that goes with it: ``<var>_name``), a thread's tally (JSON rows ``[user id, name, …]``)
-    loses their row."""
-    out = dict(variables)
-    for key, value in variables.items():
-        if value == uid:
-            out.pop(key, None)
-            out.pop(f"{key}_name", None)
-        elif key.startswith("_collected."):
-            try:
-                rows = json.loads(value)
-                kept = [r for r in rows if not (isinstance(r, list) and r and r[0] == uid)]
-            except ValueError:
-                continue
-            out[key] = json.dumps(kept)
-    return out
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -249,6 +235,20 @@ def _names_part(key: Any, uid: str) -> Any:
     """An event key one of whose ``:``-separated parts is ``uid`` (never its first: the
     platform)."""
     return or_(key.contains(f":{uid}:", autoescape=True), key.endswith(f":{uid}", autoescape=True))
+
+
+def _matches_of_their_questions(communities: Any, uid: str) -> list[Any]:
+    """The experts their questions matched (the conditions on ``QuestionMatch``)."""
+    theirs = (
+        select(col(PulseQuestion.id))
+        .where(
+            col(PulseQuestion.community_id) == col(QuestionMatch.community_id),
+            col(PulseQuestion.message_id) == col(QuestionMatch.message_id),
+            col(PulseQuestion.asker) == uid,
+        )
+        .exists()
+    )
+    return [col(QuestionMatch.community_id).in_(communities), theirs]
 
 
 #: the key of an outbox action that lists who the delivery names (recorded when queued)
@@ -351,6 +351,7 @@ class Privacy:
             if uid in c.facilitators or uid in c.sponsors:
                 roles.append(
                     {
+                        "community_id": c.id,
                         "channel": c.channel_id,
                         "name": c.name,
                         "facilitator": uid in c.facilitators,
@@ -467,6 +468,30 @@ class Privacy:
                     or_(col(ChampionInvite.user_id) == uid, col(ChampionInvite.invited_by) == uid),
                 )
             ),
+            "experts_for_their_questions": await self._all(
+                select(
+                    col(QuestionMatch.id),
+                    col(QuestionMatch.community_id),
+                    col(QuestionMatch.message_id),
+                    col(QuestionMatch.topic),
+                ).where(*_matches_of_their_questions(communities, uid))
+            ),
+            "runs_naming_them": [
+                {
+                    "id": other.id,
+                    "community_id": other.community_id,
+                    "playbook": other.playbook,
+                    "created_at": _plain(other.created_at),
+                    "naming_them": naming,
+                }
+                for other, naming in await self._runs_naming(w, uid)
+            ],
+            "ritual_launches_at_them": _rows(
+                [
+                    {c.name: getattr(launch, c.name) for c in _table(RitualLaunch).columns}
+                    for launch in await self._launches_at(communities, uid)
+                ]
+            ),
             "ritual_launches_requested": await self._all(
                 select(_table(RitualLaunch)).where(
                     col(RitualLaunch.community_id).in_(communities),
@@ -514,6 +539,7 @@ class Privacy:
         """Their tallies in rituals' seasons: which ritual, which season, what was counted."""
         return [
             {
+                "id": row.id,
                 "community_id": row.community_id,
                 "playbook": row.playbook,
                 "season": row.season,
@@ -522,6 +548,28 @@ class Privacy:
             for row in await self._seasons_naming(communities, uid)
             if uid in (row.data.get("people") or {})
         ]
+
+    async def _runs_naming(self, w: int, uid: str) -> list[tuple[Run, dict[str, object]]]:
+        """Others' runs that remember them (who replied, their row of a thread's tally), with
+        what of them each remembers: in their export, and forgotten by their erasure."""
+        found = await self._s.execute(
+            select(Run).where(
+                col(Run.workspace_id) == w,
+                col(Run.subject) != uid,
+                _mentions(_table(Run).c.variables, [uid]),
+            )
+        )
+        naming = [(run, naming_in_variables(run.variables, uid)) for run in found.scalars()]
+        return [(run, said) for run, said in naming if said]
+
+    async def _launches_at(self, communities: Any, uid: str) -> list[RitualLaunch]:
+        """Ritual launches whose progress stopped at them (their user id is the cursor)."""
+        found = await self._s.execute(
+            select(RitualLaunch).where(
+                col(RitualLaunch.community_id).in_(communities), col(RitualLaunch.cursor) == uid
+            )
+        )
+        return list(found.scalars().all())
 
     def _installed_by(self, workspace: Workspace, uid: str) -> list[Any]:
         team = INSTALLATIONS.c.team_id if workspace.platform == "slack" else None
@@ -612,14 +660,9 @@ class Privacy:
         )
         await run("run", delete(Run).where(col(Run.workspace_id) == w, col(Run.subject) == uid))
         # others' runs that remember them (who replied, a thread's tally) forget them
-        naming_runs = await self._s.execute(
-            select(Run).where(col(Run.workspace_id) == w, _mentions(_table(Run).c.variables, [uid]))
-        )
-        for other in naming_runs.scalars().all():
-            forgotten = _forget_in_variables(other.variables, uid)
-            if forgotten != other.variables:
-                other.variables = forgotten
-                counts["run"] = counts.get("run", 0) + 1
+        for other, _ in await self._runs_naming(w, uid):
+            other.variables = forget_in_variables(other.variables, uid)
+            counts["run"] = counts.get("run", 0) + 1
         await run(
             "activityrecord",
             delete(ActivityRecord).where(
@@ -650,18 +693,9 @@ class Privacy:
             ),
         )
         # the experts their questions matched go with the questions
-        theirs = (
-            select(col(PulseQuestion.id))
-            .where(
-                col(PulseQuestion.community_id) == col(QuestionMatch.community_id),
-                col(PulseQuestion.message_id) == col(QuestionMatch.message_id),
-                col(PulseQuestion.asker) == uid,
-            )
-            .exists()
-        )
         await run(
             "questionmatch",
-            delete(QuestionMatch).where(col(QuestionMatch.community_id).in_(communities), theirs),
+            delete(QuestionMatch).where(*_matches_of_their_questions(communities, uid)),
         )
         await run(
             "pulsequestion",
@@ -727,12 +761,7 @@ class Privacy:
         )
         # a finished launch's last member is of no use; an unfinished one goes on from the
         # member before them (anyone between was asked already: nobody is asked twice)
-        launches = await self._s.execute(
-            select(RitualLaunch).where(
-                col(RitualLaunch.community_id).in_(communities), col(RitualLaunch.cursor) == uid
-            )
-        )
-        for launch in launches.scalars().all():
+        for launch in await self._launches_at(communities, uid):
             cursor = ""
             if launch.status == "pending":
                 before = select(col(CommunityMember.user_id)).where(

@@ -42,14 +42,28 @@ class Runs:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
 
-    async def active(self, community_id: int, playbook: str, subject: str) -> Run | None:
+    async def active(
+        self, community_id: int, playbook: str, subject: str, occasion: str = ""
+    ) -> Run | None:
+        """The run of ``playbook`` going for ``subject`` (for this ``occasion``: a question)."""
         query = select(Run).where(
+            Run.community_id == community_id,
+            Run.playbook == playbook,
+            Run.subject == subject,
+            Run.occasion == occasion,
+            col(Run.status).in_(ACTIVE),
+        )
+        return (await self._s.execute(query)).scalar_one_or_none()
+
+    async def count_going(self, community_id: int, playbook: str, subject: str) -> int:
+        """How many runs of ``playbook`` are going for ``subject``, whatever their occasion."""
+        query = select(func.count()).where(
             Run.community_id == community_id,
             Run.playbook == playbook,
             Run.subject == subject,
             col(Run.status).in_(ACTIVE),
         )
-        return (await self._s.execute(query)).scalar_one_or_none()
+        return int((await self._s.execute(query)).scalar_one())
 
     async def active_of(
         self, community_id: int, playbook: str, subjects: Sequence[str]
@@ -61,6 +75,7 @@ class Runs:
             Run.community_id == community_id,
             Run.playbook == playbook,
             col(Run.subject).in_(list(subjects)),
+            Run.occasion == "",
             col(Run.status).in_(ACTIVE),
         )
         return {run.subject: run for run in (await self._s.execute(query)).scalars().all()}

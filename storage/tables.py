@@ -115,6 +115,7 @@ class Run(SQLModel, table=True):
             "community_id",
             "playbook",
             "subject",
+            "occasion",
             unique=True,
             sqlite_where=text(ACTIVE_RUN),
             postgresql_where=text(ACTIVE_RUN),
@@ -144,6 +145,9 @@ class Run(SQLModel, table=True):
     failures: int = 0
     #: the thread (platform message id) a ``wait_reply`` step waits on, else None
     waiting_thread: str | None = Field(default=None, max_length=PLATFORM_ID)
+    #: what started the run besides its subject: a question-triggered run's question (its
+    #: platform id), one run going per question; "" for every other run (one per subject)
+    occasion: str = Field(default="", max_length=PLATFORM_ID)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -5,6 +5,7 @@ and bounded, whatever the thread's size."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -31,9 +32,37 @@ class ThreadCounts:
     people: dict[str, Counts] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    user_id: str
+    message_id: str
+
+
 class Threads:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+
+    async def first_reply(
+        self, community_id: int, thread_id: str, since: datetime, not_by: str
+    ) -> Reply | None:
+        """The earliest reply recorded in the thread since ``since`` by someone else than
+        ``not_by`` (the bot's never; deleted ones not) — index-backed (``ix_activity_thread``)."""
+        query = (
+            select(ActivityRecord.user_id, ActivityRecord.message_id)
+            .where(
+                ActivityRecord.community_id == community_id,
+                ActivityRecord.thread_id == thread_id,
+                ActivityRecord.kind == MESSAGE_POSTED,
+                col(ActivityRecord.is_reply),
+                col(ActivityRecord.deleted_at).is_(None),
+                col(ActivityRecord.occurred_at) >= since,
+                col(ActivityRecord.user_id).not_in([BOT_AUTHOR, not_by]),
+            )
+            .order_by(col(ActivityRecord.id))
+            .limit(1)
+        )
+        row = (await self._s.execute(query)).first()
+        return Reply(row[0], row[1] or "") if row is not None else None
 
     async def tally(
         self, community_id: int, thread_id: str, *, max_replies: int = MAX_REPLIES

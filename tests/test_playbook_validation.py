@@ -224,3 +224,29 @@ def test_lists_have_as_many_items_in_each_language() -> None:
     [problem] = problems(CONVERSING.replace("fr: [une astuce]", "fr: [une astuce, deux]"))
     assert "a list has as many items in each language (en: 1, fr: 2)" in problem
     assert problem.startswith("ritual.yaml:8: lists.prompts")
+
+
+def test_a_remembered_post_and_a_saved_value_cannot_share_a_name() -> None:
+    [problem] = problems(CONVERSING.replace("save_as: prompt", "save_as: challenge"))
+    assert problem == (
+        "ritual.yaml:16: steps.1.remember_as: 'challenge' is also set by step 'choose'; "
+        "a post's thread and another value cannot share a name"
+    )
+    asked = CONVERSING.replace("on: schedule\n  cron: '0 10 * * tue'", "on: question").replace(
+        "remember_as: challenge", "remember_as: question"
+    )
+    [problem] = problems(asked.replace("thread: challenge", "thread: question"))
+    assert "steps.1.remember_as: 'question' is also set by the question trigger" in problem
+
+
+def test_two_posts_cannot_be_remembered_under_one_name() -> None:
+    twice = CONVERSING.replace(
+        "    save_as: week\n",
+        "    save_as: week\n  - id: again\n    kind: post_to_community\n"
+        "    remember_as: challenge\n    text: {en: again, fr: encore}\n",
+    )
+    [problem] = problems(twice)
+    assert problem == (
+        "ritual.yaml:25: steps.3.remember_as: 'challenge' is remembered by step 'post' "
+        "already; give each post its own name"
+    )

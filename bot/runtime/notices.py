@@ -95,6 +95,28 @@ async def run_failed(
     return notices
 
 
+async def post_undelivered(
+    tx: Transaction,
+    workspace: Workspace,
+    community: Community,
+    run: Run,
+    playbooks: Mapping[str, Playbook],
+) -> list[act.Action]:
+    """A ritual's post was never delivered, so the thread it counts could not be: the round
+    was not counted (not a round nobody answered), for each facilitator of the community."""
+    notices: list[act.Action] = []
+    for facilitator in community.facilitators:
+        locale = await _locale(tx, workspace, community, facilitator)
+        said = text(
+            "ritual_post_undelivered",
+            locale,
+            title=_title(playbooks, run.playbook, locale),
+            name=community.name,
+        )
+        notices.append(act.SendDirectMessage(user_id=facilitator, text=said))
+    return notices
+
+
 def stale_click(
     member: Member, run: Run, workspace: Workspace, playbooks: Mapping[str, Playbook]
 ) -> act.Action:

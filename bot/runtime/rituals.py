@@ -20,6 +20,7 @@ from bot.runtime.replacement import decide
 from bot.runtime.ritual_people import reached, record
 from bot.runtime.run_world import World, save_season, world
 from bot.runtime.start_button import parse_start
+from bot.runtime.thread_replies import naming, reply_meanwhile
 from bot.runtime.turn import Turn, enqueue
 from bot.vocabulary.events import (
     ButtonClicked,
@@ -29,6 +30,7 @@ from bot.vocabulary.events import (
     Tick,
     WorkspaceRef,
 )
+from playbooks.conversation import people_in
 from playbooks.engine import Engine, RunState, Transition
 from storage.runs import ACTIVE
 from storage.tables import Answer, Community, Member, Run
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 FAILURE_NOTICE_QUIET = timedelta(hours=1)
 #: ``dm_people`` steps one event may reach one after the other (each reads its people).
 PEOPLE_STEPS_AT_ONCE = 5
+#: Runs of one ritual going at once for a member, one per occasion (each question they asked):
+#: more questions meanwhile start none (a flood of questions is not a flood of runs).
+MAX_OCCASIONS = 3
 
 
 class Rituals:
@@ -63,9 +68,11 @@ class Rituals:
         trigger: str,
         command: str | None = None,
         variables: Mapping[str, str] | None = None,
+        occasion: str = "",
     ) -> int:
         """Start every ritual switched on in ``community`` with this ``trigger`` (and
-        ``command``); how many started."""
+        ``command``); how many started. ``occasion``: what this start is for (a question's
+        id), one run going per occasion."""
         assert community.id is not None
         started = 0
         enabled = await turn.tx.directory.enabled_settings(community.id)
@@ -76,7 +83,13 @@ class Rituals:
             if command is not None and getattr(playbook.trigger, "command", None) != command:
                 continue
             run = await self.start(
-                turn, name, community, member, overrides=overrides, variables=variables
+                turn,
+                name,
+                community,
+                member,
+                overrides=overrides,
+                variables=variables,
+                occasion=occasion,
             )
             started += run is not None
         return started
@@ -105,9 +118,12 @@ class Rituals:
         scheduled: bool = False,
         overrides: dict[str, Any] | None = None,
         variables: Mapping[str, str] | None = None,
+        occasion: str = "",
     ) -> Run | None:
         """Start ``name`` for its subject, unless it already runs for them (see
-        bot.runtime.replacement). A ``scheduled`` start waits for working time."""
+        bot.runtime.replacement). A ``scheduled`` start waits for working time. With an
+        ``occasion`` (a question), one run goes per occasion, at most MAX_OCCASIONS at once for
+        the subject."""
         playbook = self._engine.playbooks[name]
         if playbook.has_member_subject and member is None:
             return None
@@ -116,10 +132,18 @@ class Rituals:
         if member is not None and subject and not_now(member, name, turn.now):
             log.info("member opted out or snoozed: ritual not started", extra={"playbook": name})
             return None
-        if turn.running is not None:  # read for the whole chunk of a launch
+        if occasion and subject:
+            going = await turn.tx.runs.count_going(community.id, name, subject)
+            if going >= MAX_OCCASIONS:
+                log.info(
+                    "a member's runs of this ritual are at their cap: not started",
+                    extra={"playbook": name, "going": going},
+                )
+                return None
+        if turn.running is not None and not occasion:  # read for the whole chunk of a launch
             running = turn.running.get(subject)
         else:
-            running = await turn.tx.runs.active(community.id, name, subject)
+            running = await turn.tx.runs.active(community.id, name, subject, occasion)
         decision = decide(running, scheduled=scheduled, now=turn.now)
         if decision == "keep":
             log.info("playbook already running for this subject", extra={"playbook": name})
@@ -147,12 +171,16 @@ class Rituals:
             variables=dict(state.variables),
             wake_at=state.wake_at,
             waiting_thread=state.waiting_thread,
+            occasion=occasion if subject else "",
             created_at=turn.now,
             updated_at=turn.now,
         )
         await turn.tx.runs.add(run)
         await self.apply(turn, run, community, transition, ctx.locale, found)
-        await self._go_on(turn, run, overrides)
+        if run.waiting_thread:  # a reply may be there already
+            await self._replied_meanwhile(turn, run, transition.state)
+        else:  # a dm_people step reads its people and goes on
+            await self._go_on(turn, run, overrides)
         return run
 
     # -- moving ---------------------------------------------------------------------------
@@ -209,7 +237,10 @@ class Rituals:
             log.info("event did not move the run", extra={"reason": transition.ignored})
             return
         await self.apply(turn, run, community, transition, ctx.locale, found)
-        if depth < PEOPLE_STEPS_AT_ONCE:
+        moved = (run.step, run.waiting_thread) != (state.step, state.waiting_thread)
+        if run.waiting_thread and moved:
+            await self._replied_meanwhile(turn, run, transition.state)
+        elif depth < PEOPLE_STEPS_AT_ONCE:
             await self._go_on(turn, run, overrides, depth + 1)
 
     async def _go_on(
@@ -237,6 +268,13 @@ class Rituals:
         )
         await self.resume_run(turn, run, tick, None, depth)
 
+    async def _replied_meanwhile(self, turn: Turn, run: Run, state: RunState) -> None:
+        """A run that starts waiting for a reply in a thread: one recorded there since its
+        step began waiting (see bot.runtime.thread_replies) moves it now."""
+        reply = await reply_meanwhile(turn, self._engine, run, state)
+        if reply is not None:
+            await self.resume_run(turn, run, reply, None)
+
     async def apply(
         self,
         turn: Turn,
@@ -263,6 +301,11 @@ class Rituals:
             log.error("run stopped", extra={"playbook": run.playbook, "reason": transition.error})
             await turn.tx.session.flush()
             await self.tell_failed(turn, run, community)
+        if transition.undelivered:
+            told = await notices.post_undelivered(
+                turn.tx, turn.workspace, community, run, self._engine.playbooks
+            )
+            await enqueue(turn, told, None)
         if found is not None:
             await save_season(turn, found, transition)
         assert community.id is not None
@@ -284,9 +327,12 @@ class Rituals:
         stop = None
         if run.subject:
             stop = stop_button(self._engine.playbooks[run.playbook], locale)
-        # a community's run (a challenge's recap…) may name anyone it counted: not known here
-        names = () if run.subject else None
-        await enqueue(turn, fan_out(transition.actions, community, run, stop), run, names)
+        actions = fan_out(transition.actions, community, run, stop)
+        people = people_in(run.variables)
+        if not people:
+            await enqueue(turn, actions, run)
+        for action in actions if people else ():  # each with the people its text names
+            await enqueue(turn, [action], run, naming(action, people))
 
     # -- telling --------------------------------------------------------------------------
 

@@ -1152,6 +1152,17 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "{who} was invited to declare their expert topics.",
         "fr": "{who} a été invité·e à déclarer ses sujets d'expertise.",
     },
+    # -- rituals in the conversation: a post never delivered (review of issue 12) --
+    "ritual_post_undelivered": {
+        "en": "{title} in {name}: its post in the channel could not be delivered, so its "
+        "thread could not be counted. This round is not counted (it is not a round nobody "
+        "answered) and nothing more was posted. Check that the bot can still post in the "
+        "channel; the next round starts as planned.",
+        "fr": "{title} dans {name} : sa publication dans le canal n'a pas pu être remise, son "
+        "fil n'a donc pas pu être compté. Ce tour n'est pas compté (ce n'est pas un tour sans "
+        "réponse) et rien d'autre n'a été publié. Vérifiez que le bot peut toujours publier "
+        "dans le canal ; le prochain tour démarre comme prévu.",
+    },
 }
 
 
