@@ -2,10 +2,12 @@
 file. Overrides are stored per community and applied on top of the bundled playbook.
 
 Shape: ``{"schedule": "<cron>", "digest": "<cron>", "texts": {"<step id>": {"en": …, "fr": …}},
-"waits": {"<wait or collect step id>": "fri 15:00" | "2d"}, "reminders": {"<ask step id>": "4h"},
+"waits": {"<wait, collect or group_members step id>": "fri 15:00" | "2d"},
+"reminders": {"<ask step id>": "4h"},
 "lists": {"<list name>": {"en": [...], "fr": [...]}}}`` where a step's text is its ``text`` (its
 question for ``ask`` steps); a wait keeps its kind (a moment of the week, or a duration); a list
-replaces the playbook's list of that name in the languages given (``pick`` steps draw from it).
+replaces the playbook's list of that name in the languages given (``pick`` steps draw from it);
+the "wait" of a ``group_members`` step is how often its rounds come (its ``every``).
 """
 
 from __future__ import annotations
@@ -142,8 +144,12 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
             step["text"][locale] = value
     for step_id, value in dict(overrides.get("waits", {})).items():
         step = steps.get(step_id)
+        if step is not None and step.get("kind") == "group_members":
+            step["every"] = value  # how often its rounds come
+            continue
         if step is None or step.get("kind") not in ("wait", "collect"):
-            waits = ", ".join(x for x in (_ids(steps, "wait"), _ids(steps, "collect")) if x)
+            kinds = ("wait", "collect", "group_members")
+            waits = ", ".join(x for x in (_ids(steps, k) for k in kinds) if x)
             raise OverrideError(f"no wait step {step_id!r} (wait steps: {waits or 'none'})")
         step["until" if "until" in step else "duration"] = value
     for step_id, value in dict(overrides.get("reminders", {})).items():

@@ -12,9 +12,10 @@ about them, outbox rows addressed to them, their activity, their daily counts an
 pairs, their questions (and the experts these matched), kudos they gave or received, their
 expert topics, the questions that matched them, the times they were asked as an expert,
 references to their 1:1 conversation, their event keys, the record that they added the bot to
-a Teams team, their entries in rituals' season tallies); where others' rows name them, the
-name goes and the row stays (a reply to them, a question they answered, a facilitator list,
-a message sent to someone else that named them, a ritual launch they requested). What
+a Teams team, their entries in rituals' season tallies, their rows of intros rounds); where
+others' rows name them, the name goes and the row stays (a reply to them, a question they
+answered, a facilitator list, a message sent to someone else that named them, a ritual launch
+they requested, the partners of their intros groups). What
 remains are counts that name nobody.
 """
 
@@ -31,6 +32,7 @@ from sqlalchemy import String, Table, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from storage.groupings import Groupings
 from storage.slack_tables import INSTALLATIONS
 from storage.tables import (
     ActivityRecord,
@@ -43,6 +45,7 @@ from storage.tables import (
     ExpertTopic,
     Kudos,
     Member,
+    MemberGroup,
     OptOutSuppression,
     ProcessedEvent,
     PulseMemberDay,
@@ -86,6 +89,7 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "slack_bots": (),
     "slack_oauth_states": (),
     "optoutsuppression": (),
+    "membergroup": ("user_id", "partners", "answer"),
 }
 
 #: The text and JSON columns that name nobody, and why (``table.column``).
@@ -185,6 +189,7 @@ NOT_A_PERSON: Mapping[str, str] = {
     "optoutsuppression.person_key": "a keyed hash (HMAC) of an erased person's id: names no "
     "one in clear; kept so that their opt-out outlives their erasure",
     "optoutsuppression.opted_out": "rituals' names",
+    "membergroup.playbook": "a ritual's name",
 }
 
 #: What an erased outbox text becomes: the kind of message stays, its text goes.
@@ -211,6 +216,9 @@ def _forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, st
         if value == uid:
             out.pop(key, None)
             out.pop(f"{key}_name", None)
+        elif f"<@{uid}" in value:  # people named in a text (a group's partners)
+            named = re.sub(rf"<@{re.escape(uid)}(\|[^<>]*)?>", "", value)
+            out[key] = ", ".join(p.strip() for p in named.split(",") if p.strip())
         elif key.startswith("_collected."):
             try:
                 rows = json.loads(value)
@@ -219,6 +227,10 @@ def _forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, st
                 continue
             out[key] = json.dumps(kept)
     return out
+
+
+def _plain_row(row: MemberGroup) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in row.model_dump().items()}
 
 
 def _plain(value: Any) -> Any:
@@ -442,6 +454,7 @@ class Privacy:
                 select(kudos).where(col(Kudos.workspace_id) == w, col(Kudos.receiver) == uid)
             ),
             "season_tallies": await self._season_entries(communities, uid),
+            "intro_groups": [_plain_row(row) for row in await Groupings(self._s).of_person(w, uid)],
             "expert_topics": await self._all(
                 select(_table(ExpertTopic)).where(
                     col(ExpertTopic.workspace_id) == w, col(ExpertTopic.user_id) == uid
@@ -693,6 +706,7 @@ class Privacy:
                 or_(col(Kudos.giver) == uid, col(Kudos.receiver) == uid),
             ),
         )
+        counts["membergroup"] = await Groupings(self._s).erase(w, uid)
         for row in await self._seasons_naming(communities, uid):
             people = dict(row.data.get("people") or {})
             if people.pop(uid, None) is None:
