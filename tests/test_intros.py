@@ -190,8 +190,6 @@ async def opt_out_undone(tx: object, user_id: str) -> None:
 
     assert isinstance(tx, Transaction)
     member = (
-        (await tx.session.execute(select(Member).where(Member.user_id == user_id)))
-        .scalars()
-        .one()
+        (await tx.session.execute(select(Member).where(Member.user_id == user_id))).scalars().one()
     )
     member.opted_out = []
