@@ -60,8 +60,8 @@ def build_manifest(
         "display_information": {
             "name": name,
             "description": (
-                "Welcomes newcomers, runs weekly check-ins and sharing challenges in your "
-                "communities."
+                "Welcomes newcomers, runs weekly check-ins, sharing challenges and intros "
+                "between members in your communities."
             ),
             "background_color": "#3b3f99",
         },
