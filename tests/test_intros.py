@@ -5,17 +5,19 @@ and used, and a round with fewer than 2 people told to the facilitators only."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import timedelta
 from itertools import combinations
 
 from sqlalchemy import select
 
+from bot.runtime.privacy import erase_person, export_person
 from bot.runtime.simulation import FACILITATOR, WORKSPACE, SimMember, Simulation
 from bot.vocabulary import actions as act
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
-from storage.tables import MemberGroup
+from storage.tables import MemberGroup, Run
 from tests.test_challenge import opt_out
 from tests.test_conversation_rituals import ADA, BEA, CY, DAN, MONDAY
 
@@ -193,3 +195,31 @@ async def opt_out_undone(tx: object, user_id: str) -> None:
         (await tx.session.execute(select(Member).where(Member.user_id == user_id))).scalars().one()
     )
     member.opted_out = []
+
+
+async def test_privacy_export_lists_her_groups_and_erase_forgets_her_in_others_rows(
+    database_url: str,
+) -> None:
+    ada = QUIET[0]
+    async with Simulation(INTROS, MONDAY, database_url=database_url) as sim:
+        for member in QUIET:
+            await sim.join(member)
+        await sim.run_until(MONDAY + timedelta(days=7, hours=6))
+        await click(sim, ada, "yes")
+        [partner] = next(r.partners for r in await history(sim) if r.user_id == ada.user_id)
+
+        exported = await export_person(sim.store, WORKSPACE, ada.user_id)
+        assert [(g["round"], g["partners"], g["answer"]) for g in exported["intro_groups"]] == [
+            (1, [partner], "yes")
+        ]
+
+        erasure = await erase_person(sim.store, WORKSPACE, ada.user_id, sim.clock())
+        assert erasure.counts["membergroup"] == 2  # her row, and her partner's naming her
+        rows = await history(sim)
+        assert ada.user_id not in [r.user_id for r in rows]
+        assert [r.partners for r in rows if r.user_id == partner] == [[]]
+        assert len(rows) == 3, "the others' rows stay"
+        async with sim.store.transaction() as tx:
+            runs = (await tx.session.execute(select(Run))).scalars().all()
+        assert not [r for r in runs if ada.user_id in json.dumps(r.variables)]
+        assert [r for r in runs if r.subject == partner], "her partner's run stays"
