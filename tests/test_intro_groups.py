@@ -1,16 +1,20 @@
 """The intros grouping policy, as properties: nobody dropped or grouped twice, groups of 2 with
 one of 3 when the count is odd, no repeat within the window when one can be avoided, the same
 groups for the same seed — and the preferences: people who rarely interacted, who did not say
-they met, whose working hours overlap."""
+they met, whose working hours overlap; and the checks of the grouping step in a file."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import combinations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.runtime.intro_groups import Known, Person, form_groups, overlap_minutes, pair
+from playbooks.loader import LIBRARY, PlaybookError, parse_playbook
+from playbooks.overrides import apply_overrides, with_pairs
 
 ids = st.lists(
     st.text(alphabet="abcdefghij0123456789", min_size=1, max_size=6), unique=True, max_size=40
@@ -112,3 +116,34 @@ def test_working_hours_that_overlap_are_preferred() -> None:
     assert overlap_minutes(paris, tokyo, (540, 1080)) == 60
     assert overlap_minutes(-480, 540, (540, 1080)) == 120  # Los Angeles evening, Tokyo morning
     assert overlap_minutes(-300, 540, (540, 1080)) == 0  # New York and Tokyo
+
+
+INTROS_FILE = (LIBRARY / "intros.yaml").read_text()
+
+
+def refused(text: str) -> list[str]:
+    with pytest.raises(PlaybookError) as caught:
+        parse_playbook(text, "intros.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_member_step_before_the_grouped_members_part_is_refused() -> None:
+    moved = INTROS_FILE.replace("    then: later\n", "    then: finished\n")
+    assert any("steps.5.kind: 'ask' talks to one member" in p for p in refused(moved)), (
+        "the question is no longer in the grouped members' part"
+    )
+    assert parse_playbook(INTROS_FILE).member_part == 4
+
+
+def test_grouping_in_a_ritual_run_for_each_member_is_refused() -> None:
+    each = INTROS_FILE.replace(
+        'cron: "0 10 * * mon"}', 'cron: "0 10 * * mon", audience: each_member}'
+    )
+    assert any("'group_members' groups the community's members" in p for p in refused(each))
+
+
+def test_a_community_sets_how_often_rounds_come() -> None:
+    intros = parse_playbook(INTROS_FILE)
+    step = apply_overrides(intros, with_pairs({}, ["wait.pair=21d"])).grouping()
+    assert step is not None and step.every_delta == timedelta(days=21)
+    assert intros.grouping().every_delta == timedelta(days=14)  # type: ignore[union-attr]
