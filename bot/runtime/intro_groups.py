@@ -17,7 +17,8 @@ seed always give the same groups. For up to ``SEARCH_PEOPLE`` people, a depth-fi
 looks for groups without any repeat — the person with the fewest possible partners first,
 each one's partners cheapest first, the group of 3 formed last — and takes the first it finds.
 When it finds none (a repeat cannot be avoided, or its budget ran out) or the round is larger,
-a greedy pass pairs each person in a drawn order with their cheapest free partner, the odd one
+a greedy pass pairs each person in a drawn order with their cheapest free partner (among the
+next ``GREEDY_WINDOW`` in that order, unless all of those would be a repeat), the odd one
 out joins the group it costs least to join, and swaps of members between groups are made while
 they lower the total cost; a few draws (seeded from the first) are tried and the cheapest
 grouping is kept.
@@ -39,10 +40,13 @@ APART = 3
 #: cheapest: at most this many, and fewer for large rounds (this budget divided by the people).
 MAX_ATTEMPTS = 40
 ATTEMPTS_BUDGET = 4000
-#: Steps the search for a grouping without repeats may take, and the most people it works on
-#: (beyond, repeats are rare and the draws below are quicker).
-SEARCH_BUDGET = 20_000
+#: Pairs the search for a grouping without repeats may look at (each of its steps looks at
+#: every pair of the people still free), and the most people it works on (beyond, repeats are
+#: rare and the draws below are quicker).
+SEARCH_BUDGET = 2_000_000
 SEARCH_PEOPLE = 60
+#: How many free people the greedy pass compares for each person's partner.
+GREEDY_WINDOW = 64
 #: Improvement passes over the groups (each tries every swap touching a costly group).
 MAX_PASSES = 20
 DAY = 24 * 60
@@ -119,6 +123,8 @@ def form_groups(people: Sequence[Person], known: Known, seed: str) -> list[tuple
             total = sum(costs.group(g) for g in groups)
             if best_cost < 0 or total < best_cost:
                 best, best_cost = groups, total
+            if not any(costs.group(g) >= REPEAT for g in groups):
+                break  # no repeat: this draw is kept
     return sorted(tuple(sorted(p.user_id for p in g)) for g in best)
 
 
@@ -143,7 +149,12 @@ def _greedy(order: list[Person], costs: _Costs, rank: Mapping[str, int]) -> list
     groups: list[list[Person]] = []
     while len(free) >= 2:
         first = free.pop(0)
-        partner = min(free, key=lambda p: (costs.pair(first, p), rank[p.user_id]))
+        # the next few in the drawn order (all of them when none of those avoids a repeat):
+        # a large round costs n × GREEDY_WINDOW, not n²
+        window = free[:GREEDY_WINDOW]
+        partner = min(window, key=lambda p: (costs.pair(first, p), rank[p.user_id]))
+        if costs.pair(first, partner) >= REPEAT and len(free) > GREEDY_WINDOW:
+            partner = min(free, key=lambda p: (costs.pair(first, p), rank[p.user_id]))
         free.remove(partner)
         groups.append([first, partner])
     if free:  # the odd one out joins the group it costs least to join
@@ -191,7 +202,7 @@ def _try_swaps(groups: list[list[Person]], i: int, j: int, costs: _Costs) -> boo
 class _Search:
     """A depth-first search for groups without any repeat: the person with the fewest
     possible partners first, their partners cheapest first; one group of 3 when the count is
-    odd. Gives up after ``SEARCH_BUDGET`` tries (then the draws above decide)."""
+    odd. Gives up after looking at ``SEARCH_BUDGET`` pairs (then the draws above decide)."""
 
     def __init__(self, order: list[Person], costs: _Costs) -> None:
         self._order = order
@@ -213,7 +224,7 @@ class _Search:
     def _step(self, free: list[Person], trio: bool) -> list[list[Person]] | None:
         if not free:
             return []
-        self._left -= 1
+        self._left -= len(free) ** 2
         if self._left < 0:
             return None
         options = {p.user_id: [q for q in free if self._ok(p, q)] for p in free}
