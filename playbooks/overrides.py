@@ -102,7 +102,7 @@ def _check_shape(overrides: Mapping[str, Any]) -> None:
         if key not in KEYS:
             raise OverrideError(f"unknown setting {key!r} (known: {', '.join(KEYS)})")
         nested = {"texts": 2, "waits": 1, "reminders": 1, "lists": 3}.get(key, 0)
-        if not _texts(value, nested):
+        if (nested and not isinstance(value, Mapping)) or not _texts(value, nested):
             raise OverrideError(f"{key}: not a setting as rituals set writes it")
 
 
