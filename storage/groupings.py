@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -104,12 +104,6 @@ class Groupings:
         row.answer, row.answered_at = value[:40], now
         await self._s.flush()
         return True
-
-    async def rounds_count(self, community_id: int, playbook: str) -> int:
-        query = select(func.count(func.distinct(MemberGroup.round))).where(
-            MemberGroup.community_id == community_id, MemberGroup.playbook == playbook
-        )
-        return int((await self._s.execute(query)).scalar_one())
 
     # -- privacy ----------------------------------------------------------------------------
 
