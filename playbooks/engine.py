@@ -50,7 +50,12 @@ REPLIER, REPLIER_NAME = conversation.REPLIER, conversation.REPLIER_NAME
 WAITING_SINCE = "_waiting_since"
 #: The round a run of a ritual for each member belongs to (the local day it started): the
 #: runs of one round share what a ``pick`` step draws.
-ROUND = "_round"
+PICK_ROUND = "_round"
+#: The variables a ``group_members`` step sets: how many could be grouped (in the community's
+#: run), the others of a member's group and the round's number (in each member's own run).
+GROUPED, PARTNERS, ROUND = "grouped", "partners", "round"
+#: A weekly schedule meets a round every two weeks a little early: this much early is on time.
+ROUND_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,29 @@ class Effect:
 
 
 @dataclass(frozen=True, slots=True)
+class Grouping:
+    """What the runtime found for a due ``group_members`` step (read by the caller, see
+    :meth:`Engine.grouping_step`): this round's groups (none: fewer than 2 people could be
+    grouped, or the round is too early), its number, when the last round was, and how many
+    people could be grouped."""
+
+    groups: tuple[tuple[MemberContext, ...], ...]
+    round: int
+    last_round_at: datetime | None
+    eligible: int
+
+
+@dataclass(frozen=True, slots=True)
+class Spawn:
+    """A run of the same ritual to start for a member at ``step`` (a grouped member's own run),
+    knowing ``variables``."""
+
+    user_id: str
+    step: str
+    variables: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class RunContext:
     """Everything about the run's world the texts may mention, resolved by the caller."""
 
@@ -115,6 +143,8 @@ class RunContext:
     #: the people a due ``dm_people`` step DMs (read by the caller, see
     #: :meth:`Engine.people_step`)
     reached: Reached | None = None
+    #: the round a due ``group_members`` step forms (read by the caller)
+    grouping: Grouping | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +183,10 @@ class Transition:
     #: The ``collect`` step whose post was never delivered (its thread never known): the run
     #: ended without counting a round; the facilitators are to be told. None otherwise.
     undelivered: str | None = None
+    #: A round of groups formed by a ``group_members`` step (user ids), to keep in history.
+    grouped: tuple[tuple[str, ...], ...] = ()
+    #: Runs to start for members (each grouped member's own run).
+    spawned: tuple[Spawn, ...] = ()
 
 
 @dataclass(slots=True)
@@ -166,6 +200,8 @@ class _Work:
     answers: list[RecordedAnswer] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    grouped: list[tuple[str, ...]] = field(default_factory=list)
+    spawned: list[Spawn] = field(default_factory=list)
 
     @staticmethod
     def of(state: RunState, ctx: RunContext) -> _Work:
@@ -249,6 +285,32 @@ class Engine:
             return None
         return step, state.variables.get(step.thread) or ""
 
+    def grouping_step(
+        self,
+        name: str,
+        state: RunState | None,
+        overrides: Mapping[str, Any],
+        now: datetime,
+    ) -> schema.GroupMembers | None:
+        """The ``group_members`` step the caller must read a round for (into
+        ``RunContext.grouping``) before starting (``state`` None) or waking this run: the
+        first step of a starting run, or the step a due run waits at. None otherwise."""
+        playbook = self.playbook_for(name, overrides)
+        if playbook is None:
+            return None
+        if state is None:
+            first = playbook.steps[0]
+            return first if isinstance(first, schema.GroupMembers) else None
+        if state.step is None or state.status != "waiting_timer":
+            return None
+        if state.wake_at is None or now < state.wake_at:
+            return None
+        try:
+            step = playbook.step(state.step)
+        except KeyError:
+            return None
+        return step if isinstance(step, schema.GroupMembers) else None
+
     @staticmethod
     def waiting_since(state: RunState) -> datetime | None:
         """Since when a run waiting at a ``wait_reply`` step waits: a reply recorded in its
@@ -267,10 +329,12 @@ class Engine:
         *,
         in_working_time: bool = False,
         variables: Mapping[str, str] | None = None,
+        at: str | None = None,
     ) -> Transition:
         """Start ``name``; ``in_working_time``: outside it, the run waits for it to begin (a
         scheduled ritual; one answering someone's own action starts at once). ``variables``:
-        what the run knows from the start (a question-triggered run: ``question``)."""
+        what the run knows from the start (a question-triggered run: ``question``). ``at``:
+        the step to start from (a grouped member's own run), else the first."""
         playbook = self.playbook_for(name, ctx.overrides)
         assert playbook is not None, f"unknown playbook {name!r}"
         known = dict(variables or {})
@@ -281,10 +345,11 @@ class Engine:
             and playbook.has_member_subject
         ):
             # one round per local day: every member's run of this fire draws the same pick
-            known.setdefault(ROUND, now.astimezone(ctx.calendar.tz).date().isoformat())
+            known.setdefault(PICK_ROUND, now.astimezone(ctx.calendar.tz).date().isoformat())
+        first = at or playbook.steps[0].id
         state = RunState(
             playbook=name,
-            step=playbook.steps[0].id,
+            step=first,
             status="waiting_timer",
             variables=MappingProxyType(known),
         )
@@ -293,7 +358,7 @@ class Engine:
             pending = MappingProxyType({**state.variables, NOT_STARTED: "yes"})
             return Transition(replace(state, variables=pending, wake_at=opens))
         try:
-            return self._run_from(playbook, playbook.steps[0].id, state, ctx, now)
+            return self._run_from(playbook, first, state, ctx, now)
         except RenderError as exc:
             return _broken(state, exc)
 
@@ -340,7 +405,9 @@ class Engine:
         if NOT_STARTED in state.variables:
             variables = {k: v for k, v in state.variables.items() if k != NOT_STARTED}
             begun = replace(state, variables=MappingProxyType(variables))
-            return self._run_from(playbook, playbook.steps[0].id, begun, ctx, now)
+            return self._run_from(playbook, state.step or playbook.steps[0].id, begun, ctx, now)
+        if state.status == "waiting_timer" and isinstance(step, schema.GroupMembers):
+            return self._run_from(playbook, step.id, state, ctx, now)  # its round, read now
         if isinstance(step, schema.Collect) and state.status == "waiting_timer":
             return self._collected(playbook, step, state, ctx, now)
         if isinstance(step, schema.DmPeople) and state.status == "waiting_timer":
@@ -501,6 +568,8 @@ class Engine:
                 season=season,
                 notes=tuple(work.notes),
                 effects=tuple(work.effects),
+                grouped=tuple(work.grouped),
+                spawned=tuple(work.spawned),
             )
 
         for _ in range(MAX_STEPS_PER_TRANSITION):
@@ -593,10 +662,18 @@ class Engine:
                 case schema.Pick():
                     items = playbook.lists[step.from_].get(ctx.locale)
                     index, work.season = picked(
-                        work.season, step.from_, len(items), variables.get(ROUND, "")
+                        work.season, step.from_, len(items), variables.get(PICK_ROUND, "")
                     )
                     work.season_changed = True
                     variables[step.save_as] = items[index]
+                case schema.GroupMembers():
+                    if ctx.grouping is None:  # read at the scheduler's next pass
+                        return finish("waiting_timer", step.id, now + THREAD_RETRY)
+                    target = self._grouped(playbook, step, ctx, ctx.grouping, current, work, now)
+                    if target == "":
+                        return finish("done", None)
+                    step_id = target
+                    continue
                 case schema.Branch():
                     chosen = step.cases.get(variables.get(step.on, ""))
                     step_id = chosen or step.default or playbook.following(step.id)
@@ -609,6 +686,39 @@ class Engine:
                     return finish("done", None, error=f"step {step.id!r} needs a member")
             step_id = self._next(playbook, step)
         return finish("done", None, error=f"more than {MAX_STEPS_PER_TRANSITION} steps: a loop?")
+
+    def _grouped(
+        self,
+        playbook: schema.Playbook,
+        step: schema.GroupMembers,
+        ctx: RunContext,
+        grouping: Grouping,
+        state: RunState,
+        work: _Work,
+        now: datetime,
+    ) -> str | None:
+        """A round of ``step``: the step to go to next ("" to end the run: too early)."""
+        last = grouping.last_round_at
+        if last is not None and now - last < step.every_delta - ROUND_TOLERANCE:
+            work.notes.append(f"step {step.id!r}: the last round is younger than {step.every}")
+            return ""
+        work.variables[GROUPED] = str(grouping.eligible)
+        if not grouping.groups:
+            return step.on_too_few or ""
+        for group in grouping.groups:
+            people = [
+                {"user_id": m.user_id, "name": m.name, "mention": act.mention(m.user_id, m.name)}
+                for m in group
+            ]
+            text = self._text(step.text, state, ctx, work, {"group": people})
+            ids = tuple(m.user_id for m in group)
+            work.actions.append(act.MessageGroup(user_ids=ids, text=text))
+            work.grouped.append(ids)
+            for member in group:
+                others = ", ".join(act.mention(m.user_id, m.name) for m in group if m != member)
+                known = {PARTNERS: others, ROUND: str(grouping.round)}
+                work.spawned.append(Spawn(member.user_id, step.then, MappingProxyType(known)))
+        return self._next(playbook, step)
 
     @staticmethod
     def _thread(name: str, work: _Work, now: datetime) -> str | None:
@@ -681,11 +791,18 @@ class Engine:
         state: RunState,
         ctx: RunContext,
         work: _Work | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> str:
-        return self._render(text.get(ctx.locale), state, ctx, work)
+        return self._render(text.get(ctx.locale), state, ctx, work, extra)
 
     @staticmethod
-    def _render(template: str, state: RunState, ctx: RunContext, work: _Work | None = None) -> str:
+    def _render(
+        template: str,
+        state: RunState,
+        ctx: RunContext,
+        work: _Work | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
         season = work.season if work is not None else dict(ctx.season.data if ctx.season else {})
         variables: dict[str, Any] = {
             "community": ctx.community,
@@ -698,5 +815,6 @@ class Engine:
                 if k.startswith(COLLECTED)
             },
             "season": season_view(ctx.season, season),
+            **(extra or {}),
         }
         return render(template, variables)

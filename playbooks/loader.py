@@ -20,6 +20,7 @@ from playbooks.schema import (
     Branch,
     Collect,
     DmPeople,
+    GroupMembers,
     MarkSolved,
     Pick,
     Playbook,
@@ -147,17 +148,28 @@ def _references(playbook: Playbook) -> Iterator[tuple[PathKey, str]]:
                 yield (*here, "on_timeout"), f"steps.{index}.on_timeout: needs a timeout"
         if isinstance(step, WaitReply):
             targets.append(((*here, "on_timeout"), step.on_timeout))
+        if isinstance(step, GroupMembers):
+            targets += [((*here, "then"), step.then), ((*here, "on_too_few"), step.on_too_few)]
+            if playbook.has_member_subject:
+                yield (
+                    (*here, "kind"),
+                    f"steps.{index}.kind: 'group_members' groups the community's members: its "
+                    "ritual runs once for the community (a schedule without 'audience')",
+                )
         for path, target in targets:
             if target is not None and target not in ids:
                 dotted = ".".join(str(p) for p in path)
                 yield path, f"{dotted}: no step has id {target!r}"
         yield from _conversation(playbook, index)
-        if step.kind in MEMBER_STEPS and not playbook.has_member_subject:
+        member_part = playbook.member_part
+        in_member_part = member_part is not None and index >= member_part
+        if step.kind in MEMBER_STEPS and not playbook.has_member_subject and not in_member_part:
             yield (
                 (*here, "kind"),
                 f"steps.{index}.kind: {step.kind!r} talks to one member, but this "
                 f"{playbook.trigger.on!r} trigger runs once for the whole community "
-                "(add 'audience: each_member' to run it for each member)",
+                "(add 'audience: each_member' to run it for each member, or reach it from the "
+                "'then' of a 'group_members' step)",
             )
     yield from _remembered_names(playbook)
 

@@ -2,11 +2,13 @@
 file. Overrides are stored per community and applied on top of the bundled playbook.
 
 Shape: ``{"schedule": "<cron>", "digest": "<cron>", "texts": {"<step id>": {"en": …, "fr": …}},
-"waits": {"<wait, collect or wait_reply step id>": "fri 15:00" | "2d"},
-"reminders": {"<ask step id>": "4h"}, "lists": {"<list name>": {"en": [...], "fr": [...]}}}``
-where a step's text is its ``text`` (its question for ``ask`` steps); a wait keeps its kind (a
-moment of the week, or a duration; a wait_reply's timeout: a duration); a list
-replaces the playbook's list of that name in the languages given (``pick`` steps draw from it).
+"waits": {"<wait, collect, wait_reply or group_members step id>": "fri 15:00" | "2d"},
+"reminders": {"<ask step id>": "4h"},
+"lists": {"<list name>": {"en": [...], "fr": [...]}}}`` where a step's text is its ``text`` (its
+question for ``ask`` steps); a wait keeps its kind (a moment of the week, or a duration; a
+wait_reply's timeout: a duration); a list replaces the playbook's list of that name in the
+languages given (``pick`` steps draw from it); the "wait" of a ``group_members`` step is how
+often its rounds come (its ``every``).
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def _check_shape(overrides: Mapping[str, Any]) -> None:
         if key not in KEYS:
             raise OverrideError(f"unknown setting {key!r} (known: {', '.join(KEYS)})")
         nested = {"texts": 2, "waits": 1, "reminders": 1, "lists": 3}.get(key, 0)
-        if not _texts(value, nested):
+        if (nested and not isinstance(value, Mapping)) or not _texts(value, nested):
             raise OverrideError(f"{key}: not a setting as rituals set writes it")
 
 
@@ -146,8 +148,12 @@ def _applied(playbook: Playbook, overrides: dict[str, Any]) -> Playbook:
             step["text"][locale] = value
     for step_id, value in dict(overrides.get("waits", {})).items():
         step = steps.get(step_id)
+        if step is not None and step.get("kind") == "group_members":
+            step["every"] = value  # how often its rounds come
+            continue
         if step is None or step.get("kind") not in WAITS:
-            waits = ", ".join(x for x in (_ids(steps, kind) for kind in WAITS) if x)
+            kinds = (*WAITS, "group_members")
+            waits = ", ".join(x for x in (_ids(steps, k) for k in kinds) if x)
             raise OverrideError(f"no wait step {step_id!r} (wait steps: {waits or 'none'})")
         if step["kind"] == "wait_reply":
             step["timeout"] = value

@@ -308,6 +308,35 @@ class End(StepBase):
     kind: Literal["end"]
 
 
+class GroupMembers(StepBase):
+    """Put the community's members in small groups (a round of intros), in a ritual run once
+    for the community. The runtime says who can be grouped and how (``bot.runtime.intro_groups``:
+    groups of 2, one of 3 when the count is odd, avoiding people grouped together within
+    ``avoid_rounds`` rounds); this step sends each group ``text`` (texts see ``group``: its
+    people, each with ``name`` and ``mention``) and starts, for each person grouped, a run of
+    their own at step ``then`` (texts there see ``answers.partners``: the others of their
+    group). A round happens at most once ``every`` (a fire sooner ends the run quietly). With
+    fewer than 2 people to group it goes to ``on_too_few`` (texts see ``answers.grouped``).
+    ``answer``: the variable the members' runs save their answer in; the answers in ``met``
+    count the group as met, those in ``skip`` leave the member out of the next round."""
+
+    kind: Literal["group_members"]
+    text: LocalizedText
+    then: StepId
+    every: str = "14d"
+    avoid_rounds: int = Field(default=12, ge=0, le=100)
+    on_too_few: StepId | None = None
+    answer: Variable | None = None
+    met: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=lambda: ["yes"])
+    skip: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=lambda: ["skip"])
+
+    _every_parses = field_validator("every")(check_duration)
+
+    @property
+    def every_delta(self) -> timedelta:
+        return parse_duration(self.every)
+
+
 Step = Annotated[
     SendDm
     | PostToCommunity
@@ -322,7 +351,8 @@ Step = Annotated[
     | WaitReply
     | Pick
     | DmPeople
-    | MarkSolved,
+    | MarkSolved
+    | GroupMembers,
     Field(discriminator="kind"),
 ]
 
@@ -408,6 +438,20 @@ class Playbook(Strict):
         return any(isinstance(s, Collect | Pick) for s in self.steps) or any(
             "season" in text for text in _texts(self)
         )
+
+    @property
+    def member_part(self) -> int | None:
+        """Where the steps each grouped member's own run goes through begin (the index of the
+        first ``then`` of a ``group_members`` step), else None."""
+        ids = [s.id for s in self.steps]
+        starts = [
+            ids.index(s.then) for s in self.steps if isinstance(s, GroupMembers) and s.then in ids
+        ]
+        return min(starts) if starts else None
+
+    def grouping(self) -> GroupMembers | None:
+        """The playbook's ``group_members`` step, if any."""
+        return next((s for s in self.steps if isinstance(s, GroupMembers)), None)
 
     @property
     def has_member_subject(self) -> bool:

@@ -77,6 +77,11 @@ class _Every(dict[str, str]):
 
 #: The people taking part in the trial renders of texts that show a tally or a season.
 CROWD = 50
+#: The group a ``group_members`` step's text is tried with: three people with long names.
+GROUP = [
+    {"user_id": f"{_PERSON}{i}", "name": "N" * 200 + " 🎉", "mention": f"<@{_PERSON}{i}|Ada>"}
+    for i in range(3)
+]
 
 
 class _EveryTally(dict[str, Any]):
@@ -131,6 +136,8 @@ def answer_keys(playbook: schema.Playbook) -> tuple[str, ...]:
         kept += ["replier", "replier_name"]
     if any(isinstance(s, schema.DmPeople) for s in playbook.steps):
         kept.append(schema.LINK)
+    if playbook.grouping() is not None:
+        kept += ["grouped", "partners", "round"]
     return (*sorted(question_keys(playbook)), *recorded, *kept)
 
 
@@ -160,6 +167,7 @@ def try_render(
                     "collected": collected,
                     "season": season,
                     "locale": locale,
+                    "group": GROUP,
                 }
                 said = described if len(conversations) == 1 else f"{described}, {took_part}"
                 _render_by(deadline, template, values, said)
@@ -175,8 +183,9 @@ def settings_refusal(
         customised = apply_overrides(playbook, settings)
     except OverrideError as problem:
         return str(problem)
-    member, keys = customised.has_member_subject, answer_keys(customised)
+    keys = answer_keys(customised)
     for step_id, texts in settings.get("texts", {}).items():
+        member = _for_a_member(customised, step_id)
         template = getattr(customised.step(step_id), "text", None)
         assert isinstance(template, schema.LocalizedText)  # overrides only accept such steps
         for locale in texts:
@@ -228,11 +237,22 @@ def texts_of(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
             yield (*here, "value"), step.value
 
 
+def _for_a_member(playbook: schema.Playbook, step_id: str) -> bool:
+    """Whether the step's texts are rendered for a member (the ritual runs for each member, or
+    the step is in the part each grouped member's own run goes through)."""
+    if playbook.has_member_subject:
+        return True
+    start = playbook.member_part
+    ids = [s.id for s in playbook.steps]
+    return start is not None and step_id in ids and ids.index(step_id) >= start
+
+
 def problems(playbook: schema.Playbook) -> Iterator[tuple[PathKey, str]]:
     """``(where, what)`` for every text of ``playbook`` a trial render refuses."""
-    member, keys = playbook.has_member_subject, answer_keys(playbook)
+    keys = answer_keys(playbook)
     for path, template in texts_of(playbook):
         locale = str(path[-1]) if path[-1] in schema.LOCALES else "en"
+        member = _for_a_member(playbook, playbook.steps[int(path[1])].id)
         try:
             try_render(template, SAMPLE_COMMUNITY, locale, member=member, keys=keys)
         except RenderError as exc:

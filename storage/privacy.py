@@ -13,12 +13,13 @@ pairs, their questions (and the experts these matched), kudos they gave or recei
 expert topics, the questions that matched them, the times they were asked as an expert,
 references to their 1:1 conversation, their event keys, the record that they added the bot to
 a Teams team, their entries in rituals' season tallies, invitations to facilitate they got or
-made); where others' rows name them, the name goes and the row stays (a reply to them, a
-question they answered, a facilitator list, a message sent to someone else that named them, a
-ritual launch they requested, others' runs that remember who answered or hold their row of a
-thread's tally). What remains are counts that name nobody. The export holds every row the
-erasure removes or changes: where, table by table, is listed once in
-:data:`storage.privacy_sections.EXPORTED`, and the finders below serve both.
+made, their rows of intros rounds); where others' rows name them, the name goes and the row
+stays (a reply to them, a question they answered, a facilitator list, a message sent to someone
+else that named them, a ritual launch they requested, others' runs that remember who answered
+or hold their row of a thread's tally, the partners of their intros groups). What remains are
+counts that name nobody. The export holds every row the erasure removes or changes: where,
+table by table, is listed once in :data:`storage.privacy_sections.EXPORTED`, and the finders
+below serve both.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy import String, Table, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from storage.groupings import Groupings
 from storage.privacy_sections import forget_in_variables, naming_in_variables
 from storage.slack_tables import INSTALLATIONS
 from storage.tables import (
@@ -48,6 +50,7 @@ from storage.tables import (
     ExpertTopic,
     Kudos,
     Member,
+    MemberGroup,
     OptOutSuppression,
     ProcessedEvent,
     PulseMemberDay,
@@ -92,6 +95,7 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "slack_oauth_states": (),
     "optoutsuppression": (),
     "championinvite": ("user_id", "invited_by"),
+    "membergroup": ("user_id", "partners", "answer"),
 }
 
 #: The text and JSON columns that name nobody, and why (``table.column``).
@@ -193,6 +197,7 @@ NOT_A_PERSON: Mapping[str, str] = {
     "optoutsuppression.person_key": "a keyed hash (HMAC) of an erased person's id: names no "
     "one in clear; kept so that their opt-out outlives their erasure",
     "optoutsuppression.opted_out": "rituals' names",
+    "membergroup.playbook": "a ritual's name",
 }
 
 #: What an erased outbox text becomes: the kind of message stays, its text goes.
@@ -208,6 +213,10 @@ class Erasure:
     orphaned: list[tuple[str, str]] = field(default_factory=list)
     #: communities whose last facilitator they were, handed to a successor (channel, name)
     handed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _plain_row(row: MemberGroup) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in row.model_dump().items()}
 
 
 def _plain(value: Any) -> Any:
@@ -446,6 +455,7 @@ class Privacy:
                 select(kudos).where(col(Kudos.workspace_id) == w, col(Kudos.receiver) == uid)
             ),
             "season_tallies": await self._season_entries(communities, uid),
+            "intro_groups": [_plain_row(row) for row in await Groupings(self._s).of_person(w, uid)],
             "expert_topics": await self._all(
                 select(_table(ExpertTopic)).where(
                     col(ExpertTopic.workspace_id) == w, col(ExpertTopic.user_id) == uid
@@ -744,6 +754,7 @@ class Privacy:
                 or_(col(Kudos.giver) == uid, col(Kudos.receiver) == uid),
             ),
         )
+        counts["membergroup"] = await Groupings(self._s).erase(w, uid)
         for row in await self._seasons_naming(communities, uid):
             people = dict(row.data.get("people") or {})
             if people.pop(uid, None) is None:

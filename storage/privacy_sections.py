@@ -9,6 +9,7 @@ runs, and what their erasure takes out of them."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 #: Per table: the export's sections holding its rows, each with how an entry names its row
@@ -37,6 +38,7 @@ EXPORTED: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "expertask": {"asked_as_expert": _ID},
     "slack_installations": {"slack_installations": _ID},
     "championinvite": {"champion_invitations": _ID},
+    "membergroup": {"intro_groups": _ID},
 }
 
 #: The prefix of the variables holding a thread's tally (``playbooks.conversation.COLLECTED``).
@@ -64,6 +66,8 @@ def naming_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, obj
             out[key] = value
             if f"{key}_name" in variables:
                 out[f"{key}_name"] = variables[f"{key}_name"]
+        elif f"<@{uid}" in value:  # named in a text (a group's partners): their mention
+            out[key] = re.findall(rf"<@{re.escape(uid)}(?:\|[^<>]*)?>", value)
         elif key.startswith(COLLECTED):
             found = _their_rows(value, uid)
             if found is not None and found[0]:
@@ -78,6 +82,9 @@ def forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, str
         if value == uid:
             out.pop(key, None)
             out.pop(f"{key}_name", None)
+        elif f"<@{uid}" in value:  # people named in a text (a group's partners)
+            named = re.sub(rf"<@{re.escape(uid)}(\|[^<>]*)?>", "", value)
+            out[key] = ", ".join(p.strip() for p in named.split(",") if p.strip())
         elif key.startswith(COLLECTED):
             found = _their_rows(value, uid)
             if found is not None and found[0]:

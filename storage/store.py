@@ -15,6 +15,7 @@ from storage.champions import Champions
 from storage.database import READ_ONLY
 from storage.directory import Directory
 from storage.experts import Experts
+from storage.groupings import Groupings
 from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
@@ -45,6 +46,7 @@ class Transaction:
     seasons: Seasons
     threads: Threads
     champions: Champions
+    groupings: Groupings
 
 
 class Store:
@@ -124,4 +126,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         seasons=Seasons(session),
         threads=Threads(session),
         champions=Champions(session),
+        groupings=Groupings(session),
     )

@@ -588,4 +588,26 @@ class ChampionInvite(SQLModel, table=True):
     invited_at: datetime = Field(sa_type=UTCDateTime)
     #: "" while unanswered, then "accepted" or "declined"
     answer: str = Field(default="", max_length=16)
+
+
+class MemberGroup(SQLModel, table=True):
+    """A member's group in one round of a ritual that groups members (intros): whom they were
+    grouped with, and their answer to "did you meet?" (None: not answered yet). One row per
+    member and round; a round's number counts up per community and ritual."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "playbook", "round", "user_id"),
+        Index("ix_membergroup_user", "workspace_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _workspace_fk()
+    community_id: int = Field(foreign_key="community.id")
+    playbook: str = Field(max_length=64)
+    round: int
+    user_id: str = Field(max_length=PLATFORM_ID)
+    #: the others of their group (user ids)
+    partners: list[str] = Field(default_factory=list, sa_type=JSON)
+    answer: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

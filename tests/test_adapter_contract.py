@@ -19,7 +19,7 @@ from bot.settings import SlackSettings
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
 from storage.store import Store
-from storage.tables import ActivityRecord, Community, Run
+from storage.tables import ActivityRecord, Community, MemberGroup, Run
 from tests.conftest import local_server, wait_for
 from tests.contract_drivers import Driver, LocalDriver, Shown, SlackDriver, TeamsDriver
 from tests.dispatched import record_dispatched
@@ -421,3 +421,99 @@ async def test_questions_to_experts_run_unchanged_expert_asked_thanked_asker_sol
         assert community is not None and community.id is not None
         found = await tx.experts.question(community.id, question)
         assert found is not None and found.solved
+
+
+async def _starters(driver: Driver, user: str) -> list[str]:
+    """The intros starters ``user`` can read, as the platform got them: on Slack the posts in
+    the group DM conversations.open gave for them, elsewhere their own messages."""
+    if isinstance(driver, SlackDriver):
+        slack = driver.bot.slack
+        groups = {
+            c.response["channel"]["id"]
+            for c in slack.calls_to("conversations.open")
+            if c.ok and user in str(c.args.get("users", "")).split(",")
+        }
+        return [
+            str(c.args.get("text"))
+            for c in slack.calls_to("chat.postMessage")
+            if c.ok and c.args.get("channel") in groups
+        ]
+    return [s.text for s in await driver.messages(user) if "20 minutes" in s.text]
+
+
+@pytest_asyncio.fixture(params=PLATFORMS)
+async def monday_driver(
+    request: pytest.FixtureRequest, database_url: str
+) -> AsyncIterator[tuple[Driver, ManualClock]]:
+    """A driver whose bot runs the bundled rituals on a clock the test moves, from a Monday
+    early morning (UTC)."""
+    clock = ManualClock(datetime(2026, 11, 30, 5, 0, tzinfo=UTC))
+    if request.param == "local":
+        async with local_server(database_url, clock=clock) as server:
+            yield LocalDriver(server), clock
+    elif request.param == "slack":
+        async with FakeSlackApi() as slack:
+            slack.add_team(team_id=TEAM, bot_token=TOKEN, bot_user_id=BOT_USER)
+            settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, _env_file=None)
+            async with running_bot(database_url, slack, settings, clock=clock) as running:
+                await seed_slack_community(running.bot)
+                yield SlackDriver(running), clock
+    else:
+        async with (
+            FakeBotConnector() as connector,
+            running_teams_bot(database_url, connector, clock=clock) as running,
+        ):
+            await seed_team_community(running.bot)
+            yield TeamsDriver(running), clock
+
+
+async def test_intros_group_two_members_start_them_talking_and_ask_if_they_met(
+    monday_driver: tuple[Driver, ManualClock],
+) -> None:
+    driver, clock = monday_driver
+    store = await _store(driver)
+    await _switch_on(store, driver.channel, "intros", clock())
+    await driver.join(OTHER, "Ola", "en-GB")
+    await driver.join(MEMBER, "Noor", "en-GB")
+    local = await _community_zone(store, driver.channel)
+    clock.now = datetime(2026, 11, 30, 10, 0, 30, tzinfo=local)  # the round's time
+
+    async def started() -> dict[str, list[str]] | None:
+        seen = {user: await _starters(driver, user) for user in (MEMBER, OTHER)}
+        return seen if all(seen.values()) else None
+
+    seen = await wait_for(started, within=10)
+    if isinstance(driver, SlackDriver):  # one group DM for both, one post in it
+        [opened] = [c for c in driver.bot.slack.calls_to("conversations.open") if c.ok]
+        assert sorted(str(opened.args["users"]).split(",")) == sorted([MEMBER, OTHER])
+        assert seen[MEMBER] == seen[OTHER] and len(seen[MEMBER]) == 1
+        # (Slack shows its own user ids as mentions: this suite's ids are Teams-shaped)
+    else:  # each their own message, naming them both
+        for user in (MEMBER, OTHER):
+            [text] = seen[user]
+            assert "Noor" in text and "Ola" in text
+    if isinstance(driver, TeamsDriver):  # the names are mentions
+        for user in (MEMBER, OTHER):
+            messages = driver.bot.messages_to(user)
+            [message] = [m for m in messages if "20 minutes" in str(m.get("text"))]
+            mentioned = {e["mentioned"]["id"] for e in message.get("entities") or []}
+            assert mentioned == {MEMBER, OTHER}
+
+    clock.now += timedelta(days=7)  # a week later: did you meet?
+
+    async def asked(user: str) -> Shown | None:
+        shown = await driver.messages(user)
+        return next((s for s in shown if s.text.startswith("Did you meet")), None)
+
+    for user, label in ((MEMBER, "Yes, we met"), (OTHER, "Skip next round")):
+        question = await wait_for(lambda u=user: asked(u), within=10)  # type: ignore[misc]
+        assert question.choices == ("Yes, we met", "Not yet", "Skip next round")
+        await driver.click(user, question, label)
+
+    async def kept() -> dict[str, str | None] | None:
+        async with store.transaction() as tx:
+            rows = (await tx.session.execute(select(MemberGroup))).scalars().all()
+        answers = {r.user_id: r.answer for r in rows}
+        return answers if None not in answers.values() else None
+
+    assert await wait_for(kept, within=10) == {MEMBER: "yes", OTHER: "skip"}

@@ -295,7 +295,7 @@ def test_the_cli_takes_privacy_and_terms_urls_and_an_explicit_output(
 
 def test_the_descriptions_promise_only_the_bundled_rituals() -> None:
     library = load_library()
-    assert sorted(library) == ["challenge", "checkin", "welcome"], (
+    assert sorted(library) == ["challenge", "checkin", "intros", "welcome"], (
         "update the descriptions with the library"
     )
     slack = build_slack_manifest("https://bot.example.com", socket_mode=False)
@@ -303,4 +303,5 @@ def test_the_descriptions_promise_only_the_bundled_rituals() -> None:
     for description in texts:
         assert "welcome" in description.lower() and "check-in" in description.lower()
         assert "sharing challenge" in description.lower()
+        assert "intros" in description.lower()
         assert not re.search(r"recogni|celebrat|kudos|engagement over time", description, re.I)

@@ -23,6 +23,9 @@ class LocalSender:
         match action:
             case act.SendDirectMessage(user_id=user, text=text, stop=stop):
                 message.user, message.text, message.stop = user, text, _stop(stop)
+            case act.MessageGroup(to=user, text=text) if user:
+                # the playground has no group DMs: each member finds it in their own
+                message.user, message.text = user, text
             case act.PostToCommunity(channel=channel, text=text):
                 message.channel, message.text = channel, text
             case act.ReplyInThread(channel=channel, thread=thread, text=text):

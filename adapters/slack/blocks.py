@@ -295,5 +295,8 @@ def render(action: act.Action) -> SlackCall:
             return SlackCall(
                 "views.publish", {"user_id": action.user_id, "view": home_view(action)}
             )
+        case act.MessageGroup(text=text):
+            # posted in the group DM conversations.open gives (the sender fills the channel)
+            return _post("", text)
         case act.NotifyFacilitators():
             raise ValueError("NotifyFacilitators is fanned out into DMs before delivery")

@@ -31,6 +31,7 @@ BOT_SCOPES = {
     "groups:read": "member_joined_channel, member_left_channel, conversations.members, "
     "conversations.info in private channels",
     "im:history": "message.im",
+    "mpim:write": "conversations.open: the group DM of each intros group",
     "reactions:read": "reaction_added, reaction_removed",
     "users:read": "users.info, users.list (name, time zone, who is a bot), team_join",
 }
@@ -59,8 +60,8 @@ def build_manifest(
         "display_information": {
             "name": name,
             "description": (
-                "Welcomes newcomers, runs weekly check-ins and sharing challenges in your "
-                "communities."
+                "Welcomes newcomers, runs weekly check-ins, sharing challenges and intros "
+                "between members in your communities."
             ),
             "background_color": "#3b3f99",
         },

@@ -39,6 +39,7 @@ METHOD_RATES: dict[str, tuple[float, float]] = {
     "chat.update": (50 / 60, 5.0),  # tier 3
     "chat.postEphemeral": (100 / 60, 10.0),  # tier 4
     "views.publish": (100 / 60, 10.0),  # tier 4
+    "conversations.open": (50 / 60, 5.0),  # tier 3
 }
 POSTING = "chat.postMessage"
 PER_CHANNEL_RATE = (1.0, 3.0)  # chat.postMessage: about one message a second per channel
@@ -83,6 +84,11 @@ PERMANENT = frozenset(
         "invalid_arguments",
         "restricted_action",
         "user_not_in_channel",
+        "not_enough_users",
+        "too_many_users",
+        "user_disabled",
+        "user_not_visible",
+        "invalid_user_combination",
     }
 )
 #: Errors that mean our credentials for the workspace are gone.
@@ -129,6 +135,14 @@ class SlackSender:
         if token is None:
             return SendOutcome("unauthorized", error="not installed in this workspace")
         call = render(action)
+        if isinstance(action, act.MessageGroup):
+            if action.to and action.user_ids and action.to != action.user_ids[0]:
+                # one group DM for them all, posted by the delivery of its first member
+                return SendOutcome("sent")
+            opened = await self._open_group(team, token, action.user_ids)
+            if isinstance(opened, SendOutcome):
+                return opened
+            call = SlackCall(call.method, {**call.args, "channel": opened})
         if isinstance(action, act.RespondPrivately | act.OpenForm) and action.reply_to:
             if self._may_post_to(action.reply_to):
                 return await self._respond(action.reply_to, call)
@@ -152,6 +166,28 @@ class SlackSender:
         ref = response.get("ts") or response.get("message_ts")
         channel = response.get("channel") or call.args.get("channel", "")
         return SendOutcome("sent", platform_ref=f"{channel}:{ref}" if ref else None)
+
+    async def _open_group(self, team: str, token: str, users: tuple[str, ...]) -> str | SendOutcome:
+        """The group DM of ``users`` with the app (opened, or found open again): its channel."""
+        call = SlackCall("conversations.open", {"users": ",".join(users)})
+        wait = await self._pace(team, call)
+        if wait:
+            return SendOutcome("deferred", retry_after=wait, error="paced")
+        try:
+            async with asyncio.timeout(self._timeouts.get(call.method, DEFAULT_TIMEOUT)):
+                response = await self._client(token).api_call(call.method, json=call.args)
+        except SlackApiError as exc:
+            return self._failure(team, call, exc)
+        except TimeoutError:
+            log.warning("slack call timed out", extra={"method": call.method})
+            return SendOutcome("retry", error="timeout")
+        except aiohttp.ClientError as exc:
+            return SendOutcome("retry", error=_network(exc))
+        channel = response.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else None
+        if not isinstance(channel_id, str) or not channel_id:
+            return SendOutcome("retry", error="conversations.open gave no channel")
+        return channel_id
 
     def _may_post_to(self, url: str) -> bool:
         """Only Slack's own response URLs (or the configured API's host, e.g. a test fake)."""

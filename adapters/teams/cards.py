@@ -171,6 +171,9 @@ def render(action: act.Action) -> dict[str, Any]:
             return {**message(text), "attachments": [stop_card]}
         case act.SendDirectMessage(text=text) | act.PostToCommunity(text=text):
             return message(text)
+        case act.MessageGroup(text=text):
+            # Teams has no group chat opened by a bot: each member gets it in their 1:1
+            return message(text)
         case act.ReplyInThread(text=text) | act.RespondPrivately(text=text):
             return message(text)
         case act.AskQuestion():

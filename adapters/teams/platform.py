@@ -465,6 +465,8 @@ class TeamsSender:
                 | act.PublishHome(message=MessageRef() as message)
             ):
                 return f"conversation:{message.channel}", None
+            case act.MessageGroup(to=user) if user:
+                return f"user:{user}", user
             case (
                 act.SendDirectMessage(user_id=user)
                 | act.AskQuestion(user_id=user)

@@ -25,14 +25,17 @@ def fan_out(
     run: Run,
     stop: act.HomeButton | None,
 ) -> list[act.Action]:
-    """One delivery per recipient: facilitator notices become one DM each; a ritual's DMs —
-    to its member, or to people a ``dm_people`` step reaches — carry ``stop``."""
+    """One delivery per recipient: facilitator notices become one DM each, a message to a
+    group one delivery per member; a ritual's DMs — to its member, or to people a
+    ``dm_people`` step reaches — carry ``stop``."""
     out: list[act.Action] = []
     for action in actions:
         if isinstance(action, act.SendDirectMessage | act.AskQuestion):
             if stop is not None:
                 action = replace(action, stop=stop)
             out.append(action)
+        elif isinstance(action, act.MessageGroup) and not action.to:
+            out += [replace(action, to=user) for user in action.user_ids]
         elif isinstance(action, act.NotifyFacilitators):
             out += [
                 act.SendDirectMessage(user_id=f, text=action.text) for f in community.facilitators

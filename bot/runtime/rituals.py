@@ -15,6 +15,7 @@ from bot.runtime import notices
 from bot.runtime.context import run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.fan_out import fan_out, stop_button
+from bot.runtime.grouping import keep_answer, keep_round
 from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.replacement import decide
 from bot.runtime.ritual_people import reached, record
@@ -31,7 +32,7 @@ from bot.vocabulary.events import (
     WorkspaceRef,
 )
 from playbooks.conversation import people_in
-from playbooks.engine import Engine, RunState, Transition
+from playbooks.engine import Engine, RunState, Spawn, Transition
 from storage.runs import ACTIVE
 from storage.tables import Answer, Community, Member, Run
 
@@ -310,7 +311,10 @@ class Rituals:
             await save_season(turn, found, transition)
         assert community.id is not None
         await record(turn, community, transition.effects)
+        playbook = self._engine.playbooks.get(run.playbook)
         for answer in transition.answers:
+            if playbook is not None:
+                await keep_answer(turn, playbook, run, answer.key, answer.value)
             await turn.tx.runs.add_answer(
                 Answer(
                     workspace_id=run.workspace_id,
@@ -333,6 +337,48 @@ class Rituals:
             await enqueue(turn, actions, run)
         for action in actions if people else ():  # each with the people its text names
             await enqueue(turn, [action], run, naming(action, people))
+        if transition.grouped and not transition.error:
+            await keep_round(turn, run, found.ctx.grouping if found else None, transition.grouped)
+            await self._spawn_all(turn, run, community, transition.spawned)
+
+    async def _spawn_all(
+        self, turn: Turn, parent: Run, community: Community, spawned: tuple[Spawn, ...]
+    ) -> None:
+        """Each grouped member's own run, from the step the grouping names (a run of theirs
+        still going from an earlier round ends: superseded)."""
+        assert turn.workspace.id is not None and community.id is not None
+        users = [s.user_id for s in spawned]
+        members = await turn.tx.directory.members_by_user_id(turn.workspace.id, users)
+        overrides = await turn.tx.directory.playbook_settings(community.id, parent.playbook)
+        for spawn in spawned:
+            member = members.get(spawn.user_id)
+            if member is None:
+                continue
+            running = await turn.tx.runs.active(community.id, parent.playbook, spawn.user_id)
+            if running is not None:
+                await turn.tx.runs.finish(running, turn.now, "superseded by the next round")
+            run_id = self._new_run_id()
+            ctx = run_context(run_id, community, member, turn.workspace, overrides)
+            transition = self._engine.start(
+                parent.playbook, ctx, turn.now, variables=spawn.variables, at=spawn.step
+            )
+            state = transition.state
+            run = Run(
+                id=run_id,
+                workspace_id=turn.workspace.id,
+                community_id=community.id,
+                playbook=parent.playbook,
+                subject=spawn.user_id,
+                status="failed" if transition.error else state.status,
+                step=state.step,
+                variables=dict(state.variables),
+                wake_at=state.wake_at,
+                waiting_thread=state.waiting_thread,
+                created_at=turn.now,
+                updated_at=turn.now,
+            )
+            await turn.tx.runs.add(run)
+            await self.apply(turn, run, community, transition, ctx.locale)
 
     # -- telling --------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 """What the engine needs read for a run beyond its own row, read only when its playbook needs
 it: the season's state (playbooks with ``collect``/``pick`` steps or texts naming ``season``),
-and the tally of the thread a due ``collect`` step counts — and the season saved back."""
+the tally of the thread a due ``collect`` step counts, the round a due ``group_members`` step
+forms — and the season saved back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.runtime.grouping import read_round
 from bot.runtime.turn import Turn
 from playbooks.calendar import zone
 from playbooks.conversation import Contributor, Season, Tally, season_of
@@ -45,6 +47,10 @@ async def world(
     thread = engine.collect_thread(state, ctx.overrides, turn.now) if state else None
     if thread:
         out.ctx = replace(out.ctx, collected=await tally(turn, community, thread, name))
+    grouping = engine.grouping_step(name, state, ctx.overrides, turn.now)
+    if grouping is not None:
+        round_read = await read_round(turn, community, name, grouping)
+        out.ctx = replace(out.ctx, grouping=round_read)
     return out
 
 

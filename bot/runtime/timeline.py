@@ -26,6 +26,8 @@ def _kind(action: act.Action) -> str:
             return "thread"
         case act.UpdateMessage():
             return "update"
+        case act.MessageGroup():
+            return "group"
         case _:
             return "dm"
 
@@ -101,7 +103,8 @@ async def summary(sim: Simulation) -> list[str]:
         )
     posts = sum(isinstance(s.action, act.PostToCommunity) for s in sim.recorder.sent)
     dms = sum(
-        isinstance(s.action, act.SendDirectMessage | act.AskQuestion) for s in sim.recorder.sent
+        isinstance(s.action, act.SendDirectMessage | act.AskQuestion | act.MessageGroup)
+        for s in sim.recorder.sent
     )
     lines.append(f"messages: {dms} direct, {posts} in the community")
     if sim.said:

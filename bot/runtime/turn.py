@@ -47,9 +47,16 @@ async def enqueue(
             act.recipient_of(action),
             run.id if run else None,
             run.playbook if run else None,
-            named,
+            None if named is None else named | _in(action),
         )
         for action in actions
     ]
     await turn.tx.outbox.enqueue_all(outgoing, workspace_id=turn.workspace.id, now=turn.now)
     turn.enqueued += len(outgoing)
+
+
+def _in(action: act.Action) -> set[str]:
+    """Who the action itself names: the people its text mentions, a group's members."""
+    said = getattr(action, "text", "")
+    mentioned = {m.group(1) for m in act.MENTION.finditer(said)} if isinstance(said, str) else set()
+    return mentioned | set(getattr(action, "user_ids", ()))

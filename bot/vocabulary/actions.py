@@ -154,6 +154,19 @@ class PublishHome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MessageGroup:
+    """One message to a small group of members together (a round of intros). The runtime
+    fans it out, one delivery per member (``to``); each platform then does what it can: Slack
+    opens one group DM with them all (from the delivery of the group's first member), Teams
+    and the playground send each their own 1:1 message."""
+
+    user_ids: tuple[str, ...]
+    text: str
+    #: the member this delivery is for ("" before the fan-out)
+    to: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NotifyFacilitators:
     """Tell a community's facilitators; the dispatcher fans it out, one DM each."""
 
@@ -171,6 +184,7 @@ Action = (
     | PublishHome
     | NotifyFacilitators
     | OpenForm
+    | MessageGroup
 )
 
 _TYPES: dict[str, type[Any]] = {
@@ -185,6 +199,7 @@ _TYPES: dict[str, type[Any]] = {
         PublishHome,
         NotifyFacilitators,
         OpenForm,
+        MessageGroup,
     )
 }
 
@@ -210,6 +225,8 @@ def action_from_dict(data: dict[str, Any]) -> Action:
             value = HomeButton(**value) if value else None
         elif f.name == "message":
             value = MessageRef(**value) if value else None
+        elif f.name == "user_ids":
+            value = tuple(str(u) for u in value)
         elif f.name == "fields":
             value = tuple(FormField(**field) for field in value)
         elif f.name == "sections":
@@ -232,4 +249,6 @@ def recipient_of(action: Action) -> str:
         return action.message.channel
     if isinstance(action, PostToCommunity | ReplyInThread | NotifyFacilitators):
         return action.channel
+    if isinstance(action, MessageGroup):
+        return action.to
     return action.user_id

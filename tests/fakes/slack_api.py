@@ -198,6 +198,8 @@ class FakeSlackApi(InboundFaults, Served):
         self._recent: dict[str, deque[float]] = {}
         self._handlers: dict[str, Handler] = {}
         self._opened_dms: set[str] = set()
+        #: multi-person DMs opened by conversations.open: channel id -> its users, in order
+        self.group_dms: dict[str, list[str]] = {}
         #: conversations.info: channels by (team, channel id), see add_channel
         self.channels: dict[tuple[str, str], JsonDict] = {}
         self._ts = itertools.count(1)
@@ -783,11 +785,14 @@ class FakeSlackApi(InboundFaults, Served):
         users = [u.strip() for u in str(args.get("users") or "").split(",") if u.strip()]
         if not users:
             return self._error("users_list_not_supplied")
+        if len(users) > 8:  # "Provide 1 to 8 user IDs"
+            return self._error("too_many_users")
         if len(users) == 1:
             channel_id = _dm_channel(users[0])
         else:
             channel_id = "G" + uuid.uuid5(uuid.NAMESPACE_OID, ",".join(sorted(users))).hex[:8]
             channel_id = channel_id.upper()
+            self.group_dms.setdefault(channel_id, users)
         if channel_id in self._opened_dms:
             return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel_id}}
         self._opened_dms.add(channel_id)
