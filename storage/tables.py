@@ -588,6 +588,7 @@ class ChampionInvite(SQLModel, table=True):
     invited_at: datetime = Field(sa_type=UTCDateTime)
     #: "" while unanswered, then "accepted" or "declined"
     answer: str = Field(default="", max_length=16)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MemberGroup(SQLModel, table=True):
