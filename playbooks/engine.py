@@ -75,6 +75,9 @@ class RunContext:
     collected: Tally | None = None
     #: the season's state, for playbooks that use it (:attr:`schema.Playbook.uses_season`)
     season: Season | None = None
+    #: what is worth the member's visit (a busy thread, an open question…), read by the caller
+    #: for playbooks whose texts mention it (:attr:`schema.Playbook.uses_highlights`)
+    highlights: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,11 @@ class Engine:
         """Whether a run of ``name`` needs the season's state in its context."""
         playbook = self.playbook_for(name, overrides)
         return playbook is not None and playbook.uses_season
+
+    def uses_highlights(self, name: str, overrides: Mapping[str, Any]) -> bool:
+        """Whether a run of ``name`` needs ``RunContext.highlights``."""
+        playbook = self.playbook_for(name, overrides)
+        return playbook is not None and playbook.uses_highlights
 
     def collect_thread(
         self, state: RunState, overrides: Mapping[str, Any], now: datetime
@@ -565,5 +573,6 @@ class Engine:
                 if k.startswith(COLLECTED)
             },
             "season": season_view(ctx.season, season),
+            "highlights": ctx.highlights,
         }
         return render(template, variables)

@@ -14,6 +14,7 @@ from storage.activity import Activity
 from storage.database import READ_ONLY
 from storage.directory import Directory
 from storage.experts import Experts
+from storage.highlights import Highlights
 from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
@@ -43,6 +44,7 @@ class Transaction:
     privacy: Privacy
     seasons: Seasons
     threads: Threads
+    highlights: Highlights
 
 
 class Store:
@@ -121,4 +123,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         privacy=Privacy(session),
         seasons=Seasons(session),
         threads=Threads(session),
+        highlights=Highlights(session),
     )

@@ -92,7 +92,7 @@ class Dispatcher:
         self.message_links = MessageLinkBook()
         self._background: set[asyncio.Future[None]] = set()
         self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
-        self._rituals = Rituals(engine, new_run_id)
+        self._rituals = Rituals(engine, new_run_id, lambda: self.message_links)
         self._launches = Launches(store, engine, self._rituals, clock, on_enqueued)
 
     @property

@@ -14,6 +14,7 @@ from bot.runtime import notices
 from bot.runtime.context import run_context
 from bot.runtime.delivery import not_now
 from bot.runtime.fan_out import fan_out, stop_button
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.replacement import decide
 from bot.runtime.run_world import World, save_season, world
 from bot.runtime.start_button import parse_start
@@ -30,9 +31,16 @@ FAILURE_NOTICE_QUIET = timedelta(hours=1)
 
 
 class Rituals:
-    def __init__(self, engine: Engine, new_run_id: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        new_run_id: Callable[[], str],
+        links: Callable[[], MessageLinkBook] = MessageLinkBook,
+    ) -> None:
+        """``links``: each platform's links to its messages (for texts naming highlights)."""
         self._engine = engine
         self._new_run_id = new_run_id
+        self._links = links
 
     # -- starting -------------------------------------------------------------------------
 
@@ -112,7 +120,7 @@ class Rituals:
         if overrides is None:
             overrides = await turn.tx.directory.playbook_settings(community.id, name)
         ctx = run_context(run_id, community, member if subject else None, turn.workspace, overrides)
-        found = await world(turn, self._engine, ctx, community, name)
+        found = await world(turn, self._engine, ctx, community, name, links=self._links())
         transition = self._engine.start(
             name, found.ctx, turn.now, in_working_time=scheduled, variables=variables
         )
@@ -177,7 +185,7 @@ class Rituals:
             run.wake_at,
             run.waiting_thread,
         )
-        found = await world(turn, self._engine, ctx, community, run.playbook, state)
+        found = await world(turn, self._engine, ctx, community, run.playbook, state, self._links())
         transition = self._engine.on_event(state, event, found.ctx, turn.now)
         if transition.ignored:
             log.info("event did not move the run", extra={"reason": transition.ignored})

@@ -1010,6 +1010,22 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "Cette page a été raccourcie pour tenir à l'écran. Tapez `/animateur home` ou "
         "ouvrez le tableau de bord pour la suite.",
     },
+    # -- connection rituals (nudges, sponsors): the weekly health digest's lines --
+    "digest_connections": {"en": "Connection rituals:", "fr": "Rituels de lien :"},
+    "digest_nudged": {
+        "en": "• Silent members nudged in the last 7 days: {count}",
+        "fr": "• Membres silencieux relancés ces 7 derniers jours : {count}",
+    },
+    "digest_nudged_withheld": {
+        "en": "• Silent members nudged in the last 7 days: {withheld}",
+        "fr": "• Membres silencieux relancés ces 7 derniers jours : {withheld}",
+    },
+    "digest_sponsors_active": {
+        "en": "• Sponsors who posted, replied or reacted: {week} of {sponsors} in the last 7 "
+        "days, {month} of {sponsors} in the last 30 days",
+        "fr": "• Sponsors qui ont posté, répondu ou réagi : {week} sur {sponsors} ces 7 derniers "
+        "jours, {month} sur {sponsors} ces 30 derniers jours",
+    },
 }
 
 
