@@ -89,8 +89,8 @@ class MemberFilter(Strict):
     - ``silent_for``: only present members with no post, reply or reaction in the community for
       that long — counted from their join, else from when they were first seen on the roster;
     - ``again_after``: not a member this ritual started for within that long;
-    - ``at_most``: at most this many members started in any 24 hours in the community (the
-      others' turn comes at the next fires)."""
+    - ``at_most``: at most this many members started a day (the community's day) in the
+      community (the others' turn comes at the next fires)."""
 
     role: Literal["sponsors", "facilitators"] | None = None
     silent_for: str | None = None

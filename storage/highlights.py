@@ -110,7 +110,7 @@ class Highlights:
     async def busiest_thread(
         self, community_id: int, since: datetime, until: datetime
     ) -> BusyThread | None:
-        """The thread with the most replies in ``[since, until)`` (ties: the latest started)."""
+        """The thread with the most replies in ``[since, until)`` (ties: replied to last)."""
         replies = func.count().label("replies")
         query = (
             sa_select(col(ActivityRecord.thread_id), col(ActivityRecord.channel), replies)
@@ -123,7 +123,7 @@ class Highlights:
                 col(ActivityRecord.deleted_at).is_(None),
             )
             .group_by(col(ActivityRecord.thread_id), col(ActivityRecord.channel))
-            .order_by(replies.desc(), col(ActivityRecord.thread_id).desc())
+            .order_by(replies.desc(), func.max(col(ActivityRecord.occurred_at)).desc())
             .limit(1)
         )
         row = (await self._s.execute(query)).first()

@@ -1,20 +1,18 @@
 """Which members of a launch's chunk a ritual for each member starts for, when its trigger
-says ``only`` (playbooks.schema.MemberFilter): its role (the sponsors), silence, the time
-since it last started for them, and a cap per 24 hours. Read once per chunk: three reads
-whatever the chunk's size, none per member."""
+says ``only`` (playbooks.schema.MemberFilter): their role (the sponsors), their silence, the
+time since it last started for them, and a cap per day (the community's). Read once per
+chunk: three reads whatever the chunk's size, none per member."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time
 
+from playbooks.calendar import zone
 from playbooks.schema import MemberFilter
 from storage.store import Transaction
 from storage.tables import Community
-
-#: The window the ``at_most`` cap counts in.
-CAP_WINDOW = timedelta(hours=24)
 
 
 @dataclass(slots=True)
@@ -57,6 +55,8 @@ async def choose(
         kept = [u for u in kept if u not in last or last[u] <= now - again]
     room = None
     if only.at_most is not None:
-        started = await tx.highlights.started_since(community.id, playbook, now - CAP_WINDOW)
+        local = now.astimezone(zone(community.timezone))
+        midnight = datetime.combine(local.date(), time.min, local.tzinfo)
+        started = await tx.highlights.started_since(community.id, playbook, midnight)
         room = max(0, only.at_most - started)
     return Chosen(set(kept), room)

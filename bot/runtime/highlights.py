@@ -10,8 +10,8 @@ Texts see ``highlights`` as::
     open_question: the latest open question (same, any topic) — {url, asked} — or None
     contributors:  up to 3 names of the month's top contributors (posts and replies, 30 days),
                    never the member, nor anyone who opted out of the ritual or of every ritual
-    sponsors_quiet: True when the community has sponsors and none posted, replied or reacted
-                   there in 30 days
+    sponsors_quiet: True when the community (declared 30 days ago or more) has sponsors and
+                   none posted, replied or reacted there in 30 days
 
 A link is empty when the platform has no link builder; the community-wide parts are read once
 per turn (a launch's chunk of members shares them)."""
@@ -102,7 +102,7 @@ async def _community_wide(
         and u not in community.sponsors  # thanking oneself is no act
     ]
     quiet = False
-    if community.sponsors:
+    if community.sponsors and community.created_at <= now - MONTH:
         last_heard = await turn.tx.pulse_queries.last_active(
             community.id, list(community.sponsors), now
         )
