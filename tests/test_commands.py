@@ -89,14 +89,15 @@ async def test_bad_arguments_get_the_usage_line_and_what_is_wrong(harness: Harne
     )
     assert await say(harness, "U-bob", "optout") == "Usage: /animateur optout <ritual|all>"
     assert (await say(harness, "U-bob", "optout karaoke")).startswith(
-        "unknown ritual “karaoke” (known: challenge, checkin, welcome)"
+        "unknown ritual “karaoke” (known: challenge, checkin, nudge, sponsor, welcome)"
     )
 
 
 async def test_rituals_are_listed_and_switched_by_facilitators_only(harness: Harness) -> None:
     assert await say(harness, "U-bob", "rituals list") == (
         "Rituals in Data & IA:\n• challenge (Knowledge-sharing challenge) — off\n"
-        "• checkin (Weekly check-in) — off\n• welcome (Welcome) — on"
+        "• checkin (Weekly check-in) — off\n• nudge (Gentle nudges) — off\n"
+        "• sponsor (Sponsors lead by example) — off\n• welcome (Welcome) — on"
     )
     assert (await say(harness, "U-bob", "rituals disable welcome")).startswith(
         "Only the facilitators"

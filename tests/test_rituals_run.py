@@ -187,8 +187,8 @@ async def test_rituals_run_speaks_french(harness: Harness) -> None:
 async def test_help_tells_facilitators_which_rituals_they_can_run(harness: Harness) -> None:
     facilitator = await say(harness, "U-dan", "help")
     assert (
-        "• rituals run <ritual> — run a scheduled ritual now (challenge, checkin, gathering; "
-        "checkin now for the check-in)"
+        "• rituals run <ritual> — run a scheduled ritual now (challenge, checkin, gathering, "
+        "nudge, sponsor; checkin now for the check-in)"
     ) in facilitator
     assert "rituals run" not in await say(harness, "U-bob", "help")
 
