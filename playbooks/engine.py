@@ -145,6 +145,9 @@ class RunContext:
     reached: Reached | None = None
     #: the round a due ``group_members`` step forms (read by the caller)
     grouping: Grouping | None = None
+    #: what is worth the member's visit (a busy thread, an open question…), read by the caller
+    #: for playbooks whose texts mention it (:attr:`schema.Playbook.uses_highlights`)
+    highlights: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +252,11 @@ class Engine:
         """Whether a run of ``name`` needs the season's state in its context."""
         playbook = self.playbook_for(name, overrides)
         return playbook is not None and playbook.uses_season
+
+    def uses_highlights(self, name: str, overrides: Mapping[str, Any]) -> bool:
+        """Whether a run of ``name`` needs ``RunContext.highlights``."""
+        playbook = self.playbook_for(name, overrides)
+        return playbook is not None and playbook.uses_highlights
 
     def collect_thread(
         self, state: RunState, overrides: Mapping[str, Any], now: datetime
@@ -815,6 +823,7 @@ class Engine:
                 if k.startswith(COLLECTED)
             },
             "season": season_view(ctx.season, season),
+            "highlights": ctx.highlights,
             **(extra or {}),
         }
         return render(template, variables)

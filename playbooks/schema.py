@@ -82,16 +82,50 @@ def _check_until(value: str | None) -> str | None:
     return value
 
 
+class MemberFilter(Strict):
+    """Which members a ritual for each member starts for (all that apply):
+
+    - ``role``: only the community's ``sponsors`` (or ``facilitators``);
+    - ``silent_for``: only present members with no post, reply or reaction in the community for
+      that long — counted from their join, else from when they were first seen on the roster;
+    - ``again_after``: not a member this ritual started for within that long;
+    - ``at_most``: at most this many members started a day (the community's day) in the
+      community (the others' turn comes at the next fires)."""
+
+    role: Literal["sponsors", "facilitators"] | None = None
+    silent_for: str | None = None
+    again_after: str | None = None
+    at_most: int | None = Field(default=None, ge=1, le=10_000)
+
+    _durations_parse = field_validator("silent_for", "again_after")(check_duration)
+
+    @property
+    def silent_delta(self) -> timedelta | None:
+        return parse_duration(self.silent_for) if self.silent_for else None
+
+    @property
+    def again_delta(self) -> timedelta | None:
+        return parse_duration(self.again_after) if self.again_after else None
+
+
 class ScheduleTrigger(Strict):
     """A cron expression; the ritual runs once for the community (cron read in the community's
     timezone), or once for each of its members (``audience: each_member``), each at that time in
-    their own timezone. Fires on weekends and holidays of the community are skipped."""
+    their own timezone — only those ``only`` keeps, when given (see :class:`MemberFilter`).
+    Fires on weekends and holidays of the community are skipped."""
 
     on: Literal["schedule"]
     cron: str
     audience: Literal["community", "each_member"] = "community"
+    only: MemberFilter | None = None
 
     _cron_parses = field_validator("cron")(check_cron)
+
+    @model_validator(mode="after")
+    def _only_for_members(self) -> ScheduleTrigger:
+        if self.only is not None and self.audience != "each_member":
+            raise ValueError("'only' chooses among members: it needs 'audience: each_member'")
+        return self
 
 
 Trigger = Annotated[
@@ -452,6 +486,17 @@ class Playbook(Strict):
     def grouping(self) -> GroupMembers | None:
         """The playbook's ``group_members`` step, if any."""
         return next((s for s in self.steps if isinstance(s, GroupMembers)), None)
+
+    @property
+    def uses_highlights(self) -> bool:
+        """Whether its texts mention ``highlights`` (what is worth a member's visit, read for
+        the run: see bot.runtime.highlights)."""
+        return any("highlights" in text for text in _texts(self))
+
+    @property
+    def member_filter(self) -> MemberFilter | None:
+        trigger = self.trigger
+        return trigger.only if isinstance(trigger, ScheduleTrigger) else None
 
     @property
     def has_member_subject(self) -> bool:

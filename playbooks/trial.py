@@ -112,6 +112,33 @@ def _conversations() -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]
     )
 
 
+def _highlight_sets() -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """What ``highlights`` may hold (bot.runtime.highlights): nothing worth a look; and
+    everything, at its longest."""
+    yield (
+        "nothing highlighted",
+        {
+            "thread": None,
+            "question": None,
+            "open_question": None,
+            "contributors": [],
+            "sponsors_quiet": False,
+        },
+    )
+    url = "https://example.com/" + "x" * 500
+    name = f"{'N' * 80} 🎉 {{{{ x }}}}"
+    yield (
+        "everything highlighted",
+        {
+            "thread": {"url": url, "started": "30 septembre", "replies": 100_000},
+            "question": {"url": url, "asked": "30 septembre", "topic": "t" * 80},
+            "open_question": {"url": url, "asked": "30 septembre"},
+            "contributors": [name, name, name],
+            "sponsors_quiet": True,
+        },
+    )
+
+
 def _answer_sets(keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, str]]]:
     yield "no answer yet", {}
     for described, value in HOSTILE_ANSWERS:
@@ -157,20 +184,24 @@ def try_render(
     conversations = list(_conversations())
     if "collected" not in template and "season" not in template:
         conversations = conversations[:1]  # a text that shows neither: once is enough
+    highlighted = list(_highlight_sets()) if "highlights" in template else [("", {})]
     for subject in _MEMBERS if member else (None,):
         for described, answers in _answer_sets(keys):
             for took_part, collected, season in conversations:
-                values = {
-                    "community": community,
-                    "member": subject,
-                    "answers": answers,
-                    "collected": collected,
-                    "season": season,
-                    "locale": locale,
-                    "group": GROUP,
-                }
-                said = described if len(conversations) == 1 else f"{described}, {took_part}"
-                _render_by(deadline, template, values, said)
+                for shown, highlights in highlighted:
+                    values = {
+                        "community": community,
+                        "member": subject,
+                        "answers": answers,
+                        "collected": collected,
+                        "season": season,
+                        "highlights": highlights,
+                        "locale": locale,
+                        "group": GROUP,
+                    }
+                    said = described if len(conversations) == 1 else f"{described}, {took_part}"
+                    said = f"{said}, {shown}" if shown else said
+                    _render_by(deadline, template, values, said)
 
 
 def settings_refusal(

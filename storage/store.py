@@ -16,6 +16,7 @@ from storage.database import READ_ONLY
 from storage.directory import Directory
 from storage.experts import Experts
 from storage.groupings import Groupings
+from storage.highlights import Highlights
 from storage.kudos import KudosLedger
 from storage.membership import Membership
 from storage.outbox import Outbox
@@ -47,6 +48,7 @@ class Transaction:
     threads: Threads
     champions: Champions
     groupings: Groupings
+    highlights: Highlights
 
 
 class Store:
@@ -127,4 +129,5 @@ def _repositories(session: AsyncSession) -> Transaction:
         threads=Threads(session),
         champions=Champions(session),
         groupings=Groupings(session),
+        highlights=Highlights(session),
     )

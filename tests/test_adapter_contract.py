@@ -19,13 +19,14 @@ from bot.settings import SlackSettings
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
 from storage.store import Store
-from storage.tables import ActivityRecord, Community, MemberGroup, Run
+from storage.tables import ActivityRecord, Community, Member, MemberGroup, Run
 from tests.conftest import local_server, wait_for
 from tests.contract_drivers import Driver, LocalDriver, Shown, SlackDriver, TeamsDriver
 from tests.dispatched import record_dispatched
-from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.bot_connector import FakeBotConnector, teams_member
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_support import BOT_USER, SECRET, TEAM, TOKEN, running_bot, seed_slack_community
+from tests.teams_support import TEAM as TEAMS_TEAM
 from tests.teams_support import running_teams_bot, seed_team_community
 
 PLATFORMS = ["local", "slack", "teams"]
@@ -517,3 +518,79 @@ async def test_intros_group_two_members_start_them_talking_and_ask_if_they_met(
         return answers if None not in answers.values() else None
 
     assert await wait_for(kept, within=10) == {MEMBER: "yes", OTHER: "skip"}
+
+
+async def _messages_starting(driver: Driver, user: str, start: str) -> list[Shown]:
+    async def found() -> list[Shown] | None:
+        shown = [s for s in await driver.messages(user) if s.text.startswith(start)]
+        return shown or None
+
+    messages: list[Shown] = await wait_for(found, within=10)
+    return messages
+
+
+async def _member_zone(store: Store, channel: str, user: str) -> ZoneInfo:
+    """Where a ritual for each member fires for ``user``: their timezone, else the community's."""
+
+    async def stored() -> Member | None:
+        async with store.transaction() as tx:
+            rows = await tx.session.execute(select(Member).where(Member.user_id == user))
+            return rows.scalars().first()
+
+    member: Member = await wait_for(stored, within=10)
+    return ZoneInfo(member.timezone or (await _community_zone(store, channel)).key)
+
+
+def _roster(driver: Driver, **members: str) -> None:
+    """Slack and Teams read a ritual's members from the platform's roster (Slack's
+    ``conversations.members``, the team's paged members); ``members``: names by user id."""
+    if isinstance(driver, SlackDriver):
+        listed = [*members, BOT_USER]
+        driver.bot.slack.add_channel(TEAM, driver.channel, "data", listed[0], members=listed)
+    elif isinstance(driver, TeamsDriver):
+        accounts = [
+            {**teams_member(i, name=name), "id": user}
+            for i, (user, name) in enumerate(members.items(), 1)
+        ]
+        for place in (driver.channel, TEAMS_TEAM):
+            driver.bot.connector.set_roster(place, accounts)
+
+
+async def test_the_gentle_nudge_reaches_a_silent_member_privately_with_its_stop_button(
+    tuesday_driver: tuple[Driver, ManualClock],
+) -> None:
+    driver, clock = tuesday_driver
+    store = await _store(driver)
+    await _switch_on(store, driver.channel, "nudge", clock())
+    await driver.join(MEMBER, "Noor", "en-GB")
+    _roster(driver, **{MEMBER: "Noor"})
+    local = await _member_zone(store, driver.channel, MEMBER)
+    clock.now = datetime(2027, 1, 5, 10, 0, 30, tzinfo=local)  # 35 days of silence
+    [nudge] = await _messages_starting(driver, MEMBER, "Hi Noor 👋 We have not heard from you")
+    assert nudge.text.endswith("Not for you right now? The button below stops these notes.")
+    assert nudge.stop == "Stop “Gentle nudges”"
+
+
+async def _sponsored_by(store: Store, channel: str, sponsor: str) -> None:
+    async with store.transaction() as tx:
+        rows = await tx.session.execute(select(Community).where(Community.channel_id == channel))
+        for community in rows.scalars().all():
+            community.sponsors = [sponsor]
+
+
+async def test_the_sponsor_gets_the_monthly_acts_privately_and_nobody_else(
+    tuesday_driver: tuple[Driver, ManualClock],
+) -> None:
+    driver, clock = tuesday_driver
+    store = await _store(driver)
+    await _sponsored_by(store, driver.channel, MEMBER)
+    await _switch_on(store, driver.channel, "sponsor", clock())
+    await driver.join(OTHER, "Ola", "en-GB")
+    await driver.join(MEMBER, "Noor", "en-GB")
+    _roster(driver, **{MEMBER: "Noor", OTHER: "Ola"})
+    local = await _member_zone(store, driver.channel, MEMBER)
+    clock.now = datetime(2026, 12, 1, 9, 30, 30, tzinfo=local)  # the first Tuesday
+    [acts] = await _messages_starting(driver, MEMBER, "Hello Noor! As a sponsor of *")
+    assert "• Share this month's priority with the channel: " in acts.text
+    assert acts.stop == "Stop “Sponsors lead by example”"
+    assert not [s for s in await driver.messages(OTHER) if "As a sponsor of" in s.text]

@@ -89,7 +89,8 @@ async def test_bad_arguments_get_the_usage_line_and_what_is_wrong(harness: Harne
     )
     assert await say(harness, "U-bob", "optout") == "Usage: /animateur optout <ritual|all>"
     assert (await say(harness, "U-bob", "optout karaoke")).startswith(
-        "unknown ritual “karaoke” (known: challenge, checkin, experts, intros, welcome)"
+        "unknown ritual “karaoke” (known: challenge, checkin, experts, intros, nudge, sponsor, "
+        "welcome)"
     )
 
 
@@ -97,7 +98,8 @@ async def test_rituals_are_listed_and_switched_by_facilitators_only(harness: Har
     assert await say(harness, "U-bob", "rituals list") == (
         "Rituals in Data & IA:\n• challenge (Knowledge-sharing challenge) — off\n"
         "• checkin (Weekly check-in) — off\n• experts (Questions to experts) — off\n"
-        "• intros (Intros) — off\n• welcome (Welcome) — on"
+        "• intros (Intros) — off\n• nudge (Gentle nudges) — off\n"
+        "• sponsor (Sponsors lead by example) — off\n• welcome (Welcome) — on"
     )
     assert (await say(harness, "U-bob", "rituals disable welcome")).startswith(
         "Only the facilitators"

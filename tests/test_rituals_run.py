@@ -188,8 +188,7 @@ async def test_help_tells_facilitators_which_rituals_they_can_run(harness: Harne
     facilitator = await say(harness, "U-dan", "help")
     assert (
         "• rituals run <ritual> — run a scheduled ritual now (challenge, checkin, gathering, "
-        "intros; "
-        "checkin now for the check-in)"
+        "intros, nudge, sponsor; checkin now for the check-in)"
     ) in facilitator
     assert "rituals run" not in await say(harness, "U-bob", "help")
 

@@ -295,7 +295,15 @@ def test_the_cli_takes_privacy_and_terms_urls_and_an_explicit_output(
 
 def test_the_descriptions_promise_only_the_bundled_rituals() -> None:
     library = load_library()
-    assert sorted(library) == ["challenge", "checkin", "intros", "welcome"], (
+    assert sorted(library) == [
+        "challenge",
+        "checkin",
+        "experts",
+        "intros",
+        "nudge",
+        "sponsor",
+        "welcome",
+    ], (  # fmt: skip
         "update the descriptions with the library"
     )
     slack = build_slack_manifest("https://bot.example.com", socket_mode=False)
@@ -305,3 +313,4 @@ def test_the_descriptions_promise_only_the_bundled_rituals() -> None:
         assert "sharing challenge" in description.lower()
         assert "intros" in description.lower()
         assert not re.search(r"recogni|celebrat|kudos|engagement over time", description, re.I)
+    assert "silent for 30 days" in FULL_DESCRIPTION and "each sponsor" in FULL_DESCRIPTION

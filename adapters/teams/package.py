@@ -54,7 +54,7 @@ RSC_PERMISSIONS: tuple[dict[str, str], ...] = (
 COMMAND_SCOPES = ("personal", "team")
 BOT_SCOPES = ("personal", "team", "groupChat")
 
-#: Only what the bot does today (the bundled rituals: welcome, checkin, challenge, intros).
+#: Only what the bot does today (the bundled rituals).
 SHORT_DESCRIPTION = "Welcomes, weekly check-ins, sharing challenges and intros for communities."
 FULL_DESCRIPTION = (
     "Animateur helps facilitators run communities of practice in Microsoft Teams. A "
@@ -63,9 +63,11 @@ FULL_DESCRIPTION = (
     "newcomer (a welcome message, the charter to accept, a few questions over their first "
     "week) and a weekly check-in (each member's objective on Monday, how it went on Friday, "
     "and a summary for the community) and a weekly knowledge-sharing challenge (a prompt in "
-    "the channel, answered in its thread, and a recap thanking each contributor) and intros "
+    "the channel, answered in its thread, and a recap thanking each contributor), intros "
     "(every two weeks, members who rarely cross paths are introduced in pairs, each in their "
-    "own chat, and asked a week later whether they met). "
+    "own chat, and asked a week later whether they met), a gentle, private nudge with "
+    "something useful for members silent for 30 days, and a monthly note to each sponsor "
+    "with concrete acts that lead by example. "
     "Facilitators receive digests of the answers.\n\n"
     "Mention Animateur with help to see the commands. Each member chooses which rituals they "
     "receive, can pause them, and speaks with the bot in English or French.\n\n"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.runtime import notices
+from bot.runtime.audience import Chosen, choose
 from bot.runtime.clock import Clock
 from bot.runtime.context import known_profile
 from bot.runtime.person_keys import PersonKeys
@@ -150,6 +151,12 @@ class Launches:
             profiles = [p for p in members or () if p.user_id > launch.cursor]
             stored: dict[str, Member] = {}
             overrides: dict[str, Any] = {}
+            chosen: Chosen | None = None
+            only = self._engine.playbooks[launch.playbook].member_filter
+            if profiles and only is not None:
+                users = [p.user_id for p in profiles]
+                chosen = await choose(tx, community, launch.playbook, only, users, now)
+                profiles = [p for p in profiles if p.user_id in chosen.members]
             if profiles:
                 assert workspace.id is not None
                 # what every member's start reads, read once for the chunk
@@ -158,6 +165,8 @@ class Launches:
                 overrides = await tx.directory.playbook_settings(community.id, launch.playbook)
                 turn.running = await tx.runs.active_of(community.id, launch.playbook, users)
             for profile in profiles:
+                if chosen is not None and chosen.room is not None and chosen.room <= 0:
+                    break  # the cap: the others' turn comes at the next fires
                 run = await self._start_for(
                     turn,
                     launch,
@@ -171,7 +180,11 @@ class Launches:
                     launch.asked_later += 1
                 elif run is not None:
                     launch.asked_now += 1
+                if run is not None and chosen is not None and chosen.room is not None:
+                    chosen.room -= 1
                 launch.cursor = profile.user_id
+            if members:  # the chunk's members left out by ``only`` are done with too
+                launch.cursor = max(launch.cursor, max(p.user_id for p in members))
             if not dropped:
                 launch.lease_until = now + lease
             if final:

@@ -1,8 +1,9 @@
 """The one way the runtime names where a facilitator opens a message (an unanswered question…):
 each platform's link builder (the ``MessageLinks`` port, registered by the composition root)
 spells the address; the runtime adds it to what it shows — the dashboard, the early warnings,
-the weekly digest, ``/animateur health``, ``animateur report``. Facilitators only: member-facing
-texts never carry these links.
+the weekly digest, ``/animateur health``, ``animateur report`` — and the texts of rituals that
+mention ``highlights`` (bot.runtime.highlights: the private DMs of the nudge and sponsor
+rituals); no other member-facing text carries these links.
 
 In chat texts a link is written ``[label](url)`` — Teams' markdown, the playground's markup; the
 Slack adapter turns it into its own ``<url|label>``."""

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.runtime.context import resolve_locale
+from bot.runtime.digest_connections import connection_figures, connection_lines
 from bot.runtime.indicators import Indicators
 from bot.runtime.pulse_alerts import week_of
 from bot.runtime.pulse_render import trend
@@ -71,10 +72,12 @@ async def digest_messages(
     if not await tx.pulse_notices.claim(community.id, DIGEST, week, now, detail=snapshot):
         return []
     out: list[act.Action] = []
+    connections = await connection_figures(tx, community, now)
     for facilitator in community.facilitators:
         reader = await tx.directory.member(workspace.id, facilitator)
         locale = resolve_locale(reader, community, workspace)
         said = render(community, report, found, previous, snapshot, week, locale)
+        said = "\n".join([said, *connection_lines(connections, locale)])
         out.append(act.SendDirectMessage(user_id=facilitator, text=said))
     return out
 

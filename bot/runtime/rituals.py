@@ -156,7 +156,7 @@ class Rituals:
         if overrides is None:
             overrides = await turn.tx.directory.playbook_settings(community.id, name)
         ctx = run_context(run_id, community, member if subject else None, turn.workspace, overrides)
-        found = await world(turn, self._engine, ctx, community, name)
+        found = await world(turn, self._engine, ctx, community, name, links=self.links)
         transition = self._engine.start(
             name, found.ctx, turn.now, in_working_time=scheduled, variables=variables
         )
@@ -228,7 +228,7 @@ class Rituals:
             run.wake_at,
             run.waiting_thread,
         )
-        found = await world(turn, self._engine, ctx, community, run.playbook, state)
+        found = await world(turn, self._engine, ctx, community, run.playbook, state, self.links)
         due = self._engine.people_step(state, overrides, turn.now)
         if due is not None:
             people = await reached(turn, community, *due, state, self.links)

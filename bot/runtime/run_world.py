@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.runtime.grouping import read_round
+from bot.runtime.highlights import highlights
+from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.turn import Turn
 from playbooks.calendar import zone
 from playbooks.conversation import Contributor, Season, Tally, season_of
@@ -36,10 +38,16 @@ async def world(
     community: Community,
     name: str,
     state: RunState | None = None,
+    links: MessageLinkBook | None = None,
 ) -> World:
     """``ctx`` with what the run of ``name`` (at ``state``; None: starting) needs read."""
     assert community.id is not None
     out = World(ctx)
+    if engine.uses_highlights(name, ctx.overrides):
+        subject = ctx.member.user_id if ctx.member else None
+        book = links or MessageLinkBook()
+        found = await highlights(turn, community, subject, name, book, ctx.locale)
+        out.ctx = replace(out.ctx, highlights=found)
     if engine.uses_season(name, ctx.overrides):
         season = season_name(community, turn.now)
         out.season = await turn.tx.seasons.locked(community.id, name, season, turn.now)

@@ -1163,6 +1163,22 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "réponse) et rien d'autre n'a été publié. Vérifiez que le bot peut toujours publier "
         "dans le canal ; le prochain tour démarre comme prévu.",
     },
+    # -- connection rituals (nudges, sponsors): the weekly health digest's lines --
+    "digest_connections": {"en": "Connection rituals:", "fr": "Rituels de lien :"},
+    "digest_nudged": {
+        "en": "• Silent members nudged in the last 7 days: {count}",
+        "fr": "• Membres silencieux relancés ces 7 derniers jours : {count}",
+    },
+    "digest_nudged_withheld": {
+        "en": "• Silent members nudged in the last 7 days: {withheld}",
+        "fr": "• Membres silencieux relancés ces 7 derniers jours : {withheld}",
+    },
+    "digest_sponsors_active": {
+        "en": "• Sponsors who posted, replied or reacted: {week} of {sponsors} in the last 7 "
+        "days, {month} of {sponsors} in the last 30 days",
+        "fr": "• Sponsors qui ont posté, répondu ou réagi : {week} sur {sponsors} ces 7 derniers "
+        "jours, {month} sur {sponsors} ces 30 derniers jours",
+    },
 }
 
 

@@ -4,8 +4,9 @@ and what it queued — shared by the dispatcher and the ritual modules it routes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.runtime.governance import Answers
 from bot.vocabulary import actions as act
@@ -28,6 +29,8 @@ class Turn:
     answers: Answers | None = None
     #: a launch's chunk: the runs of its ritual still going, by subject, read for the chunk
     running: dict[str, Run] | None = None
+    #: what several runs of the turn read alike (a launch chunk's highlights), read once
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 async def enqueue(
