@@ -54,8 +54,9 @@ PICK_ROUND = "_round"
 #: The variables a ``group_members`` step sets: how many could be grouped (in the community's
 #: run), the others of a member's group and the round's number (in each member's own run).
 GROUPED, PARTNERS, ROUND = "grouped", "partners", "round"
-#: A weekly schedule meets a round every two weeks a little early: this much early is on time.
-ROUND_TOLERANCE = timedelta(days=1)
+#: A weekly schedule meets a round every two weeks a little early, or a day after a round that
+#: came late (a holiday): this much early is on time.
+ROUND_TOLERANCE = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)

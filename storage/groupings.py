@@ -116,22 +116,26 @@ class Groupings:
         )
         return (await self._s.execute(query)).scalars().all()
 
-    async def erase(self, workspace_id: int, user_id: str) -> int:
-        """``user_id``'s rows go; their partners' rows of those rounds no longer name them.
-        How many rows were removed or changed."""
-        own = list(await self.of_person(workspace_id, user_id))
-        changed = 0
-        for row in own:
+    async def naming(self, workspace_id: int, user_id: str) -> list[MemberGroup]:
+        """Others' rows that name ``user_id`` as a partner (the rounds they were in)."""
+        found: list[MemberGroup] = []
+        for row in await self.of_person(workspace_id, user_id):
             query = select(MemberGroup).where(
                 MemberGroup.community_id == row.community_id,
                 MemberGroup.playbook == row.playbook,
                 MemberGroup.round == row.round,
                 col(MemberGroup.user_id).in_(list(row.partners)),
             )
-            for other in (await self._s.execute(query)).scalars().all():
-                if user_id in other.partners:
-                    other.partners = [p for p in other.partners if p != user_id]
-                    changed += 1
+            found += [o for o in (await self._s.execute(query)).scalars() if user_id in o.partners]
+        return found
+
+    async def erase(self, workspace_id: int, user_id: str) -> int:
+        """``user_id``'s rows go; their partners' rows of those rounds no longer name them.
+        How many rows were removed or changed."""
+        others = await self.naming(workspace_id, user_id)
+        for other in others:
+            other.partners = [p for p in other.partners if p != user_id]
+        changed = len(others)
         result = await self._s.execute(
             delete(MemberGroup).where(
                 col(MemberGroup.workspace_id) == workspace_id, col(MemberGroup.user_id) == user_id

@@ -456,6 +456,16 @@ class Privacy:
             ),
             "season_tallies": await self._season_entries(communities, uid),
             "intro_groups": [_plain_row(row) for row in await Groupings(self._s).of_person(w, uid)],
+            # others' rounds that name them as a partner: which, not the others' answers
+            "intro_groups_naming_them": [
+                {
+                    "id": o.id,
+                    "community_id": o.community_id,
+                    "playbook": o.playbook,
+                    "round": o.round,
+                }
+                for o in await Groupings(self._s).naming(w, uid)
+            ],
             "expert_topics": await self._all(
                 select(_table(ExpertTopic)).where(
                     col(ExpertTopic.workspace_id) == w, col(ExpertTopic.user_id) == uid

@@ -38,7 +38,7 @@ EXPORTED: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "expertask": {"asked_as_expert": _ID},
     "slack_installations": {"slack_installations": _ID},
     "championinvite": {"champion_invitations": _ID},
-    "membergroup": {"intro_groups": _ID},
+    "membergroup": {"intro_groups": _ID, "intro_groups_naming_them": _ID},
 }
 
 #: The prefix of the variables holding a thread's tally (``playbooks.conversation.COLLECTED``).
@@ -57,6 +57,11 @@ def _their_rows(value: str, uid: str) -> tuple[list[object], list[object]] | Non
     return theirs, [r for r in rows if r not in theirs]
 
 
+def _mention(uid: str) -> re.Pattern[str]:
+    """``uid``'s mention in a text, ``<@uid>`` or ``<@uid|name>`` — not one of ``<@uid2…>``."""
+    return re.compile(rf"<@{re.escape(uid)}(?:\|[^<>]*)?>")
+
+
 def naming_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, object]:
     """What of a run's variables names ``uid``: a variable holding their id (with the name
     that goes with it, ``<var>_name``), their row of a thread's tally — nobody else's."""
@@ -66,8 +71,8 @@ def naming_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, obj
             out[key] = value
             if f"{key}_name" in variables:
                 out[f"{key}_name"] = variables[f"{key}_name"]
-        elif f"<@{uid}" in value:  # named in a text (a group's partners): their mention
-            out[key] = re.findall(rf"<@{re.escape(uid)}(?:\|[^<>]*)?>", value)
+        elif mentions := _mention(uid).findall(value):  # named in a text (a group's partners)
+            out[key] = mentions
         elif key.startswith(COLLECTED):
             found = _their_rows(value, uid)
             if found is not None and found[0]:
@@ -82,8 +87,8 @@ def forget_in_variables(variables: Mapping[str, str], uid: str) -> dict[str, str
         if value == uid:
             out.pop(key, None)
             out.pop(f"{key}_name", None)
-        elif f"<@{uid}" in value:  # people named in a text (a group's partners)
-            named = re.sub(rf"<@{re.escape(uid)}(\|[^<>]*)?>", "", value)
+        elif _mention(uid).search(value):  # people named in a text (a group's partners)
+            named = _mention(uid).sub("", value)
             out[key] = ", ".join(p.strip() for p in named.split(",") if p.strip())
         elif key.startswith(COLLECTED):
             found = _their_rows(value, uid)

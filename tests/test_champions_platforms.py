@@ -41,7 +41,7 @@ NOW = datetime(2026, 12, 8, 10, tzinfo=UTC)
 ASKED = datetime(2026, 12, 4, 10, tzinfo=UTC)
 #: the seeded community's facilitator (on Slack and on Teams alike)
 FACILITATOR = "U0009"
-SPOTTED = "answered 3 question(s)"
+SPOTTED = "answered others' questions"
 
 
 async def look(bot: Animateur, clock: ManualClock) -> int:

@@ -174,7 +174,7 @@ async def test_a_round_with_fewer_than_two_people_is_told_to_the_facilitators(
         told = [s for s in sim.recorder.sent if s.recipient == FACILITATOR]
         assert len(told) == 1
         assert told[0].text.startswith(
-            "No intros this round in Community: only 1 member could be grouped"
+            "No intros this round in Community: fewer than 2 members could be grouped"
         )
         assert starters(sim) == [] and await rounds(sim) == {}
 
@@ -212,6 +212,10 @@ async def test_privacy_export_lists_her_groups_and_erase_forgets_her_in_others_r
         assert [(g["round"], g["partners"], g["answer"]) for g in exported["intro_groups"]] == [
             (1, [partner], "yes")
         ]
+        # her partner's row of that round names her: listed (which round), not their answer
+        [naming] = exported["intro_groups_naming_them"]
+        assert (naming["round"], naming["playbook"]) == (1, "intros")
+        assert "answer" not in naming and "partners" not in naming
 
         erasure = await erase_person(sim.store, WORKSPACE, ada.user_id, sim.clock())
         assert erasure.counts["membergroup"] == 2  # her row, and her partner's naming her

@@ -138,9 +138,10 @@ def champion_callback(community_id: int, user_id: str) -> str:
 
 
 def reason(champion: Champion, locale: str) -> str:
-    """Why they are named: what they did, in counts only."""
+    """Why they are named: what they did — never how many times (a per-person figure is
+    only ever shown to that person)."""
     parts = [
-        text(key, locale, count=count)
+        text(key, locale)
         for key, count in (
             ("champion_answered", champion.answered),
             ("champion_threads", champion.threads),

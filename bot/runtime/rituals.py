@@ -350,11 +350,12 @@ class Rituals:
         users = [s.user_id for s in spawned]
         members = await turn.tx.directory.members_by_user_id(turn.workspace.id, users)
         overrides = await turn.tx.directory.playbook_settings(community.id, parent.playbook)
+        going = await turn.tx.runs.active_of(community.id, parent.playbook, users)  # one read
         for spawn in spawned:
             member = members.get(spawn.user_id)
             if member is None:
                 continue
-            running = await turn.tx.runs.active(community.id, parent.playbook, spawn.user_id)
+            running = going.get(spawn.user_id)
             if running is not None:
                 await turn.tx.runs.finish(running, turn.now, "superseded by the next round")
             run_id = self._new_run_id()

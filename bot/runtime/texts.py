@@ -1027,16 +1027,16 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "fr": "🏅 Un·e champion·ne repéré·e dans {name} cette semaine : {who} — {reason}.",
     },
     "champion_answered": {
-        "en": "answered {count} question(s)",
-        "fr": "a répondu à {count} question(s)",
+        "en": "answered others' questions",
+        "fr": "a répondu aux questions des autres",
     },
     "champion_threads": {
-        "en": "started {count} thread(s) that got replies",
-        "fr": "a lancé {count} discussion(s) qui ont eu des réponses",
+        "en": "started threads that got replies",
+        "fr": "a lancé des discussions qui ont eu des réponses",
     },
     "champion_welcomed": {
-        "en": "welcomed {count} newcomer(s)",
-        "fr": "a accueilli {count} nouveau(x) membre(s)",
+        "en": "welcomed newcomers",
+        "fr": "a accueilli des nouveaux membres",
     },
     "champion_add_facilitator": {"en": "Add as facilitator", "fr": "Ajouter comme animateur"},
     "champion_suggest_expert": {"en": "Suggest as expert", "fr": "Suggérer comme expert"},
