@@ -118,8 +118,8 @@ async def test_a_member_who_answered_three_questions_is_spotted_and_one_who_did_
 
     (said,) = await spotted(harness)
     # the askers' threads got replies (one each): too little to be named
-    assert (
-        said == "🏅 Champion spotted in Data & IA this week: <@U-bob|Bob> — answered others' questions."
+    assert said == (
+        "🏅 Champion spotted in Data & IA this week: <@U-bob|Bob> — answered others' questions."
     )
     (question,) = [a for a in await sent(harness, "U-dan", "AskQuestion") if a["text"] == said]
     c = await community(harness)
