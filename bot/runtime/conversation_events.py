@@ -37,6 +37,10 @@ async def message_posted(
     elif event.is_question and event.message_id and _asked_for(engine):
         question = event.message_id
 
+        asking = await rituals.triggered(turn, community, "question")
+        if not asking:  # none switched on here: no savepoint either
+            return
+
         async def start() -> None:
             started = await rituals.start_triggered(
                 turn,
@@ -45,6 +49,7 @@ async def message_posted(
                 "question",
                 variables={QUESTION: question},
                 occasion=question,
+                only=asking,
             )
             if started:
                 log.info("a question started rituals", extra={"runs": started})

@@ -61,6 +61,22 @@ class Rituals:
 
     # -- starting -------------------------------------------------------------------------
 
+    async def triggered(
+        self, turn: Turn, community: Community, trigger: str, command: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The rituals switched on in ``community`` that start on ``trigger`` (and
+        ``command``), with their settings — one read."""
+        assert community.id is not None
+        found: dict[str, dict[str, Any]] = {}
+        for name, overrides in (await turn.tx.directory.enabled_settings(community.id)).items():
+            playbook = self._engine.playbooks.get(name)
+            if playbook is None or playbook.trigger.on != trigger:
+                continue
+            if command is not None and getattr(playbook.trigger, "command", None) != command:
+                continue
+            found[name] = overrides
+        return found
+
     async def start_triggered(
         self,
         turn: Turn,
@@ -70,19 +86,16 @@ class Rituals:
         command: str | None = None,
         variables: Mapping[str, str] | None = None,
         occasion: str = "",
+        only: Mapping[str, dict[str, Any]] | None = None,
     ) -> int:
         """Start every ritual switched on in ``community`` with this ``trigger`` (and
         ``command``); how many started. ``occasion``: what this start is for (a question's
-        id), one run going per occasion."""
-        assert community.id is not None
+        id), one run going per occasion. ``only``: those rituals (as :meth:`triggered` found
+        them), not read again."""
         started = 0
-        enabled = await turn.tx.directory.enabled_settings(community.id)
-        for name, overrides in enabled.items():
-            playbook = self._engine.playbooks.get(name)
-            if playbook is None or playbook.trigger.on != trigger:
-                continue
-            if command is not None and getattr(playbook.trigger, "command", None) != command:
-                continue
+        if only is None:
+            only = await self.triggered(turn, community, trigger, command)
+        for name, overrides in only.items():
             run = await self.start(
                 turn,
                 name,
