@@ -247,3 +247,33 @@ async def test_each_expert_is_asked_in_their_own_language(database_url: str) -> 
         by = {s.recipient: s.text for s in dms(sim) if s.text.startswith("🙋")}
         assert by[BEA.user_id].startswith("🙋 Ada asked a question in Community")
         assert by[zoe.user_id].startswith("🙋 Ada a posé dans Community une question")
+
+
+async def test_not_yet_waits_for_the_next_answer_whose_expert_is_thanked(
+    database_url: str,
+) -> None:
+    async with Simulation(EXPERTS, MONDAY, database_url=database_url) as sim:
+        await community(sim, {BEA: ["sql"]})
+        await ask(sim, ADA, "q1", "Which SQL index should I use?")
+        await reply(sim, FAY, "a1", "q1")  # a first answer, by someone who is no expert
+        [first] = [s for s in dms(sim) if s.recipient == ADA.user_id]
+        assert first.callback is not None
+        await sim.dispatch(
+            ev.ButtonClicked(
+                **_base(sim),  # type: ignore[arg-type]
+                member=ADA.profile,
+                callback=first.callback,
+                value="not_yet",
+            )
+        )
+        assert dms(sim)[-1].text.startswith("Noted — the thread stays open")
+        assert not [s for s in dms(sim) if s.text.startswith("🙏")], "Fay declared no topic"
+
+        await sim.run_until(MONDAY + timedelta(hours=2))
+        await reply(sim, BEA, "a2", "q1")  # the expert answers later: thanked, Ada asked again
+        assert [s.recipient for s in dms(sim) if s.text.startswith("🙏")] == [BEA.user_id]
+        again = [s for s in dms(sim) if s.recipient == ADA.user_id and s.text.startswith("💬")]
+        assert [s.text.splitlines()[0] for s in again] == [
+            f"💬 Fay answered your question in Community. {LINK}",
+            f"💬 Bea answered your question in Community. {LINK}",
+        ]
