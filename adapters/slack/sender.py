@@ -137,7 +137,8 @@ class SlackSender:
         call = render(action)
         if isinstance(action, act.MessageGroup):
             if action.to and action.user_ids and action.to != action.user_ids[0]:
-                # one group DM for them all, posted by the delivery of its first member
+                # one group DM for them all, posted by the delivery of its first member (the
+                # runtime left out, in every member's delivery alike, who may not get it)
                 return SendOutcome("sent")
             opened = await self._open_group(team, token, action.user_ids)
             if isinstance(opened, SendOutcome):

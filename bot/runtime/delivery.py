@@ -22,7 +22,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
@@ -30,7 +30,7 @@ from typing import TypeVar
 from bot.runtime import seeing
 from bot.runtime.clock import Clock
 from bot.runtime.remembered_posts import remember_post
-from bot.vocabulary.actions import Action, action_from_dict
+from bot.vocabulary.actions import Action, MessageGroup, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
 from storage.outbox import conflicted
@@ -59,6 +59,13 @@ class RetryPolicy:
         return float(exponential * rng.uniform(0.5, 1.0))
 
 
+def _group_of(delivery: Delivery) -> list[str]:
+    """The members a message to a group names (as stored), else none."""
+    action = delivery.action
+    users = action.get("user_ids") if action.get("type") == "MessageGroup" else None
+    return [u for u in users if isinstance(u, str)] if isinstance(users, list) else []
+
+
 def not_now(member: Member, playbook: str, now: datetime) -> str | None:
     """Why a ritual message must not reach this member now (checked at send time)."""
     if member.opted_out_all or playbook in member.opted_out:
@@ -68,8 +75,9 @@ def not_now(member: Member, playbook: str, now: datetime) -> str | None:
     return None
 
 
-#: What a send needs to know just before it goes: the workspace, and the member it is for.
-Prepared = tuple[Workspace | None, Member | None]
+#: What a send needs to know just before it goes: the workspace, the member it is for, and
+#: the members a message to a group names (by user id; empty for any other message).
+Prepared = tuple[Workspace | None, Member | None, Mapping[str, Member]]
 
 
 @dataclass(eq=False, slots=True)
@@ -340,9 +348,9 @@ class DeliveryWorker:
         if found is None:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
-        workspace, member = found
+        workspace, member, group = found
         try:
-            verdict = self._verdict(delivery, workspace, member)
+            verdict = self._verdict(delivery, workspace, member, group)
         except Exception as exc:
             # A fault of ours, the same on every attempt: record it, never leave the row to be
             # claimed again and again (the recipient's later messages wait behind it).
@@ -411,18 +419,25 @@ class DeliveryWorker:
             for workspace_id in sorted({d.workspace_id for d in ours}):
                 workspace = await tx.directory.workspace_by_id(workspace_id)
                 mine = [d for d in ours if d.workspace_id == workspace_id]
-                members = await tx.directory.members_by_user_id(
-                    workspace_id, sorted({d.recipient for d in mine})
-                )
+                people = {d.recipient for d in mine} | {u for d in mine for u in _group_of(d)}
+                members = await tx.directory.members_by_user_id(workspace_id, sorted(people))
                 for delivery in mine:
-                    found[delivery.id or 0] = (workspace, members.get(delivery.recipient))
+                    group = {u: members[u] for u in _group_of(delivery) if u in members}
+                    found[delivery.id or 0] = (workspace, members.get(delivery.recipient), group)
         return found
 
     def _verdict(
-        self, delivery: Delivery, workspace: Workspace | None, member: Member | None
+        self,
+        delivery: Delivery,
+        workspace: Workspace | None,
+        member: Member | None,
+        group: Mapping[str, Member],
     ) -> SendOutcome | str | tuple[str, str, Action]:
         """What to do before any send: an outcome already known, a reason to skip the message
-        now, or (platform, workspace id, action) to send."""
+        now, or (platform, workspace id, action) to send. A message to a group goes to those
+        of it who may still get it (each delivery of the group reads the same, so they agree
+        on who is in it — and on its first member, who carries it where the platform sends
+        one message for all: Slack's group DM)."""
         if workspace is None:
             return SendOutcome("permanent", error="workspace is gone")
         if member is not None and member.unreachable:
@@ -435,6 +450,17 @@ class DeliveryWorker:
             action = action_from_dict(delivery.action)
         except Exception:  # an unknown type, a missing or misshapen field, a nested one...
             return SendOutcome("permanent", error="unreadable action")
+        if isinstance(action, MessageGroup) and delivery.playbook is not None:
+            now = self._clock()
+            kept = tuple(
+                u
+                for u in action.user_ids
+                if (m := group.get(u)) is None
+                or not (m.unreachable or not_now(m, delivery.playbook, now))
+            )
+            if len(kept) < 2:
+                return "the rest of the group can no longer be reached"
+            action = replace(action, user_ids=kept)
         return workspace.platform, workspace.external_id, action
 
     async def _send(
