@@ -264,16 +264,22 @@ class Engine:
     ) -> str | None:
         """The thread whose tally the caller must read into ``RunContext.collected`` before
         waking this run: it waits at a ``collect`` step that is due. None otherwise."""
+        step = self._due_step(state, overrides, now)
+        return state.variables.get(step.thread) if isinstance(step, schema.Collect) else None
+
+    def _due_step(
+        self, state: RunState, overrides: Mapping[str, Any], now: datetime
+    ) -> schema.Step | None:
+        """The step a started run waits at with its timer due (None: no such step)."""
         playbook = self.playbook_for(state.playbook, overrides)
         if playbook is None or state.step is None or state.status != "waiting_timer":
             return None
         if NOT_STARTED in state.variables or state.wake_at is None or now < state.wake_at:
             return None
         try:
-            step = playbook.step(state.step)
+            return playbook.step(state.step)
         except KeyError:
             return None
-        return state.variables.get(step.thread) if isinstance(step, schema.Collect) else None
 
     def people_step(
         self, state: RunState, overrides: Mapping[str, Any], now: datetime
@@ -281,15 +287,7 @@ class Engine:
         """The ``dm_people`` step (and its thread's platform id) whose people the caller must
         read into ``RunContext.reached`` before waking this run: it waits at it, due. None
         otherwise."""
-        playbook = self.playbook_for(state.playbook, overrides)
-        if playbook is None or state.step is None or state.status != "waiting_timer":
-            return None
-        if NOT_STARTED in state.variables or state.wake_at is None or now < state.wake_at:
-            return None
-        try:
-            step = playbook.step(state.step)
-        except KeyError:
-            return None
+        step = self._due_step(state, overrides, now)
         if not isinstance(step, schema.DmPeople):
             return None
         return step, state.variables.get(step.thread) or ""
