@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.limits import Pacer
@@ -148,35 +149,27 @@ class SlackSender:
             if self._may_post_to(action.reply_to):
                 return await self._respond(action.reply_to, call)
             log.warning("ignoring a response_url that is not Slack's")
-        wait = await self._pace(team, call)
-        if wait:
-            return SendOutcome("deferred", retry_after=wait, error="paced")
-        # Only the call itself is timed: a wait for pacing above never counts as an attempt.
-        try:
-            async with asyncio.timeout(self._timeouts.get(call.method, DEFAULT_TIMEOUT)):
-                response = await self._client(token).api_call(call.method, json=call.args)
-        except SlackApiError as exc:
-            return self._failure(team, call, exc)
-        except TimeoutError:
-            log.warning("slack call timed out", extra={"method": call.method})
-            return SendOutcome("retry", error="timeout")
-        except aiohttp.ClientError as exc:
-            return SendOutcome("retry", error=_network(exc))
+        response = await self._call(team, token, call)
+        if isinstance(response, SendOutcome):
+            return response
         if call.method == POSTING:
             self._taken(team)
         ref = response.get("ts") or response.get("message_ts")
         channel = response.get("channel") or call.args.get("channel", "")
         return SendOutcome("sent", platform_ref=f"{channel}:{ref}" if ref else None)
 
-    async def _open_group(self, team: str, token: str, users: tuple[str, ...]) -> str | SendOutcome:
-        """The group DM of ``users`` with the app (opened, or found open again): its channel."""
-        call = SlackCall("conversations.open", {"users": ",".join(users)})
+    async def _call(
+        self, team: str, token: str, call: SlackCall
+    ) -> AsyncSlackResponse | SendOutcome:
+        """``call``'s answer once Slack's pace allows it, else the outcome that stands for it
+        (deferred, a failure). Only the call itself is timed: a wait for pacing never counts
+        as an attempt."""
         wait = await self._pace(team, call)
         if wait:
             return SendOutcome("deferred", retry_after=wait, error="paced")
         try:
             async with asyncio.timeout(self._timeouts.get(call.method, DEFAULT_TIMEOUT)):
-                response = await self._client(token).api_call(call.method, json=call.args)
+                return await self._client(token).api_call(call.method, json=call.args)
         except SlackApiError as exc:
             return self._failure(team, call, exc)
         except TimeoutError:
@@ -184,6 +177,13 @@ class SlackSender:
             return SendOutcome("retry", error="timeout")
         except aiohttp.ClientError as exc:
             return SendOutcome("retry", error=_network(exc))
+
+    async def _open_group(self, team: str, token: str, users: tuple[str, ...]) -> str | SendOutcome:
+        """The group DM of ``users`` with the app (opened, or found open again): its channel."""
+        call = SlackCall("conversations.open", {"users": ",".join(users)})
+        response = await self._call(team, token, call)
+        if isinstance(response, SendOutcome):
+            return response
         channel = response.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else None
         if not isinstance(channel_id, str) or not channel_id:
