@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.tables import (
     BOT_AUTHOR,
@@ -42,15 +43,25 @@ def interacting(author: str, other: str | None) -> tuple[str, str] | None:
     return (author, other) if author < other else (other, author)
 
 
+def _locked(query: SelectOfScalar[ActivityRecord]) -> SelectOfScalar[ActivityRecord]:
+    """Activity rows read to be changed: locked until the transaction ends and read afresh
+    (PostgreSQL; SQLite's write transaction is alone), so that the retention purge deleting
+    them meanwhile either waits or leaves nothing to change — never an UPDATE of a row gone."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 class Pulse:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     # -- messages -------------------------------------------------------------------------
 
-    async def message(self, community_id: int, message_id: str) -> ActivityRecord | None:
+    async def message(
+        self, community_id: int, message_id: str, *, lock: bool = False
+    ) -> ActivityRecord | None:
         """The stored message (a person's or the bot's) with this platform id, deleted or not
-        (the latest, should a platform ever give an id again)."""
+        (the latest, should a platform ever give an id again); ``lock``: to change it, its row
+        locked and read afresh (see ``_locked``)."""
         query = (
             select(ActivityRecord)
             .where(
@@ -61,7 +72,7 @@ class Pulse:
             .order_by(col(ActivityRecord.id).desc())
             .limit(1)
         )
-        return (await self._s.execute(query)).scalars().first()
+        return (await self._s.execute(_locked(query) if lock else query)).scalars().first()
 
     async def counted(self, record: ActivityRecord) -> None:
         """Count a community's new post, reply or reaction (already stored): the member's day,
@@ -83,7 +94,7 @@ class Pulse:
     async def edited(self, community_id: int, message_id: str, is_question: bool) -> bool:
         """A message was edited: its record stays; a top-level one asks a question or no longer
         does as its new text says. False when the message is unknown here."""
-        record = await self.message(community_id, message_id)
+        record = await self.message(community_id, message_id, lock=True)
         if record is None or record.kind != MESSAGE_POSTED:
             return False
         if record.deleted_at is not None:  # an edit of a deleted message: Teams undeleted it
@@ -101,7 +112,7 @@ class Pulse:
     async def deleted(self, community_id: int, message_id: str, at: datetime) -> bool:
         """A message was deleted: it stops counting (the member's day, the pair, the question it
         asked; the answer it was, the next reply then answering). False when unknown here."""
-        record = await self.message(community_id, message_id)
+        record = await self.message(community_id, message_id, lock=True)
         if record is None or record.deleted_at is not None:
             return False
         record.deleted_at = at
@@ -153,7 +164,7 @@ class Pulse:
                 else col(ActivityRecord.deleted_at) == deleted_at
             ),
         )
-        return list((await self._s.execute(query)).scalars().all())
+        return list((await self._s.execute(_locked(query))).scalars().all())
 
     async def _uncount_reaction(self, reaction: ActivityRecord, by: int) -> None:
         assert reaction.community_id is not None
@@ -180,7 +191,7 @@ class Pulse:
             .order_by(col(ActivityRecord.occurred_at).desc())
             .limit(1)
         )
-        record = (await self._s.execute(query)).scalars().first()
+        record = (await self._s.execute(_locked(query))).scalars().first()
         if record is None:
             return False
         record.deleted_at = at

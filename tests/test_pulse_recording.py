@@ -6,6 +6,7 @@ rollups stay."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -307,6 +308,42 @@ async def test_old_history_is_purged_and_the_rollups_stay(harness: Harness) -> N
     async with harness.store.transaction() as tx:
         count = (await tx.session.execute(select(func.count()).select_from(PulseMemberDay))).one()
     assert count == (2,)
+
+
+async def test_a_deletion_racing_the_retention_purge_is_processed_not_refused(
+    harness: Harness,
+) -> None:
+    """The purge deletes old rows while an event about one of them is being recorded: the
+    event waits for the purge's batch and finds nothing left to change (on PostgreSQL it read
+    the row before, then its UPDATE found it gone: the turn failed and the platform retried)."""
+    for user in ("alice", "bob"):
+        await happen(harness, joined(user, at(9, 1)))
+    await happen(harness, posted("alice", "m1", at(9, 10)))
+    await happen(harness, reacted("bob", "m1", at(9, 10, 10)))
+    await happen(harness, posted("bob", "b1", at(11, 20)))
+    async with harness.store.read() as tx:
+        [community] = await tx.directory.communities()
+    purging, purged = asyncio.Event(), asyncio.Event()
+
+    async def purge() -> int:
+        async with harness.store.transaction() as tx:
+            gone = await tx.pulse.purge_before(community.id, at(10, 1))
+            purging.set()
+            await purged.wait()  # the batch's transaction still open
+        return gone
+
+    purge_task = asyncio.create_task(purge())
+    await purging.wait()
+    harness.clock.now = at(11, 30)
+    deletion = asyncio.create_task(harness.dispatcher.handle(deleted("m1", at(11, 30), "alice")))
+    await asyncio.sleep(0.3)  # the deletion has reached the purged rows' locks
+    purged.set()
+    assert await purge_task == 4  # two joins, alice's post, bob's reaction
+    assert await asyncio.wait_for(deletion, 10) == "processed"
+    kept = {(r.user_id, r.message_id) for r in await _rows(harness.store, ActivityRecord)}
+    assert kept == {("U-bob", "b1")}
+    days, _ = await _counts(harness)
+    assert ("U-alice", 1, 0, 0) in days, "a purged message's day keeps counting"
 
 
 async def test_the_migration_fills_stays_and_daily_counts_from_the_history(
