@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession, web
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.local.channels import LocalChannels
 from adapters.local.inbox import LocalInbox
@@ -36,8 +38,53 @@ from storage.store import Store
 from storage.tables import Delivery, Run
 from tests.builders import T0
 
-PG_URL = os.environ.get("ANIMATEUR_TEST_DATABASE_URL")
+
+def _own_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker has a PostgreSQL database of its own (``test_gw0``…),
+    since every test wipes the schema it runs on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url is None or worker is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(False)
+
+
+#: The database named by ANIMATEUR_TEST_DATABASE_URL: where this worker's own is created.
+SERVER_URL = os.environ.get("ANIMATEUR_TEST_DATABASE_URL")
+PG_URL = _own_database(SERVER_URL)
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+async def _create_database(server_url: str, url: str) -> None:
+    name = make_url(url).database
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_database() -> None:
+    """This worker's PostgreSQL database exists (created once, kept for the next run)."""
+    if SERVER_URL is not None and PG_URL is not None and PG_URL != SERVER_URL:
+        asyncio.run(_create_database(SERVER_URL, PG_URL))
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """A test that runs the CLI in-process installs the CLI's log handler on its captured
+    stderr: the next tests get pytest's handlers back, not a handler on a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 async def reset_postgres(url: str) -> None:
