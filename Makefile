@@ -31,8 +31,12 @@ typecheck: $(STAMP)
 arch: $(STAMP)
 	$(BIN)/lint-imports
 
+## Tests run in $(TEST_WORKERS) processes (pytest-xdist; each its own PostgreSQL database), then
+## those marked `alone` (wall-clock bounds, several processes) by themselves. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 4
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not alone"
+	$(BIN)/pytest -q -m alone
 
 ## Every benchmark at the issue's sizes (about half an hour; PostgreSQL too when
 ## ANIMATEUR_BENCH_DATABASE_URL is set — its schema is wiped). Each prints its peer and the machine.

@@ -14,6 +14,10 @@ from playbooks.engine import CommunityContext, MemberContext, RunContext
 from storage.tables import Community
 
 WORKSPACE = ev.WorkspaceRef("local", "demo")
+#: Days of raw activity kept by the bots the platform tests run on the real clock: the recorded
+#: payloads carry their 2024 times, which the default retention (400 days) would purge mid-test.
+KEEP_RECORDED_ACTIVITY = 36_500
+
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 _keys = count(1)
 

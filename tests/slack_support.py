@@ -21,7 +21,7 @@ from bot.runtime.clock import Clock, utc_now
 from bot.settings import Settings, SlackSettings
 from bot.vocabulary.events import WorkspaceRef
 from playbooks.schema import Playbook
-from tests.builders import seed_community
+from tests.builders import KEEP_RECORDED_ACTIVITY, seed_community
 from tests.conftest import serving
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -109,7 +109,7 @@ async def running_bot(
         slack_api_url=slack.api_url,
         pulse_notices=False,  # they follow the real clock: tested virtually
         _env_file=None,
-        **more,
+        **({"activity_retention_days": KEEP_RECORDED_ACTIVITY} | more),
     )
     bot = build(settings, slack=slack_settings, clock=clock, playbooks=playbooks)
     async with serving(bot) as (url, app), ClientSession() as http:

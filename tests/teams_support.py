@@ -18,7 +18,7 @@ from bot.runtime.clock import Clock, utc_now
 from bot.settings import Settings, TeamsSettings
 from bot.vocabulary.events import WorkspaceRef
 from playbooks.schema import Playbook
-from tests.builders import seed_community
+from tests.builders import KEEP_RECORDED_ACTIVITY, seed_community
 from tests.conftest import serving
 from tests.fakes.bot_connector import FakeBotConnector
 
@@ -156,7 +156,7 @@ async def running_teams_bot(
         teams_anonymous=teams is None,
         pulse_notices=False,  # they follow the real clock: tested virtually
         _env_file=None,
-        **settings,
+        **({"activity_retention_days": KEEP_RECORDED_ACTIVITY} | settings),
     )
     bot = build(
         config,

@@ -93,6 +93,7 @@ async def _command(server: LiveServer, user: str, name: str, args: str = "") -> 
     ],
     ids=["nested loops", "comparison freeze", "select in"],
 )
+@pytest.mark.alone
 async def test_a_template_bomb_set_in_chat_is_refused_while_others_are_answered(
     live_server: LiveServer, template: str, reason: str
 ) -> None:
@@ -201,6 +202,7 @@ def test_a_render_has_a_deadline() -> None:
         render(slow, {}, Limits(seconds=0.0))
 
 
+@pytest.mark.alone
 def test_a_trial_that_runs_too_long_is_killed_and_refused() -> None:
     started = time.monotonic()
     with pytest.raises(RenderError) as refused:
@@ -233,6 +235,7 @@ class SlowToStart:
         return REAL_PROCESSES.Process(target=late, args=args, daemon=daemon)
 
 
+@pytest.mark.alone
 def test_a_trial_s_time_counts_from_when_its_process_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -432,6 +435,7 @@ async def slack_bot(database_url: str) -> AsyncIterator[SlackBot]:
             yield running
 
 
+@pytest.mark.alone
 async def test_a_900_kb_command_is_answered_at_once_with_why(slack_bot: SlackBot) -> None:
     url = slack_bot.slack.response_url()
     huge = fixture("command_help") | {

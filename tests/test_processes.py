@@ -40,9 +40,10 @@ from tests.process_support import (
     text_of,
 )
 
-pytestmark = pytest.mark.skipif(
-    PG_URL is None, reason="several processes on one database: PostgreSQL only"
-)
+pytestmark = [
+    pytest.mark.alone,
+    pytest.mark.skipif(PG_URL is None, reason="several processes on one database: PostgreSQL only"),
+]
 
 
 @pytest_asyncio.fixture

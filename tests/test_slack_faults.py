@@ -139,6 +139,7 @@ async def test_a_failed_profile_look_up_is_retried_and_stored(slack_bot: SlackBo
     assert await wait_for(learned, within=5)
 
 
+@pytest.mark.alone
 async def test_a_users_info_that_hangs_delays_neither_the_answer_nor_the_profile(
     slack_bot: SlackBot,
 ) -> None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
@@ -153,6 +154,7 @@ async def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(
         assert (await tx.session.execute(select(Delivery))).first() is None
 
 
+@pytest.mark.alone
 async def test_help_is_answered_privately_within_the_ack_window(slack_bot: SlackBot) -> None:
     command = fixture("command_help") | {"response_url": slack_bot.slack.response_url()}
     started = time.monotonic()
