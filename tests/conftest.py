@@ -118,9 +118,10 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 
 async def wait_for(
-    probe: Callable[[], Awaitable[Any]], within: float = 5.0, interval: float = 0.05
+    probe: Callable[[], Awaitable[Any]], within: float = 15.0, interval: float = 0.05
 ) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail the test after ``within`` s."""
+    """Poll ``probe`` until it returns something truthy; fail the test after ``within`` s (ample:
+    the tests run in several processes on few cores, and the bound is spent only on a failure)."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await probe()

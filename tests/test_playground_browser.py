@@ -29,6 +29,7 @@ ARGS = [
     "--no-first-run",
 ]
 TIMEOUT = 10_000  # ms, for every auto-waiting assertion
+expect.set_options(timeout=TIMEOUT)  # its own default (5 s) otherwise
 #: A jump runs a scheduler pass per hour of it (a week: some 170), on a machine maybe busy.
 JUMP_TIMEOUT = 90_000
 
