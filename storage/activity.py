@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, or_
+from sqlalchemy import bindparam, case, delete, exists, func, insert, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.prepared import prepared
 from storage.tables import (
+    BOT_POST,
     EVENT_KEY,
     MESSAGE_POSTED,
     REACTION_ADDED,
@@ -35,6 +36,30 @@ def stored_key(key: str) -> str:
     if len(key) <= EVENT_KEY:
         return key
     return f"{key[:200]}…sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _new_message(columns: list[str]) -> Any:
+    """INSERT … SELECT the activity row bound as ``v_<column>`` unless the latest message with
+    its ``message_id`` in its community is by the same ``user_id`` at the same ``occurred_at``."""
+    table = ActivityRecord.__table__  # type: ignore[attr-defined]
+    bound = {name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns}
+    stored, known = table.alias("stored"), table.alias("known")
+    latest = (
+        select(func.max(stored.c.id))
+        .where(
+            stored.c.community_id == bound["community_id"],
+            stored.c.message_id == bound["message_id"],
+            stored.c.kind.in_((MESSAGE_POSTED, BOT_POST)),
+        )
+        .scalar_subquery()
+    )
+    same = select(known.c.id).where(
+        known.c.id == latest,
+        known.c.user_id == bound["user_id"],
+        known.c.occurred_at == bound["occurred_at"],
+    )
+    row = select(*(bound[name] for name in columns)).where(~exists(same))
+    return insert(table).from_select(columns, row)
 
 
 def _seen(dialect: Any, kind: str) -> Any:
@@ -99,6 +124,23 @@ class Activity:
         await self._s.execute(statement, {name: getattr(record, name) for name in columns})
         if record.community_id is not None and record.kind in SEEN_KINDS:
             await self._seen(record)
+
+    async def record_message(self, record: ActivityRecord) -> bool:
+        """``record`` (a message in a community, with its platform id) as ``record`` does,
+        unless the latest message stored with that id there is the same one — the same author
+        at the same time: the platform sent it again under another event id. False then, and
+        nothing is written. One statement for the check and the insert."""
+        assert record.community_id is not None and record.message_id is not None
+        table = ActivityRecord.__table__  # type: ignore[attr-defined]
+        columns = [c.key for c in table.c if c.key != "id"]
+        statement = prepared(self._s, ("activity_message",), lambda _d: _new_message(columns))
+        values = {f"v_{name}": getattr(record, name) for name in columns}
+        result = await self._s.execute(statement, values)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        if record.kind in SEEN_KINDS:
+            await self._seen(record)
+        return True
 
     async def _seen(self, record: ActivityRecord) -> None:
         at, kind = record.occurred_at, record.kind
