@@ -175,11 +175,11 @@ async def test_a_plain_message_costs_no_more_when_a_ritual_starts_on_questions(
         await harness.store.close()
 
 
-#: A question costs the message's statements, the pulse's (the message looked up by its id, the
-#: question inserted, read, its answers looked for), at most two for its experts (the topics
-#: its words may match, the matches) and, as a bundled ritual starts on questions (experts),
-#: one read of which rituals do in this community — a savepoint only when one does.
-QUESTION_STATEMENTS = MESSAGE_STATEMENTS + 4 + 2 + 1
+#: A question costs the message's statements (its record checks it is not one already), the
+#: pulse's (the question inserted, read, its answers looked for), at most two for its experts
+#: (the topics its words may match, the matches) and, as a bundled ritual starts on questions
+#: (experts), one read of which rituals do in this community — a savepoint only when one does.
+QUESTION_STATEMENTS = MESSAGE_STATEMENTS + 3 + 2 + 1
 
 
 async def test_a_question_matches_its_experts_in_a_bounded_number_of_statements(
