@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, case, delete, exists, func, insert, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.prepared import prepared
 from storage.tables import (
+    BOT_POST,
     EVENT_KEY,
     MESSAGE_POSTED,
     REACTION_ADDED,
@@ -37,9 +38,50 @@ def stored_key(key: str) -> str:
     return f"{key[:200]}…sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def _dialect(session: AsyncSession) -> Any:
-    """The module whose ``insert`` has ``on_conflict_*`` for the session's database."""
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _new_message(columns: list[str]) -> Any:
+    """INSERT … SELECT the activity row bound as ``v_<column>`` unless the latest message with
+    its ``message_id`` in its community is by the same ``user_id`` at the same ``occurred_at``."""
+    table = ActivityRecord.__table__  # type: ignore[attr-defined]
+    bound = {name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns}
+    stored, known = table.alias("stored"), table.alias("known")
+    latest = (
+        select(func.max(stored.c.id))
+        .where(
+            stored.c.community_id == bound["community_id"],
+            stored.c.message_id == bound["message_id"],
+            stored.c.kind.in_((MESSAGE_POSTED, BOT_POST)),
+        )
+        .scalar_subquery()
+    )
+    same = select(known.c.id).where(
+        known.c.id == latest,
+        known.c.user_id == bound["user_id"],
+        known.c.occurred_at == bound["occurred_at"],
+    )
+    row = select(*(bound[name] for name in columns)).where(~exists(same))
+    return insert(table).from_select(columns, row)
+
+
+def _seen(dialect: Any, kind: str) -> Any:
+    """The upsert of what an activity of ``kind`` says of its member in the community (``""``:
+    a post or a reaction, which only says when they were last seen there); its values are the
+    row's, ``excluded.last_seen_at`` being when it happened."""
+    table = CommunityMember.__table__  # type: ignore[attr-defined]
+    statement = dialect.insert(table)
+    at = statement.excluded.last_seen_at
+    last_seen = table.c.last_seen_at
+    latest_seen = case((or_(last_seen.is_(None), last_seen < at), at), else_=last_seen)
+    changes: dict[str, Any] = {"last_seen_at": latest_seen}
+    if kind == JOINED:
+        changes |= {"present": True, "joined_at": at, "present_since": at, "left_at": None}
+    elif kind == LEFT:
+        changes |= {"present": False, "left_at": at}
+    # a late, older join or leave has no say over a newer one (nor over the roster's read)
+    changed_at = case((table.c.present, table.c.present_since), else_=table.c.left_at)
+    where = or_(changed_at.is_(None), changed_at <= at) if kind else None
+    return statement.on_conflict_do_update(
+        index_elements=["community_id", "user_id"], set_=changes, where=where
+    )
 
 
 class Activity:
@@ -51,14 +93,17 @@ class Activity:
         statement: the row is inserted unless it exists (PostgreSQL: a claim by a transaction
         not committed yet waits for it, then counts if it committed)."""
         table = ProcessedEvent.__table__  # type: ignore[attr-defined]
-        statement = (
-            _dialect(self._s)
-            .insert(table)
-            .values(key=stored_key(key), processed_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.key)
-        )
-        return (await self._s.execute(statement)).first() is not None
+
+        def build(dialect: Any) -> Any:
+            return (
+                dialect.insert(table)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(table.c.key)
+            )
+
+        statement = prepared(self._s, ("mark_processed",), build)
+        values = {"key": stored_key(key), "processed_at": now}
+        return (await self._s.execute(statement, values)).first() is not None
 
     async def forget_processed_before(self, cutoff: datetime) -> int:
         result = await self._s.execute(
@@ -70,41 +115,52 @@ class Activity:
         """Store what happened and, in a community, what it says of the member there: only a
         join (or the platform's roster) makes someone a member, a leave ends it; posts and
         reactions only say when they were last seen there; commands, clicks and the rest say
-        nothing of membership."""
-        self._s.add(record)
-        await self._s.flush()
+        nothing of membership (the record is written as it is: not added to the session)."""
+        # a Core insert, built once: no unit of work for a row nothing changes afterwards
+        # (the record is not added to the session, and its id is not read back)
+        table = ActivityRecord.__table__  # type: ignore[attr-defined]
+        columns = [c.key for c in table.c if c.key != "id"]
+        statement = prepared(self._s, ("activity",), lambda dialect: dialect.insert(table))
+        await self._s.execute(statement, {name: getattr(record, name) for name in columns})
         if record.community_id is not None and record.kind in SEEN_KINDS:
             await self._seen(record)
 
+    async def record_message(self, record: ActivityRecord) -> bool:
+        """``record`` (a message in a community, with its platform id) as ``record`` does,
+        unless the latest message stored with that id there is the same one — the same author
+        at the same time: the platform sent it again under another event id. False then, and
+        nothing is written. One statement for the check and the insert."""
+        assert record.community_id is not None and record.message_id is not None
+        table = ActivityRecord.__table__  # type: ignore[attr-defined]
+        columns = [c.key for c in table.c if c.key != "id"]
+        statement = prepared(self._s, ("activity_message",), lambda _d: _new_message(columns))
+        values = {f"v_{name}": getattr(record, name) for name in columns}
+        result = await self._s.execute(statement, values)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        if record.kind in SEEN_KINDS:
+            await self._seen(record)
+        return True
+
     async def _seen(self, record: ActivityRecord) -> None:
-        table = CommunityMember.__table__  # type: ignore[attr-defined]
-        dialect = _dialect(self._s)
         at, kind = record.occurred_at, record.kind
-        membership = kind in (JOINED, LEFT)
-        statement = dialect.insert(table).values(
-            workspace_id=record.workspace_id,
-            community_id=record.community_id,
-            user_id=record.user_id,
-            present=kind == JOINED,  # seen acting without joining: not (yet) a member
-            last_seen_at=at,
-            joined_at=at if kind == JOINED else None,
-            present_since=at if kind == JOINED else None,
-            left_at=at if kind == LEFT else None,
+        statement = prepared(
+            self._s,
+            ("seen", kind if kind in (JOINED, LEFT) else ""),
+            lambda dialect: _seen(dialect, kind if kind in (JOINED, LEFT) else ""),
         )
-        last_seen = table.c.last_seen_at
-        latest_seen = case((or_(last_seen.is_(None), last_seen < at), at), else_=last_seen)
-        changes: dict[str, Any] = {"last_seen_at": latest_seen}
-        if kind == JOINED:
-            changes |= {"present": True, "joined_at": at, "present_since": at, "left_at": None}
-        elif kind == LEFT:
-            changes |= {"present": False, "left_at": at}
-        # a late, older join or leave has no say over a newer one (nor over the roster's read)
-        changed_at = case((table.c.present, table.c.present_since), else_=table.c.left_at)
-        where = or_(changed_at.is_(None), changed_at <= at) if membership else None
         await self._s.execute(
-            statement.on_conflict_do_update(
-                index_elements=["community_id", "user_id"], set_=changes, where=where
-            )
+            statement,
+            {
+                "workspace_id": record.workspace_id,
+                "community_id": record.community_id,
+                "user_id": record.user_id,
+                "present": kind == JOINED,  # seen acting without joining: not (yet) a member
+                "last_seen_at": at,
+                "joined_at": at if kind == JOINED else None,
+                "present_since": at if kind == JOINED else None,
+                "left_at": at if kind == LEFT else None,
+            },
         )
 
     async def community_ids_for(

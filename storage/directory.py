@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, literal_column
+from sqlalchemy import bindparam, func, literal, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
+from storage.prepared import prepared
 from storage.tables import Community, Member, OptOutSuppression, PlaybookEnablement, Workspace
-from storage.upsert import entity_insert, insert_missing
+from storage.upsert import insert_missing
 
 #: ids in one ``IN (…)`` list at most
 IN_LIST = 5000
@@ -57,16 +58,9 @@ class Directory:
         """The workspace, and the community on ``channel`` there (if any), in one statement."""
         if not channel:
             return await self.workspace(ref), None
-        query = (
-            select(Workspace, Community)
-            .outerjoin(
-                Community,
-                (col(Community.workspace_id) == col(Workspace.id))
-                & (col(Community.channel_id) == channel),
-            )
-            .where(Workspace.platform == ref.platform, Workspace.external_id == ref.external_id)
-        )
-        row = (await self._s.execute(query)).first()
+        query = prepared(self._s, ("workspace_with_community",), _workspace_with_community)
+        values = {"platform": ref.platform, "external_id": ref.external_id, "channel": channel}
+        row = (await self._s.execute(query, values)).first()
         return (row[0], row[1]) if row is not None else (None, None)
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
@@ -87,27 +81,27 @@ class Directory:
         statement (an upsert returning the row), never a read then a write. ``person_keys``:
         their keyed hashes; a member made again after their erasure gets back the opt-outs
         kept under one of them (in the same statement)."""
-        given = {
-            name: value
-            for name in ("display_name", "locale", "timezone")
-            if (value := getattr(profile, name))
-        }
-        statement = entity_insert(self._s, Member).values(
-            workspace_id=workspace_id,
-            user_id=profile.user_id,
-            display_name=given.get("display_name", ""),
-            locale=given.get("locale"),
-            timezone=given.get("timezone"),
-            opted_out_all=_kept(OptOutSuppression.opted_out_all, workspace_id, person_keys, False),
-            opted_out=_kept(OptOutSuppression.opted_out, workspace_id, person_keys, []),
-            unreachable=False,
-            updated_at=now,
+        given = tuple(
+            name for name in ("display_name", "locale", "timezone") if profile_has(profile, name)
         )
-        statement = statement.on_conflict_do_update(
-            index_elements=["workspace_id", "user_id"],
-            set_={name: literal_column(f"excluded.{name}") for name in [*given, "updated_at"]},
-        ).returning(Member)
-        found = await self._s.scalars(statement, execution_options={"populate_existing": True})
+        statement = prepared(
+            self._s,
+            ("upsert_member", given, bool(person_keys)),
+            lambda dialect: _upsert_member(dialect, given, bool(person_keys)),
+        )
+        values = {
+            "m_workspace_id": workspace_id,
+            "m_user_id": profile.user_id,
+            "m_display_name": profile.display_name if "display_name" in given else "",
+            "m_locale": profile.locale if "locale" in given else None,
+            "m_timezone": profile.timezone if "timezone" in given else None,
+            "m_updated_at": now,
+        }
+        if person_keys:
+            values |= {"kept_workspace_id": workspace_id, "person_keys": list(person_keys)}
+        found = await self._s.scalars(
+            statement, values, execution_options={"populate_existing": True, "dml_strategy": "orm"}
+        )
         member: Member = found.one()
         return member
 
@@ -264,17 +258,65 @@ class Directory:
         return (await self._s.execute(query)).scalars().all()
 
 
-def _kept(column: Any, workspace_id: int, person_keys: Sequence[str], default: Any) -> Any:
-    """``column`` of the opt-outs kept for one of ``person_keys``, else ``default``."""
-    if not person_keys:
-        return default
+def _kept(column: Any, default: Any) -> Any:
+    """``column`` of the opt-outs kept for one of the person keys bound as ``person_keys`` in
+    the workspace bound as ``kept_workspace_id``, else ``default``."""
     kept = (
         select(column)
         .where(
-            col(OptOutSuppression.workspace_id) == workspace_id,
-            col(OptOutSuppression.person_key).in_(list(person_keys)),
+            col(OptOutSuppression.workspace_id) == bindparam("kept_workspace_id"),
+            col(OptOutSuppression.person_key).in_(bindparam("person_keys", expanding=True)),
         )
         .limit(1)
         .scalar_subquery()
     )
     return func.coalesce(kept, literal(default, type_=column.type))
+
+
+def profile_has(profile: MemberProfile, name: str) -> bool:
+    """Whether the platform told this of the member (an empty value tells nothing)."""
+    return bool(getattr(profile, name))
+
+
+def _bound(name: str) -> Any:
+    """The value of the member's column ``name``, bound as ``m_<name>`` when run."""
+    column = Member.__table__.c[name]  # type: ignore[attr-defined]
+    return bindparam(f"m_{name}", type_=column.type)
+
+
+def _upsert_member(dialect: Any, given: tuple[str, ...], keyed: bool) -> Any:
+    """Insert the member, or refresh what the platform told (``given``) and when; a member
+    made again after their erasure gets back the opt-outs kept for them (``keyed``)."""
+    kept_all = _kept(OptOutSuppression.opted_out_all, False) if keyed else False
+    kept = _kept(OptOutSuppression.opted_out, []) if keyed else []
+    statement = dialect.insert(Member).values(
+        workspace_id=_bound("workspace_id"),
+        user_id=_bound("user_id"),
+        display_name=_bound("display_name"),
+        locale=_bound("locale"),
+        timezone=_bound("timezone"),
+        opted_out_all=kept_all,
+        opted_out=kept,
+        unreachable=False,
+        updated_at=_bound("updated_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["workspace_id", "user_id"],
+        set_={name: literal_column(f"excluded.{name}") for name in [*given, "updated_at"]},
+    ).returning(Member)
+
+
+def _workspace_with_community(_dialect: Any) -> Any:
+    """The workspace (bound: ``platform``, ``external_id``) and its community on ``channel``."""
+    return (
+        select(Workspace, Community)
+        .outerjoin(
+            Community,
+            (col(Community.workspace_id) == col(Workspace.id))
+            & (col(Community.channel_id) == bindparam("channel")),
+        )
+        .where(
+            Workspace.platform == bindparam("platform"),
+            Workspace.external_id == bindparam("external_id"),
+        )
+    )

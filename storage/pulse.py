@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.prepared import prepared
 from storage.tables import (
     BOT_AUTHOR,
     BOT_POST,
@@ -50,6 +51,21 @@ def _locked(query: SelectOfScalar[ActivityRecord]) -> SelectOfScalar[ActivityRec
     return query.with_for_update().execution_options(populate_existing=True)
 
 
+def _message_query() -> SelectOfScalar[ActivityRecord]:
+    """The latest message with the platform id bound as ``message_id`` in the community bound
+    as ``community_id``."""
+    return (
+        select(ActivityRecord)
+        .where(
+            ActivityRecord.community_id == bindparam("community_id"),
+            ActivityRecord.message_id == bindparam("message_id"),
+            col(ActivityRecord.kind).in_(MESSAGES),
+        )
+        .order_by(col(ActivityRecord.id).desc())
+        .limit(1)
+    )
+
+
 class Pulse:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -62,17 +78,12 @@ class Pulse:
         """The stored message (a person's or the bot's) with this platform id, deleted or not
         (the latest, should a platform ever give an id again); ``lock``: to change it, its row
         locked and read afresh (see ``_locked``)."""
-        query = (
-            select(ActivityRecord)
-            .where(
-                ActivityRecord.community_id == community_id,
-                ActivityRecord.message_id == message_id,
-                col(ActivityRecord.kind).in_(MESSAGES),
-            )
-            .order_by(col(ActivityRecord.id).desc())
-            .limit(1)
-        )
-        return (await self._s.execute(_locked(query) if lock else query)).scalars().first()
+        values = {"community_id": community_id, "message_id": message_id}
+        if lock:
+            query = _locked(_message_query())
+        else:  # on every message in a community: built once (storage.prepared)
+            query = prepared(self._s, ("pulse_message",), lambda _dialect: _message_query())
+        return (await self._s.execute(query, values)).scalars().first()
 
     async def counted(self, record: ActivityRecord) -> None:
         """Count a community's new post, reply or reaction (already stored): the member's day,

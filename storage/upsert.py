@@ -9,6 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from storage.prepared import prepared
+
 
 def _insert(session: AsyncSession, model: type[SQLModel]) -> Any:
     table = model.__table__  # type: ignore[attr-defined]
@@ -70,15 +72,19 @@ async def upsert_adding(
     counters: Sequence[str],
 ) -> None:
     """Insert the row, or add its ``counters`` to the existing row's (a negative value takes
-    away): counts that several processes keep at once, each change counted once."""
-    statement = _insert(session, model).values(**values)
+    away): counts that several processes keep at once, each change counted once. The statement
+    is built once per table and columns (storage.prepared): ``values`` are only bound."""
     table = model.__table__  # type: ignore[attr-defined]
-    await session.execute(
-        statement.on_conflict_do_update(
+
+    def build(dialect: Any) -> Any:
+        statement = dialect.insert(table)
+        return statement.on_conflict_do_update(
             index_elements=list(unique),
             set_={c: table.c[c] + statement.excluded[c] for c in counters},
         )
-    )
+
+    key = ("upsert_adding", table.name, tuple(sorted(values)), tuple(unique), tuple(counters))
+    await session.execute(prepared(session, key, build), dict(values))
 
 
 async def insert_missing_many(

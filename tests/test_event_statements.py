@@ -20,7 +20,7 @@ from sqlalchemy import event, func, select
 from bot.runtime.clock import ManualClock
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
-from storage.tables import ActivityRecord, CommunityMember, Delivery
+from storage.tables import ActivityRecord, CommunityMember, Delivery, PulseMemberDay
 from tests.builders import T0, WORKSPACE
 from tests.conftest import Harness
 
@@ -102,6 +102,39 @@ async def test_a_message_in_a_community_is_recorded_in_a_bounded_number_of_state
     assert queued == 0, "a message starts nothing"
 
 
+async def test_a_message_sent_again_under_another_event_id_counts_once(
+    harness: Harness,
+) -> None:
+    """A platform's message carries its own id: checking it was not recorded already costs no
+    statement of its own, and the same message sent again under another event id (same
+    author, same time) is not counted twice — another author's message with that id is."""
+
+    def message(key: str, user: str = "U-bob") -> ev.MessagePosted:
+        return ev.MessagePosted(
+            workspace=WORKSPACE,
+            key=key,
+            occurred_at=T0,
+            channel="C-data",
+            member=ev.MemberProfile(user),
+            message_id="1700000000.000100",
+        )
+
+    await harness.dispatcher.handle(posted("U-bob", "warm"))
+    with counted(harness) as statements:
+        assert await harness.dispatcher.handle(message("ev-1")) == "processed"
+    assert len(statements) <= MESSAGE_STATEMENTS, "\n".join(statements)
+    assert await harness.dispatcher.handle(message("ev-2")) == "processed"
+    assert await harness.dispatcher.handle(message("ev-3", "U-new")) == "processed"
+    async with harness.store.transaction() as tx:
+        kept = await tx.session.scalars(
+            select(ActivityRecord.user_id).where(ActivityRecord.message_id == "1700000000.000100")
+        )
+        days = await tx.session.execute(select(PulseMemberDay.user_id, PulseMemberDay.posts))
+        users, posts = sorted(kept.all()), dict(days.all())
+    assert users == ["U-bob", "U-new"], "the message sent again is recorded once"
+    assert posts == {"U-bob": 2, "U-new": 1}, "and counted once in the pulse"
+
+
 async def test_a_retried_event_is_one_statement(harness: Harness) -> None:
     assert await harness.dispatcher.handle(posted("U-bob", "once")) == "processed"
     with counted(harness) as statements:
@@ -142,11 +175,11 @@ async def test_a_plain_message_costs_no_more_when_a_ritual_starts_on_questions(
         await harness.store.close()
 
 
-#: A question costs the message's statements, the pulse's (the message looked up by its id, the
-#: question inserted, read, its answers looked for), at most two for its experts (the topics
-#: its words may match, the matches) and, as a bundled ritual starts on questions (experts),
-#: one read of which rituals do in this community — a savepoint only when one does.
-QUESTION_STATEMENTS = MESSAGE_STATEMENTS + 4 + 2 + 1
+#: A question costs the message's statements (its record checks it is not one already), the
+#: pulse's (the question inserted, read, its answers looked for), at most two for its experts
+#: (the topics its words may match, the matches) and, as a bundled ritual starts on questions
+#: (experts), one read of which rituals do in this community — a savepoint only when one does.
+QUESTION_STATEMENTS = MESSAGE_STATEMENTS + 3 + 2 + 1
 
 
 async def test_a_question_matches_its_experts_in_a_bounded_number_of_statements(

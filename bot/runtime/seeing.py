@@ -79,14 +79,9 @@ async def record(
         channel=getattr(event, "channel", None),
         occurred_at=event.occurred_at,
     )
+    new_message = False  # a message with its id: recorded unless it already is (one statement)
     if where is not None and isinstance(event, MessagePosted):
-        known = await tx.pulse.message(where, event.message_id) if event.message_id else None
-        if known is not None and (known.user_id, known.occurred_at) == (
-            member.user_id,
-            event.occurred_at,
-        ):
-            log.info("a message already recorded is not counted again")
-            return
+        new_message = event.message_id is not None
         reply = event.thread is not None and event.thread != event.message_id
         row.message_id = event.message_id
         row.is_reply = reply
@@ -99,7 +94,11 @@ async def record(
         row.reaction = event.reaction[:REACTION]
         row.target_id = event.message_id
         row.target_author = await _author(tx, where, event.message_id, event.target_author)
-    await tx.activity.record(row)
+    if not new_message:
+        await tx.activity.record(row)
+    elif not await tx.activity.record_message(row):
+        log.info("a message already recorded is not counted again")
+        return
     if where is None:
         return
     await tx.pulse.counted(row)
