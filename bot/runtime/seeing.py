@@ -81,7 +81,7 @@ async def record(
     )
     new_message = False  # a message with its id: recorded unless it already is (one statement)
     if where is not None and isinstance(event, MessagePosted):
-        new_message = event.message_id is not None
+        new_message = bool(event.message_id)  # an empty id names no message
         reply = event.thread is not None and event.thread != event.message_id
         row.message_id = event.message_id
         row.is_reply = reply
