@@ -129,7 +129,9 @@ class Activity:
         """``record`` (a message in a community, with its platform id) as ``record`` does,
         unless the latest message stored with that id there is the same one — the same author
         at the same time: the platform sent it again under another event id. False then, and
-        nothing is written. One statement for the check and the insert."""
+        nothing is written. One statement for the check and the insert — not atomic across
+        transactions: on PostgreSQL two copies arriving at the same moment, neither committed,
+        both count (as with a read then an insert; a unique index would be needed)."""
         assert record.community_id is not None and record.message_id is not None
         table = ActivityRecord.__table__  # type: ignore[attr-defined]
         columns = [c.key for c in table.c if c.key != "id"]
