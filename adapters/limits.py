@@ -39,6 +39,11 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock it paces by (seconds)."""
+        return self._clock
+
     def _bucket(self, key: tuple[str, ...], rate: float, burst: float) -> _Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:

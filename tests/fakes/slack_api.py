@@ -195,6 +195,7 @@ class FakeSlackApi(InboundFaults, Served):
         self._failures: dict[str, deque[str]] = {}
         self._rate_limits: dict[str, deque[int]] = {}
         self._enforced: dict[str, float] = {}
+        self._enforce_clock: Callable[[], float] = time.monotonic
         self._recent: dict[str, deque[float]] = {}
         self._handlers: dict[str, Handler] = {}
         self._opened_dms: set[str] = set()
@@ -368,9 +369,13 @@ class FakeSlackApi(InboundFaults, Served):
         """The next ``count`` calls to ``method`` answer HTTP 429 with ``Retry-After``."""
         self._rate_limits.setdefault(method, deque()).extend([retry_after] * count)
 
-    def enforce_rate(self, method: str, per_second: float) -> None:
-        """Answer 429 when ``method`` is called more than ``per_second`` times in one second."""
+    def enforce_rate(
+        self, method: str, per_second: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Answer 429 when ``method`` is called more than ``per_second`` times in one second
+        (seconds of ``clock``: a test's simulated time; calling again changes the limit)."""
         self._enforced[method] = per_second
+        self._enforce_clock = clock
 
     def on(self, method: str, handler: Handler) -> None:
         """Serve ``method`` with ``handler(args, team) -> response`` (auth is checked first)."""
@@ -573,7 +578,7 @@ class FakeSlackApi(InboundFaults, Served):
         if failures:
             return 200, {"ok": False, "error": failures.popleft()}, {}
         if method in self._enforced:
-            now = time.monotonic()
+            now = self._enforce_clock()
             recent = self._recent.setdefault(method, deque())
             while recent and now - recent[0] >= 1.0:
                 recent.popleft()
