@@ -132,3 +132,19 @@ def test_posts_refused_together_cut_the_pace_once() -> None:
         time.now += 0.002
         paces.refused("T0001", sent_at)
     assert paces.rate("T0001") == 0.98 * 50
+
+
+async def test_a_fan_out_keeps_its_connections_to_slack_open() -> None:
+    """Posts reuse open connections to the Web API instead of opening one each (a new TCP and
+    TLS handshake per message, and a socket left in TIME_WAIT, for every member)."""
+    async with FakeSlackApi() as slack:
+        slack.add_team("T0001", "xoxb-1")
+        sender = SlackSender(token, slack.api_url)
+        try:
+            for i in range(20):
+                dm = act.SendDirectMessage(user_id=f"U{i:04d}", text="Bienvenue")
+                assert (await sender.send(WORKSPACE, dm)).status == "sent"
+        finally:
+            await sender.close()
+    assert len(slack.calls_to("chat.postMessage")) == 20
+    assert len(slack.api_connections) == 1

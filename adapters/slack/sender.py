@@ -110,21 +110,27 @@ class SlackSender:
         self._pacer = pacer or Pacer()
         self._timeouts = {**CALL_TIMEOUTS, **(timeouts or {})}
         self._clients: dict[str, AsyncWebClient] = {}
+        self._session: aiohttp.ClientSession | None = None
         self._clock = self._pacer.clock
         #: per workspace: the chat.postMessage pace Slack's 429s taught
         self._posting = PostingPaces(self._clock)
 
     def _client(self, token: str) -> AsyncWebClient:
+        """The workspace's client; all share one HTTP session (its connections kept open:
+        without one, slack_sdk opens a session — a new connection — for every call)."""
         client = self._clients.get(token)
-        if client is None:
-            client = self._clients[token] = AsyncWebClient(token=token, base_url=self._api_url)
+        if client is None or client.session is None or client.session.closed:
+            if self._session is None or self._session.closed:
+                self._session = aiohttp.ClientSession()
+            client = AsyncWebClient(token=token, base_url=self._api_url, session=self._session)
+            self._clients[token] = client
         return client
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            if client.session is not None and not client.session.closed:
-                await client.session.close()
         self._clients.clear()
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         team = workspace.external_id

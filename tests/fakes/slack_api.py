@@ -188,6 +188,8 @@ class FakeSlackApi(InboundFaults, Served):
         self.socket_acks: list[JsonDict] = []
         self.socket_received: list[JsonDict] = []
         self.rate_violations = 0
+        #: the client ends (address, port) Web API calls came from: one per connection
+        self.api_connections: set[object] = set()
         self._tokens: dict[str, Team] = {}
         self._revoked: set[str] = set()
         self._oauth_codes: dict[str, OAuthCode] = {}
@@ -512,6 +514,8 @@ class FakeSlackApi(InboundFaults, Served):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.transport is not None:
+            self.api_connections.add(request.transport.get_extra_info("peername"))
         args: JsonDict = dict(request.query)
         if request.body_exists:
             if request.content_type == "application/json":
