@@ -44,6 +44,10 @@ class Pacer:
         """The clock it paces by (seconds)."""
         return self._clock
 
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on its clock (a test's simulated time passes)."""
+        await self._sleep(seconds)  # type: ignore[misc]
+
     def _bucket(self, key: tuple[str, ...], rate: float, burst: float) -> _Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:

@@ -42,6 +42,8 @@ METHOD_RATES: dict[str, tuple[float, float]] = {
     "conversations.open": (50 / 60, 5.0),  # tier 3
 }
 POSTING = "chat.postMessage"
+#: Seconds a post may wait here for its turn in the workspace's second (else it is deferred).
+MAX_TURN_WAIT = 2.0
 PER_CHANNEL_RATE = (1.0, 3.0)  # chat.postMessage: about one message a second per channel
 #: After a 429 on chat.postMessage, a workspace's posts are paced at what Slack takes, learned
 #: from its 429s (adapters/slack/posting_pace.py), instead of bursting into its limit and pausing.
@@ -228,15 +230,22 @@ class SlackSender:
         paused = self._pacer.paused(("slack", team, call.method))  # after a 429
         if paused:
             return paused
+        channel = str(call.args.get("channel", ""))
+        wait = await self._pacer.wait(("slack", team, "channel", channel), *PER_CHANNEL_RATE)
+        if wait:
+            return wait
         learned = self._posting.rate(team)
         if learned is not None:
             wait = await self._pacer.wait(("slack", team, "posting"), learned, 1.0)
             if wait:
                 return wait
-        channel = str(call.args.get("channel", ""))
-        wait = await self._pacer.wait(("slack", team, "channel", channel), *PER_CHANNEL_RATE)
+            wait = self._posting.turn(team, MAX_TURN_WAIT)  # no more a second than the pace
+            if wait > MAX_TURN_WAIT:
+                return wait
+            if wait:
+                await self._pacer.sleep(wait)
         # a 429 may have come while this one waited for its turn: it waits for the pause too
-        return wait or self._pacer.paused(("slack", team, call.method))
+        return self._pacer.paused(("slack", team, call.method))
 
     def _failure(
         self, team: str, call: SlackCall, exc: SlackApiError, sent_at: float
