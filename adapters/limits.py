@@ -39,6 +39,15 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock it paces by (seconds)."""
+        return self._clock
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on its clock (a test's simulated time passes)."""
+        await self._sleep(seconds)  # type: ignore[misc]
+
     def _bucket(self, key: tuple[str, ...], rate: float, burst: float) -> _Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+from adapters.limits import Pacer
+from adapters.slack.posting_pace import PostingPaces
 from adapters.slack.sender import SlackSender
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import WorkspaceRef
@@ -39,3 +41,110 @@ async def test_after_a_429_the_workspace_posts_at_the_pace_slack_took() -> None:
     # bursting after each pause would meet the limit every second: 5 refusals here; paced,
     # the first one (and one or two more if the machine delays some posts, not others)
     assert slack.rate_violations <= 3, f"{slack.rate_violations} posts refused"
+
+
+class SimulatedTime:
+    """Seconds that pass only when the sender (or the test) sleeps: a send takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
+async def post_for(
+    slack: FakeSlackApi, sender: SlackSender, time: SimulatedTime, until: float, start: int
+) -> int:
+    """DMs one after the other (a deferred one again after its wait) until ``until``: the next
+    DM's number."""
+    i = start
+    while time.now < until:
+        dm = act.SendDirectMessage(user_id=f"U{i:05d}", text="Bienvenue")
+        outcome = await sender.send(WORKSPACE, dm)
+        if outcome.status == "sent":
+            i += 1
+        else:
+            assert outcome.status == "deferred", outcome
+            await time.sleep(outcome.retry_after or 0.1)
+    return i
+
+
+def taken_between(slack: FakeSlackApi, first: int, last: int) -> int:
+    """Posts Slack took to DMs numbered first..last-1."""
+    posted = {c.args["channel"] for c in slack.calls_to("chat.postMessage") if c.status == 200}
+    return sum(1 for i in range(first, last) if f"U{i:05d}" in posted)
+
+
+async def test_when_slack_allows_more_later_the_pace_climbs_back_to_it() -> None:
+    """A fan-out that met a low limit (another app posting a lot, say) is not stuck at it: once
+    Slack takes more, the pace probes up and settles near the new limit."""
+    time = SimulatedTime()
+    async with FakeSlackApi() as slack:
+        slack.add_team("T0001", "xoxb-1")
+        slack.enforce_rate("chat.postMessage", per_second=4, clock=time)
+        sender = SlackSender(token, slack.api_url, Pacer(clock=time, sleep=time.sleep))
+        try:
+            i = await post_for(slack, sender, time, 1010.0, 0)
+            slack.enforce_rate("chat.postMessage", per_second=20, clock=time)
+            i = await post_for(slack, sender, time, 1060.0, i)
+            window = i
+            i = await post_for(slack, sender, time, 1080.0, i)
+        finally:
+            await sender.close()
+    # 20 simulated seconds at the new limit of 20 a second: 400 at most; a pace stuck at the
+    # old limit would post 80
+    assert taken_between(slack, window, i) >= 0.9 * 20 * 20
+
+
+async def test_a_steady_limit_is_kept_near_and_seldom_hit() -> None:
+    """At a limit that does not move, the pace stays just under it: nearly all Slack allows
+    goes out, and probing above it costs a refusal (a Retry-After pause) only now and then."""
+    time = SimulatedTime()
+    async with FakeSlackApi() as slack:
+        slack.add_team("T0001", "xoxb-1")
+        slack.enforce_rate("chat.postMessage", per_second=LIMIT, clock=time)
+        sender = SlackSender(token, slack.api_url, Pacer(clock=time, sleep=time.sleep))
+        try:
+            i = await post_for(slack, sender, time, 1090.0, 0)
+        finally:
+            await sender.close()
+    # 90 simulated seconds at 10 a second: 900 at most
+    assert taken_between(slack, 0, i) >= 0.95 * LIMIT * 90
+    # the first 429 (the limit learned), one probe at most every half minute, fewer later
+    assert slack.rate_violations <= 3, f"{slack.rate_violations} posts refused"
+
+
+def test_posts_refused_together_cut_the_pace_once() -> None:
+    """Several posts under way when Slack starts refusing come back 429 together: one refusal,
+    not one cut per post (a fan-out of 16 at once would otherwise crawl after its first 429)."""
+    time = SimulatedTime()
+    paces = PostingPaces(time)
+    for _ in range(50):
+        time.now += 0.01
+        paces.taken("T0001")
+    sent_at = time.now
+    for _ in range(8):  # the posts under way, refused one after the other
+        time.now += 0.002
+        paces.refused("T0001", sent_at)
+    assert paces.rate("T0001") == 0.98 * 50
+
+
+async def test_a_fan_out_keeps_its_connections_to_slack_open() -> None:
+    """Posts reuse open connections to the Web API instead of opening one each (a new TCP and
+    TLS handshake per message, and a socket left in TIME_WAIT, for every member)."""
+    async with FakeSlackApi() as slack:
+        slack.add_team("T0001", "xoxb-1")
+        sender = SlackSender(token, slack.api_url)
+        try:
+            for i in range(20):
+                dm = act.SendDirectMessage(user_id=f"U{i:04d}", text="Bienvenue")
+                assert (await sender.send(WORKSPACE, dm)).status == "sent"
+        finally:
+            await sender.close()
+    assert len(slack.calls_to("chat.postMessage")) == 20
+    assert len(slack.api_connections) == 1

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -24,6 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.limits import Pacer
 from adapters.slack.blocks import SlackCall, render
+from adapters.slack.posting_pace import PostingPaces
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import SendOutcome
@@ -43,11 +42,11 @@ METHOD_RATES: dict[str, tuple[float, float]] = {
     "conversations.open": (50 / 60, 5.0),  # tier 3
 }
 POSTING = "chat.postMessage"
+#: Seconds a post may wait here for its turn in the workspace's second (else it is deferred).
+MAX_TURN_WAIT = 2.0
 PER_CHANNEL_RATE = (1.0, 3.0)  # chat.postMessage: about one message a second per channel
-#: After a 429 on chat.postMessage, a workspace's posts are paced at what Slack took in the
-#: second before it (this share of it), so that a fan-out goes at Slack's pace instead of
-#: bursting into its limit and pausing; forgotten after this many seconds without a 429.
-LEARNED_SHARE, LEARNED_FOR = 0.98, 60.0
+#: After a 429 on chat.postMessage, a workspace's posts are paced at what Slack takes, learned
+#: from its 429s (adapters/slack/posting_pace.py), instead of bursting into its limit and pausing.
 
 #: Seconds one call may take (Slack answers these in well under a second). A call still
 #: unanswered then is abandoned and retried later as a spent attempt: it may have gone through.
@@ -113,22 +112,27 @@ class SlackSender:
         self._pacer = pacer or Pacer()
         self._timeouts = {**CALL_TIMEOUTS, **(timeouts or {})}
         self._clients: dict[str, AsyncWebClient] = {}
-        #: per workspace: when its last chat.postMessage calls were taken (the last second's)
-        self._posted: dict[str, deque[float]] = {}
-        #: per workspace: the chat.postMessage rate Slack's last 429 taught, and when
-        self._learned: dict[str, tuple[float, float]] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._clock = self._pacer.clock
+        #: per workspace: the chat.postMessage pace Slack's 429s taught
+        self._posting = PostingPaces(self._clock)
 
     def _client(self, token: str) -> AsyncWebClient:
+        """The workspace's client; all share one HTTP session (its connections kept open:
+        without one, slack_sdk opens a session — a new connection — for every call)."""
         client = self._clients.get(token)
-        if client is None:
-            client = self._clients[token] = AsyncWebClient(token=token, base_url=self._api_url)
+        if client is None or client.session is None or client.session.closed:
+            if self._session is None or self._session.closed:
+                self._session = aiohttp.ClientSession()
+            client = AsyncWebClient(token=token, base_url=self._api_url, session=self._session)
+            self._clients[token] = client
         return client
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            if client.session is not None and not client.session.closed:
-                await client.session.close()
         self._clients.clear()
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
 
     async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
         team = workspace.external_id
@@ -153,7 +157,7 @@ class SlackSender:
         if isinstance(response, SendOutcome):
             return response
         if call.method == POSTING:
-            self._taken(team)
+            self._posting.taken(team)
         ref = response.get("ts") or response.get("message_ts")
         channel = response.get("channel") or call.args.get("channel", "")
         return SendOutcome("sent", platform_ref=f"{channel}:{ref}" if ref else None)
@@ -167,11 +171,12 @@ class SlackSender:
         wait = await self._pace(team, call)
         if wait:
             return SendOutcome("deferred", retry_after=wait, error="paced")
+        sent_at = self._clock()
         try:
             async with asyncio.timeout(self._timeouts.get(call.method, DEFAULT_TIMEOUT)):
                 return await self._client(token).api_call(call.method, json=call.args)
         except SlackApiError as exc:
-            return self._failure(team, call, exc)
+            return self._failure(team, call, exc, sent_at)
         except TimeoutError:
             log.warning("slack call timed out", extra={"method": call.method})
             return SendOutcome("retry", error="timeout")
@@ -225,36 +230,26 @@ class SlackSender:
         paused = self._pacer.paused(("slack", team, call.method))  # after a 429
         if paused:
             return paused
-        learned = self._learned.get(team)
-        if learned is not None and time.monotonic() - learned[1] > LEARNED_FOR:
-            del self._learned[team]  # no 429 for a while: Slack may take more now
-        elif learned is not None:
-            wait = await self._pacer.wait(("slack", team, "posting"), learned[0], 1.0)
+        channel = str(call.args.get("channel", ""))
+        wait = await self._pacer.wait(("slack", team, "channel", channel), *PER_CHANNEL_RATE)
+        if wait:
+            return wait
+        learned = self._posting.rate(team)
+        if learned is not None:
+            wait = await self._pacer.wait(("slack", team, "posting"), learned, 1.0)
             if wait:
                 return wait
-        channel = str(call.args.get("channel", ""))
-        return await self._pacer.wait(("slack", team, "channel", channel), *PER_CHANNEL_RATE)
+            wait = self._posting.turn(team, MAX_TURN_WAIT)  # no more a second than the pace
+            if wait > MAX_TURN_WAIT:
+                return wait
+            if wait:
+                await self._pacer.sleep(wait)
+        # a 429 may have come while this one waited for its turn: it waits for the pause too
+        return self._pacer.paused(("slack", team, call.method))
 
-    def _taken(self, team: str) -> None:
-        """A post went through: remembered for a second (what Slack takes in one)."""
-        now = time.monotonic()
-        posted = self._posted.setdefault(team, deque())
-        posted.append(now)
-        while posted and now - posted[0] > 1.0:
-            posted.popleft()
-
-    def _learn(self, team: str) -> None:
-        """Slack refused a post: pace the workspace's posts at what it took in the second
-        before (at least one a second), and a little slower at each refusal while paced."""
-        now = time.monotonic()
-        posted = self._posted.get(team, deque())
-        taken = float(sum(1 for at in posted if now - at <= 1.0))
-        before = self._learned.get(team)
-        if before is not None:
-            taken = min(taken, before[0])
-        self._learned[team] = (max(1.0, taken * LEARNED_SHARE), now)
-
-    def _failure(self, team: str, call: SlackCall, exc: SlackApiError) -> SendOutcome:
+    def _failure(
+        self, team: str, call: SlackCall, exc: SlackApiError, sent_at: float
+    ) -> SendOutcome:
         status, body, headers = _answer(exc)
         code = body.get("error")
         error = str(code)[:100] if isinstance(code, str) and code else f"http {status}"
@@ -263,7 +258,7 @@ class SlackSender:
             retry_after = retry_after_of(headers)
             self._pacer.pause(("slack", team, call.method), retry_after)
             if call.method == POSTING:
-                self._learn(team)
+                self._posting.refused(team, sent_at)
             log.warning(
                 "slack rate limited", extra={"method": call.method, "retry_after": retry_after}
             )

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Transactions recording outcomes at once (each takes the outcomes waiting when it starts).
+RECORDERS = 2
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -120,6 +123,9 @@ class DeliveryWorker:
         self._rng = rng or random.Random()
         self._concurrency = max(1, concurrency)
         self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
+        #: a claim checked longer ago than this is checked again before its send (the lease the
+        #: check took — renewed meanwhile by the heartbeat — holds well beyond it)
+        self._recheck_after = min(self._renew_every, lease.total_seconds() / 3)
         self._send_timeout = send_timeout
         self._record_for = record_for
         self._wakeup = asyncio.Event()
@@ -127,9 +133,10 @@ class DeliveryWorker:
         #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
         self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
         self._slots = asyncio.Semaphore(self._concurrency)
-        #: outcomes waiting to be committed, and the task committing them
+        #: outcomes waiting to be committed, and the tasks committing them (a few at once, so
+        #: that an outcome never waits for a whole commit under way before its own starts)
         self._outcomes: list[_Pending] = []
-        self._recorder: asyncio.Task[None] | None = None
+        self._recorders: set[asyncio.Task[None]] = set()
         #: claims being prepared, sent or recorded: a stop lets them finish; the others (waiting
         #: for a slot of the worker or of their platform) go back at once
         self._sending: set[int] = set()
@@ -291,8 +298,8 @@ class DeliveryWorker:
         self._active.clear()
         if self._giving_back is not None:
             self._giving_back.cancel()
-        if self._recorder is not None:
-            self._recorder.cancel()
+        for recorder in list(self._recorders):
+            recorder.cancel()
         self._outcomes.clear()
         self._stop_heartbeat()
 
@@ -304,15 +311,26 @@ class DeliveryWorker:
     # -- one delivery -----------------------------------------------------------------------
 
     async def _in_turn(self, delivery: Delivery) -> None:
-        """Wait for a free slot (in claim order), then deliver; once stopping, give it back."""
+        """Check the claim (with the batch claimed with it: one transaction for all), wait for a
+        free slot (in claim order), then deliver; once stopping, give it back. A claim that
+        waited for its slot longer than a lease renewal is checked again just before its send,
+        so a send always starts while the lease its check took is still ours."""
         assert delivery.id is not None
+        loop = asyncio.get_running_loop()
+        found = await self._checked(delivery)
+        checked_at = loop.time()
+        if found is None:
+            log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
+            return
         async with self._slots:
             if self._stopping:  # claimed while stop() ran: give it back too
                 await self._give_back([(delivery.id, delivery.attempts)], None)
                 return
             self._sending.add(delivery.id)
             try:
-                await self._deliver(delivery)
+                if loop.time() - checked_at > self._recheck_after:
+                    found = None  # checked again now
+                await self._deliver(delivery, found)
             finally:
                 self._sending.discard(delivery.id)
 
@@ -342,9 +360,11 @@ class DeliveryWorker:
             if self._giving_back is me:
                 self._giving_back = None
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _deliver(self, delivery: Delivery, found: Prepared | None = None) -> None:
+        """Send and record; ``found``: its claim's check (made now when not given)."""
         assert delivery.id is not None
-        found = await self._checked(delivery)
+        if found is None:
+            found = await self._checked(delivery)
         if found is None:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
@@ -371,8 +391,9 @@ class DeliveryWorker:
         await self._record(delivery, verdict)
 
     async def _checked(self, delivery: Delivery) -> Prepared | None:
-        """Just before its send: the claim renewed for it, and whom it goes to (None: the claim
-        is not ours any more). Sends that start together are checked in one transaction."""
+        """Before its send: the claim renewed for it, and whom it goes to (None: the claim is
+        not ours any more). Claims checked at the same moment (a claimed batch, sends starting
+        together) are checked in one transaction."""
         done: asyncio.Future[Prepared | None] = asyncio.get_running_loop().create_future()
         self._checks.append((delivery, done))
         if self._checker is None:
@@ -514,8 +535,9 @@ class DeliveryWorker:
         the next one (completions are batched)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outcomes.append(_Pending(delivery, outcome, done))
-        if self._recorder is None:
-            self._recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
+        if len(self._recorders) < RECORDERS:
+            recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
+            self._recorders.add(recorder)
         await done
 
     async def _record_outcomes(self) -> None:
@@ -560,7 +582,7 @@ class DeliveryWorker:
                     pause = min(2.0, pause * 2)
                     self._outcomes = retried + self._outcomes
         finally:
-            self._recorder = None
+            self._recorders.discard(asyncio.current_task())
 
     async def _apply_outcomes(self, batch: list[_Pending]) -> list[_Pending]:
         """Record a batch in one transaction: returns the entries whose row failed (the others
@@ -679,7 +701,11 @@ async def _record_bot_post(
     tx: Transaction, row: Delivery, platform_ref: str | None, now: datetime
 ) -> None:
     """The bot's post in a community's channel joins its history (replies to it count) — in
-    a savepoint of its own: failing to record it never makes the send count as unsent."""
+    a savepoint of its own: failing to record it never makes the send count as unsent. Other
+    posts (DMs: nearly all of a fan-out) open none: a savepoint flushes the batch's rows one
+    by one and costs two round trips each."""
+    if not seeing.may_record_bot_post(row, platform_ref):
+        return
     try:
         async with tx.session.begin_nested():
             await seeing.record_bot_post(tx, row, platform_ref, now)

@@ -118,14 +118,20 @@ async def _author(
     return said or (stored.user_id if stored is not None else None)
 
 
+def may_record_bot_post(delivery: Delivery, platform_ref: str | None) -> bool:
+    """Whether this sent delivery may be a bot post to record (a post or reply in a channel,
+    not erased while it was being sent: where it went is gone then)."""
+    if not platform_ref or delivery.action.get("type") not in ("PostToCommunity", "ReplyInThread"):
+        return False
+    return not delivery.action.get(ERASED)
+
+
 async def record_bot_post(
     tx: Transaction, delivery: Delivery, platform_ref: str | None, at: datetime
 ) -> None:
     """The bot posted in a channel (``platform_ref``: where the platform says it landed): in a
     community's channel it is recorded as a bot post, so replies to it count."""
-    if not platform_ref or delivery.action.get("type") not in ("PostToCommunity", "ReplyInThread"):
-        return
-    if delivery.action.get(ERASED):  # erased while it was being sent: where it went is gone
+    if not platform_ref or not may_record_bot_post(delivery, platform_ref):
         return
     action = act.action_from_dict(delivery.action)
     assert isinstance(action, act.PostToCommunity | act.ReplyInThread)

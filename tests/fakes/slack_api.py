@@ -188,6 +188,8 @@ class FakeSlackApi(InboundFaults, Served):
         self.socket_acks: list[JsonDict] = []
         self.socket_received: list[JsonDict] = []
         self.rate_violations = 0
+        #: the client ends (address, port) Web API calls came from: one per connection
+        self.api_connections: set[object] = set()
         self._tokens: dict[str, Team] = {}
         self._revoked: set[str] = set()
         self._oauth_codes: dict[str, OAuthCode] = {}
@@ -195,6 +197,7 @@ class FakeSlackApi(InboundFaults, Served):
         self._failures: dict[str, deque[str]] = {}
         self._rate_limits: dict[str, deque[int]] = {}
         self._enforced: dict[str, float] = {}
+        self._enforce_clock: Callable[[], float] = time.monotonic
         self._recent: dict[str, deque[float]] = {}
         self._handlers: dict[str, Handler] = {}
         self._opened_dms: set[str] = set()
@@ -368,9 +371,13 @@ class FakeSlackApi(InboundFaults, Served):
         """The next ``count`` calls to ``method`` answer HTTP 429 with ``Retry-After``."""
         self._rate_limits.setdefault(method, deque()).extend([retry_after] * count)
 
-    def enforce_rate(self, method: str, per_second: float) -> None:
-        """Answer 429 when ``method`` is called more than ``per_second`` times in one second."""
+    def enforce_rate(
+        self, method: str, per_second: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Answer 429 when ``method`` is called more than ``per_second`` times in one second
+        (seconds of ``clock``: a test's simulated time; calling again changes the limit)."""
         self._enforced[method] = per_second
+        self._enforce_clock = clock
 
     def on(self, method: str, handler: Handler) -> None:
         """Serve ``method`` with ``handler(args, team) -> response`` (auth is checked first)."""
@@ -507,6 +514,8 @@ class FakeSlackApi(InboundFaults, Served):
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.transport is not None:
+            self.api_connections.add(request.transport.get_extra_info("peername"))
         args: JsonDict = dict(request.query)
         if request.body_exists:
             if request.content_type == "application/json":
@@ -573,7 +582,7 @@ class FakeSlackApi(InboundFaults, Served):
         if failures:
             return 200, {"ok": False, "error": failures.popleft()}, {}
         if method in self._enforced:
-            now = time.monotonic()
+            now = self._enforce_clock()
             recent = self._recent.setdefault(method, deque())
             while recent and now - recent[0] >= 1.0:
                 recent.popleft()
