@@ -15,7 +15,7 @@ from bot.runtime.clock import Clock
 from bot.runtime.context import known_profile
 from bot.runtime.person_keys import PersonKeys
 from bot.runtime.rituals import Rituals
-from bot.runtime.turn import Turn, enqueue
+from bot.runtime.turn import Turn, enqueue, write_batch
 from bot.vocabulary.events import MemberProfile
 from playbooks.calendar import zone_name
 from playbooks.engine import NOT_STARTED, Engine
@@ -130,6 +130,8 @@ class Launches:
                 return False
             assert community.id is not None
             turn = Turn(tx, workspace, now)
+            if not isolated:  # the chunk's runs and deliveries written together, at its end
+                turn.batch = []
             if launch.playbook not in await tx.directory.enabled_playbooks(community.id):
                 launch.status, launch.finished_at = "failed", now
                 launch.error = "the ritual was switched off"
@@ -201,6 +203,11 @@ class Launches:
                         "later": launch.asked_later,
                     },
                 )
+            if turn.batch is not None:
+                try:
+                    await write_batch(turn)
+                except Exception as exc:  # one member's row refused: each in a savepoint
+                    raise _MemberFailed() from exc
         if turn.enqueued:
             self._on_enqueued()
         return not dropped
