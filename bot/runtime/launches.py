@@ -4,6 +4,7 @@ resumes after the last one committed and asks nobody twice."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -185,6 +186,8 @@ class Launches:
                 if run is not None and chosen is not None and chosen.room is not None:
                     chosen.room -= 1
                 launch.cursor = profile.user_id
+                # a batched member's start awaits nothing: let inbound events in between
+                await asyncio.sleep(0)
             if members:  # the chunk's members left out by ``only`` are done with too
                 launch.cursor = max(launch.cursor, max(p.user_id for p in members))
             if not dropped:
