@@ -33,8 +33,9 @@ MESSAGE_STATEMENTS = 6
 #: A launch of a ritual for LAUNCHED members, one chunk: its claim, where its members are and
 #: who they are, the chunk's reads (the launch, the community, its rituals on, the members, the
 #: settings, the runs going), the runs, their deliveries, the launch's progress, and the notice
-#: to who asked for it.
-LAUNCHED, LAUNCH_STATEMENTS = 30, 19
+#: to who asked for it (19; on PostgreSQL the roster is read in a read-only transaction, one
+#: SET more).
+LAUNCHED, LAUNCH_STATEMENTS = 30, 20
 
 
 @contextmanager
