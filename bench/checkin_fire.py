@@ -155,6 +155,7 @@ async def bench(label: str, database: str, members: int, rate: float, seconds: f
     community_id = await seed(database, members)
     port = free_port()
     fake = [sys.executable, "-m", "bench.slack_fake", "--port", str(port), "--rate", "50"]
+    fake += ["--people", str(members)]  # the channel's roster, as the launch reads it
     with spawned(fake) as slack:
         base = f"http://127.0.0.1:{port}"
         await slack.healthy(base + "/healthz")

@@ -6,8 +6,12 @@ answers HTTP 429 ``ratelimited`` with ``Retry-After`` (whole seconds, as Slack s
 posts nothing. ``GET /stats`` says what it took: posts per channel (a channel posted to twice is
 a duplicate), refusals, and when the first and the last post arrived.
 
-Usage: ``python -m bench.slack_fake --port P [--rate R]`` (tests/fakes has the full fake; this one
-stays light so that measuring the bot does not measure the fake).
+With ``--people N`` every channel has N members, ``U0000000`` to ``U{N-1:07d}`` (people in
+Europe/Paris, French), and ``conversations.members`` and ``users.list`` list them page by page
+(``limit``, ``cursor``), as the bot reads a channel's roster.
+
+Usage: ``python -m bench.slack_fake --port P [--rate R] [--people N]`` (tests/fakes has the full
+fake; this one stays light so that measuring the bot does not measure the fake).
 """
 
 from __future__ import annotations
@@ -22,9 +26,24 @@ from typing import Any
 from aiohttp import web
 
 
+def person(user_id: str) -> dict[str, Any]:
+    """A Slack user object, as ``users.list`` shows a person."""
+    name = f"Member {user_id}"
+    return {
+        "id": user_id,
+        "name": name,
+        "deleted": False,
+        "is_bot": False,
+        "tz": "Europe/Paris",
+        "locale": "fr-FR",
+        "profile": {"display_name": name, "real_name": name},
+    }
+
+
 class Fake:
-    def __init__(self, rate: float | None) -> None:
+    def __init__(self, rate: float | None, people: int = 0) -> None:
         self.rate = rate
+        self.people = [f"U{i:07d}" for i in range(people)]
         self.posts: Counter[str] = Counter()
         self.refused = 0
         self.first: float | None = None
@@ -38,6 +57,8 @@ class Fake:
             return web.json_response(
                 {"ok": True, "team_id": "T0001", "user_id": "U0BOT", "bot_id": "B0001"}
             )
+        if method in ("conversations.members", "users.list"):
+            return await self.page(method, request)
         if method != "chat.postMessage":
             return web.json_response({"ok": False, "error": "unknown_method"})
         args: dict[str, Any] = await request.json() if request.can_read_body else {}
@@ -64,6 +85,23 @@ class Fake:
         ts = f"1700000000.{self._ts:06d}"
         return web.json_response({"ok": True, "channel": channel, "ts": ts})
 
+    async def page(self, method: str, request: web.Request) -> web.Response:
+        """One page of the channel's members (ids) or of the workspace's users (objects)."""
+        args: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(await request.post())
+        start = int(args.get("cursor") or 0)
+        end = start + int(args.get("limit") or 100)
+        ids = self.people[start:end]
+        following = str(end) if end < len(self.people) else ""
+        items: list[Any] = ids if method == "conversations.members" else [person(i) for i in ids]
+        return web.json_response(
+            {"ok": True, "members": items, "response_metadata": {"next_cursor": following}}
+        )
+
     async def stats(self, _request: web.Request) -> web.Response:
         return web.Response(
             text=json.dumps(
@@ -88,10 +126,11 @@ class Fake:
         return web.json_response({"ok": True})
 
 
-def app(rate: float | None) -> web.Application:
-    fake = Fake(rate)
+def app(rate: float | None, people: int = 0) -> web.Application:
+    fake = Fake(rate, people)
     application = web.Application()
     application.router.add_post("/api/{method}", fake.api)
+    application.router.add_get("/api/{method}", fake.api)
     application.router.add_get("/stats", fake.stats)
     application.router.add_post("/reset", fake.reset)
     application.router.add_get("/healthz", fake.stats)
@@ -102,5 +141,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.slack_fake")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rate", type=float, help="chat.postMessage calls allowed per second")
+    parser.add_argument("--people", type=int, default=0, help="members of every channel")
     args = parser.parse_args()
-    web.run_app(app(args.rate), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    web.run_app(
+        app(args.rate, args.people), host="127.0.0.1", port=args.port, print=None, access_log=None
+    )

@@ -31,9 +31,12 @@ class Runs:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, run: Run) -> Run:
+    async def add(self, run: Run, *, flush: bool = True) -> Run:
+        """Add ``run``; inserted at once, or (``flush=False``) with the next flush, together
+        with the other runs added meanwhile."""
         self._s.add(run)
-        await self._s.flush()
+        if flush:
+            await self._s.flush()
         return run
 
     async def get(self, run_id: str, *, lock: bool = False) -> Run | None:

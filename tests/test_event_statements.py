@@ -30,6 +30,12 @@ JOIN_STATEMENTS = 9
 #: A message in a community channel: claim, lookup, member, activity, when the member was last
 #: seen there, and the pulse's count of the member's day.
 MESSAGE_STATEMENTS = 6
+#: A launch of a ritual for LAUNCHED members, one chunk: its claim, where its members are and
+#: who they are, the chunk's reads (the launch, the community, its rituals on, the members, the
+#: settings, the runs going), the runs, their deliveries, the launch's progress, and the notice
+#: to who asked for it (19; on PostgreSQL the roster is read in a read-only transaction, one
+#: SET more).
+LAUNCHED, LAUNCH_STATEMENTS = 30, 20
 
 
 @contextmanager
@@ -205,3 +211,31 @@ async def test_a_question_matches_its_experts_in_a_bounded_number_of_statements(
         matched = await tx.experts.matches(1, 1, "m-question")
     assert matched == {"U-bob": ["data viz"]}
     assert len(statements) <= QUESTION_STATEMENTS, "\n".join(statements)
+
+
+async def test_a_launch_for_many_members_costs_statements_per_chunk_not_per_member(
+    database_url: str,
+) -> None:
+    """A check-in launched for LAUNCHED members (one chunk): its runs inserted in one
+    statement, its deliveries queued in one, the launch's progress written once — not a
+    statement or three a member."""
+    harness = Harness.create(database_url, ManualClock(T0))
+    await harness.seed(["checkin"])
+    try:
+        users = [f"U-m{i:02d}" for i in range(LAUNCHED)]
+        for user in users:
+            member = ev.MemberProfile(user, "Zoé", "fr", "Europe/Paris")
+            joining = ev.MemberJoined(
+                workspace=WORKSPACE, key=user, occurred_at=T0, channel="C-data", member=member
+            )
+            assert await harness.dispatcher.handle(joining) == "processed"
+        async with harness.store.transaction() as tx:
+            await tx.runs.request_launch(1, "checkin", T0, requested_by="U-dan")
+        with counted(harness) as statements:
+            assert await harness.scheduler.run_launches() == 1
+        runs = [r.subject for r in await harness.runs() if r.playbook == "checkin"]
+        asked = {d.recipient for d in await harness.deliveries() if d.playbook == "checkin"}
+        assert sorted(runs) == sorted(asked) == users, "every member's run started, and asked"
+        assert len(statements) <= LAUNCH_STATEMENTS, "\n".join(statements)
+    finally:
+        await harness.store.close()

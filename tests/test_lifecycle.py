@@ -27,6 +27,7 @@ from bot.vocabulary.actions import Action
 from bot.vocabulary.ports import SendOutcome
 from playbooks.engine import RunContext, RunState, Transition
 from playbooks.loader import parse_playbook
+from storage.runs import Runs
 from storage.tables import Answer, Member, Run
 from tests.builders import EACH_MEMBER_MONDAY, NUDGE, T0, WORKSPACE, click, command, joined, key
 from tests.conftest import Harness, local_server, wait_for
@@ -327,6 +328,56 @@ async def test_a_member_whose_start_fails_is_left_out_and_the_others_of_the_chun
             return start(name, ctx, now, **kw)
 
         monkeypatch.setattr(harness.engine, "start", start_failing_for_one)
+        await harness.dispatcher.handle(command("U-dan", "checkin now"))
+        await harness.dispatcher.idle()
+        others = sorted(u for u in PARIS_MEMBERS if u != "U-m05")
+        assert sorted(r.subject for r in await checkin_runs(harness)) == others
+        assert await questions_to(harness) == others, "the rest of U-m05's chunk asked too"
+        assert await told(harness, "U-dan") == [
+            "Weekly check-in in Data & IA: 9 member(s) asked now, 0 later (outside their "
+            "working hours)."
+        ]
+        failed = [r for r in caplog.records if "for one member failed" in r.getMessage()]
+        assert len(failed) == 1
+    finally:
+        await harness.store.close()
+
+
+async def test_a_member_whose_run_the_database_refuses_is_left_out_and_the_others_asked(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A chunk's runs and deliveries are written together at its end: when the database
+    refuses one member's run there, the chunk is done again member by member and only that
+    member is left out."""
+    clock = ManualClock(T0)
+    harness = await checkin_harness(database_url, clock, chunk_size=4)
+    try:
+        await harness.seed(["checkin"])
+        await join_all(harness, PARIS_MEMBERS)
+        async with harness.store.transaction() as tx:
+            workspace = await tx.directory.workspace(WORKSPACE)
+            assert workspace is not None and workspace.id is not None
+            community = await tx.directory.community_by_channel(workspace.id, "C-data")
+            assert community is not None and community.id is not None
+            taken = Run(
+                id="taken",
+                workspace_id=workspace.id,
+                community_id=community.id,
+                playbook="welcome",
+                subject="U-someone",
+                status="done",
+                created_at=T0,
+                updated_at=T0,
+            )
+            await tx.runs.add(taken)
+        add = Runs.add
+
+        async def add_clashing_for_one(self: Runs, run: Run, *, flush: bool = True) -> Run:
+            if run.subject == "U-m05":
+                run.id = "taken"  # its primary key is another run's: the insert is refused
+            return await add(self, run, flush=flush)
+
+        monkeypatch.setattr(Runs, "add", add_clashing_for_one)
         await harness.dispatcher.handle(command("U-dan", "checkin now"))
         await harness.dispatcher.idle()
         others = sorted(u for u in PARIS_MEMBERS if u != "U-m05")

@@ -4,6 +4,7 @@ resumes after the last one committed and asks nobody twice."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from bot.runtime.clock import Clock
 from bot.runtime.context import known_profile
 from bot.runtime.person_keys import PersonKeys
 from bot.runtime.rituals import Rituals
-from bot.runtime.turn import Turn, enqueue
+from bot.runtime.turn import Turn, enqueue, write_batch
 from bot.vocabulary.events import MemberProfile
 from playbooks.calendar import zone_name
 from playbooks.engine import NOT_STARTED, Engine
@@ -130,6 +131,8 @@ class Launches:
                 return False
             assert community.id is not None
             turn = Turn(tx, workspace, now)
+            if not isolated:  # the chunk's runs and deliveries written together, at its end
+                turn.batch = []
             if launch.playbook not in await tx.directory.enabled_playbooks(community.id):
                 launch.status, launch.finished_at = "failed", now
                 launch.error = "the ritual was switched off"
@@ -183,6 +186,8 @@ class Launches:
                 if run is not None and chosen is not None and chosen.room is not None:
                     chosen.room -= 1
                 launch.cursor = profile.user_id
+                # a batched member's start awaits nothing: let inbound events in between
+                await asyncio.sleep(0)
             if members:  # the chunk's members left out by ``only`` are done with too
                 launch.cursor = max(launch.cursor, max(p.user_id for p in members))
             if not dropped:
@@ -201,6 +206,11 @@ class Launches:
                         "later": launch.asked_later,
                     },
                 )
+            if turn.batch is not None:
+                try:
+                    await write_batch(turn)
+                except Exception as exc:  # one member's row refused: each in a savepoint
+                    raise _MemberFailed() from exc
         if turn.enqueued:
             self._on_enqueued()
         return not dropped

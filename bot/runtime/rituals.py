@@ -189,7 +189,8 @@ class Rituals:
             created_at=turn.now,
             updated_at=turn.now,
         )
-        await turn.tx.runs.add(run)
+        # a batched turn (a launch chunk) inserts its runs together, with its deliveries
+        await turn.tx.runs.add(run, flush=turn.batch is None)
         await self.apply(turn, run, community, transition, ctx.locale, found)
         if run.waiting_thread:  # a reply may be there already
             await self._replied_meanwhile(turn, run, transition.state)

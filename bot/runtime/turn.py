@@ -31,6 +31,9 @@ class Turn:
     running: dict[str, Run] | None = None
     #: what several runs of the turn read alike (a launch chunk's highlights), read once
     cache: dict[str, Any] = field(default_factory=dict)
+    #: a launch chunk's deliveries, queued together by :func:`write_batch` (None: each
+    #: ``enqueue`` writes at once); its runs are inserted together too, by the same flush
+    batch: list[Outgoing] | None = None
 
 
 async def enqueue(
@@ -54,8 +57,22 @@ async def enqueue(
         )
         for action in actions
     ]
-    await turn.tx.outbox.enqueue_all(outgoing, workspace_id=turn.workspace.id, now=turn.now)
+    if turn.batch is not None:
+        turn.batch.extend(outgoing)
+    else:
+        await turn.tx.outbox.enqueue_all(outgoing, workspace_id=turn.workspace.id, now=turn.now)
     turn.enqueued += len(outgoing)
+
+
+async def write_batch(turn: Turn) -> None:
+    """Write what a batched turn held back: its new runs (and every other change) in one
+    flush — the ORM inserts rows alike in one multi-row statement — then its deliveries in
+    one statement, in the order they were queued."""
+    await turn.tx.session.flush()
+    if turn.batch:
+        assert turn.workspace.id is not None
+        await turn.tx.outbox.enqueue_all(turn.batch, workspace_id=turn.workspace.id, now=turn.now)
+        turn.batch.clear()
 
 
 def _in(action: act.Action) -> set[str]:
