@@ -158,7 +158,7 @@ async def card_sent_to(connector: FakeBotConnector, conversation: str) -> dict[s
         body = attachments[0].get("content", {}).get("body") or [{}]
         return bool(body[0].get("text") == "Animateur")
 
-    calls = await connector.wait_for(sent_here, timeout=10)
+    calls = await connector.wait_for(sent_here, timeout=30)
     assert calls[-1].body is not None
     card: dict[str, Any] = calls[-1].body["attachments"][0]["content"]
     return card

@@ -439,7 +439,7 @@ class FakeBotConnector(Served):
         self,
         predicate_or_route: str | Callable[[ConnectorCall], bool],
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 15.0,  # noqa: ASYNC109  (spent only when the call never comes)
     ) -> list[ConnectorCall]:
         """Wait until at least ``count`` recorded calls match a route name or group, or a
         predicate on ``ConnectorCall``; return all matching calls."""

@@ -388,7 +388,7 @@ class FakeSlackApi(InboundFaults, Served):
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109
+    async def wait_for_call(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:  # noqa: ASYNC109
         """Wait until at least ``count`` calls to ``method`` were recorded; return them all."""
         await self._wait_until(
             lambda: len(self.calls_to(method)) >= count,
