@@ -432,6 +432,12 @@ async def test_a_member_whose_run_is_refused_in_the_last_chunk_is_left_out_and_d
         await harness.dispatcher.idle()
         others = sorted(u for u in PARIS_MEMBERS if u != "U-m09")
         assert await questions_to(harness) == others, "the rest of U-m09's chunk asked too"
+        asked = [
+            d.recipient
+            for d in await harness.deliveries()
+            if d.playbook == "checkin" and d.action["type"] == "AskQuestion"
+        ]
+        assert sorted(asked) == others, "each asked once: the batched attempt left nothing"
         assert await told(harness, "U-dan") == [
             "Weekly check-in in Data & IA: 9 member(s) asked now, 0 later (outside their "
             "working hours)."
