@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+import bot.runtime.launches as launches_module
 from adapters.local.sender import LocalSender
 from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker
@@ -259,6 +260,51 @@ async def test_a_launch_cut_between_chunks_is_resumed_and_asks_nobody_twice(
         async with second.store.transaction() as tx:
             [launch] = await tx.runs.launches()
         assert (launch.status, launch.attempts) == ("done", 2)
+    finally:
+        await second.store.close()
+
+
+async def test_a_launch_cut_in_the_middle_of_a_chunk_is_resumed_and_asks_nobody_twice(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's members are started in one transaction, the process giving the loop a turn
+    after each: cut there (the task cancelled, the process killed), the chunk left nothing,
+    and the next process asks each of its members once."""
+    clock = ManualClock(T0)
+    first = await checkin_harness(database_url, clock, chunk_size=4)
+    await first.seed(["checkin"])
+    await join_all(first, PARIS_MEMBERS)
+    turns = 0
+    pause = asyncio.sleep
+
+    async def cut_at_the_sixth_member(delay: float) -> None:
+        nonlocal turns
+        turns += 1
+        if turns == 6:  # the second member of the second chunk
+            raise asyncio.CancelledError
+        await pause(delay)
+
+    monkeypatch.setattr(launches_module.asyncio, "sleep", cut_at_the_sixth_member)
+    async with first.store.transaction() as tx:
+        await tx.runs.request_launch(1, "checkin", T0, requested_by="U-dan")
+    with pytest.raises(asyncio.CancelledError):
+        await first.scheduler.run_launches()
+    monkeypatch.undo()
+    assert len(await checkin_runs(first)) == 4, "the first chunk committed, not the second"
+    await first.store.close()
+
+    second = await checkin_harness(database_url, clock, chunk_size=4)
+    try:
+        clock.advance(timedelta(minutes=3))  # the dead process's lease runs out
+        await second.scheduler.tick()
+        everyone = sorted(PARIS_MEMBERS)
+        assert sorted(r.subject for r in await checkin_runs(second)) == everyone
+        asked = [
+            d.recipient
+            for d in await second.deliveries()
+            if d.playbook == "checkin" and d.action["type"] == "AskQuestion"
+        ]
+        assert sorted(asked) == everyone, "each asked exactly once"
     finally:
         await second.store.close()
 
