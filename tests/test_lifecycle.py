@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+import bot.runtime.launches as launches_module
 from adapters.local.sender import LocalSender
 from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker
@@ -263,6 +264,51 @@ async def test_a_launch_cut_between_chunks_is_resumed_and_asks_nobody_twice(
         await second.store.close()
 
 
+async def test_a_launch_cut_in_the_middle_of_a_chunk_is_resumed_and_asks_nobody_twice(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's members are started in one transaction, the process giving the loop a turn
+    after each: cut there (the task cancelled, the process killed), the chunk left nothing,
+    and the next process asks each of its members once."""
+    clock = ManualClock(T0)
+    first = await checkin_harness(database_url, clock, chunk_size=4)
+    await first.seed(["checkin"])
+    await join_all(first, PARIS_MEMBERS)
+    turns = 0
+    pause = asyncio.sleep
+
+    async def cut_at_the_sixth_member(delay: float) -> None:
+        nonlocal turns
+        turns += 1
+        if turns == 6:  # the second member of the second chunk
+            raise asyncio.CancelledError
+        await pause(delay)
+
+    monkeypatch.setattr(launches_module.asyncio, "sleep", cut_at_the_sixth_member)
+    async with first.store.transaction() as tx:
+        await tx.runs.request_launch(1, "checkin", T0, requested_by="U-dan")
+    with pytest.raises(asyncio.CancelledError):
+        await first.scheduler.run_launches()
+    monkeypatch.undo()
+    assert len(await checkin_runs(first)) == 4, "the first chunk committed, not the second"
+    await first.store.close()
+
+    second = await checkin_harness(database_url, clock, chunk_size=4)
+    try:
+        clock.advance(timedelta(minutes=3))  # the dead process's lease runs out
+        await second.scheduler.tick()
+        everyone = sorted(PARIS_MEMBERS)
+        assert sorted(r.subject for r in await checkin_runs(second)) == everyone
+        asked = [
+            d.recipient
+            for d in await second.deliveries()
+            if d.playbook == "checkin" and d.action["type"] == "AskQuestion"
+        ]
+        assert sorted(asked) == everyone, "each asked exactly once"
+    finally:
+        await second.store.close()
+
+
 class StopsDuring:
     """A launcher whose process is asked to stop (SIGTERM) while its ``chunk``-th chunk runs."""
 
@@ -383,6 +429,61 @@ async def test_a_member_whose_run_the_database_refuses_is_left_out_and_the_other
         others = sorted(u for u in PARIS_MEMBERS if u != "U-m05")
         assert sorted(r.subject for r in await checkin_runs(harness)) == others
         assert await questions_to(harness) == others, "the rest of U-m05's chunk asked too"
+        assert await told(harness, "U-dan") == [
+            "Weekly check-in in Data & IA: 9 member(s) asked now, 0 later (outside their "
+            "working hours)."
+        ]
+        failed = [r for r in caplog.records if "for one member failed" in r.getMessage()]
+        assert len(failed) == 1
+    finally:
+        await harness.store.close()
+
+
+async def test_a_member_whose_run_is_refused_in_the_last_chunk_is_left_out_and_dan_told(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last chunk reads who asked for the launch (to tell them) after its members' starts:
+    a member's run the database refuses must not surface there and sink the whole chunk (the
+    launch retried, failing each time, the chunk's members never asked, Dan never told)."""
+    clock = ManualClock(T0)
+    harness = await checkin_harness(database_url, clock, chunk_size=4)
+    try:
+        await harness.seed(["checkin"])
+        await join_all(harness, PARIS_MEMBERS)
+        async with harness.store.transaction() as tx:
+            workspace = await tx.directory.workspace(WORKSPACE)
+            assert workspace is not None and workspace.id is not None
+            community = await tx.directory.community_by_channel(workspace.id, "C-data")
+            assert community is not None and community.id is not None
+            taken = Run(
+                id="taken",
+                workspace_id=workspace.id,
+                community_id=community.id,
+                playbook="welcome",
+                subject="U-someone",
+                status="done",
+                created_at=T0,
+                updated_at=T0,
+            )
+            await tx.runs.add(taken)
+        add = Runs.add
+
+        async def add_clashing_for_one(self: Runs, run: Run, *, flush: bool = True) -> Run:
+            if run.subject == "U-m09":  # the last member of the last chunk
+                run.id = "taken"  # its primary key is another run's: the insert is refused
+            return await add(self, run, flush=flush)
+
+        monkeypatch.setattr(Runs, "add", add_clashing_for_one)
+        await harness.dispatcher.handle(command("U-dan", "checkin now"))
+        await harness.dispatcher.idle()
+        others = sorted(u for u in PARIS_MEMBERS if u != "U-m09")
+        assert await questions_to(harness) == others, "the rest of U-m09's chunk asked too"
+        asked = [
+            d.recipient
+            for d in await harness.deliveries()
+            if d.playbook == "checkin" and d.action["type"] == "AskQuestion"
+        ]
+        assert sorted(asked) == others, "each asked once: the batched attempt left nothing"
         assert await told(harness, "U-dan") == [
             "Weekly check-in in Data & IA: 9 member(s) asked now, 0 later (outside their "
             "working hours)."

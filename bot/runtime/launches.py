@@ -194,23 +194,27 @@ class Launches:
                 launch.lease_until = now + lease
             if final:
                 launch.status, launch.finished_at = "done", now
-                told = await notices.launch_counted(
-                    tx, workspace, community, launch, self._engine.playbooks
-                )
-                await enqueue(turn, told, None)
-                log.info(
-                    "ritual launched",
-                    extra={
-                        "playbook": launch.playbook,
-                        "now": launch.asked_now,
-                        "later": launch.asked_later,
-                    },
-                )
-            if turn.batch is not None:
-                try:
+            try:
+                if final:  # its read of who asked inserts a batched chunk's runs (autoflush)
+                    told = await notices.launch_counted(
+                        tx, workspace, community, launch, self._engine.playbooks
+                    )
+                    await enqueue(turn, told, None)
+                if turn.batch is not None:
                     await write_batch(turn)
-                except Exception as exc:  # one member's row refused: each in a savepoint
-                    raise _MemberFailed() from exc
+            except Exception as exc:  # a batched member's row refused: each in a savepoint
+                if turn.batch is None:
+                    raise
+                raise _MemberFailed() from exc
+        if final:  # once, committed (not by a batched attempt that was done again)
+            log.info(
+                "ritual launched",
+                extra={
+                    "playbook": launch.playbook,
+                    "now": launch.asked_now,
+                    "later": launch.asked_later,
+                },
+            )
         if turn.enqueued:
             self._on_enqueued()
         return not dropped
