@@ -1,6 +1,6 @@
 """A claim is checked right after it is taken, then may wait for a free send slot: when it
-waited a while, it is checked again before its send — a claim another worker took over
-meanwhile is not sent a second time."""
+waited a while, it is checked again before its send — whoever opted out meanwhile gets
+nothing, and a claim another worker took over meanwhile is not sent a second time."""
 
 from __future__ import annotations
 
@@ -53,6 +53,27 @@ def one_at_a_time(harness: Harness, sender: GatedSender) -> DeliveryWorker:
     return DeliveryWorker(
         harness.store, {"local": sender}, harness.clock, RetryPolicy(max_attempts=3), concurrency=1
     )
+
+
+async def test_a_member_who_opts_out_while_their_message_waits_its_turn_gets_nothing(
+    gated: tuple[Harness, GatedSender],
+) -> None:
+    harness, sender = gated
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(joined("U-carol"))
+    worker = one_at_a_time(harness, sender)
+    draining = asyncio.create_task(worker.drain())
+    await sender.started.wait()  # Bob's welcome goes (slowly); Carol's waits for its turn
+    async with harness.store.transaction() as tx:
+        carol = await tx.directory.member(1, "U-carol")
+        assert carol is not None
+        carol.opted_out = ["welcome"]
+    harness.clock.advance(timedelta(seconds=3))  # Bob's send took a few seconds
+    sender.gate.set()
+    await draining
+    assert "U-carol" not in sender.sent
+    statuses = {(d.recipient, d.status) for d in await harness.deliveries()}
+    assert ("U-carol", "skipped") in statuses and ("U-carol", "sent") not in statuses
 
 
 async def test_a_claim_taken_over_while_it_waits_its_turn_is_not_sent_twice(

@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Seconds a claim's check stays good: a claim that waited longer for its send slot is checked
+#: again before its send, so whoever opted out, snoozed or blocked the bot meanwhile gets
+#: nothing. Unpaced, sends free their slots well within it (no second check); paced, the
+#: second checks come one per send at the platform's pace.
+FRESH_FOR = 1.0
+
 #: Transactions recording outcomes at once (each takes the outcomes waiting when it starts).
 RECORDERS = 2
 
@@ -123,9 +129,9 @@ class DeliveryWorker:
         self._rng = rng or random.Random()
         self._concurrency = max(1, concurrency)
         self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
-        #: a claim checked longer ago than this is checked again before its send (the lease the
-        #: check took — renewed meanwhile by the heartbeat — holds well beyond it)
-        self._recheck_after = min(self._renew_every, lease.total_seconds() / 3)
+        #: a claim checked longer ago than this is checked again before its send (whom it goes
+        #: to is read again; the lease the check took holds well beyond it)
+        self._recheck_after = min(FRESH_FOR, self._renew_every, lease.total_seconds() / 3)
         self._send_timeout = send_timeout
         self._record_for = record_for
         self._wakeup = asyncio.Event()
@@ -313,9 +319,10 @@ class DeliveryWorker:
     async def _in_turn(self, delivery: Delivery) -> None:
         """Check the claim (with the batch claimed with it: one transaction for all), wait for a
         free slot (in claim order), then deliver; once stopping, give it back. A claim that
-        waited for its slot longer than a lease renewal (on the loop's clock or the worker's)
-        is checked again just before its send, so a send always starts while the lease its
-        check took is still ours."""
+        waited for its slot longer than :data:`FRESH_FOR` or a lease renewal (on the loop's
+        clock or the worker's) is checked again just before its send: a send always starts
+        while the lease its check took is still ours, and honours opt-outs at most a second
+        older than its turn."""
         assert delivery.id is not None
         found = await self._checked(delivery)
         checked_at = self._check_time()
