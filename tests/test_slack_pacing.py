@@ -6,6 +6,7 @@ posts per second)."""
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 
 from adapters.limits import Pacer
 from adapters.slack.posting_pace import PostingPaces
@@ -148,3 +149,25 @@ async def test_a_fan_out_keeps_its_connections_to_slack_open() -> None:
             await sender.close()
     assert len(slack.calls_to("chat.postMessage")) == 20
     assert len(slack.api_connections) == 1
+
+
+def test_a_workspace_never_refused_keeps_no_growing_record_of_its_posts() -> None:
+    """Weeks of posts without a single 429 (most workspaces): what the pace remembers of them
+    stays one second's worth, the process does not grow with every message it ever sent."""
+    time = SimulatedTime()
+    paces = PostingPaces(time)
+    for _ in range(1000):  # warm up: the deque's first blocks
+        time.now += 0.01
+        paces.taken("T0001")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(100_000):  # 1,000 simulated seconds at 100 posts a second
+            time.now += 0.01
+            paces.taken("T0001")
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert paces.rate("T0001") is None
+    # 100,000 posts remembered would take ~3 MB (a float and a slot each)
+    assert grown < 50_000, f"{grown} bytes kept for 100,000 posts"

@@ -105,10 +105,11 @@ class PostingPaces:
         """A post went through: counted, and the pace grows if it is due to."""
         now = self._clock()
         self._posted.setdefault(team, deque()).append(now)
+        last_second = self._last_second(team, now)  # also forgets older posts: paced or not
         pace = self._paces.get(team)
         if pace is None:
             return
-        busy = self._last_second(team, now) >= BUSY * pace.rate
+        busy = last_second >= BUSY * pace.rate
         plateau = pace.limit * pace.share
         quiet = now - pace.changed
         if pace.rate < plateau - 1e-9:

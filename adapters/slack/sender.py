@@ -119,11 +119,13 @@ class SlackSender:
 
     def _client(self, token: str) -> AsyncWebClient:
         """The workspace's client; all share one HTTP session (its connections kept open:
-        without one, slack_sdk opens a session — a new connection — for every call)."""
+        without one, slack_sdk opens a session — a new connection — for every call). The
+        session keeps no cookies: one set in answer to a workspace's call never goes with
+        another's (each call carries its own token, and nothing else of a workspace)."""
         client = self._clients.get(token)
         if client is None or client.session is None or client.session.closed:
             if self._session is None or self._session.closed:
-                self._session = aiohttp.ClientSession()
+                self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
             client = AsyncWebClient(token=token, base_url=self._api_url, session=self._session)
             self._clients[token] = client
         return client

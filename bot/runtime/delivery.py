@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Seconds a claim's check stays good: a claim that waited longer for its send slot is checked
+#: again before its send, so whoever opted out, snoozed or blocked the bot meanwhile gets
+#: nothing. Unpaced, sends free their slots well within it (no second check); paced, the
+#: second checks come one per send at the platform's pace.
+FRESH_FOR = 1.0
+
 #: Transactions recording outcomes at once (each takes the outcomes waiting when it starts).
 RECORDERS = 2
 
@@ -123,9 +129,9 @@ class DeliveryWorker:
         self._rng = rng or random.Random()
         self._concurrency = max(1, concurrency)
         self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
-        #: a claim checked longer ago than this is checked again before its send (the lease the
-        #: check took — renewed meanwhile by the heartbeat — holds well beyond it)
-        self._recheck_after = min(self._renew_every, lease.total_seconds() / 3)
+        #: a claim checked longer ago than this is checked again before its send (whom it goes
+        #: to is read again; the lease the check took holds well beyond it)
+        self._recheck_after = min(FRESH_FOR, self._renew_every, lease.total_seconds() / 3)
         self._send_timeout = send_timeout
         self._record_for = record_for
         self._wakeup = asyncio.Event()
@@ -313,12 +319,13 @@ class DeliveryWorker:
     async def _in_turn(self, delivery: Delivery) -> None:
         """Check the claim (with the batch claimed with it: one transaction for all), wait for a
         free slot (in claim order), then deliver; once stopping, give it back. A claim that
-        waited for its slot longer than a lease renewal is checked again just before its send,
-        so a send always starts while the lease its check took is still ours."""
+        waited for its slot longer than :data:`FRESH_FOR` or a lease renewal (on the loop's
+        clock or the worker's) is checked again just before its send: a send always starts
+        while the lease its check took is still ours, and honours opt-outs at most a second
+        older than its turn."""
         assert delivery.id is not None
-        loop = asyncio.get_running_loop()
         found = await self._checked(delivery)
-        checked_at = loop.time()
+        checked_at = self._check_time()
         if found is None:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
@@ -328,11 +335,27 @@ class DeliveryWorker:
                 return
             self._sending.add(delivery.id)
             try:
-                if loop.time() - checked_at > self._recheck_after:
+                if self._checked_long_ago(checked_at):
                     found = None  # checked again now
                 await self._deliver(delivery, found)
             finally:
                 self._sending.discard(delivery.id)
+
+    def _check_time(self) -> tuple[float, datetime]:
+        """When a claim was checked: on the event loop's clock and on the worker's (the one
+        leases are measured by: another worker takes a claim over once it has passed)."""
+        return asyncio.get_running_loop().time(), self._clock()
+
+    def _checked_long_ago(self, checked_at: tuple[float, datetime]) -> bool:
+        """Whether a claim checked at ``checked_at`` must be checked again before its send:
+        longer ago than ``_recheck_after`` on either clock (a wall clock that jumps ahead
+        lapses leases the loop's clock never saw pass)."""
+        loop_then, clock_then = checked_at
+        waited = max(
+            asyncio.get_running_loop().time() - loop_then,
+            (self._clock() - clock_then).total_seconds(),
+        )
+        return waited > self._recheck_after
 
     async def _give_back(
         self, claims: list[tuple[int, int]], previous: asyncio.Task[None] | None
