@@ -232,7 +232,14 @@ def build(
         concurrency=settings.delivery_concurrency,
     )
     governance = Governance(channels, Creators.parse(settings.community_creators))
-    dispatcher = Dispatcher(store, engine, clock, on_enqueued=worker.wake, governance=governance)
+    dispatcher = Dispatcher(
+        store,
+        engine,
+        clock,
+        on_enqueued=worker.wake,
+        governance=governance,
+        on_changed=worker.changed,
+    )
     events = metrics.counted(dispatcher.handle)
     slack_platform = None
     if slack_cfg is not None:

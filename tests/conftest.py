@@ -222,7 +222,12 @@ class Harness:
         worker = DeliveryWorker(store, all_senders, clock, RetryPolicy(max_attempts=3))
         governance = Governance({"local": LocalChannels()})
         dispatcher = Dispatcher(
-            store, engine, clock, on_enqueued=worker.wake, governance=governance
+            store,
+            engine,
+            clock,
+            on_enqueued=worker.wake,
+            governance=governance,
+            on_changed=worker.changed,
         )
         scheduler = Scheduler(
             store,

@@ -779,6 +779,7 @@ async def test_messages_already_claimed_for_a_member_who_left_are_not_sent(
         harness.worker = DeliveryWorker(
             harness.store, {"local": sender}, harness.clock, concurrency=1
         )
+        harness.dispatcher.on_changed = harness.worker.changed  # as the composition root
         await join_all(harness, ["U-chloe", "U-bob"])
         await harness.worker.drain()
         assert sender.left

@@ -154,6 +154,14 @@ class DeliveryWorker:
         self._checks: list[tuple[Delivery, asyncio.Future[Prepared | None]]] = []
         self._checker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        #: bumped by :meth:`changed`: a claim checked under an older one is checked again
+        self._generation = 0
+
+    def changed(self) -> None:
+        """Something this process recorded may change who gets what (a member left, opted out,
+        snoozed, stopped a ritual…): claims checked before it are checked again before their
+        send, however recent their check (other processes' changes: within FRESH_FOR)."""
+        self._generation += 1
 
     def wake(self) -> None:
         """Tell the worker new deliveries are waiting (called after each commit that enqueues)."""
@@ -324,8 +332,9 @@ class DeliveryWorker:
         while the lease its check took is still ours, and honours opt-outs at most a second
         older than its turn."""
         assert delivery.id is not None
+        generation = self._generation  # before the check's read: a change during it counts
         found = await self._checked(delivery)
-        checked_at = self._check_time()
+        checked_at = self._check_time(generation)
         if found is None:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
@@ -341,16 +350,19 @@ class DeliveryWorker:
             finally:
                 self._sending.discard(delivery.id)
 
-    def _check_time(self) -> tuple[float, datetime]:
+    def _check_time(self, generation: int) -> tuple[float, datetime, int]:
         """When a claim was checked: on the event loop's clock and on the worker's (the one
-        leases are measured by: another worker takes a claim over once it has passed)."""
-        return asyncio.get_running_loop().time(), self._clock()
+        leases are measured by: another worker takes a claim over once it has passed), and
+        under which of this process's changes."""
+        return asyncio.get_running_loop().time(), self._clock(), generation
 
-    def _checked_long_ago(self, checked_at: tuple[float, datetime]) -> bool:
+    def _checked_long_ago(self, checked_at: tuple[float, datetime, int]) -> bool:
         """Whether a claim checked at ``checked_at`` must be checked again before its send:
-        longer ago than ``_recheck_after`` on either clock (a wall clock that jumps ahead
-        lapses leases the loop's clock never saw pass)."""
-        loop_then, clock_then = checked_at
+        something changed here since, or longer ago than ``_recheck_after`` on either clock (a
+        wall clock that jumps ahead lapses leases the loop's clock never saw pass)."""
+        loop_then, clock_then, generation = checked_at
+        if generation != self._generation:
+            return True
         waited = max(
             asyncio.get_running_loop().time() - loop_then,
             (self._clock() - clock_then).total_seconds(),

@@ -43,8 +43,12 @@ from bot.vocabulary.events import (
     MemberJoined,
     MemberLeft,
     MemberProfile,
+    MessageDeleted,
+    MessageEdited,
     MessagePosted,
     MessageRef,
+    ReactionAdded,
+    ReactionRemoved,
     Tick,
 )
 from bot.vocabulary.ports import DispatchResult
@@ -54,6 +58,9 @@ from storage.store import Store, Transaction
 from storage.tables import Community, Member, ScheduleOccurrence
 
 log = logging.getLogger(__name__)
+
+#: Conversation activity: recorded, and changes who gets what only when a ritual acts on it.
+CONVERSATION = (MessagePosted, MessageEdited, MessageDeleted, ReactionAdded, ReactionRemoved)
 
 #: Executes the recorded ritual launches now (the scheduler's ``run_now``); the scheduler's
 #: tick would do it anyway, this only spares the wait.
@@ -77,12 +84,16 @@ class Dispatcher:
         on_enqueued: Callable[[], None] = lambda: None,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         governance: Governance | None = None,
+        on_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._governance = governance or Governance({})
         self._engine = engine
         self._clock = clock
         self._on_enqueued = on_enqueued
+        #: after each committed event that may change who gets what: any but conversation
+        #: activity (hundreds a second) that only was recorded
+        self.on_changed = on_changed
         self._new_run_id = new_run_id
         #: set by the composition root once the scheduler exists (it needs this dispatcher)
         self.run_now: RunNow | None = None
@@ -174,6 +185,8 @@ class Dispatcher:
             "event processed",
             extra={"event_type": type(event).__name__, "event_key": key, "enqueued": turn.enqueued},
         )
+        if turn.enqueued or not isinstance(event, CONVERSATION):
+            self.on_changed()
         if turn.enqueued:
             self._on_enqueued()
         if turn.run_now and self.run_now is not None:
