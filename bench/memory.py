@@ -201,7 +201,9 @@ async def bench(label: str, url: str, members: int, communities: int, fires: int
     print(f"[{label}] {await database_version(url)}")
     await seed(url, members, communities)
     port = free_port()
-    with spawned([sys.executable, "-m", "bench.slack_fake", "--port", str(port)]) as slack:
+    fake = [sys.executable, "-m", "bench.slack_fake", "--port", str(port)]
+    fake += ["--people", str(members), "--channels", str(communities)]  # the launch reads rosters
+    with spawned(fake) as slack:
         base = f"http://127.0.0.1:{port}"
         await slack.healthy(base + "/healthz")
         args = ["--child", "serve", "--url", url, "--api-url", base + "/api/"]

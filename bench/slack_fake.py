@@ -8,10 +8,13 @@ a duplicate), refusals, and when the first and the last post arrived.
 
 With ``--people N`` every channel has N members, ``U0000000`` to ``U{N-1:07d}`` (people in
 Europe/Paris, French), and ``conversations.members`` and ``users.list`` list them page by page
-(``limit``, ``cursor``), as the bot reads a channel's roster.
+(``limit``, ``cursor``), as the bot reads a channel's roster. With ``--channels C`` as well,
+the people are spread over C channels as ``bench.memory`` seeds them: channel ``C{c:07d}`` has
+the people whose number is ``c`` modulo C.
 
-Usage: ``python -m bench.slack_fake --port P [--rate R] [--people N]`` (tests/fakes has the full
-fake; this one stays light so that measuring the bot does not measure the fake).
+Usage: ``python -m bench.slack_fake --port P [--rate R] [--people N [--channels C]]``
+(tests/fakes has the full fake; this one stays light so that measuring the bot does not measure
+the fake).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ def person(user_id: str) -> dict[str, Any]:
 
 
 class Fake:
-    def __init__(self, rate: float | None, people: int = 0) -> None:
+    def __init__(self, rate: float | None, people: int = 0, channels: int = 0) -> None:
         self.rate = rate
         self.people = [f"U{i:07d}" for i in range(people)]
+        self.channels = channels
         self.posts: Counter[str] = Counter()
         self.refused = 0
         self.first: float | None = None
@@ -93,10 +97,15 @@ class Fake:
                 args.update(await request.json())
             else:
                 args.update(await request.post())
+        listed = self.people
+        if method == "conversations.members" and self.channels:
+            channel = str(args.get("channel", ""))
+            number = int(channel[1:]) if channel[1:].isdigit() else -1
+            listed = self.people[number :: self.channels] if number >= 0 else []
         start = int(args.get("cursor") or 0)
         end = start + int(args.get("limit") or 100)
-        ids = self.people[start:end]
-        following = str(end) if end < len(self.people) else ""
+        ids = listed[start:end]
+        following = str(end) if end < len(listed) else ""
         items: list[Any] = ids if method == "conversations.members" else [person(i) for i in ids]
         return web.json_response(
             {"ok": True, "members": items, "response_metadata": {"next_cursor": following}}
@@ -126,8 +135,8 @@ class Fake:
         return web.json_response({"ok": True})
 
 
-def app(rate: float | None, people: int = 0) -> web.Application:
-    fake = Fake(rate, people)
+def app(rate: float | None, people: int = 0, channels: int = 0) -> web.Application:
+    fake = Fake(rate, people, channels)
     application = web.Application()
     application.router.add_post("/api/{method}", fake.api)
     application.router.add_get("/api/{method}", fake.api)
@@ -142,7 +151,12 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rate", type=float, help="chat.postMessage calls allowed per second")
     parser.add_argument("--people", type=int, default=0, help="members of every channel")
+    parser.add_argument("--channels", type=int, default=0, help="spread the people over C channels")
     args = parser.parse_args()
     web.run_app(
-        app(args.rate, args.people), host="127.0.0.1", port=args.port, print=None, access_log=None
+        app(args.rate, args.people, args.channels),
+        host="127.0.0.1",
+        port=args.port,
+        print=None,
+        access_log=None,
     )
