@@ -29,7 +29,7 @@ from bot.runtime.privacy import (
 from bot.runtime.scheduler import Scheduler
 from bot.vocabulary import events as ev
 from playbooks.loader import load_library
-from storage.privacy import NOT_A_PERSON, PERSON_COLUMNS
+from storage.privacy_columns import NOT_A_PERSON, PERSON_COLUMNS
 from storage.references import StoredReferences
 from storage.slack_tables import INSTALLATIONS, SLACK_METADATA
 from storage.tables import Delivery, ProcessedEvent, RitualLaunch
@@ -48,7 +48,7 @@ def _texts(table: Any) -> list[str]:
 
 def test_every_table_and_text_column_is_declared_for_privacy() -> None:
     """A new table, or a new text column, must say whether it names a person (then export and
-    erasure handle it) or why not: storage/privacy.py."""
+    erasure handle it) or why not: storage/privacy_columns.py."""
     assert {t.name for t in TABLES} == set(PERSON_COLUMNS), "declare the table in PERSON_COLUMNS"
     undeclared = [
         f"{t.name}.{c}"

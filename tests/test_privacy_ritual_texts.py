@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.runtime.privacy import erase_person
 from bot.runtime.simulation import WORKSPACE, SimMember, Simulation
 from playbooks.loader import load_library
-from storage.privacy import ERASED
+from storage.privacy_messages import ERASED
 from storage.tables import Delivery
 from tests.test_challenge import CHALLENGE, a_week
 from tests.test_conversation_rituals import ADA, BEA, CY, DAN, MONDAY

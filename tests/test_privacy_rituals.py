@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bot.runtime.simulation import WORKSPACE, Simulation
-from storage.privacy import PERSON_COLUMNS
+from storage.privacy_columns import PERSON_COLUMNS
 from storage.privacy_sections import EXPORTED
 from storage.slack_tables import SLACK_METADATA
 from tests.test_challenge import CHALLENGE, a_week

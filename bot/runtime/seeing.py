@@ -20,7 +20,7 @@ from bot.vocabulary.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from storage.privacy import ERASED
+from storage.privacy_messages import ERASED
 from storage.store import Transaction
 from storage.tables import (
     BOT_AUTHOR,

@@ -1,0 +1,146 @@
+"""Every table, declared once for a person's export and erasure: :data:`PERSON_COLUMNS` names
+the columns that hold a person's id (or a text naming them) and :data:`NOT_A_PERSON` says, for
+every other text or JSON column, why it names nobody. ``tests/test_privacy.py`` walks the tables
+and fails on a table or a text column declared in neither — a new table is never silently left
+out of an export or an erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: Every table, and its columns that name a person: their id, or a text or JSON value that may
+#: hold their id or name. Export and erasure handle each of these tables.
+PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "workspace": (),
+    "member": ("user_id", "display_name"),
+    "community": ("sponsors", "facilitators"),
+    "playbookenablement": (),
+    "run": ("subject", "variables"),
+    "delivery": ("recipient", "action"),
+    "activityrecord": ("user_id", "parent_author", "target_author"),
+    "communitymember": ("user_id",),
+    "pulsememberday": ("user_id",),
+    "pulsepair": ("member_a", "member_b"),
+    "pulsequestion": ("asker", "first_answer_by"),
+    "rostersync": (),
+    "processedevent": ("key",),
+    "answer": ("user_id", "value"),
+    "scheduleoccurrence": (),
+    "rituallaunch": ("requested_by", "cursor"),
+    "conversationreference": ("key", "data"),
+    "kudos": ("giver", "receiver", "reason"),
+    "ritualseason": ("data",),
+    "pulsecheck": (),
+    "pulsenotice": (),
+    "experttopic": ("user_id",),
+    "questionmatch": ("expert",),
+    "expertask": ("expert",),
+    "slack_installations": ("user_id", "user_token", "user_scopes", "user_refresh_token"),
+    "slack_bots": (),
+    "slack_oauth_states": (),
+    "optoutsuppression": (),
+    "championinvite": ("user_id", "invited_by"),
+    "membergroup": ("user_id", "partners", "answer"),
+}
+
+#: The text and JSON columns that name nobody, and why (``table.column``).
+NOT_A_PERSON: Mapping[str, str] = {
+    "workspace.platform": "slack, teams or local",
+    "workspace.external_id": "the workspace's (team, tenant) id",
+    "workspace.name": "the workspace's name",
+    "workspace.locale": "a language",
+    "workspace.status": "active or revoked",
+    "member.locale": "goes with the member row",
+    "member.timezone": "goes with the member row",
+    "member.language": "goes with the member row",
+    "member.opted_out": "goes with the member row",
+    "championinvite.answer": "accepted, declined or lapsed",
+    "community.channel_id": "a channel",
+    "community.name": "the community's name",
+    "community.objective": "written by its facilitators for the community",
+    "community.charter": "written by its facilitators for the community",
+    "community.timezone": "a timezone",
+    "community.locale": "a language",
+    "community.working_hours": "hours",
+    "community.working_days": "weekdays",
+    "community.holidays": "dates",
+    "community.resources": "links chosen for newcomers",
+    "playbookenablement.playbook": "a ritual's name",
+    "playbookenablement.settings": "a ritual's settings",
+    "run.id": "a random id",
+    "run.playbook": "a ritual's name",
+    "run.step": "a step's name",
+    "run.status": "a state",
+    "run.error": "an error's kind",
+    "run.waiting_thread": "a message's platform id",
+    "run.occasion": "a message's platform id (the question that started the run)",
+    "ritualseason.playbook": "a ritual's name",
+    "ritualseason.season": "a calendar quarter",
+    "delivery.run_id": "a random id",
+    "delivery.playbook": "a ritual's name",
+    "delivery.status": "a state",
+    "delivery.last_error": "an error's kind",
+    "delivery.platform_ref": "the platform's message id",
+    "activityrecord.kind": "a kind of fact",
+    "activityrecord.channel": "a channel",
+    "activityrecord.message_id": "a message's platform id",
+    "activityrecord.thread_id": "a message's platform id",
+    "activityrecord.reaction": "an emoji's name",
+    "activityrecord.target_id": "a message's platform id",
+    "pulsequestion.message_id": "a message's platform id",
+    "pulsequestion.channel": "a channel",
+    "experttopic.topic": "goes with the member's row (a topic they declared)",
+    "experttopic.head": "goes with the member's row (the topic's first word)",
+    "questionmatch.message_id": "a message's platform id",
+    "questionmatch.topic": "goes with the expert's row (their topic)",
+    "expertask.message_id": "a message's platform id",
+    "rostersync.claimed_by": "a process's token",
+    "pulsenotice.kind": "a warning's kind, or digest",
+    "pulsenotice.period": "an ISO week",
+    "pulsenotice.detail": "group figures and warning kinds, never a person's",
+    "rostersync.last_error": "an error's kind",
+    "answer.run_id": "a random id",
+    "answer.playbook": "a ritual's name",
+    "answer.step": "a step's name",
+    "answer.key": "a step's name",
+    "scheduleoccurrence.playbook": "a ritual's name",
+    "scheduleoccurrence.outcome": "a state",
+    "rituallaunch.playbook": "a ritual's name",
+    "rituallaunch.zones": "timezones",
+    "rituallaunch.status": "a state",
+    "rituallaunch.claimed_by": "a process's token",
+    "rituallaunch.error": "an error's kind",
+    **{
+        f"{table}.{column}": "the Slack app's installation in the workspace"
+        for table in ("slack_installations", "slack_bots")
+        for column in (
+            "client_id",
+            "app_id",
+            "enterprise_id",
+            "enterprise_name",
+            "team_id",
+            "team_name",
+            "bot_token",
+            "bot_id",
+            "bot_user_id",
+            "bot_scopes",
+            "bot_refresh_token",
+        )
+    },
+    **{
+        f"slack_installations.{column}": "the Slack app's installation in the workspace"
+        for column in (
+            "enterprise_url",
+            "incoming_webhook_url",
+            "incoming_webhook_channel",
+            "incoming_webhook_channel_id",
+            "incoming_webhook_configuration_url",
+            "token_type",
+        )
+    },
+    "slack_oauth_states.state": "a random OAuth state",
+    "optoutsuppression.person_key": "a keyed hash (HMAC) of an erased person's id: names no "
+    "one in clear; kept so that their opt-out outlives their erasure",
+    "optoutsuppression.opted_out": "rituals' names",
+    "membergroup.playbook": "a ritual's name",
+}
