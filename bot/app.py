@@ -37,6 +37,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.governance import Creators, Governance
 from bot.runtime.http import health_routes, metrics_routes
 from bot.runtime.legal import legal_routes
+from bot.runtime.loop_lag import watch_loop_lag
 from bot.runtime.membership import RosterSync
 from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.metrics import Metrics
@@ -383,7 +384,9 @@ def web_app(bot: Animateur, *, background: bool = True) -> web.Application:
         if background:
             worker = asyncio.create_task(bot.worker.run(), name="delivery-worker")
             bot.scheduler.start(bot.settings.tick_seconds)
+        lag = asyncio.create_task(watch_loop_lag(bot.metrics.loop_lag.observe), name="loop-lag")
         yield
+        lag.cancel()
         # Graceful (SIGTERM): nothing new is claimed — no delivery, pass, run, fire or launch
         # chunk — while the sends and the chunk under way finish and are recorded; a launch
         # stopped mid-way is given back for the next process; then close.

@@ -14,7 +14,8 @@ from adapters.slack.secrets import (
     TokenCipher,
     unreadable_tokens,
 )
-from bot.app import ConfigurationError, build, web_app
+from bot.app import Animateur, ConfigurationError, build, web_app
+from bot.runtime.heap import frozen_after_start
 from bot.settings import Settings
 from playbooks.loader import PlaybookError
 from storage.database import (
@@ -62,12 +63,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if bot.inbox is not None:
         print(f"Animateur playground: http://{settings.host}:{settings.port}/playground")
     try:
-        web.run_app(web_app(bot), host=settings.host, port=settings.port, print=None)
+        web.run_app(serving_app(bot), host=settings.host, port=settings.port, print=None)
     except OSError as exc:  # raised while binding, before anything was served
         problem = _listen_problem(exc, settings.host, settings.port)
         print(f"cannot start: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def serving_app(bot: Animateur) -> web.Application:
+    """The HTTP application ``serve`` runs: once the bot has started (its platforms, delivery
+    worker and scheduler), the start-up heap is kept out of garbage collection."""
+    app = web_app(bot)
+    app.on_startup.append(frozen_after_start)  # after the bot's own start-up (cleanup_ctx)
+    return app
 
 
 async def _sealed_problem(url: str, cipher: TokenCipher) -> str | None:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 SEND_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 #: Seconds; the scheduler ticks every few seconds, a bot that was down catches up hours later.
 LAG_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0)
+#: Seconds; the loop wakes a sleeper a fraction of a millisecond late when nothing holds it.
+LOOP_LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 #: The outbox statuses counted at each scrape: the queue, and what needs a look.
 DEPTH_STATUSES = ("pending", "in_flight", "dead")
 #: A count stops there (the query stays bounded whatever the outbox holds).
@@ -78,6 +80,13 @@ class Metrics:
             "schedule's fire time (kind=fire)",
             ["kind"],
             buckets=LAG_BUCKETS,
+            registry=registry,
+        )
+        self.loop_lag = Histogram(
+            "animateur_event_loop_lag_seconds",
+            "How late the event loop woke a task sleeping a tenth of a second: how long it was "
+            "busy elsewhere meanwhile (every event waiting then waited that long too)",
+            buckets=LOOP_LAG_BUCKETS,
             registry=registry,
         )
         self.outbox: OutboxCollector | None = None
