@@ -70,6 +70,12 @@ class Store:
         self._turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._holder: asyncio.Task[object] | None = None
 
+    @property
+    def one_writer(self) -> bool:
+        """True where the database lets one transaction write at a time (SQLite): a long
+        transaction there holds back every other, inbound events included."""
+        return self._turns is not None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Everything inside commits together, or not at all."""

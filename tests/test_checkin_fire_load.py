@@ -2,8 +2,9 @@
 
 The bot serves the local platform over HTTP (worker and scheduler on). Its community gets 2,000
 members, all in working time, then a facilitator says ``checkin now``: the launch starts every
-member's run in chunks of LAUNCH_CHUNK, each its own short transaction, while the delivery worker
-sends the check-in's DMs. Meanwhile messages are posted in the community, one after the other.
+member's run in chunks (LAUNCH_CHUNK, or LAUNCH_CHUNK_ONE_WRITER on SQLite), each its own short
+transaction, while the delivery worker sends the check-in's DMs. Meanwhile messages are posted in
+the community, one after the other.
 
 The bound is stated in the fire's own progress, not in seconds (a loaded machine slows the fire
 and the events alike): between just before an event is posted and just after it is answered, at
@@ -21,7 +22,6 @@ from aiohttp import ClientSession
 from sqlalchemy import func, insert, select
 
 from bot.app import BOT, build
-from bot.runtime.scheduler import LAUNCH_CHUNK
 from bot.settings import Settings
 from bot.vocabulary.events import WorkspaceRef
 from storage.tables import CommunityMember, Member, RitualLaunch, Run
@@ -135,7 +135,7 @@ async def test_events_are_answered_while_a_checkin_fires_for_2000_members(
         during = [(b, a) for b, a in waits if b > 0 and a < present]
         assert len(during) >= 3, f"events answered while the fire was under way: {waits}"
         longest = max(a - b for b, a in waits)
-        assert longest <= EVENT_WAITS_FOR * LAUNCH_CHUNK, (
+        assert longest <= EVENT_WAITS_FOR * server.bot.scheduler.chunk_size, (
             f"an event waited while {longest} of {present} members were started"
         )
 
