@@ -14,8 +14,8 @@ Retry-After at each refusal, so the pace is learned instead, and kept near the l
 - below the measured limit the pace climbs back by steps (additive increase) every
   :data:`RECOVER_EVERY` seconds without a 429;
 - a 429 that met no probe lowers the plateau's share of the limit (posts were bunched: they
-  need more room); each :data:`PROBE_AFTER` quiet seconds at that plateau give a step back,
-  up to :data:`PLATEAU`, before any probe;
+  need more room) until the next probe, which gives it back (quiet that long, the bunching
+  passed);
 - at the plateau, after :data:`PROBE_AFTER` quiet seconds (doubled each time a probe only finds
   the same limit again, so that a stable limit is seldom hit), the pace probes above it, by
   growing steps, until Slack refuses again — Slack may take more now.
@@ -121,13 +121,10 @@ class PostingPaces:
                 pace.changed = now
             return
         wait = pace.patience if pace.probes == 0 else PROBE_EVERY
-        if quiet >= wait and busy and pace.share < PLATEAU - 1e-9:
-            # quiet that long at a plateau lowered by bunched posts (a busy moment, the
-            # network): the room they needed is given back a step before any probe
-            pace.share = min(PLATEAU, pace.share + SHARE_STEP)
-            pace.rate = pace.limit * pace.share
-            pace.changed = now
-        elif quiet >= wait and busy:
+        if quiet >= wait and busy:
+            # quiet that long: the room bunched posts needed (a busy moment, the network) is
+            # given back — the pace settles at PLATEAU again after this probe
+            pace.share = PLATEAU
             pace.rate += PROBE_STEP * pace.limit * 2**pace.probes
             pace.probes += 1
             pace.changed = now
