@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, text, tuple_, update
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -44,6 +44,77 @@ class Outgoing:
     #: not known (a community ritual's text may name anyone it counted) — a person's export
     #: and erasure then look for them in the text (``storage.privacy.names_person``)
     names: Collection[str] | None = ()
+
+
+class _Keep:
+    """A column an outcome leaves as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """An outcome to record: the claim (delivery id, its attempt number) and the row's new
+    values (:data:`KEEP`: unchanged)."""
+
+    id: int
+    attempts: int
+    status: str
+    last_error: str | None
+    new_attempts: Any = KEEP
+    sent_at: Any = KEEP
+    platform_ref: Any = KEEP
+    next_attempt_at: Any = KEEP
+
+
+def _fence(claims: Sequence[tuple[int, int]]) -> Any:
+    """Rows still in flight under these claims (delivery id, attempt number)."""
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    return and_(
+        table.c.status == "in_flight", tuple_(table.c.id, table.c.attempts).in_(list(claims))
+    )
+
+
+def _locked(claims: Sequence[tuple[int, int]]) -> Any:
+    """The ids of the rows still ours, locked in id order (as renewals and claims lock them:
+    never a deadlock between one worker's own transactions)."""
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    return columns(table.c.id).where(_fence(claims)).order_by(table.c.id).with_for_update()
+
+
+def _settling() -> Any:
+    """One outcome written on its row (executed for many rows at once), fenced again; a
+    column given None keeps its value (an outcome that sets none of it)."""
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    c = table.c
+    return (
+        update(table)
+        .where(
+            c.id == bindparam("key"),
+            c.attempts == bindparam("claimed"),
+            c.status == "in_flight",
+        )
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            last_error=bindparam("new_error"),
+            sent_at=func.coalesce(bindparam("new_sent_at", type_=c.sent_at.type), c.sent_at),
+            platform_ref=func.coalesce(
+                bindparam("new_ref", type_=c.platform_ref.type), c.platform_ref
+            ),
+            next_attempt_at=func.coalesce(
+                bindparam("new_due", type_=c.next_attempt_at.type), c.next_attempt_at
+            ),
+            lease_until=None,
+        )
+    )
+
+
+_SETTLE = _settling()
 
 
 def _named(action: dict[str, Any], names: Collection[str] | None) -> dict[str, Any]:
@@ -214,25 +285,54 @@ class Outbox:
         await self._s.flush()
         return released
 
+    async def hold(self, claims: Sequence[tuple[int, int]], until: datetime) -> set[int]:
+        """Push the leases of ``claims`` (delivery id, attempt number) to ``until`` — waiting
+        for rows locked right now — in one statement; returns the ids still ours (a row taken
+        over since, another attempt number, or no longer in flight, is left alone)."""
+        if not claims:
+            return set()
+        table: Any = Delivery.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.id.in_(_locked(claims).scalar_subquery()), _fence(claims))
+            .values(lease_until=until)
+            .returning(table.c.id)
+        )
+        return set((await self._s.execute(statement)).scalars().all())
+
+    async def settle(self, outcomes: Sequence[Settled]) -> set[int]:
+        """Record outcomes of claims, each on its row only while the row is still in flight
+        under that claim (fencing), the lease cleared: the rows still ours locked (one
+        statement), then written (one statement for all, its shape the same whatever the
+        batch: compiled once). Returns the ids recorded (the others were taken over since:
+        nothing written to them)."""
+        if not outcomes:
+            return set()
+        claims = [(o.id, o.attempts) for o in outcomes]
+        ours = set((await self._s.execute(_locked(claims))).scalars().all())
+        rows = [
+            {
+                "key": o.id,
+                "claimed": o.attempts,
+                "new_status": o.status,
+                "new_attempts": o.attempts if o.new_attempts is KEEP else o.new_attempts,
+                "new_error": o.last_error,
+                "new_sent_at": None if o.sent_at is KEEP else o.sent_at,
+                "new_ref": None if o.platform_ref is KEEP else o.platform_ref,
+                "new_due": None if o.next_attempt_at is KEEP else o.next_attempt_at,
+            }
+            for o in outcomes
+            if o.id in ours
+        ]
+        if rows:
+            await self._s.execute(_SETTLE, rows)
+        return ours
+
     async def get(self, delivery_id: int, *, lock: bool = False) -> Delivery | None:
         query = select(Delivery).where(Delivery.id == delivery_id)
         if lock:
             query = query.with_for_update()
         return (await self._s.execute(query)).scalar_one_or_none()
-
-    async def checked_claims(self, ids: Collection[int]) -> dict[int, Delivery]:
-        """The claimed rows about to be sent, locked until the transaction ends (in id order:
-        renewals and records lock them in the same order), by id."""
-        if not ids:
-            return {}
-        query = (
-            select(Delivery)
-            .where(col(Delivery.id).in_(list(ids)))
-            .order_by(col(Delivery.id))
-            .with_for_update()
-        )
-        rows = (await self._s.execute(query)).scalars().all()
-        return {row.id: row for row in rows if row.id is not None}
 
     async def get_many(self, ids: Collection[int], *, lock: bool = False) -> dict[int, Delivery]:
         """The deliveries with these ids (one statement), by id."""

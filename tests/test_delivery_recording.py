@@ -86,7 +86,7 @@ async def test_a_failed_record_of_a_batch_is_retried_and_nothing_is_sent_twice(
     await harness.seed()
     for member in MEMBERS:
         await harness.dispatcher.handle(joined(member))
-    calls = fail_once(monkeypatch, Outbox, "get_many")
+    calls = fail_once(monkeypatch, Outbox, "settle")
     try:
         await send_everything(harness)
         assert len(calls) >= 2, "the record failed once, then went through"

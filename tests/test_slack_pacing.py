@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import tracemalloc
 
+import pytest
+
 from adapters.limits import Pacer
 from adapters.slack.posting_pace import PostingPaces
 from adapters.slack.sender import SlackSender
@@ -171,3 +173,43 @@ def test_a_workspace_never_refused_keeps_no_growing_record_of_its_posts() -> Non
     assert paces.rate("T0001") is None
     # 100,000 posts remembered would take ~3 MB (a float and a slot each)
     assert grown < 50_000, f"{grown} bytes kept for 100,000 posts"
+
+
+def post_at_pace(
+    paces: PostingPaces, time: SimulatedTime, seconds: float, times: list[float]
+) -> float:
+    """Posts taken one after the other at the learned pace for ``seconds`` (their times added
+    to ``times``): the highest pace."""
+    highest = 0.0
+    until = time.now + seconds
+    while time.now < until:
+        rate = paces.rate("T0001") or 1.0
+        highest = max(highest, rate)
+        time.now += 1.0 / rate
+        paces.taken("T0001")
+        times.append(time.now)
+    return highest
+
+
+def test_room_given_to_bunched_posts_is_given_back_once_quiet() -> None:
+    """A 429 at the pace it settled at (posts bunched by a busy moment, not a probe) makes room
+    below the limit; after a quiet spell the probe above the limit gives it back: once the
+    probe is refused the pace settles near the limit again — a busy minute does not slow every
+    fan-out after it."""
+    time = SimulatedTime()
+    paces = PostingPaces(time)
+    times: list[float] = []
+    for _ in range(50):
+        time.now += 0.02
+        paces.taken("T0001")
+    paces.refused("T0001", time.now)  # the limit learned: 50 a second
+    post_at_pace(paces, time, 5.0, times)
+    paces.refused("T0001", time.now)  # bunched posts, refused at the plateau
+    lowered = post_at_pace(paces, time, 5.0, times)
+    assert lowered < 0.98 * 50 - 0.5, "room made for bunched posts"
+    probing = post_at_pace(paces, time, 32.0, times)
+    assert probing > 0.98 * 50 + 0.5, "a quiet spell later it probes above the limit"
+    took = sum(1 for t in times if t > time.now - 1.0)
+    paces.refused("T0001", time.now)  # the probe finds the limit
+    settled = post_at_pace(paces, time, 20.0, times)
+    assert settled == pytest.approx(0.98 * took), "back at the plateau, the room given back"

@@ -13,14 +13,17 @@ Retry-After at each refusal, so the pace is learned instead, and kept near the l
   the same refusal, never cut again;
 - below the measured limit the pace climbs back by steps (additive increase) every
   :data:`RECOVER_EVERY` seconds without a 429;
+- a 429 that met no probe lowers the plateau's share of the limit (posts were bunched: they
+  need more room) until the next probe, which gives it back (quiet that long, the bunching
+  passed);
 - at the plateau, after :data:`PROBE_AFTER` quiet seconds (doubled each time a probe only finds
   the same limit again, so that a stable limit is seldom hit), the pace probes above it, by
   growing steps, until Slack refuses again — Slack may take more now.
 
 The pace only grows while the workspace posts at it (a quiet workspace learns nothing). Besides
-the even spacing of the pacer, no more posts start in any one second than the pace allows: sends
-held up together (a busy event loop) then go out spaced again instead of bunched into Slack's
-window.
+the even spacing of the pacer, no more posts start in any one second than the pace allows,
+counted when each really starts: sends held up together (a busy event loop) then go out spaced
+again instead of bunched into Slack's window.
 """
 
 from __future__ import annotations
@@ -76,9 +79,12 @@ class PostingPaces:
         pace = self._paces.get(team)
         return pace.rate if pace is not None else None
 
-    def turn(self, team: str, max_wait: float) -> float:
+    def turn(self, team: str) -> float:
         """Seconds until this post may start so that no more posts than the pace allows start
-        in any one second (0: now); that start is reserved unless it is beyond ``max_wait``."""
+        in any one second (0: it starts now, and is counted). Counted when it really starts,
+        not when it was scheduled to: posts held up together (a busy event loop, a slow
+        statement) and then let go at once would otherwise reach Slack bunched into one of
+        its seconds — each such second a 429, and a whole Retry-After without posting."""
         pace = self._paces.get(team)
         if pace is None:
             return 0.0
@@ -87,13 +93,10 @@ class PostingPaces:
         while started and now - started[0] >= 1.0:
             started.popleft()
         allowed = max(1, math.ceil(pace.rate - 1e-9))
-        at = max(now, started[-1]) if started else now
         if len(started) >= allowed:
-            at = max(at, started[-allowed] + 1.0)
-        if at - now > max_wait:
-            return at - now
-        started.append(at)
-        return at - now
+            return started[-allowed] + 1.0 - now
+        started.append(now)
+        return 0.0
 
     def _last_second(self, team: str, now: float) -> int:
         posted = self._posted.setdefault(team, deque())
@@ -119,6 +122,9 @@ class PostingPaces:
             return
         wait = pace.patience if pace.probes == 0 else PROBE_EVERY
         if quiet >= wait and busy:
+            # quiet that long: the room bunched posts needed (a busy moment, the network) is
+            # given back — the pace settles at PLATEAU again after this probe
+            pace.share = PLATEAU
             pace.rate += PROBE_STEP * pace.limit * 2**pace.probes
             pace.probes += 1
             pace.changed = now

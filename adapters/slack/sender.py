@@ -241,11 +241,13 @@ class SlackSender:
             wait = await self._pacer.wait(("slack", team, "posting"), learned, 1.0)
             if wait:
                 return wait
-            wait = self._posting.turn(team, MAX_TURN_WAIT)  # no more a second than the pace
-            if wait > MAX_TURN_WAIT:
-                return wait
-            if wait:
+            # no more a second than the pace, counted when each post really goes
+            waited = 0.0
+            while wait := self._posting.turn(team):
+                if waited + wait > MAX_TURN_WAIT:
+                    return wait
                 await self._pacer.sleep(wait)
+                waited += wait
         # a 429 may have come while this one waited for its turn: it waits for the pause too
         return self._pacer.paused(("slack", team, call.method))
 

@@ -33,7 +33,7 @@ from bot.runtime.remembered_posts import remember_post
 from bot.vocabulary.actions import Action, MessageGroup, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
-from storage.outbox import conflicted
+from storage.outbox import Settled, conflicted
 from storage.store import Store, Transaction
 from storage.tables import Delivery, Member, Workspace
 
@@ -96,6 +96,8 @@ class _Pending:
     delivery: Delivery
     outcome: SendOutcome
     done: asyncio.Future[None]
+    #: its claim's check found the workspace revoked (a send that went through revives it)
+    revoked: bool = False
     failing_since: float | None = None
 
 
@@ -154,6 +156,8 @@ class DeliveryWorker:
         self._checks: list[tuple[Delivery, asyncio.Future[Prepared | None]]] = []
         self._checker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        #: workspaces this worker marked revoked (its next send that goes through revives it)
+        self._revoked: set[int] = set()
         #: bumped by :meth:`changed`: a claim checked under an older one is checked again
         self._generation = 0
 
@@ -404,6 +408,7 @@ class DeliveryWorker:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
         workspace, member, group = found
+        revoked = workspace is not None and workspace.status == "revoked"
         try:
             verdict = self._verdict(delivery, workspace, member, group)
         except Exception as exc:
@@ -423,7 +428,7 @@ class DeliveryWorker:
                 await self._give_back([(delivery.id, delivery.attempts)], None)
                 return
             verdict = sent
-        await self._record(delivery, verdict)
+        await self._record(delivery, verdict, revoked=revoked)
 
     async def _checked(self, delivery: Delivery) -> Prepared | None:
         """Before its send: the claim renewed for it, and whom it goes to (None: the claim is
@@ -460,17 +465,10 @@ class DeliveryWorker:
         async with self._store.transaction() as tx:
             # Fencing: a claim is ours while the row is in flight with our attempt number;
             # renew the lease for this send (a claim can wait a little before it starts).
-            rows = await tx.outbox.checked_claims([d.id for d in deliveries if d.id is not None])
-            until = self._clock() + self._lease
-            ours = []
-            for delivery in deliveries:
-                row = rows.get(delivery.id or 0)
-                if row is not None and (row.status, row.attempts) == (
-                    "in_flight",
-                    delivery.attempts,
-                ):
-                    row.lease_until = until
-                    ours.append(delivery)
+            # (one statement: the fence and the renewal together)
+            claims = [(d.id, d.attempts) for d in deliveries if d.id is not None]
+            held = await tx.outbox.hold(claims, self._clock() + self._lease)
+            ours = [d for d in deliveries if d.id in held]
             found: dict[int, Prepared] = {}
             for workspace_id in sorted({d.workspace_id for d in ours}):
                 workspace = await tx.directory.workspace_by_id(workspace_id)
@@ -564,12 +562,14 @@ class DeliveryWorker:
             )
             return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
-    async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
+    async def _record(
+        self, delivery: Delivery, outcome: SendOutcome, *, revoked: bool = False
+    ) -> None:
         """Record an outcome; returns once committed (the claim stays ours, its lease renewed,
         until then). Outcomes that arrive while a commit is under way are recorded together in
         the next one (completions are batched)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append(_Pending(delivery, outcome, done))
+        self._outcomes.append(_Pending(delivery, outcome, done, revoked))
         if len(self._recorders) < RECORDERS:
             recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
             self._recorders.add(recorder)
@@ -584,6 +584,8 @@ class DeliveryWorker:
         try:
             while self._outcomes:
                 await asyncio.sleep(0)  # let outcomes of the same moment join
+                if not self._outcomes:  # the other recorder took them meanwhile
+                    break
                 batch, self._outcomes = self._outcomes, []
                 try:
                     failed = await self._apply_outcomes(batch)
@@ -634,92 +636,105 @@ class DeliveryWorker:
         now = self._clock()
         failed: list[_Pending] = []
         async with self._store.transaction() as tx:
-            ids = [entry.delivery.id for entry in batch if entry.delivery.id is not None]
-            rows = await tx.outbox.get_many(ids, lock=True)
-            workspaces: dict[int, Workspace | None] = {}
-
-            async def workspace_of(row: Delivery) -> Workspace | None:
-                if row.workspace_id not in workspaces:
-                    found = await tx.directory.workspace_by_id(row.workspace_id)
-                    workspaces[row.workspace_id] = found
-                return workspaces[row.workspace_id]
-
+            if not isolated:  # a failure here or at commit: the batch again, isolated
+                await self._write_outcomes(tx, batch, now)
+                return failed
             for entry in batch:
-                delivery = entry.delivery
-                row = rows.get(delivery.id or 0)
-                if row is None or (row.status, row.attempts) != ("in_flight", delivery.attempts):
-                    log.warning(
-                        "delivery outcome dropped: claim lost", extra={"delivery": delivery.id}
-                    )
-                    continue
-                if not isolated:  # a failure here or at commit: the batch again, isolated
-                    await self._apply(row, entry.outcome, now, workspace_of, tx)
-                    continue
                 try:
                     async with tx.session.begin_nested():
-                        await self._apply(row, entry.outcome, now, workspace_of, tx)
+                        await self._write_outcomes(tx, [entry], now)
                 except Exception as exc:
-                    # rolled back to the savepoint: this row only; its objects are reloaded
-                    workspaces.clear()
+                    # rolled back to the savepoint: this row only
                     failed.append(entry)
                     log.warning(
                         "delivery outcome not recorded",
-                        extra={"delivery": delivery.id, "error": type(exc).__name__},
+                        extra={"delivery": entry.delivery.id, "error": type(exc).__name__},
                     )
         return failed
 
-    async def _apply(
-        self,
-        row: Delivery,
-        outcome: SendOutcome,
-        now: datetime,
-        workspace_of: Callable[[Delivery], Awaitable[Workspace | None]],
-        tx: Transaction,
-    ) -> None:
-        row.lease_until = None
-        row.last_error = outcome.error[:500] if outcome.error else None
+    async def _write_outcomes(self, tx: Transaction, batch: list[_Pending], now: datetime) -> None:
+        """Record the outcomes of ``batch``: their rows in one statement, fenced (a claim
+        another worker took over since is left alone), then what some outcomes do besides
+        (a channel post joins its history, a member who blocked the bot is marked…)."""
+        settled = [self._settled(entry.delivery, entry.outcome, now) for entry in batch]
+        recorded = await tx.outbox.settle(settled)
+        for entry, values in zip(batch, settled, strict=True):
+            if entry.delivery.id not in recorded:
+                log.warning(
+                    "delivery outcome dropped: claim lost", extra={"delivery": entry.delivery.id}
+                )
+                continue
+            await self._then(tx, entry, values, now)
+
+    def _settled(self, delivery: Delivery, outcome: SendOutcome, now: datetime) -> Settled:
+        """The row's new values for ``outcome`` (the claim's attempt number is the row's: the
+        fence records nothing otherwise)."""
+        key, attempts = delivery.id or 0, delivery.attempts
+        error = outcome.error[:500] if outcome.error else None
         if outcome.status == "sent":
-            row.status, row.sent_at, row.platform_ref = "sent", now, outcome.platform_ref
-            await _record_bot_post(tx, row, outcome.platform_ref, now)
-            await remember_post(tx, row, outcome.platform_ref, now)
-            workspace = await workspace_of(row)
-            if workspace is not None and workspace.status == "revoked":
-                workspace.status = "active"  # the credentials work again
-        elif outcome.status == "deferred":
+            return Settled(
+                key, attempts, "sent", error, sent_at=now, platform_ref=outcome.platform_ref
+            )
+        if outcome.status == "deferred":
             # not attempted (pacing), or refused before any work (a rate limit): no attempt
-            wait = self._policy.delay(row.attempts, outcome.retry_after or 1.0, self._rng)
-            row.status, row.attempts = "pending", row.attempts - 1
-            row.next_attempt_at = now + timedelta(seconds=wait)
-        elif outcome.status == "retry" and row.attempts < self._policy.max_attempts:
-            wait = self._policy.delay(row.attempts, outcome.retry_after, self._rng)
-            row.status, row.next_attempt_at = "pending", now + timedelta(seconds=wait)
+            wait = self._policy.delay(attempts, outcome.retry_after or 1.0, self._rng)
+            later = now + timedelta(seconds=wait)
+            return Settled(key, attempts, "pending", error, attempts - 1, next_attempt_at=later)
+        if outcome.status == "retry" and attempts < self._policy.max_attempts:
+            wait = self._policy.delay(attempts, outcome.retry_after, self._rng)
+            later = now + timedelta(seconds=wait)
+            return Settled(key, attempts, "pending", error, next_attempt_at=later)
+        if outcome.status == "retry":
+            return Settled(key, attempts, "dead", error)
+        if outcome.status == "blocked":
+            return Settled(key, attempts, "blocked", error)
+        if outcome.status == "unauthorized":
+            # held, not lost: retried every ``held_for`` seconds until the credentials work
+            later = now + timedelta(seconds=self._policy.held_for)
+            return Settled(key, attempts, "pending", error, attempts - 1, next_attempt_at=later)
+        return Settled(key, attempts, "failed", error)
+
+    async def _then(self, tx: Transaction, entry: _Pending, values: Settled, now: datetime) -> None:
+        """What a recorded outcome does besides its row (and says in the log)."""
+        delivery, outcome = entry.delivery, entry.outcome
+        if outcome.status == "sent":
+            if _may_be_kept(delivery, outcome.platform_ref):
+                row = await tx.outbox.get(delivery.id or 0)  # as it is now (erased meanwhile?)
+                if row is not None:
+                    await _record_bot_post(tx, row, outcome.platform_ref, now)
+                    await remember_post(tx, row, outcome.platform_ref, now)
+            if entry.revoked or delivery.workspace_id in self._revoked:
+                workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
+                if workspace is not None and workspace.status == "revoked":
+                    workspace.status = "active"  # the credentials work again
+                self._revoked.discard(delivery.workspace_id)
+        elif values.status == "pending" and outcome.status == "retry":
             log.warning(
                 "delivery will be retried",
                 extra={
-                    "delivery": row.id,
-                    "attempt": row.attempts,
-                    "wait_s": round(wait, 2),
-                    "error": row.last_error,
+                    "delivery": delivery.id,
+                    "attempt": delivery.attempts,
+                    "wait_s": round((values.next_attempt_at - now).total_seconds(), 2),
+                    "error": values.last_error,
                 },
             )
-        elif outcome.status == "retry":
-            row.status = "dead"
-            log.error("delivery dead-lettered", extra={"delivery": row.id, "error": row.last_error})
+        elif values.status == "dead":
+            log.error(
+                "delivery dead-lettered",
+                extra={"delivery": delivery.id, "error": values.last_error},
+            )
         elif outcome.status == "blocked":
-            row.status = "blocked"
-            await tx.directory.mark_unreachable(row.workspace_id, row.recipient)
+            await tx.directory.mark_unreachable(delivery.workspace_id, delivery.recipient)
         elif outcome.status == "unauthorized":
-            # held, not lost: retried every ``held_for`` seconds until the credentials work
-            row.status, row.attempts = "pending", row.attempts - 1
-            row.next_attempt_at = now + timedelta(seconds=self._policy.held_for)
-            workspace = await workspace_of(row)
+            workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
             if workspace is not None:
                 workspace.status = "revoked"
+                self._revoked.add(delivery.workspace_id)
             log.error("workspace credentials refused; workspace marked revoked, sends held")
-        else:
-            row.status = "failed"
+        elif values.status == "failed":
             log.error(
-                "delivery failed permanently", extra={"delivery": row.id, "error": row.last_error}
+                "delivery failed permanently",
+                extra={"delivery": delivery.id, "error": values.last_error},
             )
 
     async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
@@ -730,6 +745,16 @@ class DeliveryWorker:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
             if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
                 row.status, row.last_error, row.lease_until = status, reason, None
+
+
+def _may_be_kept(delivery: Delivery, platform_ref: str | None) -> bool:
+    """Whether a sent delivery may have more to record than its row: a post in a channel (it
+    may join the channel's history) or a post a run remembers."""
+    if not platform_ref:
+        return False
+    return bool(
+        seeing.may_record_bot_post(delivery, platform_ref) or delivery.action.get("remember")
+    )
 
 
 async def _record_bot_post(
