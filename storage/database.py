@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.sqlite_driver import one_hop_dbapi
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The execution option of a connection whose transactions only read (``Store.read``).
 READ_ONLY = "animateur_read_only"
@@ -72,6 +74,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     check_url(url)
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        # a statement is one hand-off to aiosqlite's thread, not four (storage/sqlite_driver.py)
+        kwargs.setdefault("module", one_hop_dbapi())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
         return engine
