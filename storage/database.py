@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage.sqlite_driver import one_hop_dbapi
+from storage.sqlite_driver import OneHopConnection, one_hop_dbapi
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The execution option of a connection whose transactions only read (``Store.read``).
@@ -111,7 +111,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # a reader's transaction stays deferred: it takes no lock until it reads, and never the
         # write lock (with WAL, writers go on while it reads its snapshot)
         read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+        begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, OneHopConnection):  # sent with the first statement
+            driver.begin_with_next_statement(begin)
+        else:
+            connection.exec_driver_sql(begin)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -32,10 +32,15 @@ from sqlalchemy.util import await_only
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """On aiosqlite's thread: the statement run and read to its end, its cursor closed."""
+def _run(
+    connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> _Outcome:
+    """On aiosqlite's thread: the transaction begun if it is to be (``begin``), then the
+    statement run and read to its end, its cursor closed."""
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if many:
             cursor.executemany(operation, parameters)
         else:
@@ -90,18 +95,21 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _call(self, operation: str, parameters: Any, many: bool) -> None:
         adapted = self._adapt_connection
+        begin = adapted.take_begin() if isinstance(adapted, OneHopConnection) else None
         try:
-            outcome: _Outcome = await_only(self._on_thread(operation, parameters, many))
+            outcome: _Outcome = await_only(self._on_thread(begin, operation, parameters, many))
         except Exception as error:
             adapted._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
-    async def _on_thread(self, operation: str, parameters: Any, many: bool) -> _Outcome:
+    async def _on_thread(
+        self, begin: str | None, operation: str, parameters: Any, many: bool
+    ) -> _Outcome:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._adapt_connection._execute_mutex:
             # aiosqlite's own way to run a call on its thread (it refuses a closed connection)
-            call = driver._execute(_run, driver._conn, operation, parameters, many)  # type: ignore[no-untyped-call]
+            call = driver._execute(_run, driver._conn, begin, operation, parameters, many)  # type: ignore[no-untyped-call]
             outcome: _Outcome = await call
             return outcome
 
@@ -124,11 +132,31 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection whose statements each take one hand-off."""
+    """SQLAlchemy's aiosqlite connection whose statements each take one hand-off, the
+    transaction's ``BEGIN`` going with its first statement."""
 
-    __slots__ = ()
+    __slots__ = ("_begin",)
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def begin_with_next_statement(self, begin: str) -> None:
+        """Run ``begin`` (``BEGIN IMMEDIATE``…) just before the next statement, in its call on
+        the thread: SQLite runs the same SQL in the same order, one hand-off fewer. A
+        transaction that runs no statement begins nothing, so has nothing to commit."""
+        self._begin = begin
+
+    def take_begin(self) -> str | None:
+        begin, self._begin = self._begin, None
+        return begin
+
+    def commit(self) -> None:
+        if self.take_begin() is None:
+            super().commit()
 
     def rollback(self) -> None:
+        self._begin = None
         # The pool rolls back every connection it takes back, even after a commit: outside a
         # transaction sqlite3's rollback() does nothing, so it is not sent to the thread then
         # (``in_transaction`` reads SQLite's autocommit flag; no statement of this connection
@@ -139,7 +167,10 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         super().rollback()
 
     def cursor(self, server_side: bool = False) -> Any:
-        if server_side:
+        if server_side:  # aiosqlite's cursor, row by row: the transaction begins first
+            begin = self.take_begin()
+            if begin is not None:
+                OneHopCursor(self).execute(begin)
             return self._ss_cursor_cls(self)
         return OneHopCursor(self)
 

@@ -4,6 +4,7 @@ savepoints, streamed results."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,8 +59,8 @@ async def test_a_statement_is_one_hand_off_to_the_driver_thread(
 ) -> None:
     with hand_offs() as calls:
         assert await three_statements(engine) == ["b"]
-    # BEGIN IMMEDIATE, three statements, COMMIT
-    assert len(calls) == 5, calls
+    # BEGIN IMMEDIATE with the first statement, the two others, COMMIT (no rollback after it)
+    assert calls == ["_run", "_run", "_run", "commit"], calls
 
     # SQLAlchemy's own adapter: a cursor opened, the statement run, its rows fetched, the cursor
     # closed — each a call of its own
@@ -73,6 +74,27 @@ async def test_a_statement_is_one_hand_off_to_the_driver_thread(
         assert len(calls) >= 3, calls
     finally:
         await stock.dispose()
+
+
+async def test_the_transaction_begins_with_its_first_statement(engine: AsyncEngine) -> None:
+    """BEGIN IMMEDIATE goes with the first statement: the write lock is held from then on, as
+    when it was a call of its own; a transaction without statements begins nothing."""
+    async with engine.begin() as connection:
+        raw = await connection.get_raw_connection()
+        sqlite = raw.driver_connection._conn  # type: ignore[union-attr]
+        assert not sqlite.in_transaction, "nothing sent before a statement"
+        await connection.execute(text("SELECT count(*) FROM t"))
+        assert sqlite.in_transaction, "a read in a writer's transaction holds it"
+        competing = sqlite3.connect(str(engine.url.database), timeout=0.05)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                competing.execute("BEGIN IMMEDIATE")
+        finally:
+            competing.close()
+    with hand_offs() as calls:
+        async with engine.begin():
+            pass
+    assert calls == [], "an empty transaction costs no call"
 
 
 async def test_rows_counts_and_ids_are_the_statements(engine: AsyncEngine) -> None:
