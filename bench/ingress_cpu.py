@@ -1,6 +1,7 @@
 """CPU per event of ``animateur serve``: signed Slack messages over HTTP, the server's own CPU
-time (user + system, from /proc) divided by the events it answered — less noisy on a shared
-machine than events/s. Optionally under cProfile, printing where that time goes.
+time (user + system, from /proc) divided by the events it answered, and the event loop's thread's
+share of it — less noisy on a shared machine than events/s. Optionally under cProfile, printing
+where that time goes.
 
 The bot is set up as in ``bench.ingress`` (a community with the welcome and check-in rituals
 on, Slack's Web API a fake); a few concurrent clients post messages in the community's channel
@@ -33,9 +34,10 @@ from bench.load import BOT_USER, TEAM, TOKEN, messages, signed
 from tests.fakes.slack_api import FakeSlackApi
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU time of a process so far (Linux), or of one of its threads."""
+    where = f"/proc/{pid}" if thread is None else f"/proc/{pid}/task/{thread}"
+    fields = Path(f"{where}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
 
@@ -94,8 +96,10 @@ async def main(
                     spy = sampling(pid, spy_file)
                     await asyncio.sleep(1.0)
                 before, start = cpu_seconds(pid), time.perf_counter()
+                loop_before = cpu_seconds(pid, pid)  # the main thread: the event loop's
                 ok, failed = await post_all(url, channel, events, clients)
                 cpu = cpu_seconds(pid) - before
+                loop_cpu = cpu_seconds(pid, pid) - loop_before
                 wall = time.perf_counter() - start
                 if spy is not None:
                     spy.send_signal(signal.SIGINT)
@@ -104,6 +108,10 @@ async def main(
         f"{ok} events answered 200 ({failed} other) in {wall:.1f} s: "
         f"{cpu / max(ok, 1) * 1000:.2f} ms of CPU per event"
         + (" (under cProfile)" if profile else "")
+    )
+    print(
+        f"  of which the event loop's thread {loop_cpu / max(ok, 1) * 1000:.2f} ms, "
+        f"other threads (SQLite's driver…) {(cpu - loop_cpu) / max(ok, 1) * 1000:.2f} ms"
     )
     if profile:
         stats = pstats.Stats(profile)

@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.sqlite_driver import OneHopConnection, one_hop_dbapi
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The execution option of a connection whose transactions only read (``Store.read``).
 READ_ONLY = "animateur_read_only"
@@ -72,6 +74,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     check_url(url)
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        # a statement is one hand-off to aiosqlite's thread, not four (storage/sqlite_driver.py)
+        kwargs.setdefault("module", one_hop_dbapi())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
         return engine
@@ -107,7 +111,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # a reader's transaction stays deferred: it takes no lock until it reads, and never the
         # write lock (with WAL, writers go on while it reads its snapshot)
         read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+        begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, OneHopConnection):  # sent with the first statement
+            driver.begin_with_next_statement(begin)
+        else:
+            connection.exec_driver_sql(begin)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
