@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, literal_column
+from sqlalchemy import bindparam, func, literal, literal_column, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -117,6 +117,19 @@ class Directory:
             .distinct()
         )
         return {tz for tz in (await self._s.execute(query)).scalars().all() if tz}
+
+    async def revive(self, workspace_ids: Collection[int]) -> None:
+        """The workspaces among ``workspace_ids`` marked revoked are active again (their
+        credentials just worked); one statement, nothing done for the others."""
+        if not workspace_ids:
+            return
+        statement = (
+            update(Workspace)
+            .where(col(Workspace.id).in_(sorted(workspace_ids)), col(Workspace.status) == "revoked")
+            .values(status="active")
+            .execution_options(synchronize_session=False)
+        )
+        await self._s.execute(statement)
 
     async def mark_unreachable(self, workspace_id: int, user_id: str) -> None:
         member = await self.member(workspace_id, user_id)

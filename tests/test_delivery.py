@@ -178,6 +178,32 @@ async def test_refused_credentials_hold_messages_until_they_work_again(
     assert workspace is not None and workspace.status == "active"
 
 
+async def test_a_send_that_goes_through_revives_a_workspace_another_process_marked_revoked(
+    scripted: tuple[Harness, ScriptedSender],
+) -> None:
+    harness, sender = scripted
+    await harness.dispatcher.handle(joined("U-bob"))
+    accepted = sender.send
+
+    async def revoked_meanwhile(workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
+        # another process is refused the credentials between the last claim's check and its
+        # send (Bob's question follows his welcome)
+        if not isinstance(action, act.AskQuestion):
+            return await accepted(workspace, action)
+        async with harness.store.transaction() as tx:
+            found = await tx.directory.workspace_by_id(1)
+            assert found is not None
+            found.status = "revoked"
+        return await accepted(workspace, action)
+
+    sender.send = revoked_meanwhile  # type: ignore[method-assign]
+    await harness.worker.drain()
+    assert [d.status for d in await harness.deliveries()] == ["sent", "sent"]
+    async with harness.store.transaction() as tx:
+        workspace = await tx.directory.workspace_by_id(1)
+    assert workspace is not None and workspace.status == "active", "the credentials work"
+
+
 async def test_pacing_waits_do_not_use_up_attempts(
     scripted: tuple[Harness, ScriptedSender],
 ) -> None:

@@ -96,8 +96,6 @@ class _Pending:
     delivery: Delivery
     outcome: SendOutcome
     done: asyncio.Future[None]
-    #: its claim's check found the workspace revoked (a send that went through revives it)
-    revoked: bool = False
     failing_since: float | None = None
 
 
@@ -156,8 +154,6 @@ class DeliveryWorker:
         self._checks: list[tuple[Delivery, asyncio.Future[Prepared | None]]] = []
         self._checker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
-        #: workspaces this worker marked revoked (its next send that goes through revives it)
-        self._revoked: set[int] = set()
         #: bumped by :meth:`changed`: a claim checked under an older one is checked again
         self._generation = 0
 
@@ -408,7 +404,6 @@ class DeliveryWorker:
             log.info("delivery taken over by another worker", extra={"delivery": delivery.id})
             return
         workspace, member, group = found
-        revoked = workspace is not None and workspace.status == "revoked"
         try:
             verdict = self._verdict(delivery, workspace, member, group)
         except Exception as exc:
@@ -428,7 +423,7 @@ class DeliveryWorker:
                 await self._give_back([(delivery.id, delivery.attempts)], None)
                 return
             verdict = sent
-        await self._record(delivery, verdict, revoked=revoked)
+        await self._record(delivery, verdict)
 
     async def _checked(self, delivery: Delivery) -> Prepared | None:
         """Before its send: the claim renewed for it, and whom it goes to (None: the claim is
@@ -562,14 +557,12 @@ class DeliveryWorker:
             )
             return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
-    async def _record(
-        self, delivery: Delivery, outcome: SendOutcome, *, revoked: bool = False
-    ) -> None:
+    async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
         """Record an outcome; returns once committed (the claim stays ours, its lease renewed,
         until then). Outcomes that arrive while a commit is under way are recorded together in
         the next one (completions are batched)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append(_Pending(delivery, outcome, done, revoked))
+        self._outcomes.append(_Pending(delivery, outcome, done))
         if len(self._recorders) < RECORDERS:
             recorder = asyncio.create_task(self._record_outcomes(), name="delivery-outcomes")
             self._recorders.add(recorder)
@@ -658,6 +651,8 @@ class DeliveryWorker:
         (a channel post joins its history, a member who blocked the bot is marked…)."""
         settled = [self._settled(entry.delivery, entry.outcome, now) for entry in batch]
         recorded = await tx.outbox.settle(settled)
+        working: set[int] = set()  # workspaces whose credentials a send just proved good
+        refused: set[int] = set()
         for entry, values in zip(batch, settled, strict=True):
             if entry.delivery.id not in recorded:
                 log.warning(
@@ -665,6 +660,14 @@ class DeliveryWorker:
                 )
                 continue
             await self._then(tx, entry, values, now)
+            if entry.outcome.status == "sent":
+                working.add(entry.delivery.workspace_id)
+            elif entry.outcome.status == "unauthorized":
+                refused.add(entry.delivery.workspace_id)
+        # a workspace marked revoked (by any process, at any time) is active again once a send
+        # goes through; in the database, in this transaction: nothing kept in memory can be
+        # lost with a transaction that fails. One refused in this batch stays revoked.
+        await tx.directory.revive(working - refused)
 
     def _settled(self, delivery: Delivery, outcome: SendOutcome, now: datetime) -> Settled:
         """The row's new values for ``outcome`` (the claim's attempt number is the row's: the
@@ -703,11 +706,6 @@ class DeliveryWorker:
                 if row is not None:
                     await _record_bot_post(tx, row, outcome.platform_ref, now)
                     await remember_post(tx, row, outcome.platform_ref, now)
-            if entry.revoked or delivery.workspace_id in self._revoked:
-                workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
-                if workspace is not None and workspace.status == "revoked":
-                    workspace.status = "active"  # the credentials work again
-                self._revoked.discard(delivery.workspace_id)
         elif values.status == "pending" and outcome.status == "retry":
             log.warning(
                 "delivery will be retried",
@@ -729,7 +727,6 @@ class DeliveryWorker:
             workspace = await tx.directory.workspace_by_id(delivery.workspace_id)
             if workspace is not None:
                 workspace.status = "revoked"
-                self._revoked.add(delivery.workspace_id)
             log.error("workspace credentials refused; workspace marked revoked, sends held")
         elif values.status == "failed":
             log.error(
