@@ -6,6 +6,7 @@ posts per second)."""
 from __future__ import annotations
 
 import asyncio
+import math
 import tracemalloc
 
 import pytest
@@ -213,3 +214,22 @@ def test_room_given_to_bunched_posts_is_given_back_once_quiet() -> None:
     paces.refused("T0001", time.now)  # the probe finds the limit
     settled = post_at_pace(paces, time, 20.0, times)
     assert settled == pytest.approx(0.98 * took), "back at the plateau, the room given back"
+
+
+def test_posts_held_up_together_start_no_faster_than_the_pace() -> None:
+    """Posts let go at once (a busy moment held them up) start at most the pace in any one
+    second, counted when each really starts; one that a 429 stops before it starts gives its
+    place back."""
+    time = SimulatedTime()
+    paces = PostingPaces(time)
+    for _ in range(10):
+        time.now += 0.1
+        paces.taken("T0001")
+    paces.refused("T0001", time.now)  # the pace learned: 0.98 × 10 a second
+    allowed = math.ceil(paces.rate("T0001") or 0)
+    assert [paces.turn("T0001") for _ in range(allowed)] == [0.0] * allowed, "these start now"
+    wait = paces.turn("T0001")
+    assert 0 < wait <= 1.0, "the next one waits for the second to pass"
+    paces.not_started("T0001")  # the last to start was stopped by a 429 after all
+    assert paces.turn("T0001") == 0.0, "its place is given back"
+    assert paces.turn("T0001") > 0

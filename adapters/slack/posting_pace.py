@@ -94,9 +94,16 @@ class PostingPaces:
             started.popleft()
         allowed = max(1, math.ceil(pace.rate - 1e-9))
         if len(started) >= allowed:
-            return started[-allowed] + 1.0 - now
+            return max(started[-allowed] + 1.0 - now, 1e-6)  # never 0: that would start it
         started.append(now)
         return 0.0
+
+    def not_started(self, team: str) -> None:
+        """The post :meth:`turn` just counted does not start after all (a 429 paused the
+        workspace meanwhile): its place in the second is given back."""
+        started = self._started.get(team)
+        if started:
+            started.pop()
 
     def _last_second(self, team: str, now: float) -> int:
         posted = self._posted.setdefault(team, deque())

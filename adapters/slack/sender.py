@@ -245,11 +245,14 @@ class SlackSender:
             waited = 0.0
             while wait := self._posting.turn(team):
                 if waited + wait > MAX_TURN_WAIT:
-                    return wait
+                    return max(wait, 1.0)  # claimed again in a second, not at once
                 await self._pacer.sleep(wait)
                 waited += wait
         # a 429 may have come while this one waited for its turn: it waits for the pause too
-        return self._pacer.paused(("slack", team, call.method))
+        paused = self._pacer.paused(("slack", team, call.method))
+        if paused and learned is not None:
+            self._posting.not_started(team)
+        return paused
 
     def _failure(
         self, team: str, call: SlackCall, exc: SlackApiError, sent_at: float
