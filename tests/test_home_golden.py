@@ -141,7 +141,7 @@ def personal(connector: FakeBotConnector, user: str, locale: str, text: str) -> 
     message |= {"text": text, "locale": locale, "attachments": []}
     message["from"] = {"id": user, "name": "someone"}
     message["conversation"] = {
-        "id": f"a:{user}-personal",
+        "id": connector.personal_chat(TENANT, user),
         "conversationType": "personal",
         "tenantId": TENANT,
     }

@@ -354,6 +354,12 @@ class FakeBotConnector(Served):
             if conversation_id is not None:
                 self._personal[conversation_id] = user_id
 
+    @staticmethod
+    def personal_chat(tenant: str, user_id: str) -> str:
+        """The id of the user's 1:1 chat with the bot: one per user and bot, as on Teams —
+        the chat the user writes from is the one the bot opens with them."""
+        return "a:1" + uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}|{user_id}").hex
+
     def unblock(self, user_id: str) -> None:
         with self._lock:
             self._blocked.discard(user_id)
@@ -637,8 +643,7 @@ class FakeBotConnector(Served):
             user_id = str(members[0]["id"])
             if user_id in self._blocked:
                 return self._blocked_error()
-            key = f"{tenant}|{user_id}"
-            conversation_id = "a:1" + uuid.uuid5(uuid.NAMESPACE_URL, key).hex
+            conversation_id = self.personal_chat(str(tenant), user_id)
             self._personal[conversation_id] = user_id
             self._conversation_members[conversation_id] = [self._known_member(members[0])]
             activity_id = self._next_id() if activity is not None else None
