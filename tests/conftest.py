@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -132,6 +133,9 @@ async def wait_for(
         await asyncio.sleep(interval)
 
 
+DASHBOARD_LINK = re.compile(r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)")
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -147,6 +151,24 @@ class LiveServer:
             assert response.status == 200, await response.text()
             body = await response.json()
             return list(body["messages"])
+
+    async def dashboard_link(self, user: str, channel: str) -> str:
+        """The path of the dashboard link ``user`` is sent after typing the command in
+        ``channel`` (links name the playground's public address, port 3000)."""
+        status, _ = await self.post_event(
+            type="command", channel=channel, user=user, command="dashboard", args=""
+        )
+        assert status == 202
+
+        async def the_link() -> str | None:
+            for message in await self.messages(user=user):
+                found = DASHBOARD_LINK.search(message["text"])
+                if found:
+                    return found.group(1)
+            return None
+
+        path: str = await wait_for(the_link)
+        return path
 
 
 @asynccontextmanager

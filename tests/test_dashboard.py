@@ -29,7 +29,7 @@ from bot.runtime.pulse_report import community_report
 from bot.settings import Settings
 from bot.vocabulary import events as ev
 from tests.builders import WORKSPACE
-from tests.conftest import Harness, LiveServer, serving, wait_for
+from tests.conftest import Harness, LiveServer, serving
 from tests.dashboard_support import (
     KEY,
     OTHER,
@@ -42,9 +42,6 @@ from tests.dashboard_support import (
     path_of,
 )
 from tests.pulse_support import REPORT_AT, answered_week, at, build_history, happen, joined
-
-#: the link in the command's answer (the default ANIMATEUR_PUBLIC_URL), its path
-LINK = re.compile(r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)")
 
 
 @pytest_asyncio.fixture
@@ -367,21 +364,7 @@ async def test_in_the_playground_the_command_links_to_the_dashboard(database_url
     jar = CookieJar(unsafe=True)  # keep cookies for 127.0.0.1
     async with serving(build(settings)) as (url, app), ClientSession(cookie_jar=jar) as http:
         server = LiveServer(url, app[BOT], http)
-        status, _ = await server.post_event(
-            type="command", channel="C-data", user="U-dan", command="dashboard", args=""
-        )
-        assert status == 202
-
-        async def the_link() -> str | None:
-            for message in await server.messages(user="U-dan"):
-                found = re.search(
-                    r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)", message["text"]
-                )
-                if found:
-                    return found.group(1)
-            return None
-
-        path = await wait_for(the_link)
+        path = await server.dashboard_link("U-dan", "C-data")
         async with http.get(f"{url}{path}") as page:
             assert page.status == 200
             assert page.url.path == "/dashboard/c/C-data"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -162,21 +161,7 @@ async def test_the_cockpit_link_and_session_survive_a_jump_forward(database_url:
     )
     async with serving(build(settings)) as (url, app), ClientSession(cookie_jar=jar) as http:
         server = LiveServer(url, app[BOT], http)
-        status, _ = await server.post_event(
-            type="command", channel="C-data", user="U-dan", command="dashboard", args=""
-        )
-        assert status == 202
-
-        async def the_link() -> str | None:
-            for message in await server.messages(user="U-dan"):
-                found = re.search(
-                    r"http://127\.0\.0\.1:3000(/dashboard/open\?token=\S+)", message["text"]
-                )
-                if found:
-                    return found.group(1)
-            return None
-
-        path = await wait_for(the_link)
+        path = await server.dashboard_link("U-dan", "C-data")
         assert (await travel(server, {"by": "1d"}))[0] == 200
         async with http.get(f"{url}{path}") as page:  # given a (travelled) day ago
             assert (page.status, page.url.path) == (200, "/dashboard/c/C-data")
