@@ -23,7 +23,7 @@ from bot.runtime.scheduler import Scheduler
 from bot.settings import Settings
 from playbooks.loader import parse_playbook
 from storage.tables import Delivery
-from tests.builders import joined
+from tests.builders import NUDGE, joined
 from tests.conftest import DATABASES, PG_URL, Harness, LiveServer, reset_postgres, wait_for
 
 
@@ -120,20 +120,6 @@ steps:
   - id: post
     kind: post_to_community
     text: {en: "New week!", fr: "Nouvelle semaine !"}
-"""
-
-NUDGE = """
-name: nudge
-title: {en: Nudge, fr: Relance}
-description: {en: test, fr: test}
-trigger: {on: member_joined}
-steps:
-  - id: pause
-    kind: wait
-    duration: 2h
-  - id: hello
-    kind: send_dm
-    text: {en: "Still with us?", fr: "Toujours là ?"}
 """
 
 MONDAY_0930_PARIS = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
