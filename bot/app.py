@@ -241,6 +241,7 @@ def build(
         governance=governance,
         on_changed=worker.changed,
     )
+    worker.foreground = dispatcher.foreground  # the sends wait while events are handled
     events = metrics.counted(dispatcher.handle)
     slack_platform = None
     if slack_cfg is not None:

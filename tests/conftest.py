@@ -251,6 +251,7 @@ class Harness:
             governance=governance,
             on_changed=worker.changed,
         )
+        worker.foreground = dispatcher.foreground  # as the composition root shares it
         scheduler = Scheduler(
             store,
             dispatcher.handle,

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from bot.runtime import seeing
 from bot.runtime.clock import Clock
+from bot.runtime.foreground import Foreground
 from bot.runtime.remembered_posts import remember_post
 from bot.vocabulary.actions import Action, MessageGroup, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
@@ -146,6 +147,9 @@ class DeliveryWorker:
         #: claims being prepared, sent or recorded: a stop lets them finish; the others (waiting
         #: for a slot of the worker or of their platform) go back at once
         self._sending: set[int] = set()
+        #: inbound events go first: a send waits for its turn while events are being handled
+        #: (the composition root shares the dispatcher's)
+        self.foreground = Foreground()
         #: per platform, its sender's ``max_in_flight`` (sends beyond wait here, unstarted)
         self._platform_slots: dict[str, asyncio.Semaphore] = {}
         self._giving_back: asyncio.Task[None] | None = None
@@ -542,6 +546,7 @@ class DeliveryWorker:
     async def _send_now(
         self, sender: Sender, platform: str, external_id: str, action: Action
     ) -> SendOutcome:
+        await self.foreground.turn()
         try:
             async with asyncio.timeout(self._send_timeout):
                 return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import timedelta
 
 from bot.runtime import champion_buttons, commands, conversation_events, seeing
@@ -19,6 +20,7 @@ from bot.runtime.community_setup import SETUP_PREFIX, opened_for, setup_command
 from bot.runtime.context import resolve_locale
 from bot.runtime.dashboard.links import DashboardLinks
 from bot.runtime.digests import digest_actions
+from bot.runtime.foreground import Foreground
 from bot.runtime.governance import Answers, Governance, read_outside
 from bot.runtime.home import FROM_HOME, apply_toggle, asking_rituals, build_home, toggle_of
 from bot.runtime.home_health import Glance, read_glances
@@ -102,7 +104,9 @@ class Dispatcher:
         self._background: set[asyncio.Future[None]] = set()
         self._at_once = asyncio.Semaphore(EVENTS_AT_ONCE)
         self._rituals = Rituals(engine, new_run_id, MessageLinkBook())
-        self._launches = Launches(store, engine, self._rituals, clock, on_enqueued)
+        #: inbound events go first: background work waits for its turn (bot.runtime.foreground)
+        self.foreground = Foreground()
+        self._launches = Launches(store, engine, self._rituals, clock, on_enqueued, self.foreground)
 
     @property
     def message_links(self) -> MessageLinkBook:
@@ -143,8 +147,10 @@ class Dispatcher:
         # At most EVENTS_AT_ONCE events hold a transaction (a database connection) at once;
         # more wait here, in order — not for a connection: a flood of events then never takes
         # every connection from a launch or the delivery worker, nor times out waiting for one.
-        async with self._at_once:
-            return await self._in_transaction(event, answers, key)
+        # an inbound event goes before background work (a timer's wake-up is background)
+        with nullcontext() if isinstance(event, Tick) else self.foreground.event():
+            async with self._at_once:
+                return await self._in_transaction(event, answers, key)
 
     async def _in_transaction(self, event: Event, answers: Answers, key: str) -> DispatchResult:
         now = self._clock()

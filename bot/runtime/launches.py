@@ -14,6 +14,7 @@ from bot.runtime import notices
 from bot.runtime.audience import Chosen, choose
 from bot.runtime.clock import Clock
 from bot.runtime.context import known_profile
+from bot.runtime.foreground import Foreground
 from bot.runtime.person_keys import PersonKeys
 from bot.runtime.rituals import Rituals
 from bot.runtime.turn import Turn, enqueue, write_batch
@@ -63,8 +64,12 @@ class Launches:
         rituals: Rituals,
         clock: Clock,
         on_enqueued: Callable[[], None],
+        foreground: Foreground | None = None,
     ) -> None:
         self._store = store
+        #: inbound events go first: a chunk waits for its turn before it starts, and between
+        #: members where events can run meanwhile (not under SQLite's one write lock)
+        self._foreground = foreground or Foreground()
         self._engine = engine
         self._rituals = rituals
         self._clock = clock
@@ -112,6 +117,7 @@ class Launches:
         lease: timedelta,
         isolated: bool,
     ) -> bool:
+        await self._foreground.turn()
         now = self._clock()
         async with self._store.transaction() as tx:
             launch = await tx.runs.held_launch(launch_id, token)
@@ -186,8 +192,12 @@ class Launches:
                 if run is not None and chosen is not None and chosen.room is not None:
                     chosen.room -= 1
                 launch.cursor = profile.user_id
-                # a batched member's start awaits nothing: let inbound events in between
-                await asyncio.sleep(0)
+                # a batched member's start awaits nothing: let inbound events in between —
+                # first, unless they wait for the write lock this chunk holds (SQLite)
+                if self._store.one_writer:
+                    await asyncio.sleep(0)
+                else:
+                    await self._foreground.turn()
             if members:  # the chunk's members left out by ``only`` are done with too
                 launch.cursor = max(launch.cursor, max(p.user_id for p in members))
             if not dropped:

@@ -1,0 +1,114 @@
+"""Inbound events go first: background work (a launch's chunks, the delivery worker's sends)
+waits while an event is being handled — never longer than its patience."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.runtime import seeing
+from bot.runtime.clock import ManualClock
+from bot.runtime.foreground import Foreground
+from bot.vocabulary import events as ev
+from tests.builders import T0, WORKSPACE, joined, tick
+from tests.conftest import Harness
+
+
+@pytest_asyncio.fixture
+async def checkin(database_url: str) -> AsyncIterator[Harness]:
+    built = Harness.create(database_url, ManualClock(T0))
+    await built.seed(["welcome", "checkin"])
+    yield built
+    await built.store.close()
+
+
+async def test_a_step_goes_at_once_when_no_event_is_handled() -> None:
+    foreground = Foreground(patience=10.0)
+    async with asyncio.timeout(1):
+        await foreground.turn()
+    assert foreground.waits == 0
+
+
+async def test_a_step_waits_for_the_events_being_handled_then_goes() -> None:
+    foreground = Foreground(patience=10.0)
+    order: list[str] = []
+
+    async def background() -> None:
+        await foreground.turn()
+        order.append("background")
+
+    with foreground.event(), foreground.event():  # two events at once
+        step = asyncio.ensure_future(background())
+        await asyncio.sleep(0.05)
+        assert order == [] and not step.done(), "it waits while events are handled"
+        order.append("events done")
+    async with asyncio.timeout(1):
+        await step
+    assert order == ["events done", "background"]
+    assert foreground.waits == 1 and 0.04 <= foreground.waited < 1
+
+
+async def test_a_flow_of_events_slows_the_background_but_never_stops_it() -> None:
+    foreground = Foreground(patience=0.05)
+    with foreground.event():  # an event that never ends
+        async with asyncio.timeout(1):
+            await foreground.turn()
+            await foreground.turn()
+    assert foreground.waits == 2 and foreground.waited >= 0.09
+
+
+async def test_a_dm_waits_while_an_event_is_handled(harness: Harness) -> None:
+    """The worker's send waits for the event in hand (the dispatcher's own foreground), and
+    goes out once it is done."""
+    assert harness.worker.foreground is harness.dispatcher.foreground
+    assert await harness.dispatcher.handle(joined("U-bob")) == "processed"  # a welcome queued
+    harness.dispatcher.foreground.patience = 10.0
+    with harness.dispatcher.foreground.event():
+        sending = asyncio.ensure_future(harness.worker.drain())
+        await asyncio.sleep(0.3)
+        assert harness.inbox.for_user(WORKSPACE.external_id, "U-bob") == []
+    async with asyncio.timeout(10):
+        assert await sending >= 1
+    said = harness.inbox.for_user(WORKSPACE.external_id, "U-bob")
+    assert said and "Welcome" in said[0].text
+
+
+async def test_a_launch_chunk_waits_while_an_event_is_handled(checkin: Harness) -> None:
+    users = [f"U-m{i}" for i in range(3)]
+    for user in users:
+        assert await checkin.dispatcher.handle(joined(user)) == "processed"
+    async with checkin.store.transaction() as tx:
+        await tx.runs.request_launch(1, "checkin", T0, requested_by="U-dan")
+    checkin.dispatcher.foreground.patience = 10.0
+
+    async def started() -> list[str]:
+        return sorted(r.subject or "" for r in await checkin.runs() if r.playbook == "checkin")
+
+    with checkin.dispatcher.foreground.event():
+        launching = asyncio.ensure_future(checkin.scheduler.run_launches())
+        await asyncio.sleep(0.3)
+        assert await started() == [], "no member started while the event is handled"
+    async with asyncio.timeout(10):
+        assert await launching == 1
+    assert await started() == users
+
+
+async def test_inbound_events_count_as_handled_a_run_s_wake_up_does_not(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, int] = {}
+    record = seeing.record
+
+    async def recording(tx: Any, workspace: Any, event: ev.Event, *rest: Any) -> None:
+        seen[type(event).__name__] = harness.dispatcher.foreground.handling
+        await record(tx, workspace, event, *rest)
+
+    monkeypatch.setattr(seeing, "record", recording)
+    await harness.dispatcher.handle(joined("U-bob"))
+    await harness.dispatcher.handle(tick("no-such-run", T0))
+    assert seen == {"MemberJoined": 1, "Tick": 0}
+    assert harness.dispatcher.foreground.handling == 0
