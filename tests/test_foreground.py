@@ -78,6 +78,8 @@ async def test_a_dm_waits_while_an_event_is_handled(harness: Harness) -> None:
 
 
 async def test_a_launch_chunk_waits_while_an_event_is_handled(checkin: Harness) -> None:
+    """Where events and a chunk run side by side (PostgreSQL), the chunk starts once the event
+    is done. On SQLite events wait in line for the one write lock instead: the chunk goes."""
     users = [f"U-m{i}" for i in range(3)]
     for user in users:
         assert await checkin.dispatcher.handle(joined(user)) == "processed"
@@ -91,7 +93,10 @@ async def test_a_launch_chunk_waits_while_an_event_is_handled(checkin: Harness) 
     with checkin.dispatcher.foreground.event():
         launching = asyncio.ensure_future(checkin.scheduler.run_launches())
         await asyncio.sleep(0.3)
-        assert await started() == [], "no member started while the event is handled"
+        if checkin.store.one_writer:
+            assert launching.done() and await started() == users
+        else:
+            assert await started() == [], "no member started while the event is handled"
     async with asyncio.timeout(10):
         assert await launching == 1
     assert await started() == users

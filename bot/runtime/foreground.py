@@ -1,15 +1,15 @@
 """Inbound events go first. One event loop serves the platforms' events and the background work
 (a launch's chunks of members, the delivery worker's sends); every time an event awaits the
-database, whatever background work is ready runs meanwhile, so an event of 10 ms alone took 40–50
-while a check-in for 10,000 members was being started. Background work asks for its
-:meth:`Foreground.turn` at its yield points instead: it goes on at once when no event is being
-handled, else when the last one is done — or after ``patience`` at the most, so that a steady
-flow of events slows the background down but never stops it.
+database, whatever background work is ready runs meanwhile, and the event waits for it.
+Background work asks for its :meth:`Foreground.turn` before each step instead: it goes on at
+once when no event is being handled, else when the last one is done — or after ``patience`` at
+the most, so that a steady flow of events slows the background down but never stops it.
 
 An event counts from when the dispatcher takes it, waiting for its transaction included. So
-work that holds SQLite's write lock (one writer per process: a launch's chunk) asks for its
-turn only before it takes the lock, never while it holds it — the events waiting for the lock
-then go first, and none of them waits for a whole patience."""
+background work asks for its turn only where it holds no transaction: an event waiting for a row
+that work has written (or for SQLite's write lock) would hold it back for a whole patience at
+every step, and the event with it. On SQLite a launch's chunks do not ask at all: events already
+wait in line for the one write lock, and go before the next chunk."""
 
 from __future__ import annotations
 

@@ -67,8 +67,8 @@ class Launches:
         foreground: Foreground | None = None,
     ) -> None:
         self._store = store
-        #: inbound events go first: a chunk waits for its turn before it starts, and between
-        #: members where events can run meanwhile (not under SQLite's one write lock)
+        #: inbound events go first: a chunk waits for its turn before its transaction (never
+        #: in it: an event may be waiting for a row it wrote)
         self._foreground = foreground or Foreground()
         self._engine = engine
         self._rituals = rituals
@@ -117,7 +117,8 @@ class Launches:
         lease: timedelta,
         isolated: bool,
     ) -> bool:
-        await self._foreground.turn()
+        if not self._store.one_writer:  # SQLite's events wait in line for its write lock
+            await self._foreground.turn()
         now = self._clock()
         async with self._store.transaction() as tx:
             launch = await tx.runs.held_launch(launch_id, token)
@@ -192,12 +193,9 @@ class Launches:
                 if run is not None and chosen is not None and chosen.room is not None:
                     chosen.room -= 1
                 launch.cursor = profile.user_id
-                # a batched member's start awaits nothing: let inbound events in between —
-                # first, unless they wait for the write lock this chunk holds (SQLite)
-                if self._store.one_writer:
-                    await asyncio.sleep(0)
-                else:
-                    await self._foreground.turn()
+                # a batched member's start awaits nothing: let inbound events in between
+                # (not wait for them: they may wait for a row this chunk has written)
+                await asyncio.sleep(0)
             if members:  # the chunk's members left out by ``only`` are done with too
                 launch.cursor = max(launch.cursor, max(p.user_id for p in members))
             if not dropped:
