@@ -31,21 +31,14 @@ from msrest.serialization import Model
 
 from adapters.inbound_json import UnreadableJson, loads
 from adapters.limits import Pacer
+from adapters.teams.activity import BOT_PREFIX, channel_of, is_personal, team_of, tenant_of
 from adapters.teams.channels import TEAM, installer_entries
 from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import FittedAuthentication
 from adapters.teams.inbound import MalformedActivity, read_activity
 from adapters.teams.links import group_entries
-from adapters.teams.normalize import (
-    BOT_PREFIX,
-    CARD_ACTION,
-    channel_of,
-    is_chatter,
-    is_personal,
-    team_of,
-    tenant_of,
-    to_events,
-)
+from adapters.teams.messages import is_chatter
+from adapters.teams.normalize import CARD_ACTION, to_events
 from adapters.teams.sender import TeamsSender
 from bot.vocabulary.events import (
     Event,

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount, Mention
 
+from adapters.teams.activity import THREAD_MARK
 from adapters.teams.cards import MENTIONED, render
 from adapters.teams.errors import classify
-from adapters.teams.normalize import THREAD_MARK
 from bot.vocabulary import actions as act
 from bot.vocabulary.events import MessageRef, WorkspaceRef
 from bot.vocabulary.ports import PlatformUnavailable, SendOutcome
