@@ -9,7 +9,8 @@ from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError
 
-from playbooks.sandbox import LIMITS, BoundedEnvironment, Budget, BudgetExceeded, Limits, spending
+from playbooks.render_budget import LIMITS, Budget, BudgetExceeded, Limits, spending
+from playbooks.sandbox import BoundedEnvironment
 
 ENVIRONMENT = BoundedEnvironment(autoescape=False, keep_trailing_newline=False)
 #: The longest text a playbook (or a community's override) may give a step.

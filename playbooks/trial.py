@@ -28,7 +28,7 @@ from playbooks.conversation import Contributor, Season, Tally, season_view, tall
 from playbooks.digest import DigestData, DigestEntry, question_keys
 from playbooks.engine import MAX_ANSWER_LENGTH, CommunityContext, MemberContext
 from playbooks.overrides import OverrideError, apply_overrides
-from playbooks.sandbox import LIMITS
+from playbooks.render_budget import LIMITS
 from playbooks.templates import RenderError, render
 
 PathKey = tuple[str | int, ...]

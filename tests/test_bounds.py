@@ -22,7 +22,7 @@ from bot.settings import SlackSettings
 from playbooks import trial
 from playbooks.durations import parse_duration
 from playbooks.loader import PlaybookError, parse_playbook
-from playbooks.sandbox import Limits
+from playbooks.render_budget import Limits
 from playbooks.templates import RenderError, render
 from playbooks.trial import isolated
 from tests.conftest import Harness, LiveServer, wait_for

@@ -21,7 +21,7 @@ from adapters.limits import Pacer
 from adapters.slack.sender import SlackSender
 from adapters.teams import connector
 from adapters.teams.errors import classify
-from adapters.teams.platform import IN_FLIGHT
+from adapters.teams.sender import IN_FLIGHT
 from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.vocabulary import events as ev

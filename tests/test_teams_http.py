@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from adapters.teams.platform import IN_FLIGHT
+from adapters.teams.sender import IN_FLIGHT
 from bot.app import ConfigurationError, build
 from bot.runtime.clock import ManualClock
 from bot.settings import Settings, TeamsSettings

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from adapters.teams.normalize import command_text, plain_text, to_events
+from adapters.teams.messages import command_text, plain_text
+from adapters.teams.normalize import to_events
 from bot.vocabulary import events as ev
 from tests.builders import event_as_data
 from tests.golden import Golden

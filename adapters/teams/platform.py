@@ -1,5 +1,6 @@
 """The Teams platform: botbuilder's CloudAdapter on POST /api/messages, proactive sends through
-stored conversation references, a channel's roster. Every botbuilder import stays in this folder.
+stored conversation references (what is sent, and how, is sender.py), a channel's roster. Every
+botbuilder import stays in this folder.
 
 Activities are acknowledged after the events they carry are committed, so a failure before that
 answers non-2xx and the Bot Connector retries; the activity id makes a retry a no-op.
@@ -8,10 +9,8 @@ answers non-2xx and the Bot Connector retries; the activity id makes a retry a n
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import time
-from asyncio import Semaphore, timeout
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -27,52 +26,33 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
     InvokeResponse,
-    Mention,
 )
 from msrest.serialization import Model
 
 from adapters.inbound_json import UnreadableJson, loads
 from adapters.limits import Pacer
-from adapters.teams.cards import MENTIONED, render
+from adapters.teams.activity import BOT_PREFIX, channel_of, is_personal, team_of, tenant_of
 from adapters.teams.channels import TEAM, installer_entries
 from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import FittedAuthentication
-from adapters.teams.errors import classify
 from adapters.teams.inbound import MalformedActivity, read_activity
 from adapters.teams.links import group_entries
-from adapters.teams.normalize import (
-    BOT_PREFIX,
-    CARD_ACTION,
-    THREAD_MARK,
-    channel_of,
-    is_chatter,
-    is_personal,
-    team_of,
-    tenant_of,
-    to_events,
-)
-from bot.vocabulary import actions as act
+from adapters.teams.messages import is_chatter
+from adapters.teams.normalize import CARD_ACTION, to_events
+from adapters.teams.sender import TeamsSender
 from bot.vocabulary.events import (
     Event,
     MemberJoined,
     MemberLeft,
     MemberProfile,
-    MessageRef,
     WorkspaceRef,
 )
-from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore, SendOutcome
+from bot.vocabulary.ports import EventSink, PlatformUnavailable, ReferenceStore
 
 log = logging.getLogger(__name__)
 
 #: Per conversation: 7 operations a second in bursts, about 60 in 30 seconds over time.
 PER_CONVERSATION = (2.0, 7.0)
-#: Seconds for one proactive send (opening a 1:1 when needed, then the message): a Bot
-#: Connector call answers in well under a second; one that does not is abandoned and retried.
-SEND_TIMEOUT = 10.0
-#: Sends under way at once (fewer than the default thread pool's threads, which run them).
-IN_FLIGHT = 4
-#: the actions that may put a new version in place of a message already in the chat
-UPDATES = (act.UpdateMessage, act.PublishHome)
 ROSTER_PAGE = 100
 ROSTER_TTL = 3600.0
 
@@ -87,41 +67,6 @@ def _wire(activity: Activity) -> dict[str, Any]:
             for entity in activity.entities
         ]
     return data
-
-
-def _outbound(wire: dict[str, Any]) -> Activity:
-    """The activity to send: botbuilder's Entity model would drop a mention's fields, so
-    mentions are given as its Mention model."""
-    activity = Activity().deserialize(wire)
-    mentions = [e for e in wire.get("entities") or [] if e.get("type") == "mention"]
-    if mentions:
-        activity.entities = [
-            Mention(
-                mentioned=ChannelAccount(id=m["mentioned"]["id"], name=m["mentioned"]["name"]),
-                text=m["text"],
-                type="mention",
-            )
-            for m in mentions
-        ]
-    return activity
-
-
-def _unnamed(activity: Activity) -> list[Mention]:
-    return [
-        e
-        for e in activity.entities or []
-        if isinstance(e, Mention) and e.mentioned.name == MENTIONED
-    ]
-
-
-def _name_mentions(activity: Activity, names: dict[str, str]) -> None:
-    """Mentions whose name the bot did not know take the name Teams gives the member."""
-    for entity in _unnamed(activity):
-        name = names.get(entity.mentioned.id)
-        if name:
-            shown = f"<at>{html.escape(name)}</at>"
-            activity.text = (activity.text or "").replace(entity.text, shown)
-            entity.text, entity.mentioned.name = shown, name
 
 
 def _addressed(body: dict[str, Any]) -> Activity:
@@ -369,110 +314,3 @@ class TeamsPlatform:
         self._rosters[(workspace.external_id, channel)] = (time.monotonic(), found)
         log.info("channel roster read", extra={"members": len(found)})
         return found
-
-
-async def _reply_in_thread(turn_context: TurnContext, activity: Activity, thread: str) -> Any:
-    """A reply in a channel thread: the Bot Connector's reply to the thread's first activity
-    (``POST /v3/conversations/{channel}/activities/{thread}``), in the channel's conversation."""
-    reference = TurnContext.get_conversation_reference(turn_context.activity)
-    reply = TurnContext.apply_conversation_reference(activity, reference)
-    if reply.conversation is not None and reply.conversation.id:
-        reply.conversation.id = reply.conversation.id.split(THREAD_MARK)[0]
-    reply.reply_to_id = thread
-    responses = await turn_context.adapter.send_activities(turn_context, [reply])
-    return responses[0] if responses else None
-
-
-class TeamsSender:
-    platform = "teams"
-    #: the delivery worker starts no more sends at once than this: the others wait there,
-    #: unstarted, so a stop gives them back at once instead of queueing them here
-    max_in_flight = IN_FLIGHT
-
-    def __init__(self, teams: TeamsPlatform, timeout: float = SEND_TIMEOUT) -> None:
-        self._teams = teams
-        #: seconds one send may take, all its Bot Connector calls included
-        self.timeout = timeout
-        self._in_flight = Semaphore(IN_FLIGHT)
-
-    async def send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
-        # Paced when it can leave: botbuilder's HTTP runs in the default thread pool, and a
-        # send paced then queued behind busy threads would go out later, bunched with others.
-        async with self._in_flight:
-            return await self._send(workspace, action)
-
-    async def _send(self, workspace: WorkspaceRef, action: act.Action) -> SendOutcome:
-        key, open_with = self._destination(action)
-        wait = await self._teams.pace(workspace.external_id, key)
-        if wait:
-            return SendOutcome("deferred", retry_after=wait, error="paced")
-        activity = _outbound(render(action))
-        channel = getattr(action, "channel", None)
-        if _unnamed(activity) and isinstance(channel, str):
-            # people named without a name known: the channel's roster has it (read for the
-            # command that named them, cached)
-            try:
-                roster = await self._teams.members(workspace, channel)
-            except PlatformUnavailable:
-                roster = []
-            _name_mentions(activity, {p.user_id: p.display_name or "" for p in roster})
-        sent: list[str] = []
-
-        async def deliver(turn_context: TurnContext) -> None:
-            replaced = action.message if isinstance(action, UPDATES) else None
-            if replaced is not None:  # a message, or a home card after a toggle, in place
-                activity.id = replaced.message_id
-                await turn_context.update_activity(activity)
-                sent.append(replaced.message_id)
-                return
-            if isinstance(action, act.ReplyInThread):
-                response = await _reply_in_thread(turn_context, activity, action.thread)
-            else:
-                response = await turn_context.send_activity(activity)
-            sent.append(getattr(response, "id", "") or "")
-
-        # Only the Bot Connector calls are timed: a wait for pacing above never counts.
-        try:
-            async with timeout(self.timeout):
-                reached = await self._teams.run_in(
-                    workspace, key, deliver, open_chat_with=open_with
-                )
-        except TimeoutError:
-            log.warning("teams send timed out")
-            return SendOutcome("retry", error="timeout")
-        except Exception as exc:
-            outcome = classify(exc)
-            if outcome.retry_after:
-                self._teams.pause(workspace.external_id, key, outcome.retry_after)
-            log.warning(
-                "teams send failed", extra={"outcome": outcome.status, "error": outcome.error}
-            )
-            return outcome
-        if not reached:
-            return SendOutcome("permanent", error="no conversation known: the app is not installed")
-        return SendOutcome("sent", platform_ref=sent[0] if sent else None)
-
-    @staticmethod
-    def _destination(action: act.Action) -> tuple[str, str | None]:
-        """The reference key to write with, and the user to open a 1:1 with if needed."""
-        match action:
-            case act.PostToCommunity(channel=channel):
-                return f"channel:{channel}", None
-            case act.ReplyInThread(channel=channel):
-                return f"channel:{channel}", None
-            case (
-                act.UpdateMessage(message=message)
-                | act.PublishHome(message=MessageRef() as message)
-            ):
-                return f"conversation:{message.channel}", None
-            case act.MessageGroup(to=user) if user:
-                return f"user:{user}", user
-            case (
-                act.SendDirectMessage(user_id=user)
-                | act.AskQuestion(user_id=user)
-                | act.RespondPrivately(user_id=user)
-                | act.OpenForm(user_id=user)
-                | act.PublishHome(user_id=user)
-            ):
-                return f"user:{user}", user
-        raise ValueError(f"{type(action).__name__} cannot be sent on Teams")
