@@ -22,7 +22,7 @@ from aiohttp import ClientSession
 from sqlalchemy import func, insert, select
 
 from bot.app import BOT, build
-from bot.runtime.scheduler import LAUNCH_CHUNK, LAUNCH_CHUNK_ONE_WRITER
+from bot.runtime.launch_runner import LAUNCH_CHUNK, LAUNCH_CHUNK_ONE_WRITER
 from bot.settings import Settings
 from bot.vocabulary.events import WorkspaceRef
 from storage.tables import CommunityMember, Member, RitualLaunch, Run

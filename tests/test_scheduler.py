@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.runtime.clock import ManualClock
-from bot.runtime.scheduler import Fire, Scheduler, latest_fire
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.schedules import Fire, latest_fire
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import DispatchResult
 from playbooks.loader import parse_playbook

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 
 from bot.runtime.context import community_context, resolve_locale
-from bot.runtime.scheduler import ZONE_SPREAD
+from bot.runtime.schedules import ZONE_SPREAD
 from bot.vocabulary import actions as act
 from playbooks import schema
 from playbooks.digest import RunAnswers, gather, render_digest

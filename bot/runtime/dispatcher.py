@@ -29,7 +29,7 @@ from bot.runtime.launches import Launches, remember_member
 from bot.runtime.message_links import MessageLinkBook
 from bot.runtime.person_keys import PersonKeys
 from bot.runtime.rituals import Rituals
-from bot.runtime.scheduler import Fire
+from bot.runtime.schedules import Fire
 from bot.runtime.start_button import is_start
 from bot.runtime.start_button import start_callback as start_callback
 from bot.runtime.turn import Turn, enqueue

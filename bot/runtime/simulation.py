@@ -25,7 +25,8 @@ from bot.runtime.clock import ManualClock
 from bot.runtime.delivery import DeliveryWorker, RetryPolicy
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.roster import Rosters
-from bot.runtime.scheduler import Scheduler, schedules_of
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.schedules import schedules_of
 from bot.vocabulary import actions as act
 from bot.vocabulary import events as ev
 from bot.vocabulary.ports import SendOutcome
