@@ -6,11 +6,20 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, literal_column, update
+from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
+from storage.loaded import loaded
 from storage.prepared import prepared
 from storage.tables import Community, Member, OptOutSuppression, PlaybookEnablement, Workspace
 from storage.upsert import insert_missing
@@ -61,7 +70,14 @@ class Directory:
         query = prepared(self._s, ("workspace_with_community",), _workspace_with_community)
         values = {"platform": ref.platform, "external_id": ref.external_id, "channel": channel}
         row = (await self._s.execute(query, values)).first()
-        return (row[0], row[1]) if row is not None else (None, None)
+        if row is None:
+            return None, None
+        # a Core statement, its rows then made the session's instances (storage.loaded)
+        workspace = loaded(self._s, Workspace, dict(zip(_WORKSPACE_COLUMNS, row, strict=False)))
+        community = dict(zip(_COMMUNITY_COLUMNS, row[len(_WORKSPACE_COLUMNS) :], strict=True))
+        if community["id"] is None:  # no community on that channel (the outer join's nulls)
+            return workspace, None
+        return workspace, loaded(self._s, Community, community)
 
     async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
         return await self._s.get(Workspace, workspace_id)
@@ -99,11 +115,9 @@ class Directory:
         }
         if person_keys:
             values |= {"kept_workspace_id": workspace_id, "person_keys": list(person_keys)}
-        found = await self._s.scalars(
-            statement, values, execution_options={"populate_existing": True, "dml_strategy": "orm"}
-        )
-        member: Member = found.one()
-        return member
+        # a Core statement, the row then made the session's instance (storage.loaded)
+        row = (await self._s.execute(statement, values)).one()
+        return loaded(self._s, Member, row._asdict(), refresh=True)
 
     async def members(self, workspace_id: int) -> Sequence[Member]:
         query = select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.id))
@@ -302,7 +316,8 @@ def _upsert_member(dialect: Any, given: tuple[str, ...], keyed: bool) -> Any:
     made again after their erasure gets back the opt-outs kept for them (``keyed``)."""
     kept_all = _kept(OptOutSuppression.opted_out_all, False) if keyed else False
     kept = _kept(OptOutSuppression.opted_out, []) if keyed else []
-    statement = dialect.insert(Member).values(
+    table = Member.__table__  # type: ignore[attr-defined]
+    statement = dialect.insert(table).values(
         workspace_id=_bound("workspace_id"),
         user_id=_bound("user_id"),
         display_name=_bound("display_name"),
@@ -316,20 +331,28 @@ def _upsert_member(dialect: Any, given: tuple[str, ...], keyed: bool) -> Any:
     return statement.on_conflict_do_update(
         index_elements=["workspace_id", "user_id"],
         set_={name: literal_column(f"excluded.{name}") for name in [*given, "updated_at"]},
-    ).returning(Member)
+    ).returning(*table.c)
+
+
+_WORKSPACE_COLUMNS = tuple(c.key for c in Workspace.__table__.c)  # type: ignore[attr-defined]
+_COMMUNITY_COLUMNS = tuple(c.key for c in Community.__table__.c)  # type: ignore[attr-defined]
 
 
 def _workspace_with_community(_dialect: Any) -> Any:
-    """The workspace (bound: ``platform``, ``external_id``) and its community on ``channel``."""
+    """The workspace's columns (bound: ``platform``, ``external_id``), then those of its
+    community on ``channel`` (nulls when there is none), in their tables' order."""
+    workspaces = Workspace.__table__  # type: ignore[attr-defined]
+    communities = Community.__table__  # type: ignore[attr-defined]
     return (
-        select(Workspace, Community)
+        sa_select(*workspaces.c, *communities.c)
+        .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
         .outerjoin(
-            Community,
-            (col(Community.workspace_id) == col(Workspace.id))
-            & (col(Community.channel_id) == bindparam("channel")),
+            communities,
+            (communities.c.workspace_id == workspaces.c.id)
+            & (communities.c.channel_id == bindparam("channel")),
         )
         .where(
-            Workspace.platform == bindparam("platform"),
-            Workspace.external_id == bindparam("external_id"),
+            workspaces.c.platform == bindparam("platform"),
+            workspaces.c.external_id == bindparam("external_id"),
         )
     )

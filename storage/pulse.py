@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.activity import ActivityRow
 from storage.prepared import prepared
 from storage.tables import (
     BOT_AUTHOR,
@@ -85,7 +86,7 @@ class Pulse:
             query = prepared(self._s, ("pulse_message",), lambda _dialect: _message_query())
         return (await self._s.execute(query, values)).scalars().first()
 
-    async def counted(self, record: ActivityRecord) -> None:
+    async def counted(self, record: ActivityRow) -> None:
         """Count a community's new post, reply or reaction (already stored): the member's day,
         the pair it makes, the question it asks or answers."""
         assert record.community_id is not None
@@ -227,7 +228,7 @@ class Pulse:
             query = query.with_for_update().execution_options(populate_existing=True)
         return (await self._s.execute(query)).scalars().first()
 
-    async def _ask(self, record: ActivityRecord) -> None:
+    async def _ask(self, record: ActivityRow) -> None:
         assert record.community_id is not None and record.message_id is not None
         await insert_missing(
             self._s,
@@ -256,7 +257,7 @@ class Pulse:
                 )
             )
 
-    async def _answered(self, reply: ActivityRecord) -> None:
+    async def _answered(self, reply: ActivityRow) -> None:
         """A reply answers its thread's question when its author is not the asker (nor a bot)
         and it is the earliest such reply."""
         assert reply.community_id is not None and reply.thread_id is not None
@@ -291,7 +292,7 @@ class Pulse:
 
     async def _bump_day(
         self,
-        record: ActivityRecord,
+        record: ActivityRow,
         day: date,
         posts: int = 0,
         replies: int = 0,

@@ -20,6 +20,7 @@ from bot.vocabulary.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from storage.activity import NewActivity
 from storage.privacy_messages import ERASED
 from storage.store import Transaction
 from storage.tables import (
@@ -71,7 +72,7 @@ async def record(
     kind = ACTIVITY_KIND.get(type(event))
     if kind is None or member is None:
         return
-    row = ActivityRecord(
+    row = NewActivity(
         workspace_id=workspace.id,
         community_id=where,
         user_id=member.user_id,
