@@ -14,8 +14,8 @@ from bot.runtime import seeing
 from bot.runtime.clock import ManualClock
 from bot.runtime.foreground import Foreground
 from bot.vocabulary import events as ev
-from tests.builders import T0, WORKSPACE, joined, tick
-from tests.conftest import Harness
+from tests.builders import T0, WORKSPACE, command, joined, tick
+from tests.conftest import Harness, wait_for
 
 
 @pytest_asyncio.fixture
@@ -94,7 +94,9 @@ async def test_a_launch_chunk_waits_while_an_event_is_handled(checkin: Harness) 
         launching = asyncio.ensure_future(checkin.scheduler.run_launches())
         await asyncio.sleep(0.3)
         if checkin.store.one_writer:
-            assert launching.done() and await started() == users
+            async with asyncio.timeout(10):
+                assert await launching == 1  # while the event is still in hand
+            assert await started() == users
         else:
             assert await started() == [], "no member started while the event is handled"
     async with asyncio.timeout(10):
@@ -117,3 +119,59 @@ async def test_inbound_events_count_as_handled_a_run_s_wake_up_does_not(
     await harness.dispatcher.handle(tick("no-such-run", T0))
     assert seen == {"MemberJoined": 1, "Tick": 0}
     assert harness.dispatcher.foreground.handling == 0
+
+
+async def test_an_answer_to_someone_who_just_acted_does_not_wait(harness: Harness) -> None:
+    """A command's reply goes while events are handled; a ritual's DM waits its turn."""
+    assert await harness.dispatcher.handle(joined("U-bob")) == "processed"  # a welcome queued
+    assert await harness.dispatcher.handle(command("U-dan", "help")) == "processed"
+    harness.dispatcher.foreground.patience = 10.0
+    with harness.dispatcher.foreground.event():
+        sending = asyncio.ensure_future(harness.worker.drain())
+
+        async def answered() -> bool:
+            return bool(harness.inbox.for_user(WORKSPACE.external_id, "U-dan"))
+
+        await wait_for(answered, within=5)
+        assert harness.inbox.for_user(WORKSPACE.external_id, "U-bob") == []
+    async with asyncio.timeout(10):
+        await sending
+    said = harness.inbox.for_user(WORKSPACE.external_id, "U-bob")
+    assert said and "Welcome" in said[0].text
+
+
+async def test_a_send_waiting_for_its_turn_honours_the_opt_out_handled_meanwhile(
+    harness: Harness,
+) -> None:
+    """An opt-out handled while a ritual's DM waits for its turn stops that DM (claims checked
+    before a change are checked again before their send)."""
+    assert await harness.dispatcher.handle(joined("U-bob")) == "processed"  # a welcome queued
+    foreground = harness.dispatcher.foreground
+    foreground.patience = 10.0
+    with foreground.event():  # another event in hand: the welcome's send waits for its turn
+        sending = asyncio.ensure_future(harness.worker.drain())
+        await asyncio.sleep(0.3)  # claimed, checked, waiting for its turn
+        assert await harness.dispatcher.handle(command("U-bob", "optout all")) == "processed"
+    async with asyncio.timeout(10):
+        await sending
+    said = [m.text for m in harness.inbox.for_user(WORKSPACE.external_id, "U-bob")]
+    assert any("no longer receive" in text for text in said), said  # the worker did send
+    assert not any("Welcome" in text for text in said), said
+
+
+async def test_a_step_cancelled_as_the_events_end_does_not_go_on() -> None:
+    """A worker abandoning its sends (a hard stop) cancels one waiting for its turn just as the
+    last event ends: it must not go on (Python 3.11's wait_for swallowed that cancellation)."""
+    foreground = Foreground(patience=10.0)
+    went: list[str] = []
+
+    async def step() -> None:
+        await foreground.turn()
+        went.append("sent")
+
+    with foreground.event():
+        waiting = asyncio.ensure_future(step())
+        await asyncio.sleep(0.01)
+    waiting.cancel()  # the same loop iteration as the event's end
+    await asyncio.sleep(0.01)
+    assert waiting.cancelled() and went == []

@@ -31,7 +31,14 @@ from bot.runtime import seeing
 from bot.runtime.clock import Clock
 from bot.runtime.foreground import Foreground
 from bot.runtime.remembered_posts import remember_post
-from bot.vocabulary.actions import Action, MessageGroup, action_from_dict
+from bot.vocabulary.actions import (
+    Action,
+    MessageGroup,
+    OpenForm,
+    PublishHome,
+    RespondPrivately,
+    action_from_dict,
+)
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
 from storage.outbox import Settled, conflicted
@@ -39,6 +46,11 @@ from storage.store import Store, Transaction
 from storage.tables import Delivery, Member, Workspace
 
 log = logging.getLogger(__name__)
+
+#: What answers someone who just acted (a command's reply, a form, their home): never held
+#: back for the events being handled — the platform may be waiting (Slack's trigger_id lasts
+#: 3 seconds).
+ANSWERS = frozenset(kind.__name__ for kind in (RespondPrivately, OpenForm, PublishHome))
 
 T = TypeVar("T")
 
@@ -348,6 +360,11 @@ class DeliveryWorker:
                 return
             self._sending.add(delivery.id)
             try:
+                # inbound events go first (not before their own answers); one of them may
+                # change who gets this (an opt-out): its turn before the claim's check is
+                # judged fresh, not after
+                if delivery.action.get("type") not in ANSWERS:
+                    await self.foreground.turn()
                 if self._checked_long_ago(checked_at):
                     found = None  # checked again now
                 await self._deliver(delivery, found)
@@ -546,7 +563,6 @@ class DeliveryWorker:
     async def _send_now(
         self, sender: Sender, platform: str, external_id: str, action: Action
     ) -> SendOutcome:
-        await self.foreground.turn()
         try:
             async with asyncio.timeout(self._send_timeout):
                 return await sender.send(WorkspaceRef(platform, external_id), action)  # type: ignore[arg-type]

@@ -55,7 +55,10 @@ class Foreground:
             return
         loop = asyncio.get_running_loop()
         began = loop.time()
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # meets the event's end in the same loop iteration (the step then goes on regardless)
         with suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), self.patience)
+            async with asyncio.timeout(self.patience):
+                await self._idle.wait()
         self.waits += 1
         self.waited += loop.time() - began

@@ -165,6 +165,7 @@ class Simulation:
             concurrency=1,  # one send at a time: the same timeline on every run
         )
         self.dispatcher = Dispatcher(self.store, self.engine, self.clock)
+        self.worker.foreground = self.dispatcher.foreground  # as `animateur serve` wires it
         self.scheduler = Scheduler(
             self.store,
             self.dispatcher.handle,
