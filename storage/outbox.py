@@ -58,11 +58,11 @@ KEEP: Any = _Keep()
 
 @dataclass(frozen=True, slots=True)
 class Settled:
-    """An outcome to record: the claim (delivery id, its attempt number) and the row's new
+    """An outcome to record: the claim (delivery id, its claim number) and the row's new
     values (:data:`KEEP`: unchanged)."""
 
     id: int
-    attempts: int
+    claim: int
     status: str
     last_error: str | None
     new_attempts: Any = KEEP
@@ -72,11 +72,11 @@ class Settled:
 
 
 def _fence(claims: Sequence[tuple[int, int]]) -> Any:
-    """Rows still in flight under these claims (delivery id, attempt number)."""
+    """Rows still in flight under these claims (delivery id, claim number: each claim of a
+    row takes the next one, so a number is never seen again once the row is claimed anew —
+    unlike attempts, which a deferral or a release gives back)."""
     table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    return and_(
-        table.c.status == "in_flight", tuple_(table.c.id, table.c.attempts).in_(list(claims))
-    )
+    return and_(table.c.status == "in_flight", tuple_(table.c.id, table.c.claim).in_(list(claims)))
 
 
 def _locked(claims: Sequence[tuple[int, int]]) -> Any:
@@ -95,12 +95,12 @@ def _settling() -> Any:
         update(table)
         .where(
             c.id == bindparam("key"),
-            c.attempts == bindparam("claimed"),
+            c.claim == bindparam("claimed"),
             c.status == "in_flight",
         )
         .values(
             status=bindparam("new_status"),
-            attempts=bindparam("new_attempts"),
+            attempts=func.coalesce(bindparam("new_attempts", type_=c.attempts.type), c.attempts),
             last_error=bindparam("new_error"),
             sent_at=func.coalesce(bindparam("new_sent_at", type_=c.sent_at.type), c.sent_at),
             platform_ref=func.coalesce(
@@ -190,7 +190,8 @@ class Outbox:
         pending or in flight. So a claim holds at most one delivery per recipient and per run,
         and their sends may run concurrently. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
         several workers claim disjoint batches. ``exclude``: rows the caller holds already
-        (a lease it has not renewed yet is still its own).
+        (a lease it has not renewed yet is still its own). Each claim spends an attempt and
+        takes the row's next claim number, which fences everything its worker writes after.
 
         A row whose lease lapsed after ``max_attempts`` attempts (its send kills the worker
         every time, or never records) is dead-lettered instead of handed out again, so the
@@ -241,19 +242,20 @@ class Outbox:
             delivery.status = "in_flight"
             delivery.lease_until = now + lease
             delivery.attempts += 1
+            delivery.claim += 1
             claimed.append(delivery)
         await self._s.flush()
         return claimed
 
     async def renew(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
-        """Push the leases of ``claims`` (delivery id, attempt number) to ``until``; a row
-        another worker took over since (other attempt number) is left alone, and so is a row
+        """Push the leases of ``claims`` (delivery id, claim number) to ``until``; a row
+        another worker took over since (another claim number) is left alone, and so is a row
         locked right now (its outcome is being recorded: it needs no renewal). Rows are locked
         in id order, never waited for, so a renewal cannot deadlock with a recorder.
         Returns how many leases were renewed."""
         if not claims:
             return 0
-        mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.attempts) == a) for i, a in claims))
+        mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.claim) == c) for i, c in claims))
         locked = (
             select(col(Delivery.id))
             .where(col(Delivery.status) == "in_flight", mine)
@@ -274,21 +276,22 @@ class Outbox:
 
     async def release(self, claims: Sequence[tuple[int, int]]) -> int:
         """Give back claims whose send never started: pending again, no attempt spent, due now
-        (rows taken over since are left alone). Returns how many went back."""
+        (rows taken over since — another claim number — are left alone). Returns how many went
+        back."""
         rows = await self.get_many([key for key, _ in claims], lock=True)
         released = 0
-        for key, attempts in claims:
+        for key, claim in claims:
             row = rows.get(key)
-            if row is not None and (row.status, row.attempts) == ("in_flight", attempts):
-                row.status, row.attempts, row.lease_until = "pending", attempts - 1, None
+            if row is not None and (row.status, row.claim) == ("in_flight", claim):
+                row.status, row.attempts, row.lease_until = "pending", row.attempts - 1, None
                 released += 1
         await self._s.flush()
         return released
 
     async def hold(self, claims: Sequence[tuple[int, int]], until: datetime) -> set[int]:
-        """Push the leases of ``claims`` (delivery id, attempt number) to ``until`` — waiting
+        """Push the leases of ``claims`` (delivery id, claim number) to ``until`` — waiting
         for rows locked right now — in one statement; returns the ids still ours (a row taken
-        over since, another attempt number, or no longer in flight, is left alone)."""
+        over since, another claim number, or no longer in flight, is left alone)."""
         if not claims:
             return set()
         table: Any = Delivery.__table__  # type: ignore[attr-defined]
@@ -308,14 +311,14 @@ class Outbox:
         nothing written to them)."""
         if not outcomes:
             return set()
-        claims = [(o.id, o.attempts) for o in outcomes]
+        claims = [(o.id, o.claim) for o in outcomes]
         ours = set((await self._s.execute(_locked(claims))).scalars().all())
         rows = [
             {
                 "key": o.id,
-                "claimed": o.attempts,
+                "claimed": o.claim,
                 "new_status": o.status,
-                "new_attempts": o.attempts if o.new_attempts is KEEP else o.new_attempts,
+                "new_attempts": None if o.new_attempts is KEEP else o.new_attempts,
                 "new_error": o.last_error,
                 "new_sent_at": None if o.sent_at is KEEP else o.sent_at,
                 "new_ref": None if o.platform_ref is KEEP else o.platform_ref,

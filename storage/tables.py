@@ -183,7 +183,11 @@ class Delivery(SQLModel, table=True):
     #: pending | in_flight | sent | failed (permanent) | dead (gave up) | blocked
     #: | skipped (opt-out)
     status: str = Field(default="pending", max_length=16)
+    #: attempts spent (a deferral gives its attempt back): dead-lettering counts these
     attempts: int = 0
+    #: how many times it was claimed, never decremented: a claim's own number, which fences
+    #: what its worker writes (attempts come back down, so they can repeat across claims)
+    claim: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)

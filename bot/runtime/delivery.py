@@ -12,7 +12,8 @@ who blocked the bot, honours opt-outs at send time, and dead-letters after ``max
 Claims are short leases renewed while the send is under way (a heartbeat), so a crash mid-send
 loses nothing and holds nothing for long: the dead worker's claims expire within ``lease`` and
 another worker (or this one, restarted) sends them. A worker only records an outcome while the
-row is still in flight with its own attempt number (fencing).
+row is still in flight under its own claim (fencing: each claim of a row takes a number never
+used for it before; attempts are no such number, a deferral gives its attempt back).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ class DeliveryWorker:
         self._record_for = record_for
         self._wakeup = asyncio.Event()
         self._stopping = False
-        #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
+        #: claimed, not yet recorded: delivery id → (its task, its claim number)
         self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
         self._slots = asyncio.Semaphore(self._concurrency)
         #: outcomes waiting to be committed, and the tasks committing them (a few at once, so
@@ -177,8 +178,8 @@ class DeliveryWorker:
         self._stopping = True
         self._wakeup.set()
         unstarted = [
-            (key, task, attempts)
-            for key, (task, attempts) in self._active.items()
+            (key, task, claim)
+            for key, (task, claim) in self._active.items()
             if key not in self._sending
         ]
         if not unstarted:
@@ -186,7 +187,7 @@ class DeliveryWorker:
         for key, task, _ in unstarted:
             del self._active[key]  # no longer ours to renew
             task.cancel()  # it waits for a slot: it never started
-        claims = [(key, attempts) for key, _, attempts in unstarted]
+        claims = [(key, claim) for key, _, claim in unstarted]
         previous = self._giving_back
         self._giving_back = asyncio.create_task(
             self._give_back(claims, previous), name="delivery-give-back"
@@ -266,7 +267,7 @@ class DeliveryWorker:
         assert delivery.id is not None
         delivery_id = delivery.id
         task = asyncio.create_task(self._in_turn(delivery), name=f"delivery-{delivery_id}")
-        self._active[delivery_id] = (task, delivery.attempts)
+        self._active[delivery_id] = (task, delivery.claim)
 
         def finished(done: asyncio.Task[None]) -> None:
             if self._active.get(delivery_id, (None, 0))[0] is done:
@@ -291,7 +292,7 @@ class DeliveryWorker:
             if not self._active:
                 self._heartbeat = None  # no await since the check: a new send starts a new one
                 return
-            claims = [(key, attempts) for key, (_, attempts) in self._active.items()]
+            claims = [(key, claim) for key, (_, claim) in self._active.items()]
             try:
                 async with self._store.transaction() as tx:
                     await tx.outbox.renew(claims, self._clock() + self._lease)
@@ -344,7 +345,7 @@ class DeliveryWorker:
             return
         async with self._slots:
             if self._stopping:  # claimed while stop() ran: give it back too
-                await self._give_back([(delivery.id, delivery.attempts)], None)
+                await self._give_back([(delivery.id, delivery.claim)], None)
                 return
             self._sending.add(delivery.id)
             try:
@@ -424,7 +425,7 @@ class DeliveryWorker:
         if isinstance(verdict, tuple):
             sent = await self._send(delivery, *verdict)
             if sent is None:  # stopping before it started: it goes back, no attempt spent
-                await self._give_back([(delivery.id, delivery.attempts)], None)
+                await self._give_back([(delivery.id, delivery.claim)], None)
                 return
             verdict = sent
         await self._record(delivery, verdict)
@@ -462,10 +463,10 @@ class DeliveryWorker:
         """Renew the claims for these sends and read whom they go to; those not ours are left
         out."""
         async with self._store.transaction() as tx:
-            # Fencing: a claim is ours while the row is in flight with our attempt number;
+            # Fencing: a claim is ours while the row is in flight under our claim number;
             # renew the lease for this send (a claim can wait a little before it starts).
             # (one statement: the fence and the renewal together)
-            claims = [(d.id, d.attempts) for d in deliveries if d.id is not None]
+            claims = [(d.id, d.claim) for d in deliveries if d.id is not None]
             held = await tx.outbox.hold(claims, self._clock() + self._lease)
             ours = [d for d in deliveries if d.id in held]
             found: dict[int, Prepared] = {}
@@ -675,32 +676,32 @@ class DeliveryWorker:
         await tx.directory.revive(working - refused)
 
     def _settled(self, delivery: Delivery, outcome: SendOutcome, now: datetime) -> Settled:
-        """The row's new values for ``outcome`` (the claim's attempt number is the row's: the
-        fence records nothing otherwise)."""
-        key, attempts = delivery.id or 0, delivery.attempts
+        """The row's new values for ``outcome`` (the attempts the claim saw are the row's while
+        the claim holds: the fence, on the claim's number, records nothing otherwise)."""
+        key, claim, attempts = delivery.id or 0, delivery.claim, delivery.attempts
         error = outcome.error[:500] if outcome.error else None
         if outcome.status == "sent":
             return Settled(
-                key, attempts, "sent", error, sent_at=now, platform_ref=outcome.platform_ref
+                key, claim, "sent", error, sent_at=now, platform_ref=outcome.platform_ref
             )
         if outcome.status == "deferred":
             # not attempted (pacing), or refused before any work (a rate limit): no attempt
             wait = self._policy.delay(attempts, outcome.retry_after or 1.0, self._rng)
             later = now + timedelta(seconds=wait)
-            return Settled(key, attempts, "pending", error, attempts - 1, next_attempt_at=later)
+            return Settled(key, claim, "pending", error, attempts - 1, next_attempt_at=later)
         if outcome.status == "retry" and attempts < self._policy.max_attempts:
             wait = self._policy.delay(attempts, outcome.retry_after, self._rng)
             later = now + timedelta(seconds=wait)
-            return Settled(key, attempts, "pending", error, next_attempt_at=later)
+            return Settled(key, claim, "pending", error, next_attempt_at=later)
         if outcome.status == "retry":
-            return Settled(key, attempts, "dead", error)
+            return Settled(key, claim, "dead", error)
         if outcome.status == "blocked":
-            return Settled(key, attempts, "blocked", error)
+            return Settled(key, claim, "blocked", error)
         if outcome.status == "unauthorized":
             # held, not lost: retried every ``held_for`` seconds until the credentials work
             later = now + timedelta(seconds=self._policy.held_for)
-            return Settled(key, attempts, "pending", error, attempts - 1, next_attempt_at=later)
-        return Settled(key, attempts, "failed", error)
+            return Settled(key, claim, "pending", error, attempts - 1, next_attempt_at=later)
+        return Settled(key, claim, "failed", error)
 
     async def _then(self, tx: Transaction, entry: _Pending, values: Settled, now: datetime) -> None:
         """What a recorded outcome does besides its row (and says in the log)."""
@@ -745,7 +746,7 @@ class DeliveryWorker:
     async def _finish_once(self, delivery: Delivery, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
-            if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
+            if row is not None and (row.status, row.claim) == ("in_flight", delivery.claim):
                 row.status, row.last_error, row.lease_until = status, reason, None
 
 
