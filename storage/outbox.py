@@ -7,10 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, text, tuple_, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from storage.privacy import NAMES, redacted
@@ -54,6 +67,25 @@ class _Keep:
 
 
 KEEP: Any = _Keep()
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery just claimed: what its worker needs to send it and to record its outcome
+    (its claim number fences every write of that claim)."""
+
+    id: int
+    workspace_id: int
+    run_id: str | None
+    playbook: str | None
+    recipient: str
+    action: dict[str, Any]
+    attempts: int
+    claim: int
+
+
+#: The columns a claim returns, in :class:`Claimed`'s order.
+_CLAIMED = ("id", "workspace_id", "run_id", "playbook", "recipient", "action", "attempts", "claim")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +213,7 @@ class Outbox:
         lease: timedelta,
         exclude: Collection[int] = (),
         max_attempts: int | None = None,
-    ) -> Sequence[Delivery]:
+    ) -> list[Claimed]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
         Messages to one recipient go out in order, and so do the messages of one run (a card
@@ -197,55 +229,62 @@ class Outbox:
         every time, or never records) is dead-lettered instead of handed out again, so the
         recipient's later messages go out.
         """
-        earlier = aliased(Delivery)
-        unfinished = col(earlier.status).in_(("pending", "in_flight"))
-        older = col(earlier.id) < col(Delivery.id)
-        blocked_by_older = (
-            select(earlier.id)
-            .where(
-                earlier.workspace_id == Delivery.workspace_id,
-                earlier.recipient == Delivery.recipient,
-                older,
-                unfinished,
-            )
-            .exists()
+        table: Any = Delivery.__table__  # type: ignore[attr-defined]
+        c, row, earlier = table.c, table.alias("candidate"), table.alias("earlier")
+        unfinished = earlier.c.status.in_(UNFINISHED)
+        older = earlier.c.id < row.c.id
+        blocked_by_older = exists().where(
+            earlier.c.workspace_id == row.c.workspace_id,
+            earlier.c.recipient == row.c.recipient,
+            older,
+            unfinished,
         )
-        run_unfinished = (
-            select(earlier.id).where(earlier.run_id == Delivery.run_id, older, unfinished).exists()
-        )
-        query = (
-            select(Delivery)
+        run_unfinished = exists().where(earlier.c.run_id == row.c.run_id, older, unfinished)
+        due = (
+            columns(row.c.id)
             .where(
                 or_(
                     and_(
-                        col(Delivery.status) == "pending",
-                        col(Delivery.next_attempt_at) <= now,
+                        row.c.status == "pending",
+                        row.c.next_attempt_at <= now,
                         ~blocked_by_older,
-                        or_(col(Delivery.run_id).is_(None), ~run_unfinished),
+                        or_(row.c.run_id.is_(None), ~run_unfinished),
                     ),
-                    and_(col(Delivery.status) == "in_flight", col(Delivery.lease_until) < now),
+                    and_(row.c.status == "in_flight", row.c.lease_until < now),
                 )
             )
-            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+            .order_by(row.c.next_attempt_at, row.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         if exclude:
-            query = query.where(col(Delivery.id).not_in(list(exclude)))
-        claimed: list[Delivery] = []
-        for delivery in (await self._s.execute(query)).scalars().all():
-            abandoned = delivery.status == "in_flight"
-            if abandoned and max_attempts is not None and delivery.attempts >= max_attempts:
-                delivery.status, delivery.lease_until = "dead", None
-                delivery.last_error = f"abandoned mid-send {delivery.attempts} times"
-                continue
-            delivery.status = "in_flight"
-            delivery.lease_until = now + lease
-            delivery.attempts += 1
-            delivery.claim += 1
-            claimed.append(delivery)
-        await self._s.flush()
-        return claimed
+            due = due.where(row.c.id.not_in(list(exclude)))
+        # one statement: each row taken is claimed, or dead-lettered if abandoned too often
+        # (every SET reads the row as it was)
+        taken: dict[str, Any] = {
+            "status": "in_flight",
+            "lease_until": now + lease,
+            "attempts": c.attempts + 1,
+            "claim": c.claim + 1,
+        }
+        if max_attempts is not None:
+            dead = and_(c.status == "in_flight", c.attempts >= max_attempts)
+            why = literal("abandoned mid-send ") + cast(c.attempts, String) + literal(" times")
+            kept = {"status": "dead", "lease_until": None, "attempts": c.attempts, "claim": c.claim}
+            taken = {key: case((dead, kept[key]), else_=value) for key, value in taken.items()}
+            taken["last_error"] = case((dead, why), else_=c.last_error)
+        # the rows taken, chosen once (a CTE materialized: a plan that ran a subquery again
+        # could take, and lock, other rows than those it updates)
+        chosen = due.cte("due").prefix_with("MATERIALIZED")
+        statement = (
+            update(table)
+            .where(c.id.in_(columns(chosen.c.id)))
+            .values(**taken)
+            .returning(*(c[name] for name in _CLAIMED), c.status, c.next_attempt_at)
+        )
+        found = (await self._s.execute(statement)).all()
+        found = sorted((r for r in found if r.status == "in_flight"), key=lambda r: (r[-1], r.id))
+        return [Claimed(*r[: len(_CLAIMED)]) for r in found]
 
     async def renew(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
         """Push the leases of ``claims`` (delivery id, claim number) to ``until``; a row

@@ -183,7 +183,7 @@ async def test_a_stale_claims_late_write_changes_nothing_of_the_next_claim(
             assert await late(tx.outbox, (a.id or 0, a.claim), now) == untouched
         [row] = await harness.deliveries()
         assert (row.status, row.attempts, row.claim) == ("in_flight", b.attempts, b.claim)
-        assert (row.lease_until, row.sent_at, row.platform_ref) == (b.lease_until, None, None)
+        assert (row.lease_until, row.sent_at, row.platform_ref) == (now + LEASE, None, None)
         async with store.transaction() as tx:  # B's claim is still B's
             assert await tx.outbox.hold([(b.id or 0, b.claim)], now + LEASE) == {b.id}
             mine = Settled(b.id or 0, b.claim, "sent", None, sent_at=now, platform_ref="B")

@@ -35,7 +35,7 @@ from bot.runtime.remembered_posts import remember_post
 from bot.vocabulary.actions import Action, MessageGroup, action_from_dict
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
-from storage.outbox import Settled, conflicted
+from storage.outbox import Claimed, Settled, conflicted
 from storage.store import Store, Transaction
 from storage.tables import Delivery, Member, Workspace
 
@@ -70,7 +70,7 @@ class RetryPolicy:
         return float(exponential * rng.uniform(0.5, 1.0))
 
 
-def _group_of(delivery: Delivery) -> list[str]:
+def _group_of(delivery: Claimed) -> list[str]:
     """The members a message to a group names (as stored), else none."""
     action = delivery.action
     users = action.get("user_ids") if action.get("type") == "MessageGroup" else None
@@ -95,7 +95,7 @@ Prepared = tuple[Workspace | None, Member | None, Mapping[str, Member]]
 class _Pending:
     """An outcome waiting to be committed, and the send waiting for that."""
 
-    delivery: Delivery
+    delivery: Claimed
     outcome: SendOutcome
     done: asyncio.Future[None]
     failing_since: float | None = None
@@ -156,7 +156,7 @@ class DeliveryWorker:
         self._giving_back: asyncio.Task[None] | None = None
         self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
         #: sends about to start, waiting for their claim to be checked, and the task doing it
-        self._checks: list[tuple[Delivery, asyncio.Future[Prepared | None]]] = []
+        self._checks: list[tuple[Claimed, asyncio.Future[Prepared | None]]] = []
         self._checker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         #: bumped by :meth:`changed`: a claim checked under an older one is checked again
@@ -263,7 +263,7 @@ class DeliveryWorker:
             self._start(delivery)
         return len(claimed)
 
-    def _start(self, delivery: Delivery) -> None:
+    def _start(self, delivery: Claimed) -> None:
         assert delivery.id is not None
         delivery_id = delivery.id
         task = asyncio.create_task(self._in_turn(delivery), name=f"delivery-{delivery_id}")
@@ -329,7 +329,7 @@ class DeliveryWorker:
 
     # -- one delivery -----------------------------------------------------------------------
 
-    async def _in_turn(self, delivery: Delivery) -> None:
+    async def _in_turn(self, delivery: Claimed) -> None:
         """Check the claim (with the batch claimed with it: one transaction for all), wait for a
         free slot (in claim order), then deliver; once stopping, give it back. A claim that
         waited for its slot longer than :data:`FRESH_FOR` or a lease renewal (on the loop's
@@ -400,7 +400,7 @@ class DeliveryWorker:
             if self._giving_back is me:
                 self._giving_back = None
 
-    async def _deliver(self, delivery: Delivery, found: Prepared | None = None) -> None:
+    async def _deliver(self, delivery: Claimed, found: Prepared | None = None) -> None:
         """Send and record; ``found``: its claim's check (made now when not given)."""
         assert delivery.id is not None
         if found is None:
@@ -430,7 +430,7 @@ class DeliveryWorker:
             verdict = sent
         await self._record(delivery, verdict)
 
-    async def _checked(self, delivery: Delivery) -> Prepared | None:
+    async def _checked(self, delivery: Claimed) -> Prepared | None:
         """Before its send: the claim renewed for it, and whom it goes to (None: the claim is
         not ours any more). Claims checked at the same moment (a claimed batch, sends starting
         together) are checked in one transaction."""
@@ -459,7 +459,7 @@ class DeliveryWorker:
         finally:
             self._checker = None
 
-    async def _prepare(self, deliveries: list[Delivery]) -> dict[int, Prepared]:
+    async def _prepare(self, deliveries: list[Claimed]) -> dict[int, Prepared]:
         """Renew the claims for these sends and read whom they go to; those not ours are left
         out."""
         async with self._store.transaction() as tx:
@@ -482,7 +482,7 @@ class DeliveryWorker:
 
     def _verdict(
         self,
-        delivery: Delivery,
+        delivery: Claimed,
         workspace: Workspace | None,
         member: Member | None,
         group: Mapping[str, Member],
@@ -518,7 +518,7 @@ class DeliveryWorker:
         return workspace.platform, workspace.external_id, action
 
     async def _send(
-        self, delivery: Delivery, platform: str, external_id: str, action: Action
+        self, delivery: Claimed, platform: str, external_id: str, action: Action
     ) -> SendOutcome | None:
         """Send (once the platform has a free slot); None: stopping before it could start."""
         sender = self._senders.get(platform)
@@ -563,7 +563,7 @@ class DeliveryWorker:
             )
             return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
-    async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
+    async def _record(self, delivery: Claimed, outcome: SendOutcome) -> None:
         """Record an outcome; returns once committed (the claim stays ours, its lease renewed,
         until then). Outcomes that arrive while a commit is under way are recorded together in
         the next one (completions are batched)."""
@@ -675,7 +675,7 @@ class DeliveryWorker:
         # lost with a transaction that fails. One refused in this batch stays revoked.
         await tx.directory.revive(working - refused)
 
-    def _settled(self, delivery: Delivery, outcome: SendOutcome, now: datetime) -> Settled:
+    def _settled(self, delivery: Claimed, outcome: SendOutcome, now: datetime) -> Settled:
         """The row's new values for ``outcome`` (the attempts the claim saw are the row's while
         the claim holds: the fence, on the claim's number, records nothing otherwise)."""
         key, claim, attempts = delivery.id or 0, delivery.claim, delivery.attempts
@@ -740,17 +740,17 @@ class DeliveryWorker:
                 extra={"delivery": delivery.id, "error": values.last_error},
             )
 
-    async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
+    async def _finish(self, delivery: Claimed, status: str, reason: str) -> None:
         await _rerun_conflicts(lambda: self._finish_once(delivery, status, reason))
 
-    async def _finish_once(self, delivery: Delivery, status: str, reason: str) -> None:
+    async def _finish_once(self, delivery: Claimed, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
             if row is not None and (row.status, row.claim) == ("in_flight", delivery.claim):
                 row.status, row.last_error, row.lease_until = status, reason, None
 
 
-def _may_be_kept(delivery: Delivery, platform_ref: str | None) -> bool:
+def _may_be_kept(delivery: Claimed, platform_ref: str | None) -> bool:
     """Whether a sent delivery may have more to record than its row: a post in a channel (it
     may join the channel's history) or a post a run remembers."""
     if not platform_ref:
