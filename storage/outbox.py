@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy import select as columns
@@ -240,25 +241,32 @@ class Outbox:
             unfinished,
         )
         run_unfinished = exists().where(earlier.c.run_id == row.c.run_id, older, unfinished)
-        due = (
-            columns(row.c.id)
-            .where(
-                or_(
-                    and_(
-                        row.c.status == "pending",
-                        row.c.next_attempt_at <= now,
-                        ~blocked_by_older,
-                        or_(row.c.run_id.is_(None), ~run_unfinished),
-                    ),
-                    and_(row.c.status == "in_flight", row.c.lease_until < now),
-                )
-            )
-            .order_by(row.c.next_attempt_at, row.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        ready = and_(
+            row.c.status == "pending",
+            row.c.next_attempt_at <= now,
+            ~blocked_by_older,
+            or_(row.c.run_id.is_(None), ~run_unfinished),
         )
-        if exclude:
-            due = due.where(row.c.id.not_in(list(exclude)))
+        lapsed = and_(row.c.status == "in_flight", row.c.lease_until < now)
+        # Each kind read in the order of its index (status, next_attempt_at), up to ``limit``
+        # rows: a claim never reads the whole queue (an OR of both would, then sort it).
+        # Chosen once each (materialized: no plan runs a choice twice), then the first
+        # ``limit`` of both.
+        kinds = []
+        for name, where in (("ready", ready), ("lapsed", lapsed)):
+            kind = (
+                columns(row.c.id, row.c.next_attempt_at)
+                .where(where)
+                .order_by(row.c.next_attempt_at, row.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            if exclude:
+                kind = kind.where(row.c.id.not_in(list(exclude)))
+            chosen = kind.cte(name).prefix_with("MATERIALIZED")
+            kinds.append(columns(chosen.c.id, chosen.c.next_attempt_at))
+        both = union_all(*kinds).subquery("due")
+        due = columns(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
         # one statement: each row taken is claimed, or dead-lettered if abandoned too often
         # (every SET reads the row as it was)
         taken: dict[str, Any] = {
@@ -273,12 +281,9 @@ class Outbox:
             kept = {"status": "dead", "lease_until": None, "attempts": c.attempts, "claim": c.claim}
             taken = {key: case((dead, kept[key]), else_=value) for key, value in taken.items()}
             taken["last_error"] = case((dead, why), else_=c.last_error)
-        # the rows taken, chosen once (a CTE materialized: a plan that ran a subquery again
-        # could take, and lock, other rows than those it updates)
-        chosen = due.cte("due").prefix_with("MATERIALIZED")
         statement = (
             update(table)
-            .where(c.id.in_(columns(chosen.c.id)))
+            .where(c.id.in_(due))
             .values(**taken)
             .returning(*(c[name] for name in _CLAIMED), c.status, c.next_attempt_at)
         )

@@ -162,7 +162,9 @@ class Delivery(SQLModel, table=True):
     """An outbound action in the outbox."""
 
     __table_args__ = (
-        Index("ix_delivery_due", "status", "next_attempt_at"),
+        #: the claim's order (next_attempt_at, id): a claim reads the rows due in it, and
+        #: stops once it has its batch
+        Index("ix_delivery_due", "status", "next_attempt_at", "id"),
         Index("ix_delivery_recipient", "workspace_id", "recipient", "status"),
         Index("ix_delivery_status_created", "status", "created_at"),
         #: finished deliveries whose text is still kept (the retention purge's work)
