@@ -7,10 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, text, tuple_, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from storage.privacy import NAMES, redacted
@@ -57,12 +71,31 @@ KEEP: Any = _Keep()
 
 
 @dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery just claimed: what its worker needs to send it and to record its outcome
+    (its claim number fences every write of that claim)."""
+
+    id: int
+    workspace_id: int
+    run_id: str | None
+    playbook: str | None
+    recipient: str
+    action: dict[str, Any]
+    attempts: int
+    claim: int
+
+
+#: The columns a claim returns, in :class:`Claimed`'s order.
+_CLAIMED = ("id", "workspace_id", "run_id", "playbook", "recipient", "action", "attempts", "claim")
+
+
+@dataclass(frozen=True, slots=True)
 class Settled:
-    """An outcome to record: the claim (delivery id, its attempt number) and the row's new
+    """An outcome to record: the claim (delivery id, its claim number) and the row's new
     values (:data:`KEEP`: unchanged)."""
 
     id: int
-    attempts: int
+    claim: int
     status: str
     last_error: str | None
     new_attempts: Any = KEEP
@@ -72,11 +105,11 @@ class Settled:
 
 
 def _fence(claims: Sequence[tuple[int, int]]) -> Any:
-    """Rows still in flight under these claims (delivery id, attempt number)."""
+    """Rows still in flight under these claims (delivery id, claim number: each claim of a
+    row takes the next one, so a number is never seen again once the row is claimed anew —
+    unlike attempts, which a deferral or a release gives back)."""
     table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    return and_(
-        table.c.status == "in_flight", tuple_(table.c.id, table.c.attempts).in_(list(claims))
-    )
+    return and_(table.c.status == "in_flight", tuple_(table.c.id, table.c.claim).in_(list(claims)))
 
 
 def _locked(claims: Sequence[tuple[int, int]]) -> Any:
@@ -95,12 +128,12 @@ def _settling() -> Any:
         update(table)
         .where(
             c.id == bindparam("key"),
-            c.attempts == bindparam("claimed"),
+            c.claim == bindparam("claimed"),
             c.status == "in_flight",
         )
         .values(
             status=bindparam("new_status"),
-            attempts=bindparam("new_attempts"),
+            attempts=func.coalesce(bindparam("new_attempts", type_=c.attempts.type), c.attempts),
             last_error=bindparam("new_error"),
             sent_at=func.coalesce(bindparam("new_sent_at", type_=c.sent_at.type), c.sent_at),
             platform_ref=func.coalesce(
@@ -181,7 +214,7 @@ class Outbox:
         lease: timedelta,
         exclude: Collection[int] = (),
         max_attempts: int | None = None,
-    ) -> Sequence[Delivery]:
+    ) -> list[Claimed]:
         """Take due deliveries (and ones whose worker died mid-send) for ``lease``.
 
         Messages to one recipient go out in order, and so do the messages of one run (a card
@@ -190,70 +223,83 @@ class Outbox:
         pending or in flight. So a claim holds at most one delivery per recipient and per run,
         and their sends may run concurrently. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
         several workers claim disjoint batches. ``exclude``: rows the caller holds already
-        (a lease it has not renewed yet is still its own).
+        (a lease it has not renewed yet is still its own). Each claim spends an attempt and
+        takes the row's next claim number, which fences everything its worker writes after.
 
         A row whose lease lapsed after ``max_attempts`` attempts (its send kills the worker
         every time, or never records) is dead-lettered instead of handed out again, so the
         recipient's later messages go out.
         """
-        earlier = aliased(Delivery)
-        unfinished = col(earlier.status).in_(("pending", "in_flight"))
-        older = col(earlier.id) < col(Delivery.id)
-        blocked_by_older = (
-            select(earlier.id)
-            .where(
-                earlier.workspace_id == Delivery.workspace_id,
-                earlier.recipient == Delivery.recipient,
-                older,
-                unfinished,
+        table: Any = Delivery.__table__  # type: ignore[attr-defined]
+        c, row, earlier = table.c, table.alias("candidate"), table.alias("earlier")
+        unfinished = earlier.c.status.in_(UNFINISHED)
+        older = earlier.c.id < row.c.id
+        blocked_by_older = exists().where(
+            earlier.c.workspace_id == row.c.workspace_id,
+            earlier.c.recipient == row.c.recipient,
+            older,
+            unfinished,
+        )
+        run_unfinished = exists().where(earlier.c.run_id == row.c.run_id, older, unfinished)
+        ready = and_(
+            row.c.status == "pending",
+            row.c.next_attempt_at <= now,
+            ~blocked_by_older,
+            or_(row.c.run_id.is_(None), ~run_unfinished),
+        )
+        lapsed = and_(row.c.status == "in_flight", row.c.lease_until < now)
+        # Each kind read in the order of its index (status, next_attempt_at), up to ``limit``
+        # rows: a claim never reads the whole queue (an OR of both would, then sort it).
+        # Chosen once each (materialized: no plan runs a choice twice), then the first
+        # ``limit`` of both.
+        kinds = []
+        for name, where in (("ready", ready), ("lapsed", lapsed)):
+            kind = (
+                columns(row.c.id, row.c.next_attempt_at)
+                .where(where)
+                .order_by(row.c.next_attempt_at, row.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-            .exists()
+            if exclude:
+                kind = kind.where(row.c.id.not_in(list(exclude)))
+            chosen = kind.cte(name).prefix_with("MATERIALIZED")
+            kinds.append(columns(chosen.c.id, chosen.c.next_attempt_at))
+        both = union_all(*kinds).subquery("due")
+        due = columns(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
+        # one statement: each row taken is claimed, or dead-lettered if abandoned too often
+        # (every SET reads the row as it was)
+        taken: dict[str, Any] = {
+            "status": "in_flight",
+            "lease_until": now + lease,
+            "attempts": c.attempts + 1,
+            "claim": c.claim + 1,
+        }
+        if max_attempts is not None:
+            dead = and_(c.status == "in_flight", c.attempts >= max_attempts)
+            why = literal("abandoned mid-send ") + cast(c.attempts, String) + literal(" times")
+            kept = {"status": "dead", "lease_until": None, "attempts": c.attempts, "claim": c.claim}
+            taken = {key: case((dead, kept[key]), else_=value) for key, value in taken.items()}
+            taken["last_error"] = case((dead, why), else_=c.last_error)
+        statement = (
+            update(table)
+            .where(c.id.in_(due))
+            .values(**taken)
+            .returning(*(c[name] for name in _CLAIMED), c.status, c.next_attempt_at)
         )
-        run_unfinished = (
-            select(earlier.id).where(earlier.run_id == Delivery.run_id, older, unfinished).exists()
-        )
-        query = (
-            select(Delivery)
-            .where(
-                or_(
-                    and_(
-                        col(Delivery.status) == "pending",
-                        col(Delivery.next_attempt_at) <= now,
-                        ~blocked_by_older,
-                        or_(col(Delivery.run_id).is_(None), ~run_unfinished),
-                    ),
-                    and_(col(Delivery.status) == "in_flight", col(Delivery.lease_until) < now),
-                )
-            )
-            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        if exclude:
-            query = query.where(col(Delivery.id).not_in(list(exclude)))
-        claimed: list[Delivery] = []
-        for delivery in (await self._s.execute(query)).scalars().all():
-            abandoned = delivery.status == "in_flight"
-            if abandoned and max_attempts is not None and delivery.attempts >= max_attempts:
-                delivery.status, delivery.lease_until = "dead", None
-                delivery.last_error = f"abandoned mid-send {delivery.attempts} times"
-                continue
-            delivery.status = "in_flight"
-            delivery.lease_until = now + lease
-            delivery.attempts += 1
-            claimed.append(delivery)
-        await self._s.flush()
-        return claimed
+        found = (await self._s.execute(statement)).all()
+        found = sorted((r for r in found if r.status == "in_flight"), key=lambda r: (r[-1], r.id))
+        return [Claimed(*r[: len(_CLAIMED)]) for r in found]
 
     async def renew(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
-        """Push the leases of ``claims`` (delivery id, attempt number) to ``until``; a row
-        another worker took over since (other attempt number) is left alone, and so is a row
+        """Push the leases of ``claims`` (delivery id, claim number) to ``until``; a row
+        another worker took over since (another claim number) is left alone, and so is a row
         locked right now (its outcome is being recorded: it needs no renewal). Rows are locked
         in id order, never waited for, so a renewal cannot deadlock with a recorder.
         Returns how many leases were renewed."""
         if not claims:
             return 0
-        mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.attempts) == a) for i, a in claims))
+        mine = or_(*(and_(col(Delivery.id) == i, col(Delivery.claim) == c) for i, c in claims))
         locked = (
             select(col(Delivery.id))
             .where(col(Delivery.status) == "in_flight", mine)
@@ -274,21 +320,22 @@ class Outbox:
 
     async def release(self, claims: Sequence[tuple[int, int]]) -> int:
         """Give back claims whose send never started: pending again, no attempt spent, due now
-        (rows taken over since are left alone). Returns how many went back."""
+        (rows taken over since — another claim number — are left alone). Returns how many went
+        back."""
         rows = await self.get_many([key for key, _ in claims], lock=True)
         released = 0
-        for key, attempts in claims:
+        for key, claim in claims:
             row = rows.get(key)
-            if row is not None and (row.status, row.attempts) == ("in_flight", attempts):
-                row.status, row.attempts, row.lease_until = "pending", attempts - 1, None
+            if row is not None and (row.status, row.claim) == ("in_flight", claim):
+                row.status, row.attempts, row.lease_until = "pending", row.attempts - 1, None
                 released += 1
         await self._s.flush()
         return released
 
     async def hold(self, claims: Sequence[tuple[int, int]], until: datetime) -> set[int]:
-        """Push the leases of ``claims`` (delivery id, attempt number) to ``until`` — waiting
+        """Push the leases of ``claims`` (delivery id, claim number) to ``until`` — waiting
         for rows locked right now — in one statement; returns the ids still ours (a row taken
-        over since, another attempt number, or no longer in flight, is left alone)."""
+        over since, another claim number, or no longer in flight, is left alone)."""
         if not claims:
             return set()
         table: Any = Delivery.__table__  # type: ignore[attr-defined]
@@ -308,14 +355,14 @@ class Outbox:
         nothing written to them)."""
         if not outcomes:
             return set()
-        claims = [(o.id, o.attempts) for o in outcomes]
+        claims = [(o.id, o.claim) for o in outcomes]
         ours = set((await self._s.execute(_locked(claims))).scalars().all())
         rows = [
             {
                 "key": o.id,
-                "claimed": o.attempts,
+                "claimed": o.claim,
                 "new_status": o.status,
-                "new_attempts": o.attempts if o.new_attempts is KEEP else o.new_attempts,
+                "new_attempts": None if o.new_attempts is KEEP else o.new_attempts,
                 "new_error": o.last_error,
                 "new_sent_at": None if o.sent_at is KEEP else o.sent_at,
                 "new_ref": None if o.platform_ref is KEEP else o.platform_ref,

@@ -162,7 +162,9 @@ class Delivery(SQLModel, table=True):
     """An outbound action in the outbox."""
 
     __table_args__ = (
-        Index("ix_delivery_due", "status", "next_attempt_at"),
+        #: the claim's order (next_attempt_at, id): a claim reads the rows due in it, and
+        #: stops once it has its batch
+        Index("ix_delivery_due", "status", "next_attempt_at", "id"),
         Index("ix_delivery_recipient", "workspace_id", "recipient", "status"),
         Index("ix_delivery_status_created", "status", "created_at"),
         #: finished deliveries whose text is still kept (the retention purge's work)
@@ -183,7 +185,11 @@ class Delivery(SQLModel, table=True):
     #: pending | in_flight | sent | failed (permanent) | dead (gave up) | blocked
     #: | skipped (opt-out)
     status: str = Field(default="pending", max_length=16)
+    #: attempts spent (a deferral gives its attempt back): dead-lettering counts these
     attempts: int = 0
+    #: how many times it was claimed, never decremented: a claim's own number, which fences
+    #: what its worker writes (attempts come back down, so they can repeat across claims)
+    claim: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)

@@ -97,11 +97,11 @@ async def test_a_stale_claim_records_nothing_and_the_others_of_its_batch_are_rec
             claimed = await tx.outbox.claim(harness.clock(), 10, timedelta(seconds=15))
         stale, *mine = claimed
         async with harness.store.transaction() as tx:  # another worker took the first over
-            await tx.outbox.release([(stale.id or 0, stale.attempts)])
+            await tx.outbox.release([(stale.id or 0, stale.claim)])
         now = harness.clock()
         async with harness.store.transaction() as tx:
             recorded = await tx.outbox.settle(
-                [Settled(d.id or 0, d.attempts, "sent", None, sent_at=now) for d in claimed]
+                [Settled(d.id or 0, d.claim, "sent", None, sent_at=now) for d in claimed]
             )
         assert recorded == {d.id for d in mine}
         statuses = {d.id: d.status for d in await harness.deliveries()}

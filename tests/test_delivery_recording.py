@@ -251,7 +251,7 @@ async def test_a_renewal_never_waits_for_rows_whose_outcome_is_being_recorded() 
     try:
         async with store.transaction() as tx:
             claimed = await tx.outbox.claim(harness.clock(), 10, timedelta(seconds=15))
-        claims = [(d.id or 0, d.attempts) for d in claimed]
+        claims = [(d.id or 0, d.claim) for d in claimed]
         recording = asyncio.Event()
         recorded = asyncio.Event()
 

@@ -12,7 +12,8 @@ who blocked the bot, honours opt-outs at send time, and dead-letters after ``max
 Claims are short leases renewed while the send is under way (a heartbeat), so a crash mid-send
 loses nothing and holds nothing for long: the dead worker's claims expire within ``lease`` and
 another worker (or this one, restarted) sends them. A worker only records an outcome while the
-row is still in flight with its own attempt number (fencing).
+row is still in flight under its own claim (fencing: each claim of a row takes a number never
+used for it before; attempts are no such number, a deferral gives its attempt back).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bot.vocabulary.actions import (
 )
 from bot.vocabulary.events import WorkspaceRef
 from bot.vocabulary.ports import Sender, SendOutcome
-from storage.outbox import Settled, conflicted
+from storage.outbox import Claimed, Settled, conflicted
 from storage.store import Store, Transaction
 from storage.tables import Delivery, Member, Workspace
 
@@ -81,7 +82,7 @@ class RetryPolicy:
         return float(exponential * rng.uniform(0.5, 1.0))
 
 
-def _group_of(delivery: Delivery) -> list[str]:
+def _group_of(delivery: Claimed) -> list[str]:
     """The members a message to a group names (as stored), else none."""
     action = delivery.action
     users = action.get("user_ids") if action.get("type") == "MessageGroup" else None
@@ -106,7 +107,7 @@ Prepared = tuple[Workspace | None, Member | None, Mapping[str, Member]]
 class _Pending:
     """An outcome waiting to be committed, and the send waiting for that."""
 
-    delivery: Delivery
+    delivery: Claimed
     outcome: SendOutcome
     done: asyncio.Future[None]
     failing_since: float | None = None
@@ -149,7 +150,7 @@ class DeliveryWorker:
         self._record_for = record_for
         self._wakeup = asyncio.Event()
         self._stopping = False
-        #: claimed, not yet recorded: delivery id → (its task, the attempt number claimed)
+        #: claimed, not yet recorded: delivery id → (its task, its claim number)
         self._active: dict[int, tuple[asyncio.Task[None], int]] = {}
         self._slots = asyncio.Semaphore(self._concurrency)
         #: outcomes waiting to be committed, and the tasks committing them (a few at once, so
@@ -167,7 +168,7 @@ class DeliveryWorker:
         self._giving_back: asyncio.Task[None] | None = None
         self._finished = 0  # sends ended so far (a drain knows whether one ended meanwhile)
         #: sends about to start, waiting for their claim to be checked, and the task doing it
-        self._checks: list[tuple[Delivery, asyncio.Future[Prepared | None]]] = []
+        self._checks: list[tuple[Claimed, asyncio.Future[Prepared | None]]] = []
         self._checker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         #: bumped by :meth:`changed`: a claim checked under an older one is checked again
@@ -189,8 +190,8 @@ class DeliveryWorker:
         self._stopping = True
         self._wakeup.set()
         unstarted = [
-            (key, task, attempts)
-            for key, (task, attempts) in self._active.items()
+            (key, task, claim)
+            for key, (task, claim) in self._active.items()
             if key not in self._sending
         ]
         if not unstarted:
@@ -198,7 +199,7 @@ class DeliveryWorker:
         for key, task, _ in unstarted:
             del self._active[key]  # no longer ours to renew
             task.cancel()  # it waits for a slot: it never started
-        claims = [(key, attempts) for key, _, attempts in unstarted]
+        claims = [(key, claim) for key, _, claim in unstarted]
         previous = self._giving_back
         self._giving_back = asyncio.create_task(
             self._give_back(claims, previous), name="delivery-give-back"
@@ -274,11 +275,11 @@ class DeliveryWorker:
             self._start(delivery)
         return len(claimed)
 
-    def _start(self, delivery: Delivery) -> None:
+    def _start(self, delivery: Claimed) -> None:
         assert delivery.id is not None
         delivery_id = delivery.id
         task = asyncio.create_task(self._in_turn(delivery), name=f"delivery-{delivery_id}")
-        self._active[delivery_id] = (task, delivery.attempts)
+        self._active[delivery_id] = (task, delivery.claim)
 
         def finished(done: asyncio.Task[None]) -> None:
             if self._active.get(delivery_id, (None, 0))[0] is done:
@@ -303,7 +304,7 @@ class DeliveryWorker:
             if not self._active:
                 self._heartbeat = None  # no await since the check: a new send starts a new one
                 return
-            claims = [(key, attempts) for key, (_, attempts) in self._active.items()]
+            claims = [(key, claim) for key, (_, claim) in self._active.items()]
             try:
                 async with self._store.transaction() as tx:
                     await tx.outbox.renew(claims, self._clock() + self._lease)
@@ -340,7 +341,7 @@ class DeliveryWorker:
 
     # -- one delivery -----------------------------------------------------------------------
 
-    async def _in_turn(self, delivery: Delivery) -> None:
+    async def _in_turn(self, delivery: Claimed) -> None:
         """Check the claim (with the batch claimed with it: one transaction for all), wait for a
         free slot (in claim order), then deliver; once stopping, give it back. A claim that
         waited for its slot longer than :data:`FRESH_FOR` or a lease renewal (on the loop's
@@ -356,7 +357,7 @@ class DeliveryWorker:
             return
         async with self._slots:
             if self._stopping:  # claimed while stop() ran: give it back too
-                await self._give_back([(delivery.id, delivery.attempts)], None)
+                await self._give_back([(delivery.id, delivery.claim)], None)
                 return
             self._sending.add(delivery.id)
             try:
@@ -416,7 +417,7 @@ class DeliveryWorker:
             if self._giving_back is me:
                 self._giving_back = None
 
-    async def _deliver(self, delivery: Delivery, found: Prepared | None = None) -> None:
+    async def _deliver(self, delivery: Claimed, found: Prepared | None = None) -> None:
         """Send and record; ``found``: its claim's check (made now when not given)."""
         assert delivery.id is not None
         if found is None:
@@ -441,12 +442,12 @@ class DeliveryWorker:
         if isinstance(verdict, tuple):
             sent = await self._send(delivery, *verdict)
             if sent is None:  # stopping before it started: it goes back, no attempt spent
-                await self._give_back([(delivery.id, delivery.attempts)], None)
+                await self._give_back([(delivery.id, delivery.claim)], None)
                 return
             verdict = sent
         await self._record(delivery, verdict)
 
-    async def _checked(self, delivery: Delivery) -> Prepared | None:
+    async def _checked(self, delivery: Claimed) -> Prepared | None:
         """Before its send: the claim renewed for it, and whom it goes to (None: the claim is
         not ours any more). Claims checked at the same moment (a claimed batch, sends starting
         together) are checked in one transaction."""
@@ -475,14 +476,14 @@ class DeliveryWorker:
         finally:
             self._checker = None
 
-    async def _prepare(self, deliveries: list[Delivery]) -> dict[int, Prepared]:
+    async def _prepare(self, deliveries: list[Claimed]) -> dict[int, Prepared]:
         """Renew the claims for these sends and read whom they go to; those not ours are left
         out."""
         async with self._store.transaction() as tx:
-            # Fencing: a claim is ours while the row is in flight with our attempt number;
+            # Fencing: a claim is ours while the row is in flight under our claim number;
             # renew the lease for this send (a claim can wait a little before it starts).
             # (one statement: the fence and the renewal together)
-            claims = [(d.id, d.attempts) for d in deliveries if d.id is not None]
+            claims = [(d.id, d.claim) for d in deliveries if d.id is not None]
             held = await tx.outbox.hold(claims, self._clock() + self._lease)
             ours = [d for d in deliveries if d.id in held]
             found: dict[int, Prepared] = {}
@@ -498,7 +499,7 @@ class DeliveryWorker:
 
     def _verdict(
         self,
-        delivery: Delivery,
+        delivery: Claimed,
         workspace: Workspace | None,
         member: Member | None,
         group: Mapping[str, Member],
@@ -534,7 +535,7 @@ class DeliveryWorker:
         return workspace.platform, workspace.external_id, action
 
     async def _send(
-        self, delivery: Delivery, platform: str, external_id: str, action: Action
+        self, delivery: Claimed, platform: str, external_id: str, action: Action
     ) -> SendOutcome | None:
         """Send (once the platform has a free slot); None: stopping before it could start."""
         sender = self._senders.get(platform)
@@ -578,7 +579,7 @@ class DeliveryWorker:
             )
             return SendOutcome("retry", error=f"unexpected error ({type(exc).__name__})")
 
-    async def _record(self, delivery: Delivery, outcome: SendOutcome) -> None:
+    async def _record(self, delivery: Claimed, outcome: SendOutcome) -> None:
         """Record an outcome; returns once committed (the claim stays ours, its lease renewed,
         until then). Outcomes that arrive while a commit is under way are recorded together in
         the next one (completions are batched)."""
@@ -690,33 +691,33 @@ class DeliveryWorker:
         # lost with a transaction that fails. One refused in this batch stays revoked.
         await tx.directory.revive(working - refused)
 
-    def _settled(self, delivery: Delivery, outcome: SendOutcome, now: datetime) -> Settled:
-        """The row's new values for ``outcome`` (the claim's attempt number is the row's: the
-        fence records nothing otherwise)."""
-        key, attempts = delivery.id or 0, delivery.attempts
+    def _settled(self, delivery: Claimed, outcome: SendOutcome, now: datetime) -> Settled:
+        """The row's new values for ``outcome`` (the attempts the claim saw are the row's while
+        the claim holds: the fence, on the claim's number, records nothing otherwise)."""
+        key, claim, attempts = delivery.id or 0, delivery.claim, delivery.attempts
         error = outcome.error[:500] if outcome.error else None
         if outcome.status == "sent":
             return Settled(
-                key, attempts, "sent", error, sent_at=now, platform_ref=outcome.platform_ref
+                key, claim, "sent", error, sent_at=now, platform_ref=outcome.platform_ref
             )
         if outcome.status == "deferred":
             # not attempted (pacing), or refused before any work (a rate limit): no attempt
             wait = self._policy.delay(attempts, outcome.retry_after or 1.0, self._rng)
             later = now + timedelta(seconds=wait)
-            return Settled(key, attempts, "pending", error, attempts - 1, next_attempt_at=later)
+            return Settled(key, claim, "pending", error, attempts - 1, next_attempt_at=later)
         if outcome.status == "retry" and attempts < self._policy.max_attempts:
             wait = self._policy.delay(attempts, outcome.retry_after, self._rng)
             later = now + timedelta(seconds=wait)
-            return Settled(key, attempts, "pending", error, next_attempt_at=later)
+            return Settled(key, claim, "pending", error, next_attempt_at=later)
         if outcome.status == "retry":
-            return Settled(key, attempts, "dead", error)
+            return Settled(key, claim, "dead", error)
         if outcome.status == "blocked":
-            return Settled(key, attempts, "blocked", error)
+            return Settled(key, claim, "blocked", error)
         if outcome.status == "unauthorized":
             # held, not lost: retried every ``held_for`` seconds until the credentials work
             later = now + timedelta(seconds=self._policy.held_for)
-            return Settled(key, attempts, "pending", error, attempts - 1, next_attempt_at=later)
-        return Settled(key, attempts, "failed", error)
+            return Settled(key, claim, "pending", error, attempts - 1, next_attempt_at=later)
+        return Settled(key, claim, "failed", error)
 
     async def _then(self, tx: Transaction, entry: _Pending, values: Settled, now: datetime) -> None:
         """What a recorded outcome does besides its row (and says in the log)."""
@@ -755,17 +756,17 @@ class DeliveryWorker:
                 extra={"delivery": delivery.id, "error": values.last_error},
             )
 
-    async def _finish(self, delivery: Delivery, status: str, reason: str) -> None:
+    async def _finish(self, delivery: Claimed, status: str, reason: str) -> None:
         await _rerun_conflicts(lambda: self._finish_once(delivery, status, reason))
 
-    async def _finish_once(self, delivery: Delivery, status: str, reason: str) -> None:
+    async def _finish_once(self, delivery: Claimed, status: str, reason: str) -> None:
         async with self._store.transaction() as tx:
             row = await tx.outbox.get(delivery.id or 0, lock=True)
-            if row is not None and (row.status, row.attempts) == ("in_flight", delivery.attempts):
+            if row is not None and (row.status, row.claim) == ("in_flight", delivery.claim):
                 row.status, row.last_error, row.lease_until = status, reason, None
 
 
-def _may_be_kept(delivery: Delivery, platform_ref: str | None) -> bool:
+def _may_be_kept(delivery: Claimed, platform_ref: str | None) -> bool:
     """Whether a sent delivery may have more to record than its row: a post in a channel (it
     may join the channel's history) or a post a run remembers."""
     if not platform_ref:

@@ -21,6 +21,7 @@ from bot.vocabulary.events import (
     ReactionRemoved,
 )
 from storage.activity import NewActivity
+from storage.outbox import Claimed
 from storage.privacy_messages import ERASED
 from storage.store import Transaction
 from storage.tables import (
@@ -119,7 +120,7 @@ async def _author(
     return said or (stored.user_id if stored is not None else None)
 
 
-def may_record_bot_post(delivery: Delivery, platform_ref: str | None) -> bool:
+def may_record_bot_post(delivery: Delivery | Claimed, platform_ref: str | None) -> bool:
     """Whether this sent delivery may be a bot post to record (a post or reply in a channel,
     not erased while it was being sent: where it went is gone then)."""
     if not platform_ref or delivery.action.get("type") not in ("PostToCommunity", "ReplyInThread"):
