@@ -261,7 +261,7 @@ def build(
         clock,
         grace=timedelta(minutes=settings.schedule_grace_minutes),
         roster=community_rosters,
-        launcher=dispatcher,
+        launcher=dispatcher.launches,
         on_lag=metrics.lag,
         rosters=RosterSync(store, community_rosters, clock).run_due,
         activity_retention=timedelta(days=settings.activity_retention_days),

@@ -259,7 +259,7 @@ class Harness:
             library,
             clock,
             roster=Rosters(store, {}),
-            launcher=dispatcher,
+            launcher=dispatcher.launches,
         )
         dispatcher.run_now = scheduler.run_now
         return cls(url, clock, store, engine, dispatcher, worker, scheduler, inbox)

@@ -91,7 +91,7 @@ async def checkin_harness(url: str, clock: ManualClock, **scheduler: Any) -> Har
             harness.engine.playbooks,
             clock,
             roster=scheduler.pop("roster", Rosters(harness.store, {})),
-            launcher=scheduler.pop("launcher", harness.dispatcher),
+            launcher=scheduler.pop("launcher", harness.dispatcher.launches),
             **scheduler,
         )
         harness.dispatcher.run_now = harness.scheduler.run_now
@@ -222,10 +222,10 @@ class DiesAfter:
         if self.left == 0:
             raise RuntimeError("killed")
         self.left -= 1
-        return await self._dispatcher.launch_chunk(*args, **kwargs)
+        return await self._dispatcher.launches.launch_chunk(*args, **kwargs)
 
     async def fail_launch(self, launch_id: int, token: str, reason: str) -> None:
-        await self._dispatcher.fail_launch(launch_id, token, reason)
+        await self._dispatcher.launches.fail_launch(launch_id, token, reason)
 
 
 async def test_a_launch_cut_between_chunks_is_resumed_and_asks_nobody_twice(
@@ -322,11 +322,11 @@ class StopsDuring:
         self.left -= 1
         if self.left == 0:
             await self.scheduler.stop()
-        return await self.dispatcher.launch_chunk(*args, **kwargs)
+        return await self.dispatcher.launches.launch_chunk(*args, **kwargs)
 
     async def fail_launch(self, launch_id: int, token: str, reason: str) -> None:
         assert self.dispatcher is not None
-        await self.dispatcher.fail_launch(launch_id, token, reason)
+        await self.dispatcher.launches.fail_launch(launch_id, token, reason)
 
 
 async def test_a_launch_stopped_gracefully_is_given_back_and_continued_at_once(
@@ -488,7 +488,7 @@ async def monday_harness(url: str, clock: ManualClock, **scheduler: Any) -> Harn
         harness.engine.playbooks,
         clock,
         roster=Rosters(harness.store, {}),
-        launcher=scheduler.pop("launcher", harness.dispatcher),
+        launcher=scheduler.pop("launcher", harness.dispatcher.launches),
         **scheduler,
     )
     return harness

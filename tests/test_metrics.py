@@ -138,7 +138,7 @@ async def test_scheduler_lag_is_how_late_a_fire_and_a_timer_were_processed(
         harness.dispatcher.fire_schedule,
         library,
         clock,
-        launcher=harness.dispatcher,
+        launcher=harness.dispatcher.launches,
         on_lag=metrics.lag,
     )
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -44,7 +44,6 @@ from bot.vocabulary.events import (
     HomeOpened,
     MemberJoined,
     MemberLeft,
-    MemberProfile,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -106,7 +105,8 @@ class Dispatcher:
         self._rituals = Rituals(engine, new_run_id, MessageLinkBook())
         #: inbound events go first: background work waits for its turn (bot.runtime.foreground)
         self.foreground = Foreground()
-        self._launches = Launches(store, engine, self._rituals, clock, on_enqueued, self.foreground)
+        #: executes recorded launches chunk by chunk (the scheduler's launcher)
+        self.launches = Launches(store, engine, self._rituals, clock, on_enqueued, self.foreground)
 
     @property
     def message_links(self) -> MessageLinkBook:
@@ -122,11 +122,11 @@ class Dispatcher:
     def person_keys(self) -> PersonKeys | None:
         """Names people by a keyed hash: a member seen again after their erasure gets back the
         opt-outs kept under it (None: nothing is looked up; set by the composition root)."""
-        return self._launches.person_keys
+        return self.launches.person_keys
 
     @person_keys.setter
     def person_keys(self, keys: PersonKeys | None) -> None:
-        self._launches.person_keys = keys
+        self.launches.person_keys = keys
 
     async def handle(self, event: Event) -> DispatchResult:
         """Process the event once. A command that needs the platform's answers (who may run a
@@ -176,7 +176,7 @@ class Dispatcher:
             profile = getattr(event, "member", None)
             if profile is not None:
                 member = await remember_member(
-                    tx, workspace.id, profile, now, self._launches.person_keys
+                    tx, workspace.id, profile, now, self.launches.person_keys
                 )
             await seeing.record(tx, workspace, event, member, community)
             stopped = (member.opted_out_all, set(member.opted_out)) if member else None
@@ -273,24 +273,6 @@ class Dispatcher:
         return True
 
     # -- runs that fail, stop or lose their member ----------------------------------------
-
-    async def launch_chunk(
-        self,
-        launch_id: int,
-        token: str,
-        members: Sequence[MemberProfile] | None,
-        *,
-        final: bool,
-        lease: timedelta,
-    ) -> bool:
-        """Start the next chunk of a recorded launch (see bot.runtime.launches)."""
-        return await self._launches.launch_chunk(
-            launch_id, token, members, final=final, lease=lease
-        )
-
-    async def fail_launch(self, launch_id: int, token: str, reason: str) -> None:
-        """Give up a launch that cannot go on (see bot.runtime.launches)."""
-        await self._launches.fail_launch(launch_id, token, reason)
 
     async def _wake_failed(self, tick: Tick, exc: Exception) -> None:
         """A run's wake-up raised (its transaction rolled back): wake it again later, backing

@@ -37,7 +37,7 @@ Target = tuple[WorkspaceRef, str, bool]
 
 
 class Launcher(Protocol):
-    """Executes ritual launches chunk by chunk (the dispatcher)."""
+    """Executes ritual launches chunk by chunk (the dispatcher's ``launches``)."""
 
     async def launch_chunk(
         self,

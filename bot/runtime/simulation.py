@@ -173,7 +173,7 @@ class Simulation:
             self.playbooks,
             self.clock,
             roster=Rosters(self.store, {}),
-            launcher=self.dispatcher,
+            launcher=self.dispatcher.launches,
         )
         self.dispatcher.run_now = self.scheduler.run_now
         self._pending: list[tuple[datetime, ev.Event]] = []
