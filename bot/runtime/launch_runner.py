@@ -1,8 +1,8 @@
 """The scheduler's part of a launch (a ritual started for many members): claim each recorded
-launch nobody holds (a lease), read its community's roster, and hand it to the launcher
-(the dispatcher's ``launches``) chunk by chunk, after the last chunk committed — so a crash loses nothing and
-the next process continues where it stopped. Stopping gives a launch back after the chunk under
-way, so the next process continues it at once."""
+launch nobody holds (a lease), read its community's roster, and hand it to the launcher (the
+dispatcher's ``launches``) chunk by chunk, after the last chunk committed — so a crash loses
+nothing and the next process continues where it stopped. Stopping gives a launch back after the
+chunk under way, so the next process continues it at once."""
 
 from __future__ import annotations
 
