@@ -181,3 +181,19 @@ async def test_a_loaded_member_is_the_same_as_an_orm_loaded_one(store: Store) ->
         assert orm_dict == made_dict
         assert (orm.__pydantic_fields_set__, orm.__pydantic_private__) == pydantic
         assert made.updated_at.tzinfo is not None
+
+
+async def test_a_workspace_expired_in_the_session_is_loaded_again_by_the_lookup(
+    store: Store,
+) -> None:
+    """ORM loading fills in an instance's expired attributes when its row is read again;
+    loaded() without refresh returns the instance as it is, expired: reading it then loads
+    lazily (no IO allowed in asyncio: MissingGreenlet)."""
+    await _workspace(store)
+    async with store.transaction() as tx:
+        workspace, _ = await tx.directory.workspace_with_community(WorkspaceRef("local", "w"), "C1")
+        assert workspace is not None
+        tx.session.expire(workspace)  # e.g. a savepoint rolled back, a refresh elsewhere
+        again, _ = await tx.directory.workspace_with_community(WorkspaceRef("local", "w"), "C1")
+        assert again is workspace
+        assert again.name == "W"
