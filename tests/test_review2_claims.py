@@ -88,9 +88,26 @@ async def test_a_claim_takes_the_rows_the_single_query_took(store: Store, seed: 
         with pytest.raises(_Undo):
             async with store.transaction() as tx:
                 claimed = await tx.outbox.claim(NOW, limit, LEASE, exclude, max_attempts=3)
+                after = (await tx.session.execute(select(Delivery.__table__))).mappings().all()  # type: ignore[attr-defined]
                 raise _Undo
-        want, _dead = _oracle(table, limit, exclude, 3)
+        want, dead = _oracle(table, limit, exclude, 3)
         assert [c.id for c in claimed] == want, (seed, limit)
+        before = {r["id"]: r for r in table}
+        for row in after:
+            was = before[row["id"]]
+            if row["id"] in dead:
+                assert (row["status"], row["attempts"], row["claim"]) == (
+                    "dead",
+                    was["attempts"],
+                    0,
+                )
+                assert row["last_error"] == f"abandoned mid-send {was['attempts']} times"
+                assert row["lease_until"] is None
+            elif row["id"] in want:
+                assert (row["attempts"], row["claim"]) == (was["attempts"] + 1, 1)
+                assert row["lease_until"] == NOW + LEASE
+            else:
+                assert dict(row) == was
 
 
 async def _concurrent(database_url: str) -> None:
