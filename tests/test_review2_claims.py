@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.vocabulary.events import MemberProfile, WorkspaceRef
+from storage.outbox import Settled
 from storage.store import Store
 from storage.tables import Delivery, Member
 from tests.builders import T0
@@ -214,3 +215,34 @@ async def test_a_workspace_expired_in_the_session_is_loaded_again_by_the_lookup(
         again, _ = await tx.directory.workspace_with_community(WorkspaceRef("local", "w"), "C1")
         assert again is workspace
         assert again.name == "W"
+
+
+async def test_a_late_outcome_of_an_erased_delivery_never_lands_on_a_new_one(store: Store) -> None:
+    """The fence is (delivery id, claim number): on SQLite a deleted row's id is given again
+    to the next row (no AUTOINCREMENT: max(rowid) + 1), whose first claim has number 1 too.
+    A worker whose delivery was erased mid-send (the person asked to be forgotten) then
+    records its outcome on someone else's message, claimed by another worker since."""
+    workspace_id = await _workspace(store)
+    dm = {"type": "SendDirectMessage", "user_id": "U1", "text": "Bonjour"}
+    async with store.transaction() as tx:
+        await tx.outbox.enqueue(workspace_id=workspace_id, action=dm, recipient="U1", now=T0)
+    async with store.transaction() as tx:
+        [mine] = await tx.outbox.claim(NOW, 16, LEASE)  # worker A, sending to U1
+    async with store.transaction() as tx:
+        workspace = await tx.directory.workspace_by_id(workspace_id)
+        assert workspace is not None
+        await tx.privacy.erase(workspace, "U1", NOW)  # U1 is forgotten meanwhile
+    async with store.transaction() as tx:
+        other = {**dm, "user_id": "U2"}
+        await tx.outbox.enqueue(workspace_id=workspace_id, action=other, recipient="U2", now=NOW)
+    async with store.transaction() as tx:
+        [theirs] = await tx.outbox.claim(NOW, 16, LEASE)  # worker B, sending to U2
+    async with store.transaction() as tx:  # A's send ends: its outcome
+        late = Settled(mine.id, mine.claim, "sent", None, sent_at=NOW, platform_ref="D-U1:1")
+        recorded = await tx.outbox.settle([late])
+    async with store.transaction() as tx:
+        row = await tx.outbox.get(theirs.id)
+    assert row is not None and (row.status, row.platform_ref) == ("in_flight", None), (
+        f"A's outcome for U1 written on U2's message {theirs.id} (A's was {mine.id})"
+    )
+    assert recorded == set()
