@@ -32,8 +32,11 @@ def loaded(
     key = sync.identity_key(model, (row["id"],))
     found = sync.identity_map.get(key)
     if isinstance(found, model):
-        if refresh:
-            for name, value in row.items():
+        # refresh: every value replaced; else, as ORM loading does, only those it has not
+        # (expired, e.g. by a savepoint's rollback): reading one would load it lazily
+        unloaded = instance_state(found).unloaded
+        for name, value in row.items():
+            if refresh or name in unloaded:
                 set_committed_value(found, name, value)
         return found
     # made as ORM loading makes it: no __init__ (each value set through the instrumentation,

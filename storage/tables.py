@@ -174,6 +174,9 @@ class Delivery(SQLModel, table=True):
             sqlite_where=text(TEXT_KEPT),
             postgresql_where=text(TEXT_KEPT),
         ),
+        #: an id is never given again (SQLite gives a deleted last row's id to the next row
+        #: otherwise): a claim is fenced by (id, claim number)
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
