@@ -1,5 +1,7 @@
-"""Review checks of the claim statement (h/fence) and of rows made session instances
-(h/ingress, storage.loaded), on the test databases."""
+"""A claim takes exactly the rows, in the order, that the per-recipient and per-run rules allow
+(random queues, both databases; a second worker never takes a recipient's later row meanwhile);
+an erased delivery's late outcome never lands on a new one; rows read by Core statements behave
+as ORM-loaded instances (storage.loaded)."""
 
 from __future__ import annotations
 
