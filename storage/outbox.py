@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     text,
     tuple_,
+    type_coerce,
     union_all,
     update,
 )
@@ -271,7 +272,8 @@ class Outbox:
         # (every SET reads the row as it was)
         taken: dict[str, Any] = {
             "status": "in_flight",
-            "lease_until": now + lease,
+            # typed as the column (UTC on SQLite too), also inside a CASE below
+            "lease_until": type_coerce(now + lease, c.lease_until.type),
             "attempts": c.attempts + 1,
             "claim": c.claim + 1,
         }
